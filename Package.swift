@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "surgeon-shell",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "surgeon-shell", targets: ["surgeon-shell"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libncursesw5-dev, libreadline-dev).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+
+        // Generated protobuf bindings live in their own module so they compile once.
+        .target(
+            name: "ONNXProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/ONNXProto"
+        ),
+
+        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor"]),
+        .target(
+            name: "SurgeonONNX",
+            dependencies: ["SurgeonGraph", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .target(name: "Surgeon", dependencies: ["SurgeonGraph", "SurgeonONNX"]),
+        .target(name: "SurgeonShell", dependencies: ["Surgeon", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
+        .target(name: "SurgeonTUI", dependencies: ["SurgeonShell", "CNcursesw", "CReadline"]),
+        .executableTarget(
+            name: "surgeon-shell",
+            dependencies: [
+                "SurgeonShell", "SurgeonTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Runs the ONNX backend node cases in a child process for ConformanceTests.
+        .executableTarget(name: "surgeon-conformance", dependencies: ["SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
+
+        .target(name: "TestSupport", dependencies: ["SurgeonGraph", "SurgeonTensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "SurgeonTensorTests", dependencies: ["SurgeonTensor", "TestSupport"]),
+        .testTarget(name: "SurgeonGraphTests", dependencies: ["SurgeonGraph", "TestSupport"]),
+        .testTarget(name: "SurgeonONNXTests", dependencies: ["SurgeonONNX", "TestSupport"]),
+        .testTarget(name: "SurgeonTests", dependencies: ["Surgeon", "TestSupport"]),
+        .testTarget(name: "SurgeonShellTests", dependencies: ["SurgeonShell", "TestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["SurgeonONNX", "SurgeonGraph", "TestSupport"]),
+    ],
+    // Swift 5 language mode: the C libraries (curses, readline, stdio) are global mutable
+    // state that strict concurrency checking cannot model; see DECISIONS.md.
+    swiftLanguageModes: [.v5]
+)

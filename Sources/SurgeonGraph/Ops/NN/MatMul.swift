@@ -1,0 +1,80 @@
+import SurgeonTensor
+
+/// MatMul: numpy `matmul` (1-D operands promoted and squeezed back, batch dims broadcast).
+/// float32 and float64 go through BLAS one batch at a time without copying operands;
+/// other types use a plain loop in Double / Int64.
+enum MatMul {
+    static func register(_ r: inout OpRegistry) {
+        r.register("MatMul", since: 1) { ctx in [.tensor(try matmul(ctx.tensor(0), ctx.tensor(1)))] }
+    }
+
+    static func matmul(_ a0: Tensor, _ b0: Tensor) throws -> Tensor {
+        guard a0.dtype == b0.dtype else { throw TensorError("MatMul of \(a0.dtype) and \(b0.dtype)") }
+        guard a0.rank >= 1 && b0.rank >= 1 else { throw TensorError("MatMul needs operands of rank 1 or more") }
+        let a = a0.rank == 1 ? try a0.reshaped([1, a0.shape[0]]) : a0
+        let b = b0.rank == 1 ? try b0.reshaped([b0.shape[0], 1]) : b0
+        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
+        let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
+        guard k == k2 else {
+            throw TensorError("MatMul: inner dimensions differ: \(a0.typeDescription) @ \(b0.typeDescription)")
+        }
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        let batch = try broadcastShapes([batchA, batchB])
+        var outShape = batch + [m, n]
+        let nb = batch.reduce(1, *)
+        // Offsets (in matrices) of each batch's operand.
+        var offA = [Int](repeating: 0, count: nb), offB = [Int](repeating: 0, count: nb)
+        let sa = broadcastStrides(batchA, to: batch), sb = broadcastStrides(batchB, to: batch)
+        forEachBroadcast(batch, [sa, sb]) { i, off in offA[i] = off[0]; offB[i] = off[1] }
+        var result: Tensor
+        switch a.dtype {
+        case .float32:
+            result = try a.withUnsafeBuffer(of: Float.self) { pa in
+                try b.withUnsafeBuffer(of: Float.self) { pb in
+                    try Tensor.build(outShape, of: Float.self) { pc in
+                        guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else { return }
+                        for i in 0..<nb {
+                            sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                                  a: ba + offA[i] * m * k, lda: k, b: bb + offB[i] * k * n, ldb: n,
+                                  beta: 0, c: bc + i * m * n, ldc: n)
+                        }
+                    }
+                }
+            }
+        case .float64:
+            result = try a.withUnsafeBuffer(of: Double.self) { pa in
+                try b.withUnsafeBuffer(of: Double.self) { pb in
+                    try Tensor.build(outShape, of: Double.self) { pc in
+                        guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else { return }
+                        for i in 0..<nb {
+                            dgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                                  a: ba + offA[i] * m * k, lda: k, b: bb + offB[i] * k * n, ldb: n,
+                                  beta: 0, c: bc + i * m * n, ldc: n)
+                        }
+                    }
+                }
+            }
+        case .float16, .bfloat16:
+            result = try matmul(a.cast(to: .float32), b.cast(to: .float32)).cast(to: a.dtype)
+            outShape = result.shape
+        default:
+            guard a.dtype.isInteger else { throw TensorError("MatMul does not support \(a.dtype)") }
+            let va = a.int64Array(), vb = b.int64Array()
+            var out = [Int64](repeating: 0, count: nb * m * n)
+            for bi in 0..<nb {
+                let oa = offA[bi] * m * k, ob = offB[bi] * k * n
+                for i in 0..<m {
+                    for p in 0..<k {
+                        let x = va[oa + i * k + p]
+                        for j in 0..<n { out[bi * m * n + i * n + j] &+= x &* vb[ob + p * n + j] }
+                    }
+                }
+            }
+            result = try Tensor(int64s: out, shape: outShape, dtype: a.dtype)
+        }
+        // Drop the axes that 1-D operands were promoted with.
+        if a0.rank == 1 { outShape.remove(at: outShape.count - 2) }
+        if b0.rank == 1 { outShape.removeLast() }
+        return try result.reshaped(outShape)
+    }
+}

@@ -1,0 +1,5 @@
+/// The NN kernels, one op per file in this folder.
+func registerNNOps(_ r: inout OpRegistry) {
+    MatMul.register(&r)
+    Gemm.register(&r)
+}

@@ -1,0 +1,3 @@
+/// The Reduce kernels, one op per file in this folder.
+func registerReduceOps(_ r: inout OpRegistry) {
+}

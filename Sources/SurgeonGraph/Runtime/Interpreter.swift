@@ -1,0 +1,227 @@
+import Foundation
+import SurgeonTensor
+
+/// What an observer is told after each top-level node runs.
+public struct NodeEvent {
+    public let index: Int
+    public let node: Node
+    /// (value name, value) for every output the node produced.
+    public let outputs: [(String, Value)]
+}
+
+/// Thrown when a run is cancelled between nodes.
+public struct RunCancelled: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "cancelled" }
+}
+
+/// Runs a model node by node, in topological order. Observers see every node's outputs as
+/// they are produced (Inspect is built on this); values are released after their last use.
+public final class Interpreter {
+    public let model: Model
+    public let registry: OpRegistry
+    private let functions: [String: Function]
+    /// Checked between nodes; return true to stop the run with `RunCancelled`.
+    public var shouldCancel: (() -> Bool)?
+
+    public init(model: Model, registry: OpRegistry = .standard) {
+        self.model = model
+        self.registry = registry
+        var f: [String: Function] = [:]
+        for fn in model.functions { f[fn.domain + "::" + fn.name] = fn }
+        functions = f
+    }
+
+    /// Ops of the top-level graph (and its subgraphs) that this build cannot run, as
+    /// "domain op (opset N)" strings.
+    public func unsupportedOps() -> [String] {
+        var missing: [String] = []
+        var seen = Set<String>()
+        func visit(_ g: Graph, _ opsets: [String: Int]) {
+            for n in g.nodes {
+                let key = n.domain + "::" + n.opType
+                if functions[key] == nil,
+                   registry.kernel(domain: n.domain, op: n.opType, opset: opset(n.domain, opsets)) == nil,
+                   !seen.contains(key) {
+                    seen.insert(key)
+                    let dom = n.domain.isEmpty ? "ai.onnx" : n.domain
+                    missing.append("\(n.opType) (domain \(dom), opset \(opset(n.domain, opsets)))")
+                }
+                for a in n.attributes {
+                    if case .graph(let sg) = a.value { visit(sg, opsets) }
+                    if case .graphs(let sgs) = a.value { sgs.forEach { visit($0, opsets) } }
+                }
+            }
+        }
+        visit(model.graph, model.opsetImports)
+        return missing
+    }
+
+    private func opset(_ domain: String, _ opsets: [String: Int]) -> Int {
+        if domain.isEmpty || domain == "ai.onnx" { return opsets[""] ?? opsets["ai.onnx"] ?? 1 }
+        return opsets[domain] ?? 1
+    }
+
+    /// Runs the model.
+    /// - Parameters:
+    ///   - feeds: values for graph inputs (initializer-backed inputs may be omitted).
+    ///   - outputs: which values to return; nil means the graph outputs.
+    ///   - observer: called after each top-level node with its outputs.
+    /// - Returns: the requested values by name.
+    public func run(
+        feeds: [String: Value], outputs requested: [String]? = nil,
+        observer: ((NodeEvent) -> Void)? = nil
+    ) throws -> [String: Value] {
+        let missing = unsupportedOps()
+        if !missing.isEmpty {
+            throw GraphError("cannot run: no kernel for \(missing.joined(separator: ", "))")
+        }
+        let g = model.graph
+        let scope = Scope(parent: nil)
+        for (k, v) in g.initializers { scope.values[k] = .tensor(v) }
+        for inp in g.inputs {
+            if let v = feeds[inp.name] {
+                scope.values[inp.name] = v
+            } else if g.initializers[inp.name] == nil {
+                throw GraphError("input '\(inp.name)' (\(inp.type)) was not given")
+            }
+        }
+        for (k, v) in feeds where scope.values[k] == nil { scope.values[k] = v }
+        let wanted = requested ?? g.outputs.map(\.name)
+        try execute(graph: g, scope: scope, opsets: model.opsetImports, keep: Set(wanted), observer: observer)
+        var result: [String: Value] = [:]
+        for name in wanted {
+            guard let v = scope.lookup(name) else {
+                throw GraphError("output '\(name)' was not computed")
+            }
+            result[name] = v
+        }
+        return result
+    }
+
+    final class Scope {
+        var values: [String: Value] = [:]
+        let parent: Scope?
+        init(parent: Scope?) { self.parent = parent }
+        func lookup(_ name: String) -> Value? {
+            if let v = values[name] { return v }
+            return parent?.lookup(name)
+        }
+        var allNames: Set<String> {
+            var s = Set(values.keys)
+            if let parent { s.formUnion(parent.allNames) }
+            return s
+        }
+    }
+
+    private func execute(
+        graph g: Graph, scope: Scope, opsets: [String: Int], keep: Set<String>,
+        observer: ((NodeEvent) -> Void)?
+    ) throws {
+        let order = try g.executionOrder(outer: scope.parent?.allNames ?? [])
+        // Last reader of each value, so intermediates are released as soon as possible.
+        var lastUse: [String: Int] = [:]
+        for (step, i) in order.enumerated() {
+            for name in g.nodes[i].inputs + g.nodes[i].implicitInputs { lastUse[name] = step }
+        }
+        for (step, i) in order.enumerated() {
+            if let shouldCancel, shouldCancel() { throw RunCancelled() }
+            let node = g.nodes[i]
+            let outs = try runNode(node, scope: scope, opsets: opsets)
+            var produced: [(String, Value)] = []
+            for (k, name) in node.outputs.enumerated() where !name.isEmpty && k < outs.count {
+                scope.values[name] = outs[k]
+                produced.append((name, outs[k]))
+            }
+            observer?(NodeEvent(index: i, node: node, outputs: produced))
+            for name in node.inputs + node.implicitInputs where lastUse[name] == step && !keep.contains(name) {
+                if g.initializers[name] == nil { scope.values[name] = nil }
+            }
+        }
+    }
+
+    private func runNode(_ node: Node, scope: Scope, opsets: [String: Int]) throws -> [Value] {
+        var inputs: [Value?] = []
+        inputs.reserveCapacity(node.inputs.count)
+        for name in node.inputs {
+            if name.isEmpty { inputs.append(nil); continue }
+            guard let v = scope.lookup(name) else {
+                throw GraphError("node '\(node.displayName)' reads '\(name)', which has no value")
+            }
+            inputs.append(v)
+        }
+        let version = opset(node.domain, opsets)
+        if let fn = functions[node.domain + "::" + node.opType] {
+            return try runFunction(fn, node: node, inputs: inputs, scope: scope, opsets: opsets)
+        }
+        guard let kernel = registry.kernel(domain: node.domain, op: node.opType, opset: version) else {
+            let dom = node.domain.isEmpty ? "ai.onnx" : node.domain
+            throw GraphError("no kernel for \(node.opType) (domain \(dom), opset \(version))")
+        }
+        let ctx = OpContext(node: node, inputs: inputs, opset: version) { [unowned self] sub, args in
+            try self.runSubgraph(sub, args: args, parent: scope, opsets: opsets)
+        }
+        do {
+            return try kernel(ctx)
+        } catch let e as RunCancelled {
+            throw e
+        } catch let e as NodeFailure {
+            throw e
+        } catch {
+            throw NodeFailure(node: node, message: "\(error)")
+        }
+    }
+
+    private func runSubgraph(_ g: Graph, args: [Value], parent: Scope, opsets: [String: Int]) throws -> [Value] {
+        let scope = Scope(parent: parent)
+        for (k, v) in g.initializers { scope.values[k] = .tensor(v) }
+        for (i, inp) in g.inputs.enumerated() where i < args.count {
+            scope.values[inp.name] = args[i]
+        }
+        try execute(graph: g, scope: scope, opsets: opsets, keep: Set(g.outputs.map(\.name)), observer: nil)
+        return try g.outputs.map { o in
+            guard let v = scope.lookup(o.name) else { throw GraphError("subgraph output '\(o.name)' was not computed") }
+            return v
+        }
+    }
+
+    private func runFunction(_ fn: Function, node: Node, inputs: [Value?], scope: Scope, opsets: [String: Int]) throws -> [Value] {
+        let inner = Scope(parent: nil)
+        for (i, name) in fn.inputs.enumerated() where i < inputs.count {
+            if let v = inputs[i] { inner.values[name] = v }
+        }
+        // Attribute values: the caller's, else the function's defaults.
+        var attrs: [String: AttributeValue] = [:]
+        for a in fn.attributeDefaults { attrs[a.name] = a.value }
+        for a in node.attributes { attrs[a.name] = a.value }
+        let nodes: [Node] = fn.nodes.map { n in
+            var n = n
+            n.attributes = n.attributes.compactMap { a in
+                if case .reference(let ref) = a.value {
+                    guard let v = attrs[ref] else { return nil }
+                    return Attribute(name: a.name, value: v)
+                }
+                return a
+            }
+            return n
+        }
+        var fnOpsets = opsets
+        for (k, v) in fn.opsetImports { fnOpsets[k] = v }
+        let body = Graph(name: fn.name, nodes: nodes, inputs: fn.inputs.map { ValueInfo(name: $0) },
+                         outputs: fn.outputs.map { ValueInfo(name: $0) })
+        try execute(graph: body, scope: inner, opsets: fnOpsets, keep: Set(fn.outputs), observer: nil)
+        return fn.outputs.map { inner.lookup($0) ?? .optional(nil) }
+    }
+}
+
+/// A kernel failure, naming the node it happened in.
+public struct NodeFailure: Error, CustomStringConvertible {
+    public let node: Node
+    public let message: String
+    public var description: String { "node '\(node.displayName)' (\(node.opType)): \(message)" }
+}
+
+extension Node {
+    /// The ONNX node name, or the op type when the node has none.
+    public var displayName: String { name.isEmpty ? (outputs.first.map { "\(opType)->\($0)" } ?? opType) : name }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Raw bytes behind a tensor: owned heap memory, or a view into memory another object keeps
+/// alive (a memory-mapped model file).
+public final class TensorBuffer: @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer
+    public let byteCount: Int
+    private let owner: AnyObject?
+
+    /// Allocates `byteCount` zeroed bytes.
+    public init(zeroedByteCount byteCount: Int) {
+        self.byteCount = byteCount
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+        owner = nil
+    }
+
+    /// Allocates `byteCount` bytes left uninitialised (the caller fills them).
+    public init(uninitializedByteCount byteCount: Int) {
+        self.byteCount = byteCount
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        owner = nil
+    }
+
+    /// Wraps memory owned by `owner` (not copied, not freed here).
+    public init(borrowing pointer: UnsafeMutableRawPointer, byteCount: Int, owner: AnyObject) {
+        self.pointer = pointer
+        self.byteCount = byteCount
+        self.owner = owner
+    }
+
+    deinit {
+        if owner == nil { pointer.deallocate() }
+    }
+}
+
+/// The largest tensor we agree to allocate, so that a typo such as `rand(100000,100000)` is
+/// refused with a message instead of the kernel killing the process.
+public nonisolated(unsafe) var tensorByteLimit: Int = 16 << 30
+
+/// A read-only memory-mapped file; tensors borrow ranges of it.
+public final class MappedFile: @unchecked Sendable {
+    public let pointer: UnsafeMutableRawPointer
+    public let byteCount: Int
+
+    public init(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw TensorError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw TensorError("cannot stat '\(path)'") }
+        let size = Int(st.st_size)
+        byteCount = size
+        if size == 0 {
+            pointer = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 64)
+            isMapped = false
+            return
+        }
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw TensorError("cannot map '\(path)': \(String(cString: strerror(errno)))")
+        }
+        pointer = p
+        isMapped = true
+    }
+
+    private let isMapped: Bool
+
+    deinit {
+        if isMapped { munmap(pointer, byteCount) } else { pointer.deallocate() }
+    }
+}
