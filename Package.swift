@@ -16,6 +16,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // Generated protobuf bindings live in their own module so they compile once.
         .target(
@@ -28,7 +29,7 @@ let package = Package(
         .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor"]),
         .target(
             name: "SurgeonONNX",
-            dependencies: ["SurgeonGraph", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["SurgeonGraph", "ONNXProto", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .target(name: "Surgeon", dependencies: ["SurgeonGraph", "SurgeonONNX"]),
         .target(name: "SurgeonShell", dependencies: ["Surgeon", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
