@@ -1,0 +1,142 @@
+import Foundation
+import Surgeon
+import SurgeonGraph
+import SurgeonTensor
+
+/// `run`: feeds, checks them against the declared inputs, runs with the inspect set, prints.
+enum RunCommand {
+    static func run(_ c: ParsedCommand, _ s: Session) throws {
+        let m = try s.requireCurrent()
+        let inputs = m.model.graph.feedInputs
+        var feeds: [String: Value] = [:]
+        var generated: [String] = []
+        let kvs = c.keyValues
+        if kvs.isEmpty && !c.rest.allSatisfy(\.isWhitespace) {
+            guard inputs.count == 1 else {
+                throw ShellError("this model has \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))): name them, e.g. run \(inputs.first?.name ?? "x")=...", column: c.restColumn)
+            }
+            let v = try Commands.evaluate(c.rest, column: c.restColumn, s)
+            feeds[inputs[0].name] = try feedValue(v, for: inputs[0], column: c.restColumn)
+        } else {
+            for kv in kvs {
+                guard let info = inputs.first(where: { $0.name == kv.key }) else {
+                    throw ShellError("the model has no input '\(kv.key)'" + Commands.suggestion(kv.key, inputs.map(\.name)) + "; its inputs: " + inputs.map { "\($0.name): \($0.type)" }.joined(separator: ", "),
+                                     column: kv.column - kv.key.count - 1)
+                }
+                let v = try Commands.evaluate(kv.valueRaw, column: kv.column, s)
+                feeds[info.name] = try feedValue(v, for: info, column: kv.column)
+            }
+        }
+        // Fill whatever was not given from the declared types.
+        for info in inputs where feeds[info.name] == nil {
+            let (t, how) = try generate(info, &s.rng)
+            feeds[info.name] = .tensor(t)
+            generated.append("\(info.name)=\(how)")
+        }
+        if !generated.isEmpty { s.write("using " + generated.joined(separator: " ")) }
+
+        // What to record besides the outputs.
+        var targets: [(label: String, values: [String])] = []
+        if m.inspectAll {
+            for (i, n) in m.model.graph.nodes.enumerated() {
+                let outs = n.outputs.filter { !$0.isEmpty }
+                if outs.count == 1 { targets.append((m.names.nodeNames[i], outs)) }
+                else { for (k, o) in outs.enumerated() { targets.append(("\(m.names.nodeNames[i]):\(k)", [o])) } }
+            }
+        } else {
+            for spec in m.inspect {
+                let r = try m.names.resolve(spec.name, in: m.model)
+                let values = m.names.outputValues(of: r, in: m.model)
+                if values.count == 1 || values.isEmpty {
+                    targets.append((spec.alias ?? spec.name, values))
+                } else {
+                    for (k, v) in values.enumerated() { targets.append(((spec.alias ?? spec.name) + ":\(k)", [v])) }
+                }
+            }
+        }
+        let outputNames = m.model.graph.outputs.map(\.name)
+        var wanted = outputNames
+        for t in targets { for v in t.values where !wanted.contains(v) { wanted.append(v) } }
+
+        let interp = Interpreter(model: m.model)
+        interp.shouldCancel = s.shouldCancel
+        let result: [String: Value]
+        do { result = try interp.run(feeds: feeds, outputs: wanted) } catch let e as RunCancelled {
+            throw e
+        } catch { throw ShellError("\(error)") }
+
+        var res = RunResults(model: m.name)
+        // Model outputs first, then inspected values; out.NAME also finds outputs when dropped from print.
+        var printed: [(String, Value)] = []
+        for name in outputNames {
+            guard let v = result[name] else { continue }
+            res.entries.append((name, v))
+            if m.keepOutput || targets.isEmpty { printed.append((name, v)) }
+        }
+        let outputCount = res.entries.count
+        for t in targets {
+            guard let vname = t.values.first, let v = result[vname] else { continue }
+            res.entries.append((t.label, v))
+            res.aliases[vname] = res.entries.count - 1
+            printed.append((t.label, v))
+        }
+        // `out[0]` is the first printed entry: reorder so kept outputs come first, dropped ones last.
+        if !(m.keepOutput || targets.isEmpty) {
+            let outs = Array(res.entries.prefix(outputCount))
+            res.entries = Array(res.entries.dropFirst(outputCount)) + outs
+            var aliases: [String: Int] = [:]
+            for (k, v) in res.aliases { aliases[k] = v - outputCount }
+            res.aliases = aliases
+        }
+        s.lastResults = res
+        for (label, v) in printed {
+            s.write(Printer.labelled(label, v))
+        }
+    }
+
+    /// A value for an input, checked against its declared dtype and shape before anything runs.
+    static func feedValue(_ v: ShellValue, for info: ValueInfo, column: Int) throws -> Value {
+        let t: Tensor
+        switch v {
+        case .tensor(let x, let weak):
+            if weak, let d = info.type.dtype, d != x.dtype { t = try x.cast(to: d) } else { t = x }
+        case .sequence(let s): return .sequence(s)
+        default: throw ShellError("input '\(info.name)' needs a tensor", column: column)
+        }
+        if case .tensor(let dtype, let dims) = info.type {
+            if let dtype, dtype != t.dtype {
+                throw ShellError("input '\(info.name)' expects \(info.type), got \(t.typeDescription)" + (t.dtype.isFloatingPoint == dtype.isFloatingPoint ? "" : " (convert with cast(x, \(dtype)))"), column: column)
+            }
+            if let dims {
+                let ok = dims.count == t.rank && zip(dims, t.shape).allSatisfy { d, n in d.value == nil || d.value == n }
+                if !ok { throw ShellError("input '\(info.name)' expects \(info.type), got \(t.typeDescription)", column: column) }
+            }
+        }
+        return .tensor(t)
+    }
+
+    /// Random floats, zero integers (valid token ids and masks), false bools; symbolic dims = 1.
+    static func generate(_ info: ValueInfo, _ rng: inout SeededRandom) throws -> (Tensor, String) {
+        guard case .tensor(let dt, let dims) = info.type, let dtype = dt, let dims else {
+            throw ShellError("cannot generate input '\(info.name)' of type \(info.type): give it, e.g. run \(info.name)=...")
+        }
+        let shape = dims.map { $0.value ?? 1 }
+        let shapeText = shape.map(String.init).joined(separator: ",")
+        if dtype.isFloatingPoint {
+            let n = try Tensor.checkedCount(shape, dtype: dtype)
+            var v = [Float](repeating: 0, count: n)
+            for i in 0..<n { v[i] = rng.uniform() }
+            let dtypeText = dtype == .float32 ? "" : ", dtype=\(dtype)"
+            return (try Tensor(floats: v, shape: shape, dtype: dtype), "rand(\(shapeText)\(dtypeText))")
+        }
+        if dtype == .bool { return (try Tensor(zeros: .bool, shape: shape), "zeros(\(shapeText), dtype=bool)") }
+        return (try Tensor(zeros: dtype, shape: shape), "zeros(\(shapeText), dtype=\(dtype))")
+    }
+}
+
+/// `cut`: Extract, through the Surgeon module.
+enum CutCommand {
+    static func run(_ c: ParsedCommand, _ s: Session) throws {
+        throw ShellError("cut is not available in this build yet")
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Surgeon
+import SurgeonGraph
+import SurgeonONNX
+import SurgeonTensor
+
+/// A model in the session, with what the user asked to inspect on it.
+public struct LoadedModel {
+    public var name: String
+    public var path: String?
+    public var model: Model
+    public var names: ModelNames
+    /// Recorded on every run: (spec name, alias).
+    public var inspect: [(name: String, alias: String?)] = []
+    public var inspectAll = false
+    /// Whether runs print the model output beside inspected values (`keep=false` drops it).
+    public var keepOutput = true
+    /// Set for a model made by `cut`: its summary.
+    public var cutSummary: String?
+
+    public init(name: String, path: String?, model: Model) {
+        self.name = name
+        self.path = path
+        self.model = model
+        self.names = ModelNames(model: model)
+    }
+
+    public var parameterCount: Int { model.graph.initializers.values.reduce(0) { $0 + $1.count } }
+}
+
+/// Everything a shell session holds: models, variables, the last results, the generator.
+/// Commands change it only after they succeed, so a failed command leaves it as it was.
+public final class Session {
+    public internal(set) var models: [LoadedModel] = []
+    public internal(set) var currentName: String?
+    public internal(set) var variables: [String: ShellValue] = [:]
+    public internal(set) var lastResults: RunResults?
+    public var rng = SeededRandom(seed: 0)
+    /// Relative paths are resolved against this folder (the script's folder, or the cwd).
+    public var baseDirectory: String
+    /// Checked between nodes of a run; set by Ctrl-C.
+    public var shouldCancel: (() -> Bool)?
+    /// Where results go (stdout) and where notes that are not results go.
+    public var write: (String) -> Void
+    public var useColor = false
+
+    public init(baseDirectory: String = FileManager.default.currentDirectoryPath, write: @escaping (String) -> Void = { print($0) }) {
+        self.baseDirectory = baseDirectory
+        self.write = write
+    }
+
+    public var current: LoadedModel? {
+        guard let c = currentName else { return nil }
+        return models.first { $0.name == c }
+    }
+
+    func requireCurrent() throws -> LoadedModel {
+        guard let m = current else { throw ShellError("no model loaded: `load FILE.onnx` first") }
+        return m
+    }
+
+    func index(of name: String) -> Int? { models.firstIndex { $0.name == name } }
+
+    func resolvePath(_ p: String) -> String {
+        var path = p
+        if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] { path = home + path.dropFirst(1) }
+        if path.hasPrefix("/") { return path }
+        return baseDirectory + "/" + path
+    }
+
+    /// Adds or replaces a model and makes it current.
+    func add(_ m: LoadedModel) {
+        if let i = index(of: m.name) { models[i] = m } else { models.append(m) }
+        currentName = m.name
+    }
+
+    func update(_ m: LoadedModel) {
+        if let i = index(of: m.name) { models[i] = m }
+    }
+
+    /// A model name not yet used: `base`, `base_1`, ...
+    func freshName(_ base: String) -> String {
+        var name = base, k = 1
+        while index(of: name) != nil { name = "\(base)_\(k)"; k += 1 }
+        return name
+    }
+
+    /// Executes one command's text (no `;`), throwing ShellError on failure.
+    public func execute(_ command: CommandText) throws {
+        try Commands.execute(command, in: self)
+    }
+}
+
+extension Session {
+    /// Words the prompt completes: commands, keys, names of the current model, variables.
+    public func completionCandidates() -> [String] {
+        var words = Commands.names + ["in=", "out=", "keep=", "dims=", "as", "all", "off"]
+        if let m = current { words += m.names.nodes + m.names.layers }
+        words += models.map(\.name)
+        words += variables.keys.map { $0 }
+        words += ["out"] + Builtins.names.map { $0 + "(" }
+        return Array(Set(words))
+    }
+
+    /// Loads the built-in demo model as `demo`.
+    public func loadDemo() {
+        add(LoadedModel(name: "demo", path: nil, model: DemoModel.make()))
+    }
+
+    /// Loads a model file at start-up (as `load PATH` would, silently).
+    public func loadAtStart(_ path: String) throws {
+        let model = try ONNXImport.load(path: resolvePath(path))
+        let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        add(LoadedModel(name: freshName(base), path: resolvePath(path), model: model))
+    }
+}
