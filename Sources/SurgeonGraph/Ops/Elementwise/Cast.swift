@@ -1,0 +1,43 @@
+import SurgeonTensor
+
+/// Cast: converts to the element type of attribute `to` (numpy `astype` semantics: floats round
+/// to nearest even, floats to integers truncate, numbers to strings and back). Opsets 1-5 name
+/// the type as a string. `saturate` (opset 19) only affects float8 types, which we do not store.
+enum Cast {
+    static func register(_ r: inout OpRegistry) {
+        r.register("Cast", since: 1) { ctx in
+            let x = try ctx.tensor(0)
+            return [.tensor(try x.cast(to: targetType(ctx)))]
+        }
+    }
+
+    static func targetType(_ ctx: OpContext) throws -> DType {
+        if case .string(let name)? = ctx.node.attribute("to") {
+            guard let d = onnxTypeName(name) else { throw ctx.error("unsupported target type '\(name)'") }
+            return d
+        }
+        guard ctx.has("to") else { throw ctx.error("needs the attribute 'to'") }
+        return try ctx.dtype("to", .float32)
+    }
+
+    /// ONNX TensorProto type names as opsets 1-5 spell them ("FLOAT", "INT64", ...).
+    static func onnxTypeName(_ name: String) -> DType? {
+        switch name.uppercased() {
+        case "FLOAT": return .float32
+        case "DOUBLE": return .float64
+        case "FLOAT16": return .float16
+        case "BFLOAT16": return .bfloat16
+        case "INT8": return .int8
+        case "INT16": return .int16
+        case "INT32": return .int32
+        case "INT64": return .int64
+        case "UINT8": return .uint8
+        case "UINT16": return .uint16
+        case "UINT32": return .uint32
+        case "UINT64": return .uint64
+        case "BOOL": return .bool
+        case "STRING": return .string
+        default: return DType(name: name)
+        }
+    }
+}

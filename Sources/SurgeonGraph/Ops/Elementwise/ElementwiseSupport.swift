@@ -1,0 +1,261 @@
+import Foundation
+import SurgeonTensor
+
+// Shared helpers of the Elementwise kernels: a broadcasting binary map with collapsed axes and
+// a contiguous inner loop (fast float32 paths), and dtype dispatch for unary / binary ops.
+
+/// `f` applied with numpy broadcasting. Same-shape and scalar operands run one flat loop; other
+/// broadcasts merge compatible axes and run a strided inner loop over the last merged axis.
+@inline(__always)
+func bmap2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
+    _ a: Tensor, _ b: Tensor, _ ta: A.Type, _ tb: B.Type, _ tr: R.Type, _ f: (A, B) -> R
+) throws -> Tensor {
+    let outShape = a.shape == b.shape ? a.shape : try broadcastShapes([a.shape, b.shape])
+    return try a.withUnsafeBuffer(of: A.self) { pa in
+        try b.withUnsafeBuffer(of: B.self) { pb in
+            try Tensor.build(outShape, of: R.self) { dst in
+                let n = dst.count
+                if n == 0 { return }
+                if pa.count == n && pb.count == n {
+                    for i in 0..<n { dst[i] = f(pa[i], pb[i]) }
+                    return
+                }
+                if pb.count == 1 {
+                    let y = pb[0]
+                    if pa.count == n { for i in 0..<n { dst[i] = f(pa[i], y) }; return }
+                }
+                if pa.count == 1 {
+                    let x = pa[0]
+                    if pb.count == n { for i in 0..<n { dst[i] = f(x, pb[i]) }; return }
+                }
+                let (collapsed, sa, sb) = collapsedBroadcast(outShape, a.shape, b.shape)
+                var shape = collapsed
+                let rank = shape.count
+                let inner = shape[rank - 1]
+                let ia = sa[rank - 1], ib = sb[rank - 1]
+                let outer = n / inner
+                var index = [Int](repeating: 0, count: rank)
+                var offA = 0, offB = 0, o = 0
+                shape[rank - 1] = 1
+                for _ in 0..<outer {
+                    if ia == 1 && ib == 1 {
+                        for j in 0..<inner { dst[o + j] = f(pa[offA + j], pb[offB + j]) }
+                    } else if ia == 1 && ib == 0 {
+                        let y = pb[offB]
+                        for j in 0..<inner { dst[o + j] = f(pa[offA + j], y) }
+                    } else if ia == 0 && ib == 1 {
+                        let x = pa[offA]
+                        for j in 0..<inner { dst[o + j] = f(x, pb[offB + j]) }
+                    } else {
+                        for j in 0..<inner { dst[o + j] = f(pa[offA + j * ia], pb[offB + j * ib]) }
+                    }
+                    o += inner
+                    // advance the odometer over the outer axes
+                    var axis = rank - 2
+                    while axis >= 0 {
+                        index[axis] += 1
+                        offA += sa[axis]
+                        offB += sb[axis]
+                        if index[axis] < shape[axis] { break }
+                        offA -= sa[axis] * shape[axis]
+                        offB -= sb[axis] * shape[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The output shape and operand strides with adjacent axes merged where both operands walk
+/// them contiguously (or both broadcast them); always at least rank 1.
+func collapsedBroadcast(_ out: [Int], _ a: [Int], _ b: [Int]) -> ([Int], [Int], [Int]) {
+    let sa0 = broadcastStrides(a, to: out), sb0 = broadcastStrides(b, to: out)
+    var shape: [Int] = [], sa: [Int] = [], sb: [Int] = []
+    for i in 0..<out.count where out[i] != 1 {
+        if let last = shape.last,
+           sa.last == sa0[i] * out[i], sb.last == sb0[i] * out[i] {
+            shape[shape.count - 1] = last * out[i]
+            sa[sa.count - 1] = sa0[i]
+            sb[sb.count - 1] = sb0[i]
+        } else {
+            shape.append(out[i]); sa.append(sa0[i]); sb.append(sb0[i])
+        }
+    }
+    if shape.isEmpty { return ([1], [0], [0]) }
+    return (shape, sa, sb)
+}
+
+/// The same bytes read as another dtype of equal element size (no copy).
+func reinterpret(_ t: Tensor, as dtype: DType) throws -> Tensor {
+    guard t.dtype != .string, dtype != .string, t.dtype.size == dtype.size else {
+        throw TensorError("cannot reinterpret \(t.dtype) as \(dtype)")
+    }
+    return Tensor(dtype: dtype, shape: t.shape, buffer: t.buffer, byteOffset: t.byteOffset)
+}
+
+/// The unsigned integer dtype with the same element size (for byte-moving kernels).
+func rawDType(_ d: DType) -> DType {
+    switch d.size {
+    case 1: return .uint8
+    case 2: return .uint16
+    case 4: return .uint32
+    default: return .uint64
+    }
+}
+
+/// A unary float function on any float dtype; float32 natively and fast, float16/bfloat16
+/// through float32, float64 natively.
+@inline(__always)
+func unaryFloat(_ x: Tensor, _ name: String, _ f: (Float) -> Float, _ d: (Double) -> Double) throws -> Tensor {
+    switch x.dtype.computeClass {
+    case .float32:
+        return try x.withUnsafeBuffer(of: Float.self) { src in
+            try Tensor.build(x.shape, of: Float.self) { dst in
+                for i in 0..<src.count { dst[i] = f(src[i]) }
+            }
+        }
+    case .float64: return try map1(x, Double.self, Double.self, d)
+    case .reducedFloat: return try map1(x.cast(to: .float32), Float.self, Float.self, f).cast(to: x.dtype)
+    default: throw TensorError("\(name) needs a floating-point tensor, got \(x.dtype)")
+    }
+}
+
+/// A unary float predicate on any float dtype, giving bool.
+func unaryFloatTest(_ x: Tensor, _ name: String, _ f: (Double) -> Bool) throws -> Tensor {
+    switch x.dtype.computeClass {
+    case .float32: return try map1(x, Float.self, Bool.self) { f(Double($0)) }
+    case .float64: return try map1(x, Double.self, Bool.self, f)
+    case .reducedFloat: return try map1(x.cast(to: .float64), Double.self, Bool.self, f)
+    default: throw TensorError("\(name) needs a floating-point tensor, got \(x.dtype)")
+    }
+}
+
+/// A unary op on any numeric dtype: floats as in `unaryFloat`, signed integers through Int64,
+/// unsigned through UInt64 (results wrap back to the input dtype). nil closures refuse the class.
+@inline(__always)
+func unaryNumeric(
+    _ x: Tensor, _ name: String,
+    float: (Float) -> Float, double: (Double) -> Double,
+    int: ((Int64) -> Int64)?, uint: ((UInt64) -> UInt64)?
+) throws -> Tensor {
+    switch x.dtype.computeClass {
+    case .float32, .float64, .reducedFloat: return try unaryFloat(x, name, float, double)
+    case .signed:
+        guard let int else { break }
+        return try map1(x.cast(to: .int64), Int64.self, Int64.self, int).cast(to: x.dtype)
+    case .unsigned:
+        guard let uint else { break }
+        return try map1(x.cast(to: .uint64), UInt64.self, UInt64.self, uint).cast(to: x.dtype)
+    default: break
+    }
+    throw TensorError("\(name) does not support \(x.dtype)")
+}
+
+/// A binary op over two tensors of one numeric dtype with broadcasting: float32 fast,
+/// float64 native, reduced floats through float32, integers through Int64/UInt64 wrapping back.
+@inline(__always)
+func binaryNumeric(
+    _ a: Tensor, _ b: Tensor, _ name: String,
+    float: (Float, Float) -> Float, double: (Double, Double) -> Double,
+    int: ((Int64, Int64) -> Int64)?, uint: ((UInt64, UInt64) -> UInt64)?
+) throws -> Tensor {
+    guard a.dtype == b.dtype else { throw TensorError("\(name): operand types differ (\(a.dtype) and \(b.dtype))") }
+    switch a.dtype.computeClass {
+    case .float32: return try bmap2(a, b, Float.self, Float.self, Float.self, float)
+    case .float64: return try bmap2(a, b, Double.self, Double.self, Double.self, double)
+    case .reducedFloat:
+        return try bmap2(a.cast(to: .float32), b.cast(to: .float32), Float.self, Float.self, Float.self, float)
+            .cast(to: a.dtype)
+    case .signed:
+        guard let int else { break }
+        if a.dtype == .int64 { return try bmap2(a, b, Int64.self, Int64.self, Int64.self, int) }
+        return try bmap2(a.cast(to: .int64), b.cast(to: .int64), Int64.self, Int64.self, Int64.self, int)
+            .cast(to: a.dtype)
+    case .unsigned:
+        guard let uint else { break }
+        return try bmap2(a.cast(to: .uint64), b.cast(to: .uint64), UInt64.self, UInt64.self, UInt64.self, uint)
+            .cast(to: a.dtype)
+    default: break
+    }
+    throw TensorError("\(name) does not support \(a.dtype)")
+}
+
+/// A binary op on two bool tensors with broadcasting.
+func binaryBool(_ a: Tensor, _ b: Tensor, _ name: String, _ f: (Bool, Bool) -> Bool) throws -> Tensor {
+    guard a.dtype == .bool, b.dtype == .bool else {
+        throw TensorError("\(name) needs bool tensors, got \(a.dtype) and \(b.dtype)")
+    }
+    return try bmap2(a, b, Bool.self, Bool.self, Bool.self, f)
+}
+
+/// A comparison on two tensors of one dtype with broadcasting, giving bool. Floats compare as
+/// Double (exact for every float dtype), integers as Int64/UInt64, strings optionally.
+@inline(__always)
+func compareOp(
+    _ a: Tensor, _ b: Tensor, _ name: String,
+    double: (Double, Double) -> Bool, int: (Int64, Int64) -> Bool, uint: (UInt64, UInt64) -> Bool,
+    string: ((String, String) -> Bool)? = nil
+) throws -> Tensor {
+    guard a.dtype == b.dtype else { throw TensorError("\(name): operand types differ (\(a.dtype) and \(b.dtype))") }
+    switch a.dtype.computeClass {
+    case .float32: return try bmap2(a, b, Float.self, Float.self, Bool.self) { double(Double($0), Double($1)) }
+    case .float64: return try bmap2(a, b, Double.self, Double.self, Bool.self, double)
+    case .reducedFloat:
+        return try bmap2(a.cast(to: .float64), b.cast(to: .float64), Double.self, Double.self, Bool.self, double)
+    case .signed, .bool:
+        return try bmap2(a.cast(to: .int64), b.cast(to: .int64), Int64.self, Int64.self, Bool.self, int)
+    case .unsigned:
+        return try bmap2(a.cast(to: .uint64), b.cast(to: .uint64), UInt64.self, UInt64.self, Bool.self, uint)
+    case .string:
+        guard let string else { throw TensorError("\(name) does not support string") }
+        return try compare2(a, b, name: name, double: double, int: int, uint: uint, string: string)
+    }
+}
+
+/// Folds a variadic op over inputs with broadcasting (Max, Min, Sum, Mean).
+func foldInputs(_ ctx: OpContext, _ op: (Tensor, Tensor) throws -> Tensor) throws -> Tensor {
+    guard ctx.inputCount > 0 else { throw ctx.error("needs at least one input") }
+    var acc = try ctx.tensor(0)
+    for i in 1..<max(ctx.inputCount, 1) {
+        acc = try op(acc, ctx.tensor(i))
+    }
+    return acc
+}
+
+/// Numerically stable logistic function.
+@inline(__always)
+func sigmoidF(_ x: Float) -> Float {
+    if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+    let e = Foundation.exp(x)
+    return e / (1 + e)
+}
+
+@inline(__always)
+func sigmoidD(_ x: Double) -> Double {
+    if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+    let e = Foundation.exp(x)
+    return e / (1 + e)
+}
+
+/// log(1 + exp(x)) without overflow.
+@inline(__always)
+func softplusD(_ x: Double) -> Double {
+    x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
+}
+
+@inline(__always)
+func softplusF(_ x: Float) -> Float {
+    x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
+}
+
+/// A binary op on two tensors of one integer dtype (the Bitwise ops).
+@inline(__always)
+func binaryInteger(
+    _ a: Tensor, _ b: Tensor, _ name: String,
+    int: ((Int64, Int64) -> Int64)?, uint: ((UInt64, UInt64) -> UInt64)?
+) throws -> Tensor {
+    guard a.dtype.isInteger else { throw TensorError("\(name) needs integer tensors, got \(a.dtype)") }
+    return try binaryNumeric(a, b, name, float: { a, _ in a }, double: { a, _ in a }, int: int, uint: uint)
+}

@@ -1,0 +1,12 @@
+import SurgeonTensor
+
+/// LessOrEqual: elementwise `A <= B` with numpy broadcasting, giving bool.
+enum LessOrEqual {
+    static func register(_ r: inout OpRegistry) {
+        r.register("LessOrEqual", since: 1) { ctx in
+            [.tensor(try compareOp(
+                ctx.tensor(0), ctx.tensor(1), "LessOrEqual",
+                double: { $0 <= $1 }, int: { $0 <= $1 }, uint: { $0 <= $1 }))]
+        }
+    }
+}
