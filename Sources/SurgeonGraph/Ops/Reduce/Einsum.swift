@@ -1,0 +1,181 @@
+import SurgeonTensor
+
+/// Einsum: Einstein summation over an `equation` such as `bij,bjk->bik`. Supports an ellipsis
+/// (`...`, broadcast across operands), implicit output (ellipsis first, then the labels seen
+/// once, sorted), repeated labels within an operand (diagonals) and summed labels.
+/// A plain loop over the index space, in Double (floats) or Int64 (integers).
+enum Einsum {
+    static func register(_ r: inout OpRegistry) {
+        r.register("Einsum", since: 1) { ctx in
+            let eq = try ctx.string("equation", "")
+            let inputs = try (0..<ctx.inputCount).map { try ctx.tensor($0) }
+            return [.tensor(try einsum(eq, inputs))]
+        }
+    }
+
+    /// One operand or the output term: letters, with the ellipsis as label -1.
+    static func parseTerm(_ s: Substring) throws -> [Int] {
+        var labels: [Int] = []
+        var chars = Array(s)
+        var i = 0
+        var sawEllipsis = false
+        while i < chars.count {
+            let ch = chars[i]
+            if ch == "." {
+                guard i + 2 < chars.count, chars[i + 1] == ".", chars[i + 2] == "." , !sawEllipsis else {
+                    throw TensorError("Einsum: malformed ellipsis in '\(s)'")
+                }
+                sawEllipsis = true
+                labels.append(-1)
+                i += 3
+                continue
+            }
+            guard let a = ch.asciiValue, ch.isLetter else { throw TensorError("Einsum: unexpected '\(ch)' in '\(s)'") }
+            labels.append(Int(a))
+            i += 1
+        }
+        chars.removeAll()
+        return labels
+    }
+
+    static func einsum(_ equation: String, _ inputs: [Tensor]) throws -> Tensor {
+        let eq = equation.filter { !$0.isWhitespace }
+        let sides = eq.components(separatedBy: "->")
+        guard sides.count <= 2 else { throw TensorError("Einsum: more than one '->' in '\(equation)'") }
+        let terms = try sides[0].split(separator: ",", omittingEmptySubsequences: false).map(parseTerm)
+        guard terms.count == inputs.count else {
+            throw TensorError("Einsum: equation has \(terms.count) operands, node has \(inputs.count) inputs")
+        }
+        guard let dtype = inputs.first?.dtype else { throw TensorError("Einsum needs at least one input") }
+        for t in inputs where t.dtype != dtype { throw TensorError("Einsum: operand types differ (\(dtype) and \(t.dtype))") }
+        guard dtype.isNumeric else { throw TensorError("Einsum does not support \(dtype)") }
+
+        // Ellipsis extents (right-aligned broadcast) and label extents.
+        var ellShapes: [[Int]] = []
+        for (t, term) in zip(inputs, terms) {
+            let letters = term.filter { $0 >= 0 }.count
+            if term.contains(-1) {
+                guard t.rank >= letters else { throw TensorError("Einsum: operand \(t.typeDescription) has too few axes for its labels") }
+                let k = term.firstIndex(of: -1) ?? 0
+                ellShapes.append(Array(t.shape[k..<(k + t.rank - letters)]))
+            } else {
+                guard t.rank == letters else {
+                    throw TensorError("Einsum: operand \(t.typeDescription) has \(t.rank) axes but \(letters) labels")
+                }
+                ellShapes.append([])
+            }
+        }
+        let ellShape = try broadcastShapes(ellShapes)
+        let ellRank = ellShape.count
+        var extentOf: [Int: Int] = [:]
+        var countOf: [Int: Int] = [:]
+        for (t, term) in zip(inputs, terms) {
+            var axis = 0
+            for l in term {
+                if l < 0 { axis += t.rank - term.filter { $0 >= 0 }.count; continue }
+                let d = t.shape[axis]
+                if let e = extentOf[l], e != d {
+                    if e == 1 { extentOf[l] = d } else if d != 1 {
+                        throw TensorError("Einsum: label '\(Character(Unicode.Scalar(UInt8(l))))' has extents \(e) and \(d)")
+                    }
+                } else if extentOf[l] == nil { extentOf[l] = d }
+                countOf[l, default: 0] += 1
+                axis += 1
+            }
+        }
+
+        // Output labels.
+        var outTerm: [Int]
+        if sides.count == 2 {
+            outTerm = try parseTerm(Substring(sides[1]))
+            for l in outTerm where l >= 0 && extentOf[l] == nil {
+                throw TensorError("Einsum: output label '\(Character(Unicode.Scalar(UInt8(l))))' is not in any operand")
+            }
+            if Set(outTerm).count != outTerm.count { throw TensorError("Einsum: repeated output label in '\(equation)'") }
+        } else {
+            outTerm = (terms.contains { $0.contains(-1) } ? [-1] : [])
+                + countOf.filter { $0.value == 1 }.keys.sorted()
+        }
+
+        // Slots: ellipsis axes are 0..<ellRank, letters follow.
+        var slotOfLabel: [Int: Int] = [:]
+        for l in extentOf.keys.sorted() { slotOfLabel[l] = ellRank + slotOfLabel.count }
+        var slotExtent = ellShape + [Int](repeating: 0, count: slotOfLabel.count)
+        for (l, s) in slotOfLabel { slotExtent[s] = extentOf[l] ?? 0 }
+        var outSlots: [Int] = []
+        for l in outTerm {
+            if l < 0 { outSlots += Array(0..<ellRank) } else if let s = slotOfLabel[l] { outSlots.append(s) }
+        }
+        let outSet = Set(outSlots)
+        let sumSlots = (0..<slotExtent.count).filter { !outSet.contains($0) }
+
+        // Per-operand stride of each slot (repeated labels add up: diagonals).
+        var slotStrides: [[Int]] = []
+        for (t, term) in zip(inputs, terms) {
+            var st = [Int](repeating: 0, count: slotExtent.count)
+            let cs = contiguousStrides(t.shape)
+            let letters = term.filter { $0 >= 0 }.count
+            var axis = 0
+            for l in term {
+                if l < 0 {
+                    let k = t.rank - letters
+                    for j in 0..<k where t.shape[axis + j] != 1 { st[ellRank - k + j] += cs[axis + j] }
+                    axis += k
+                    continue
+                }
+                if let s = slotOfLabel[l], t.shape[axis] != 1 { st[s] += cs[axis] }
+                axis += 1
+            }
+            slotStrides.append(st)
+        }
+
+        // Offsets into each operand for every combination of the given slots (row-major).
+        func offsets(_ slots: [Int]) -> [[Int]] {
+            var res = [[Int]](repeating: [0], count: inputs.count)
+            for s in slots {
+                for k in 0..<inputs.count {
+                    var next: [Int] = []
+                    next.reserveCapacity(res[k].count * slotExtent[s])
+                    for b in res[k] { for i in 0..<slotExtent[s] { next.append(b + i * slotStrides[k][s]) } }
+                    res[k] = next
+                }
+            }
+            return res
+        }
+        let outShape = outSlots.map { slotExtent[$0] }
+        let outCount = try Tensor.checkedCount(outShape, dtype: dtype)
+        let sumCount = sumSlots.reduce(1) { $0 * slotExtent[$1] }
+        let (work, overflow) = outCount.multipliedReportingOverflow(by: max(sumCount, 1))
+        guard !overflow, work <= 1 << 34 else { throw TensorError("Einsum '\(equation)' is too large to evaluate") }
+        let bases = offsets(outSlots), offs = offsets(sumSlots)
+
+        if dtype.isFloatingPoint {
+            let vals = inputs.map { $0.doubleArray() }
+            var out = [Double](repeating: 0, count: outCount)
+            for o in 0..<outCount {
+                var acc = 0.0
+                for s in 0..<sumCount {
+                    var p = 1.0
+                    for k in 0..<inputs.count { p *= vals[k][bases[k][o] + offs[k][s]] }
+                    acc += p
+                }
+                out[o] = acc
+            }
+            return try Tensor(doubles: out, shape: outShape, dtype: dtype)
+        }
+        let vals = inputs.map { $0.int64Array() }
+        var out = [Int64](repeating: 0, count: outCount)
+        for o in 0..<outCount {
+            var acc: Int64 = 0
+            for s in 0..<sumCount {
+                var p: Int64 = 1
+                for k in 0..<inputs.count { p = p &* vals[k][bases[k][o] + offs[k][s]] }
+                acc = acc &+ p
+            }
+            out[o] = acc
+        }
+        return dtype == .uint64
+            ? try Tensor(uint64s: out.map { UInt64(bitPattern: $0) }, shape: outShape, dtype: dtype)
+            : try Tensor(int64s: out, shape: outShape, dtype: dtype)
+    }
+}

@@ -1,0 +1,493 @@
+import Foundation
+import SurgeonTensor
+
+// Shared machinery of the Reduce group: reduction geometry (which input elements feed each
+// output element), the Reduce* kernels, and float helpers used by softmax and normalisations.
+
+// MARK: - Geometry
+
+/// How a tensor of `shape` is reduced over a set of axes.
+///
+/// Adjacent axes of the same kind (kept / reduced) are merged and extent-1 axes dropped;
+/// when what remains is `[outer?, reduced, inner?]` the reduction is a plain
+/// (outer, r, inner) block walk, which the fast paths use. Otherwise `bases()` / `offsets()`
+/// give, for each output element, its first input offset, and the offsets of the reduced
+/// elements relative to it.
+struct ReducePlan {
+    let shape: [Int]
+    let reduced: [Bool]
+    /// Shape with reduced axes set to 1.
+    let keptShape: [Int]
+    let outCount: Int
+    let reducedCount: Int
+    /// (outer, r, inner) when the reduced axes form one contiguous block.
+    let block: (outer: Int, r: Int, inner: Int)?
+
+    init(shape: [Int], axes: [Int]) {
+        self.shape = shape
+        var red = [Bool](repeating: false, count: shape.count)
+        for a in axes { red[a] = true }
+        reduced = red
+        keptShape = shape.enumerated().map { red[$0.offset] ? 1 : $0.element }
+        outCount = keptShape.reduce(1, *)
+        reducedCount = zip(shape, red).reduce(1) { $1.1 ? $0 * $1.0 : $0 }
+        // Merge runs of the same kind, skipping extent-1 axes.
+        var groups: [(extent: Int, reduced: Bool)] = []
+        for (d, r) in zip(shape, red) where d != 1 {
+            if let last = groups.last, last.reduced == r {
+                groups[groups.count - 1].extent *= d
+            } else {
+                groups.append((d, r))
+            }
+        }
+        let kinds = groups.map(\.reduced)
+        switch kinds {
+        case []: block = (1, 1, 1)
+        case [false]: block = (groups[0].extent, 1, 1)
+        case [true]: block = (1, groups[0].extent, 1)
+        case [false, true]: block = (groups[0].extent, groups[1].extent, 1)
+        case [true, false]: block = (1, groups[0].extent, groups[1].extent)
+        case [false, true, false]: block = (groups[0].extent, groups[1].extent, groups[2].extent)
+        default: block = nil
+        }
+    }
+
+    /// Output shape: `keptShape`, or with reduced axes removed.
+    func outShape(keepdims: Bool) -> [Int] {
+        keepdims ? keptShape : zip(shape, reduced).filter { !$0.1 }.map(\.0)
+    }
+
+    /// Offsets (row-major over the chosen axes) of every combination of indices on `which` axes.
+    private func combos(_ which: (Int) -> Bool) -> [Int] {
+        let strides = contiguousStrides(shape)
+        var result = [0]
+        for a in 0..<shape.count where which(a) {
+            var next: [Int] = []
+            next.reserveCapacity(result.count * shape[a])
+            for base in result { for i in 0..<shape[a] { next.append(base + i * strides[a]) } }
+            result = next
+        }
+        return result
+    }
+
+    /// First input offset of each output element (row-major output order).
+    func bases() -> [Int] {
+        if let b = block {
+            var out = [Int](); out.reserveCapacity(b.outer * b.inner)
+            for o in 0..<b.outer { for i in 0..<b.inner { out.append(o * b.r * b.inner + i) } }
+            return out
+        }
+        return combos { !reduced[$0] }
+    }
+
+    /// Offsets of the reduced elements relative to an output element's base.
+    func offsets() -> [Int] {
+        if let b = block { return (0..<b.r).map { $0 * b.inner } }
+        return combos { reduced[$0] }
+    }
+}
+
+/// Reads the reduction axes of a Reduce* node: from input 1 when present (opset 13 for
+/// ReduceSum, 18 for the others), else from the `axes` attribute. Returns the normalised,
+/// deduplicated axes; no axes means all of them, or none with `noop_with_empty_axes`.
+func reductionAxes(_ ctx: OpContext, rank: Int) throws -> [Int] {
+    var axes: [Int]?
+    if let t = try ctx.optionalTensor(1) {
+        guard t.dtype == .int64 || t.dtype == .int32 else { throw ctx.error("axes must be int64, got \(t.dtype)") }
+        axes = t.intArray()
+    } else {
+        axes = try ctx.ints("axes")
+    }
+    if axes?.isEmpty ?? true {
+        return try ctx.int("noop_with_empty_axes", 0) != 0 ? [] : Array(0..<rank)
+    }
+    var seen = Set<Int>()
+    for a in axes ?? [] {
+        let n = try normalizeAxis(a, rank: rank, op: ctx.node.opType)
+        seen.insert(n)
+    }
+    return seen.sorted()
+}
+
+// MARK: - Reduce kernels
+
+enum ReduceKind {
+    case sum, mean, max, min, prod, l1, l2, logSum, logSumExp, sumSquare
+}
+
+/// Registers `op` as a reduction of `kind`; `axesInputSince` is the opset that moved `axes`
+/// from an attribute to an input (the kernel accepts either, so both registrations share it).
+func registerReduction(_ r: inout OpRegistry, _ op: String, _ kind: ReduceKind, axesInputSince: Int) {
+    let kernel: Kernel = { ctx in
+        let x = try ctx.tensor(0)
+        let axes = try reductionAxes(ctx, rank: x.rank)
+        let keep = try ctx.int("keepdims", 1) != 0
+        return [.tensor(try reduce(x, axes: axes, keepdims: keep, kind: kind, op: op))]
+    }
+    r.register(op, since: 1, kernel)
+    r.register(op, since: axesInputSince, kernel)
+}
+
+/// Reduces `x` over `axes` (already normalised; empty means an elementwise pass).
+func reduce(_ x: Tensor, axes: [Int], keepdims: Bool, kind: ReduceKind, op: String) throws -> Tensor {
+    let plan = ReducePlan(shape: x.shape, axes: axes)
+    let outShape = plan.outShape(keepdims: keepdims)
+    switch x.dtype.computeClass {
+    case .float32:
+        if kind == .logSumExp { return try reduceLogSumExp(x, plan: plan, outShape: outShape) }
+        return try x.withUnsafeBuffer(of: Float.self) { src in
+            try Tensor.build(outShape, of: Float.self) { dst in
+                floatReduce(src, dst, plan: plan, kind: kind, exp: expf, log: logf)
+            }
+        }
+    case .float64:
+        return try x.withUnsafeBuffer(of: Double.self) { src in
+            try Tensor.build(outShape, of: Double.self) { dst in
+                floatReduce(src, dst, plan: plan, kind: kind, exp: Foundation.exp, log: Foundation.log)
+            }
+        }
+    case .reducedFloat:
+        return try reduce(x.cast(to: .float32), axes: axes, keepdims: keepdims, kind: kind, op: op).cast(to: x.dtype)
+    case .signed, .bool:
+        if x.dtype == .bool && kind != .max && kind != .min { throw TensorError("\(op) does not support bool") }
+        if kind == .logSum || kind == .logSumExp || kind == .l2 {
+            return try reduce(x.cast(to: .float64), axes: axes, keepdims: keepdims, kind: kind, op: op).cast(to: x.dtype)
+        }
+        let (lo, hi) = signedRange(x.dtype)
+        let v = x.int64Array()
+        let out = try v.withUnsafeBufferPointer { src in
+            try Tensor.build(outShape, of: Int64.self) { dst in
+                intReduce(src, dst, plan: plan, kind: kind, lo: lo, hi: hi)
+            }
+        }
+        return try out.cast(to: x.dtype)
+    case .unsigned:
+        if kind == .logSum || kind == .logSumExp || kind == .l2 {
+            return try reduce(x.cast(to: .float64), axes: axes, keepdims: keepdims, kind: kind, op: op).cast(to: x.dtype)
+        }
+        let v = x.uint64Array()
+        let hi: UInt64 = x.dtype.size == 8 ? .max : (UInt64(1) << UInt64(x.dtype.size * 8)) - 1
+        let out = try v.withUnsafeBufferPointer { src in
+            try Tensor.build(outShape, of: UInt64.self) { dst in
+                intReduce(src, dst, plan: plan, kind: kind, lo: 0, hi: hi)
+            }
+        }
+        return try out.cast(to: x.dtype)
+    case .string:
+        throw TensorError("\(op) does not support string")
+    }
+}
+
+/// Smallest and largest values of a signed integer dtype (bool as 0...1).
+func signedRange(_ d: DType) -> (Int64, Int64) {
+    switch d {
+    case .bool: return (0, 1)
+    case .int8: return (Int64(Int8.min), Int64(Int8.max))
+    case .int16: return (Int64(Int16.min), Int64(Int16.max))
+    case .int32: return (Int64(Int32.min), Int64(Int32.max))
+    default: return (Int64.min, Int64.max)
+    }
+}
+
+/// Walks a reduction: for every output element, `fold` over its reduced inputs.
+/// `pre` maps each input, `combine` folds, `post(acc, n)` finishes.
+@inline(__always)
+func foldReduce<T: TensorScalar>(
+    _ src: UnsafeBufferPointer<T>, _ dst: UnsafeMutableBufferPointer<T>, plan: ReducePlan,
+    identity: T, pre: (T) -> T, combine: (T, T) -> T, post: (T) -> T
+) {
+    if let b = plan.block {
+        let r = b.r, inner = b.inner
+        if inner == 1 {
+            for o in 0..<b.outer {
+                var acc = identity
+                let base = o * r
+                for j in 0..<r { acc = combine(acc, pre(src[base + j])) }
+                dst[o] = post(acc)
+            }
+        } else {
+            for o in 0..<b.outer {
+                let ob = o * inner
+                for i in 0..<inner { dst[ob + i] = identity }
+                for j in 0..<r {
+                    let base = (o * r + j) * inner
+                    for i in 0..<inner { dst[ob + i] = combine(dst[ob + i], pre(src[base + i])) }
+                }
+                for i in 0..<inner { dst[ob + i] = post(dst[ob + i]) }
+            }
+        }
+        return
+    }
+    let bases = plan.bases(), offs = plan.offsets()
+    for (o, base) in bases.enumerated() {
+        var acc = identity
+        for off in offs { acc = combine(acc, pre(src[base + off])) }
+        dst[o] = post(acc)
+    }
+}
+
+@inline(__always)
+func floatReduce<T: BinaryFloatingPoint & TensorScalar>(
+    _ src: UnsafeBufferPointer<T>, _ dst: UnsafeMutableBufferPointer<T>, plan: ReducePlan, kind: ReduceKind,
+    exp: (T) -> T, log: (T) -> T
+) {
+    let n = T(plan.reducedCount)
+    switch kind {
+    case .sum: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 }, combine: +, post: { $0 })
+    case .mean: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 }, combine: +, post: { $0 / n })
+    case .prod: foldReduce(src, dst, plan: plan, identity: 1, pre: { $0 }, combine: *, post: { $0 })
+    case .max:
+        foldReduce(src, dst, plan: plan, identity: -.infinity, pre: { $0 },
+                   combine: { a, b in (b > a || b.isNaN) ? b : a }, post: { $0 })
+    case .min:
+        foldReduce(src, dst, plan: plan, identity: .infinity, pre: { $0 },
+                   combine: { a, b in (b < a || b.isNaN) ? b : a }, post: { $0 })
+    case .l1: foldReduce(src, dst, plan: plan, identity: 0, pre: { Swift.abs($0) }, combine: +, post: { $0 })
+    case .l2: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 * $0 }, combine: +, post: { $0.squareRoot() })
+    case .sumSquare: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 * $0 }, combine: +, post: { $0 })
+    case .logSum: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 }, combine: +, post: log)
+    case .logSumExp:
+        // max first, then log(sum(exp(x - max))) + max.
+        let bases = plan.bases(), offs = plan.offsets()
+        for (o, base) in bases.enumerated() {
+            var m = -T.infinity
+            for off in offs { let v = src[base + off]; if v > m || v.isNaN { m = v } }
+            if !m.isFinite { dst[o] = m; continue }
+            var s: T = 0
+            for off in offs { s += exp(src[base + off] - m) }
+            dst[o] = log(s) + m
+        }
+    }
+}
+
+@inline(__always)
+func intReduce<T: FixedWidthInteger & TensorScalar>(
+    _ src: UnsafeBufferPointer<T>, _ dst: UnsafeMutableBufferPointer<T>, plan: ReducePlan, kind: ReduceKind,
+    lo: T, hi: T
+) {
+    let n = T(truncatingIfNeeded: plan.reducedCount)
+    switch kind {
+    case .sum: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 }, combine: { $0 &+ $1 }, post: { $0 })
+    case .mean:
+        foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 }, combine: { $0 &+ $1 }, post: { n == 0 ? 0 : $0 / n })
+    case .prod: foldReduce(src, dst, plan: plan, identity: 1, pre: { $0 }, combine: { $0 &* $1 }, post: { $0 })
+    case .max: foldReduce(src, dst, plan: plan, identity: lo, pre: { $0 }, combine: { Swift.max($0, $1) }, post: { $0 })
+    case .min: foldReduce(src, dst, plan: plan, identity: hi, pre: { $0 }, combine: { Swift.min($0, $1) }, post: { $0 })
+    case .l1:
+        foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 < 0 ? 0 &- $0 : $0 }, combine: { $0 &+ $1 }, post: { $0 })
+    case .sumSquare, .l2:
+        foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 &* $0 }, combine: { $0 &+ $1 }, post: { $0 })
+    case .logSum, .logSumExp:
+        break  // handled in floating point by the caller
+    }
+}
+
+private func reduceLogSumExp(_ x: Tensor, plan: ReducePlan, outShape: [Int]) throws -> Tensor {
+    let v = try x.scalars(of: Float.self).map { Double($0) }
+    let out = try v.withUnsafeBufferPointer { src in
+        try Tensor.build(outShape, of: Double.self) { dst in
+            floatReduce(src, dst, plan: plan, kind: .logSumExp, exp: Foundation.exp, log: Foundation.log)
+        }
+    }
+    return try out.cast(to: .float32)
+}
+
+// MARK: - Float dispatch helpers
+
+/// Float types the normalisation and softmax kernels are written for.
+protocol KernelFloat: BinaryFloatingPoint, TensorScalar {
+    static func kExp(_ x: Self) -> Self
+    static func kLog(_ x: Self) -> Self
+    static func kPow(_ x: Self, _ y: Self) -> Self
+}
+
+extension Float: KernelFloat {
+    @inline(__always) static func kExp(_ x: Float) -> Float { expf(x) }
+    @inline(__always) static func kLog(_ x: Float) -> Float { logf(x) }
+    @inline(__always) static func kPow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+}
+
+extension Double: KernelFloat {
+    @inline(__always) static func kExp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inline(__always) static func kLog(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) static func kPow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+}
+
+/// Requires a floating-point tensor; float16/bfloat16 are computed as float32.
+/// Returns the tensor to compute on (float32 or float64).
+func computeFloat(_ x: Tensor, op: String) throws -> Tensor {
+    switch x.dtype.computeClass {
+    case .float32, .float64: return x
+    case .reducedFloat: return try x.cast(to: .float32)
+    default: throw TensorError("\(op) needs a floating-point tensor, got \(x.dtype)")
+    }
+}
+
+/// `t` read as `T` (cast when it has another float dtype); for scale / bias operands.
+func floatValues<T: KernelFloat>(_ t: Tensor, as: T.Type) throws -> [T] {
+    if t.dtype == T.dtype { return try t.scalars(of: T.self) }
+    guard t.dtype.isFloatingPoint else { throw TensorError("expected a floating-point tensor, got \(t.dtype)") }
+    return t.doubleArray().map { T($0) }
+}
+
+/// Product of `shape[from..<to]`.
+func extent(_ shape: [Int], _ from: Int, _ to: Int) -> Int {
+    from < to ? shape[from..<to].reduce(1, *) : 1
+}
+
+// MARK: - Normalisation helpers
+
+/// A scale or bias operand of a row normalisation, flattened: either one value per position
+/// in a row (`perRow == false`, `values.count == n`) or one per element of the whole input.
+struct AffineOperand<T: KernelFloat> {
+    let values: [T]
+    let full: Bool
+
+    /// `t` broadcast to `shape[axis...]` (leading 1s of a longer operand dropped), or else to
+    /// the whole `shape`.
+    init(_ t: Tensor, shape: [Int], axis: Int, name: String) throws {
+        let normShape = Array(shape[axis...])
+        var s = t.shape
+        while s.count > normShape.count, s.first == 1 { s.removeFirst() }
+        let v = try floatValues(t, as: T.self)
+        if s.count <= normShape.count, let b = try? broadcastShapes([s, normShape]), b == normShape {
+            let r = try t.reshaped(s)
+            values = s == normShape ? v : try floatValues(r.broadcast(to: normShape), as: T.self)
+            full = false
+        } else if let b = try? broadcastShapes([t.shape, shape]), b == shape {
+            values = try floatValues(t.broadcast(to: shape), as: T.self)
+            full = true
+        } else {
+            throw TensorError("\(name) of shape \(shapeString(t.shape)) does not broadcast to \(shapeString(normShape))")
+        }
+    }
+
+    @inline(__always) func at(_ row: Int, _ j: Int, _ n: Int) -> T { full ? values[row * n + j] : values[j] }
+}
+
+/// Normalises `rows` rows of `n` contiguous elements: `(x - mean) * invStd * scale + bias`,
+/// with `mean = 0` when not `centered` (RMS normalisation). Returns each row's mean and invStd.
+@inline(__always)
+func normalizeRows<T: KernelFloat>(
+    _ src: UnsafeBufferPointer<T>, _ dst: UnsafeMutableBufferPointer<T>, rows: Int, n: Int, epsilon: T,
+    centered: Bool, scale: AffineOperand<T>?, bias: AffineOperand<T>?
+) -> (mean: [T], invStd: [T]) {
+    var means = [T](repeating: 0, count: rows), invs = [T](repeating: 0, count: rows)
+    let nn = T(n)
+    for row in 0..<rows {
+        let base = row * n
+        var mean: T = 0
+        if centered {
+            var s: T = 0
+            for j in 0..<n { s += src[base + j] }
+            mean = s / nn
+        }
+        var ss: T = 0
+        for j in 0..<n { let d = src[base + j] - mean; ss += d * d }
+        let inv = 1 / (ss / nn + epsilon).squareRoot()
+        means[row] = mean
+        invs[row] = inv
+        switch (scale, bias) {
+        case (let sc?, let b?) where !sc.full && !b.full:
+            sc.values.withUnsafeBufferPointer { sv in
+                b.values.withUnsafeBufferPointer { bv in
+                    for j in 0..<n { dst[base + j] = (src[base + j] - mean) * inv * sv[j] + bv[j] }
+                }
+            }
+        case (let sc?, nil) where !sc.full:
+            sc.values.withUnsafeBufferPointer { sv in
+                for j in 0..<n { dst[base + j] = (src[base + j] - mean) * inv * sv[j] }
+            }
+        default:
+            for j in 0..<n {
+                var y = (src[base + j] - mean) * inv
+                if let sc = scale { y *= sc.at(row, j, n) }
+                if let b = bias { y += b.at(row, j, n) }
+                dst[base + j] = y
+            }
+        }
+    }
+    return (means, invs)
+}
+
+/// Normalises (N, C, spatial...) input in `groups` groups of channels per sample, then applies
+/// a per-channel `scale` / `bias` (each of C values). Used by InstanceNormalization
+/// (groups == C) and GroupNormalization.
+func groupNormalize(
+    _ x0: Tensor, groups: Int, scale: Tensor, bias: Tensor, perGroupAffine: Bool, epsilon: Float, op: String
+) throws -> Tensor {
+    let x = try computeFloat(x0, op: op)
+    guard x.rank >= 2 else { throw TensorError("\(op) needs an input of rank 2 or more, got \(x.typeDescription)") }
+    let nb = x.shape[0], c = x.shape[1], spatial = extent(x.shape, 2, x.rank)
+    guard groups > 0, c % groups == 0 else { throw TensorError("\(op): \(c) channels do not split into \(groups) groups") }
+    let affineCount = perGroupAffine ? groups : c
+    guard scale.count == affineCount, bias.count == affineCount else {
+        throw TensorError("\(op): scale and bias need \(affineCount) values, got \(scale.count) and \(bias.count)")
+    }
+    func run<T: KernelFloat>(_ t: T.Type) throws -> Tensor {
+        let sv = try floatValues(scale, as: T.self), bv = try floatValues(bias, as: T.self)
+        let cpg = c / groups
+        return try x.withUnsafeBuffer(of: T.self) { src in
+            try Tensor.build(x.shape, of: T.self) { dst in
+                _ = normalizeRows(src, dst, rows: nb * groups, n: cpg * spatial, epsilon: T(epsilon),
+                                  centered: true, scale: nil, bias: nil)
+                for s in 0..<nb {
+                    for ch in 0..<c {
+                        let k = perGroupAffine ? ch / cpg : ch
+                        let a = sv[k], b = bv[k]
+                        let base = (s * c + ch) * spatial
+                        for i in 0..<spatial { dst[base + i] = dst[base + i] * a + b }
+                    }
+                }
+            }
+        }
+    }
+    let y = x.dtype == .float32 ? try run(Float.self) : try run(Double.self)
+    return try y.cast(to: x0.dtype)
+}
+
+// MARK: - Losses
+
+/// The negative log-likelihood loss of NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss.
+/// `logp` holds (N, C, D) values (D the product of trailing axes of `inputShape`), `target`
+/// is (N, d1, ...) class indices, `weight` optional per-class weights.
+func nllLoss(
+    logp: [Double], inputShape: [Int], target: Tensor, weight: Tensor?, ignoreIndex: Int?,
+    reduction: String, dtype: DType, op: String
+) throws -> Tensor {
+    guard inputShape.count >= 2 else { throw TensorError("\(op): input needs rank 2 or more, got \(shapeString(inputShape))") }
+    let n = inputShape[0], c = inputShape[1], d = extent(inputShape, 2, inputShape.count)
+    let expectedTarget = [n] + Array(inputShape[2...])
+    guard target.shape == expectedTarget else {
+        throw TensorError("\(op): target shape \(shapeString(target.shape)) should be \(shapeString(expectedTarget))")
+    }
+    guard target.dtype.isInteger else { throw TensorError("\(op): target must be integer, got \(target.dtype)") }
+    var w: [Double]?
+    if let weight {
+        guard weight.count == c, weight.rank == 1 else {
+            throw TensorError("\(op): weight should have \(c) values, got \(weight.typeDescription)")
+        }
+        w = weight.doubleArray()
+    }
+    guard reduction == "none" || reduction == "sum" || reduction == "mean" else {
+        throw TensorError("\(op): unknown reduction '\(reduction)'")
+    }
+    let t = target.intArray()
+    var loss = [Double](repeating: 0, count: n * d)
+    var weightSum = 0.0
+    for i in 0..<n {
+        for k in 0..<d {
+            let cls = t[i * d + k]
+            if let ii = ignoreIndex, cls == ii { continue }
+            guard cls >= 0 && cls < c else { throw TensorError("\(op): target \(cls) is out of range for \(c) classes") }
+            let wt = w?[cls] ?? 1
+            loss[i * d + k] = -logp[(i * c + cls) * d + k] * wt
+            weightSum += wt
+        }
+    }
+    switch reduction {
+    case "none": return try Tensor(doubles: loss, shape: target.shape, dtype: dtype)
+    case "sum": return try Tensor(doubles: [loss.reduce(0, +)], shape: [], dtype: dtype)
+    default: return try Tensor(doubles: [loss.reduce(0, +) / weightSum], shape: [], dtype: dtype)
+    }
+}

@@ -1,0 +1,108 @@
+import SurgeonTensor
+
+/// Softmax: `exp(x - max) / sum(exp(x - max))`. Before opset 13 the input is coerced to 2-D
+/// at `axis` (default 1) and normalised over the flattened trailing part; from opset 13 over
+/// the single `axis` (default -1).
+enum Softmax {
+    static func register(_ r: inout OpRegistry) {
+        r.register("Softmax", since: 1) { ctx in [.tensor(try run(ctx, log: false))] }
+        r.register("Softmax", since: 13) { ctx in [.tensor(try run(ctx, log: false))] }
+    }
+
+    /// (outer, r, inner) of a Softmax-family node: see the op comment.
+    static func layout(_ ctx: OpContext, _ shape0: [Int]) throws -> (outer: Int, r: Int, inner: Int) {
+        let shape = shape0.isEmpty ? [1] : shape0
+        if ctx.opset < 13 {
+            let axis = try ctx.int("axis", 1)
+            let a = axis < 0 ? axis + shape.count : axis
+            guard a >= 0 && a <= shape.count else { throw ctx.error("axis \(axis) is out of range for rank \(shape.count)") }
+            return (extent(shape, 0, a), extent(shape, a, shape.count), 1)
+        }
+        let a = try normalizeAxis(try ctx.int("axis", -1), rank: shape.count, op: ctx.node.opType)
+        return (extent(shape, 0, a), shape[a], extent(shape, a + 1, shape.count))
+    }
+
+    /// Softmax (or LogSoftmax when `log`) of a node's input.
+    static func run(_ ctx: OpContext, log: Bool) throws -> Tensor {
+        let x0 = try ctx.tensor(0)
+        let x = try computeFloat(x0, op: ctx.node.opType)
+        let l = try layout(ctx, x.shape)
+        let y: Tensor
+        if x.dtype == .float32 {
+            y = try compute(x, Float.self, outer: l.outer, r: l.r, inner: l.inner, log: log)
+        } else {
+            y = try compute(x, Double.self, outer: l.outer, r: l.r, inner: l.inner, log: log)
+        }
+        return try y.cast(to: x0.dtype)
+    }
+
+    static func compute<T: KernelFloat>(
+        _ x: Tensor, _ t: T.Type, outer: Int, r: Int, inner: Int, log: Bool
+    ) throws -> Tensor {
+        try x.withUnsafeBuffer(of: T.self) { src in
+            try Tensor.build(x.shape, of: T.self) { dst in
+                softmaxBlocks(src, dst, outer: outer, r: r, inner: inner, log: log)
+            }
+        }
+    }
+}
+
+/// Softmax over the middle axis of (outer, r, inner) blocks.
+@inline(__always)
+func softmaxBlocks<T: KernelFloat>(
+    _ src: UnsafeBufferPointer<T>, _ dst: UnsafeMutableBufferPointer<T>,
+    outer: Int, r: Int, inner: Int, log: Bool
+) {
+    if r == 0 { return }
+    if inner == 1 {
+        for o in 0..<outer {
+            let base = o * r
+            var m = src[base]
+            for j in 1..<r { let v = src[base + j]; if v > m { m = v } }
+            var s: T = 0
+            for j in 0..<r {
+                let e = T.kExp(src[base + j] - m)
+                dst[base + j] = e
+                s += e
+            }
+            if log {
+                let ls = T.kLog(s) + m
+                for j in 0..<r { dst[base + j] = src[base + j] - ls }
+            } else {
+                let inv = 1 / s
+                for j in 0..<r { dst[base + j] *= inv }
+            }
+        }
+        return
+    }
+    var mx = [T](repeating: 0, count: inner), sum = [T](repeating: 0, count: inner)
+    for o in 0..<outer {
+        let base = o * r * inner
+        for i in 0..<inner { mx[i] = src[base + i]; sum[i] = 0 }
+        for j in 1..<r {
+            let row = base + j * inner
+            for i in 0..<inner { let v = src[row + i]; if v > mx[i] { mx[i] = v } }
+        }
+        for j in 0..<r {
+            let row = base + j * inner
+            for i in 0..<inner {
+                let e = T.kExp(src[row + i] - mx[i])
+                dst[row + i] = e
+                sum[i] += e
+            }
+        }
+        if log {
+            for i in 0..<inner { sum[i] = T.kLog(sum[i]) + mx[i] }
+            for j in 0..<r {
+                let row = base + j * inner
+                for i in 0..<inner { dst[row + i] = src[row + i] - sum[i] }
+            }
+        } else {
+            for i in 0..<inner { sum[i] = 1 / sum[i] }
+            for j in 0..<r {
+                let row = base + j * inner
+                for i in 0..<inner { dst[row + i] *= sum[i] }
+            }
+        }
+    }
+}
