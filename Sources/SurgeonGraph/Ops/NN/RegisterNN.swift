@@ -2,4 +2,5 @@
 func registerNNOps(_ r: inout OpRegistry) {
     MatMul.register(&r)
     Gemm.register(&r)
+    Attention.register(&r)
 }

@@ -1,0 +1,112 @@
+import SurgeonTensor
+
+// Shared helpers of the NN kernels: float staging for reduced-precision types, and the
+// spatial geometry (kernel, strides, pads, dilations, auto_pad) of Conv and the pools.
+
+/// A function that rounds a Float to the precision of `dtype` (identity for float32/64).
+/// Reduced-float kernels compute in Float and round where the ONNX reference would.
+func roundingFunction(for dtype: DType) -> (Float) -> Float {
+    switch dtype {
+    case .float16: return { Float(Float16($0)) }
+    case .bfloat16: return { BFloat16($0).floatValue }
+    default: return { $0 }
+    }
+}
+
+/// The float dtypes kernels accept; throws a readable error for the rest.
+func requireFloat(_ t: Tensor, _ op: String, _ what: String = "input") throws {
+    guard t.dtype.isFloatingPoint else {
+        throw TensorError("\(op): \(what) must be a floating-point tensor, got \(t.typeDescription)")
+    }
+}
+
+/// Converts a Float result back to `dtype` (float32 without copying through doubles).
+func floatTensor(_ v: [Float], shape: [Int], dtype: DType) throws -> Tensor {
+    switch dtype {
+    case .float32, .float16, .bfloat16: return try Tensor(floats: v, shape: shape, dtype: dtype)
+    default: return try Tensor(doubles: v.map { Double($0) }, shape: shape, dtype: dtype)
+    }
+}
+
+/// Spatial geometry of a Conv / pool node over `spatial` input extents.
+struct SpatialGeometry {
+    var kernel: [Int]
+    var strides: [Int]
+    var dilations: [Int]
+    /// Begin pads then end pads, per spatial axis.
+    var padBegin: [Int]
+    var padEnd: [Int]
+    var output: [Int]
+
+    var rank: Int { kernel.count }
+
+    /// Reads `strides`, `dilations`, `pads`, `auto_pad` (and ceil_mode for pools).
+    /// - Parameter kernel: kernel extents (from the weight shape or `kernel_shape`).
+    static func make(ctx: OpContext, input spatial: [Int], kernel: [Int], ceilMode: Bool = false,
+                     poolSemantics: Bool = false) throws -> SpatialGeometry {
+        let n = spatial.count
+        guard kernel.count == n else {
+            throw ctx.error("kernel has \(kernel.count) spatial axes, input has \(n)")
+        }
+        let strides = try ctx.ints("strides") ?? Array(repeating: 1, count: n)
+        let dilations = try ctx.ints("dilations") ?? Array(repeating: 1, count: n)
+        guard strides.count == n, dilations.count == n else {
+            throw ctx.error("strides/dilations need \(n) values")
+        }
+        guard strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), kernel.allSatisfy({ $0 > 0 }) else {
+            throw ctx.error("strides, dilations and kernel extents must be positive")
+        }
+        var pads = try ctx.ints("pads") ?? Array(repeating: 0, count: 2 * n)
+        guard pads.count == 2 * n else { throw ctx.error("pads needs \(2 * n) values, got \(pads.count)") }
+        guard pads.allSatisfy({ $0 >= 0 }) else { throw ctx.error("pads must not be negative") }
+        let autoPad = try ctx.string("auto_pad", "NOTSET")
+        var out = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            let ek = (kernel[i] - 1) * dilations[i] + 1
+            switch autoPad {
+            case "SAME_UPPER", "SAME_LOWER":
+                let o = (spatial[i] + strides[i] - 1) / strides[i]
+                let total = max(0, (o - 1) * strides[i] + ek - spatial[i])
+                let small = total / 2, big = total - small
+                if autoPad == "SAME_UPPER" { pads[i] = small; pads[i + n] = big } else { pads[i] = big; pads[i + n] = small }
+                out[i] = o
+            case "VALID":
+                pads[i] = 0; pads[i + n] = 0
+                out[i] = spatial[i] >= ek ? (spatial[i] - ek) / strides[i] + 1 : 0
+            case "NOTSET", "":
+                let span = spatial[i] + pads[i] + pads[i + n] - ek
+                if span < 0 { out[i] = 0; continue }
+                if ceilMode {
+                    var o = (span + strides[i] - 1) / strides[i] + 1
+                    // The last window must start inside the input or the begin pad.
+                    if poolSemantics && (o - 1) * strides[i] >= spatial[i] + pads[i] { o -= 1 }
+                    out[i] = o
+                } else {
+                    out[i] = span / strides[i] + 1
+                }
+            default:
+                throw ctx.error("unknown auto_pad '\(autoPad)'")
+            }
+        }
+        return SpatialGeometry(kernel: kernel, strides: strides, dilations: dilations,
+                               padBegin: Array(pads[0..<n]), padEnd: Array(pads[n...]), output: out)
+    }
+}
+
+/// Calls `body(flatOutIndex, multiIndex)` for every index of `shape` in row-major order.
+@inline(__always)
+func forEachIndex(_ shape: [Int], _ body: (Int, [Int]) -> Void) {
+    let total = shape.reduce(1, *)
+    if total == 0 { return }
+    var idx = [Int](repeating: 0, count: shape.count)
+    for flat in 0..<total {
+        body(flat, idx)
+        var a = shape.count - 1
+        while a >= 0 {
+            idx[a] += 1
+            if idx[a] < shape[a] { break }
+            idx[a] = 0
+            a -= 1
+        }
+    }
+}
