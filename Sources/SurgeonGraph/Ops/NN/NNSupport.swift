@@ -110,3 +110,31 @@ func forEachIndex(_ shape: [Int], _ body: (Int, [Int]) -> Void) {
         }
     }
 }
+
+/// Doubles to `dtype` as the ONNX reference's saturate_cast does: integers rounded half to even
+/// and clamped to the type's range; floats converted directly.
+func saturatingTensor(_ v: [Double], shape: [Int], dtype: DType) throws -> Tensor {
+    guard dtype.isInteger else {
+        if dtype == .float32 { return try Tensor(shape: shape, scalars: v.map { Float($0) }) }
+        return try Tensor(doubles: v, shape: shape, dtype: dtype)
+    }
+    let (lo, hi) = integerRange(dtype)
+    return try Tensor(doubles: v.map { d in
+        if d.isNaN { return 0 }
+        return min(max(d.rounded(.toNearestOrEven), lo), hi)
+    }, shape: shape, dtype: dtype)
+}
+
+/// The representable range of an integer dtype, as doubles.
+func integerRange(_ dtype: DType) -> (Double, Double) {
+    switch dtype {
+    case .int8: return (-128, 127)
+    case .uint8: return (0, 255)
+    case .int16: return (-32768, 32767)
+    case .uint16: return (0, 65535)
+    case .int32: return (-2147483648, 2147483647)
+    case .uint32: return (0, 4294967295)
+    case .uint64: return (0, 18446744073709551615)
+    default: return (-9223372036854775808, 9223372036854775807)
+    }
+}

@@ -3,4 +3,6 @@ func registerNNOps(_ r: inout OpRegistry) {
     MatMul.register(&r)
     Gemm.register(&r)
     Attention.register(&r)
+    Resize.register(&r)
+    Upsample.register(&r)
 }
