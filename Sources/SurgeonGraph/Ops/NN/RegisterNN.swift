@@ -5,4 +5,6 @@ func registerNNOps(_ r: inout OpRegistry) {
     Attention.register(&r)
     Resize.register(&r)
     Upsample.register(&r)
+    Conv.register(&r)
+    ConvTranspose.register(&r)
 }
