@@ -1,3 +1,4 @@
+import Foundation
 import SurgeonTensor
 
 // Shared helpers of the NN kernels: float staging for reduced-precision types, and the
@@ -137,4 +138,102 @@ func integerRange(_ dtype: DType) -> (Double, Double) {
     case .uint64: return (0, 18446744073709551615)
     default: return (-9223372036854775808, 9223372036854775807)
     }
+}
+
+/// What a pool computes over each window.
+enum PoolKind {
+    case max
+    case average(countIncludePad: Bool)
+    case lp(p: Double)
+}
+
+/// Generic N-D pooling over `[N, C, spatial...]` doubles. Windows are clipped to the input;
+/// `average(countIncludePad: true)` divides by the taps inside the explicitly padded extent.
+/// Returns the values and, for `.max`, the flat input index of each maximum (row-major over
+/// N, C, spatial; with `columnMajor` the spatial part is column-major, as storage_order 1).
+func poolND(_ x: [Double], shape: [Int], geom: SpatialGeometry, kind: PoolKind,
+            columnMajor: Bool = false) throws -> (values: [Double], indices: [Int64]) {
+    let nc = shape[0] * shape[1]
+    let inSp = Array(shape[2...])
+    let r = inSp.count
+    let inSize = inSp.reduce(1, *)
+    let outSp = geom.output
+    let outSize = try Tensor.checkedCount(outSp, dtype: .float64)
+    // Per axis and output position: the valid input coordinates, and the padded-extent count.
+    var coords: [[[Int]]] = []
+    var incl: [[Int]] = []
+    for a in 0..<r {
+        var ca: [[Int]] = [], ia: [Int] = []
+        for o in 0..<outSp[a] {
+            var list: [Int] = []
+            var cnt = 0
+            for k in 0..<geom.kernel[a] {
+                let p = o * geom.strides[a] - geom.padBegin[a] + k * geom.dilations[a]
+                if p >= -geom.padBegin[a] && p < inSp[a] + geom.padEnd[a] { cnt += 1 }
+                if p >= 0 && p < inSp[a] { list.append(p) }
+            }
+            ca.append(list); ia.append(cnt)
+        }
+        coords.append(ca); incl.append(ia)
+    }
+    let rowStrides = contiguousStrides(inSp)
+    var colStrides = [Int](repeating: 1, count: r)
+    for a in 1..<max(r, 1) where a < r { colStrides[a] = colStrides[a - 1] * inSp[a - 1] }
+    var values = [Double](repeating: 0, count: nc * outSize)
+    var indices = [Int64](repeating: 0, count: { if case .max = kind { return nc * outSize } else { return 0 } }())
+    var pos = [Int](repeating: 0, count: r)
+    forEachIndex(outSp) { oflat, oidx in
+        let lists = (0..<r).map { coords[$0][oidx[$0]] }
+        let nTaps = lists.reduce(1) { $0 * $1.count }
+        var inclCount = 1
+        for a in 0..<r { inclCount *= incl[a][oidx[a]] }
+        // Offsets (row-major) and storage offsets of every tap.
+        var offs = [Int](repeating: 0, count: nTaps), store = [Int](repeating: 0, count: nTaps)
+        if nTaps > 0 {
+            for t in 0..<nTaps {
+                var rem = t
+                var off = 0, st = 0
+                for a in stride(from: r - 1, through: 0, by: -1) {
+                    let l = lists[a]
+                    pos[a] = l[rem % l.count]; rem /= l.count
+                    off += pos[a] * rowStrides[a]
+                    st += pos[a] * colStrides[a]
+                }
+                offs[t] = off; store[t] = columnMajor ? st : off
+            }
+        }
+        for ch in 0..<nc {
+            let base = ch * inSize
+            var out = 0.0
+            switch kind {
+            case .max:
+                var best = -Double.infinity, bi = -1
+                for t in 0..<nTaps {
+                    let v = x[base + offs[t]]
+                    if bi < 0 || v > best || (v.isNaN && !best.isNaN) { best = v; bi = t }
+                }
+                out = bi < 0 ? 0 : best
+                indices[ch * outSize + oflat] = Int64(base + (bi < 0 ? 0 : store[bi]))
+            case .average(let includePad):
+                var s = 0.0
+                for t in 0..<nTaps { s += x[base + offs[t]] }
+                let d = includePad ? inclCount : nTaps
+                out = d > 0 ? s / Double(d) : .nan
+            case .lp(let p):
+                var s = 0.0
+                for t in 0..<nTaps { s += pow(abs(x[base + offs[t]]), p) }
+                out = pow(s, 1 / p)
+            }
+            values[ch * outSize + oflat] = out
+        }
+    }
+    return (values, indices)
+}
+
+/// Reads kernel_shape and the window geometry of a pool node over X `[N, C, spatial...]`.
+func poolGeometry(_ ctx: OpContext, _ x: Tensor) throws -> SpatialGeometry {
+    guard x.rank >= 3 else { throw ctx.error("X must have rank 3 or more, got \(x.typeDescription)") }
+    guard let kernel = try ctx.ints("kernel_shape") else { throw ctx.error("needs kernel_shape") }
+    let ceil = try ctx.int("ceil_mode", 0) != 0
+    return try SpatialGeometry.make(ctx: ctx, input: Array(x.shape[2...]), kernel: kernel, ceilMode: ceil, poolSemantics: true)
 }

@@ -7,4 +7,10 @@ func registerNNOps(_ r: inout OpRegistry) {
     Upsample.register(&r)
     Conv.register(&r)
     ConvTranspose.register(&r)
+    MaxPool.register(&r)
+    AveragePool.register(&r)
+    LpPool.register(&r)
+    GlobalAveragePool.register(&r)
+    GlobalMaxPool.register(&r)
+    MaxUnpool.register(&r)
 }
