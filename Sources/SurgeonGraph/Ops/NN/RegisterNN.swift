@@ -2,4 +2,15 @@
 func registerNNOps(_ r: inout OpRegistry) {
     MatMul.register(&r)
     Gemm.register(&r)
+    Attention.register(&r)
+    Resize.register(&r)
+    Upsample.register(&r)
+    Conv.register(&r)
+    ConvTranspose.register(&r)
+    MaxPool.register(&r)
+    AveragePool.register(&r)
+    LpPool.register(&r)
+    GlobalAveragePool.register(&r)
+    GlobalMaxPool.register(&r)
+    MaxUnpool.register(&r)
 }

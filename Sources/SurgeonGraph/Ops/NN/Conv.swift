@@ -1,0 +1,223 @@
+import SurgeonTensor
+
+/// Conv (opset 1, 11, 22): N-D convolution with groups, strides, dilations, pads / auto_pad
+/// and bias. float32 (and float16/bfloat16 through float32) uses im2col + `sgemm` per group,
+/// tiled so the column buffer stays small, with a direct loop for 2-D depthwise convolutions;
+/// float64 goes through `ConvReference`.
+enum Conv {
+    static func register(_ r: inout OpRegistry) {
+        r.register("Conv", since: 1) { ctx in
+            let x = try ctx.tensor(0), w = try ctx.tensor(1)
+            let b = try ctx.optionalTensor(2)
+            return [.tensor(try conv(ctx: ctx, x: x, w: w, bias: b))]
+        }
+    }
+
+    /// Validates shapes and reads the attributes shared with ConvInteger / QLinearConv.
+    static func setup(ctx: OpContext, xShape: [Int], wShape: [Int]) throws -> (SpatialGeometry, Int) {
+        guard xShape.count >= 3, wShape.count == xShape.count else {
+            throw ctx.error("X \(shapeString(xShape)) and W \(shapeString(wShape)) need one rank of 3 or more")
+        }
+        let group = try ctx.int("group", 1)
+        guard group >= 1, xShape[1] % group == 0, wShape[0] % group == 0 else {
+            throw ctx.error("group \(group) does not divide the channels (\(xShape[1]) in, \(wShape[0]) out)")
+        }
+        guard wShape[1] * group == xShape[1] else {
+            throw ctx.error("W \(shapeString(wShape)) expects \(wShape[1] * group) input channels, X has \(xShape[1])")
+        }
+        let kernel = Array(wShape[2...])
+        if let ks = try ctx.ints("kernel_shape"), ks != kernel {
+            throw ctx.error("kernel_shape \(ks) does not match W \(shapeString(wShape))")
+        }
+        let geom = try SpatialGeometry.make(ctx: ctx, input: Array(xShape[2...]), kernel: kernel)
+        return (geom, group)
+    }
+
+    static func conv(ctx: OpContext, x: Tensor, w: Tensor, bias: Tensor?) throws -> Tensor {
+        try requireFloat(x, "Conv", "X")
+        guard w.dtype == x.dtype else { throw ctx.error("X and W types differ (\(x.dtype), \(w.dtype))") }
+        let (geom, group) = try setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
+        let m = w.shape[0]
+        if let bias, bias.count != m { throw ctx.error("B needs \(m) values, got \(bias.count)") }
+        let outShape = [x.shape[0], m] + geom.output
+        if x.dtype == .float64 {
+            let y = ConvReference.conv(x: x.doubleArray(), xShape: x.shape, w: w.doubleArray(), wShape: w.shape,
+                                       bias: bias?.doubleArray(), geom: geom, group: group)
+            return try Tensor(doubles: y, shape: outShape, dtype: .float64)
+        }
+        let y = try convFloat(x: x.floatArray(), xShape: x.shape, w: w.floatArray(), wShape: w.shape,
+                              bias: bias?.floatArray(), geom: geom, group: group)
+        return try floatTensor(y, shape: outShape, dtype: x.dtype)
+    }
+
+    /// The fast float32 convolution. Same contract as `ConvReference.conv`.
+    static func convFloat(x: [Float], xShape: [Int], w: [Float], wShape: [Int], bias: [Float]?,
+                          geom g0: SpatialGeometry, group: Int) throws -> [Float] {
+        var xs = xShape, ws = wShape, geom = g0
+        if geom.rank == 1 {
+            // 1-D as 2-D with a unit height.
+            xs.insert(1, at: 2); ws.insert(1, at: 2)
+            geom = SpatialGeometry(kernel: [1] + geom.kernel, strides: [1] + geom.strides,
+                                   dilations: [1] + geom.dilations, padBegin: [0] + geom.padBegin,
+                                   padEnd: [0] + geom.padEnd, output: [1] + geom.output)
+        }
+        let n = xs[0], c = xs[1], m = ws[0]
+        let cg = c / group, mg = m / group
+        let inSp = Array(xs[2...]), outSp = geom.output, kSp = geom.kernel
+        let inSize = inSp.reduce(1, *), outSize = outSp.reduce(1, *), kSize = kSp.reduce(1, *)
+        var y = [Float](repeating: 0, count: try Tensor.checkedCount([n, m, outSize], dtype: .float32))
+        if outSize == 0 || n == 0 || m == 0 { return y }
+        let r = inSp.count
+        let depthwise = cg == 1 && mg == 1 && r == 2
+
+        let isPointwise = kSp.allSatisfy { $0 == 1 } && geom.strides.allSatisfy { $0 == 1 }
+            && geom.padBegin.allSatisfy { $0 == 0 } && geom.padEnd.allSatisfy { $0 == 0 }
+        // Output positions are tiled along the outer output axes ("rows" of the last axis).
+        let last = outSp[r - 1]
+        let rows = outSize / last
+        let colRows = cg * kSize
+        let tileRows = max(1, min(rows, (1 << 22) / max(1, colRows * last)))
+        var col = [Float](repeating: 0, count: (depthwise || isPointwise) ? 0 : colRows * tileRows * last)
+        let inStrides = contiguousStrides(inSp)
+        let outerOut = Array(outSp.dropLast())
+
+        x.withUnsafeBufferPointer { px in
+            w.withUnsafeBufferPointer { pw in
+                y.withUnsafeMutableBufferPointer { py in
+                    col.withUnsafeMutableBufferPointer { pc in
+                        guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
+                        for b in 0..<n {
+                            if depthwise {
+                                for ch in 0..<c {
+                                    depthwise2D(src: xb + (b * c + ch) * inSize, h: inSp[0], w: inSp[1],
+                                                kernel: wb + ch * kSize, geom: geom,
+                                                dst: yb + (b * m + ch) * outSize)
+                                }
+                                continue
+                            }
+                            for gi in 0..<group {
+                                let xg = xb + (b * c + gi * cg) * inSize
+                                let wg = wb + gi * mg * colRows
+                                let yg = yb + (b * m + gi * mg) * outSize
+                                if isPointwise {
+                                    sgemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
+                                          a: wg, lda: cg, b: xg, ldb: inSize, beta: 0, c: yg, ldc: outSize)
+                                    continue
+                                }
+                                guard let cb = pc.baseAddress else { return }
+                                var row0 = 0
+                                while row0 < rows {
+                                    let nr = min(tileRows, rows - row0)
+                                    let ncol = nr * last
+                                    im2col(src: xg, channels: cg, inSp: inSp, inStrides: inStrides, inSize: inSize,
+                                           geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr,
+                                           dst: cb)
+                                    sgemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
+                                          a: wg, lda: colRows, b: cb, ldb: ncol, beta: 0,
+                                          c: yg + row0 * last, ldc: outSize)
+                                    row0 += nr
+                                }
+                            }
+                        }
+                        if let bias {
+                            for b in 0..<n {
+                                for oc in 0..<m {
+                                    let base = yb + (b * m + oc) * outSize
+                                    let v = bias[oc]
+                                    for i in 0..<outSize { base[i] += v }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Fills `dst` (`channels * kSize` rows × `rowCount * last` columns) with the input patches
+    /// of output rows `row0 ..< row0 + rowCount` (a row = all positions along the last axis).
+    static func im2col(src: UnsafePointer<Float>, channels: Int, inSp: [Int], inStrides: [Int], inSize: Int,
+                       geom: SpatialGeometry, outerOut: [Int], last: Int, row0: Int, rowCount: Int,
+                       dst: UnsafeMutablePointer<Float>) {
+        let r = inSp.count
+        let kSp = geom.kernel
+        let kSize = kSp.reduce(1, *)
+        let ncol = rowCount * last
+        let sL = geom.strides[r - 1], dL = geom.dilations[r - 1], pL = geom.padBegin[r - 1], wL = inSp[r - 1]
+        // Outer output indices of each row in the tile.
+        var rowIdx: [[Int]] = []
+        rowIdx.reserveCapacity(rowCount)
+        let outerStrides = contiguousStrides(outerOut)
+        for rr in 0..<rowCount {
+            var rem = row0 + rr
+            var idx = [Int](repeating: 0, count: outerOut.count)
+            for a in 0..<outerOut.count { idx[a] = rem / outerStrides[a]; rem %= outerStrides[a] }
+            rowIdx.append(idx)
+        }
+        var kidx = [Int](repeating: 0, count: r)
+        for k in 0..<kSize {
+            // Decompose k into the kernel multi-index.
+            var rem = k
+            for a in stride(from: r - 1, through: 0, by: -1) { kidx[a] = rem % kSp[a]; rem /= kSp[a] }
+            let kOffL = kidx[r - 1] * dL - pL
+            for ch in 0..<channels {
+                let out = dst + (ch * kSize + k) * ncol
+                let chBase = src + ch * inSize
+                for rr in 0..<rowCount {
+                    let o = out + rr * last
+                    var off = 0
+                    var valid = true
+                    let ri = rowIdx[rr]
+                    for a in 0..<(r - 1) {
+                        let p = ri[a] * geom.strides[a] - geom.padBegin[a] + kidx[a] * geom.dilations[a]
+                        if p < 0 || p >= inSp[a] { valid = false; break }
+                        off += p * inStrides[a]
+                    }
+                    if !valid {
+                        o.update(repeating: 0, count: last)
+                        continue
+                    }
+                    let line = chBase + off
+                    if sL == 1 && kOffL >= 0 && kOffL + last <= wL {
+                        o.update(from: line + kOffL, count: last)
+                        continue
+                    }
+                    for j in 0..<last {
+                        let p = j * sL + kOffL
+                        o[j] = (p >= 0 && p < wL) ? line[p] : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// One channel of a 2-D depthwise convolution, computed directly.
+    static func depthwise2D(src: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>,
+                            geom: SpatialGeometry, dst: UnsafeMutablePointer<Float>) {
+        let kh = geom.kernel[0], kw = geom.kernel[1]
+        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        let ph = geom.padBegin[0], pw = geom.padBegin[1]
+        let oh = geom.output[0], ow = geom.output[1]
+        for i in 0..<oh {
+            let dstRow = dst + i * ow
+            for j in 0..<ow { dstRow[j] = 0 }
+            for a in 0..<kh {
+                let y = i * sh - ph + a * dh
+                if y < 0 || y >= h { continue }
+                let srcRow = src + y * w
+                for bIdx in 0..<kw {
+                    let kv = kernel[a * kw + bIdx]
+                    let xOff = bIdx * dw - pw
+                    // Output columns whose input column j*sw + xOff lies inside [0, w).
+                    let jLo = xOff >= 0 ? 0 : (-xOff + sw - 1) / sw
+                    let jHiRaw = w - 1 - xOff
+                    if jHiRaw < 0 { continue }
+                    let jHi = min(ow - 1, jHiRaw / sw)
+                    if jLo > jHi { continue }
+                    for j in jLo...jHi { dstRow[j] += kv * srcRow[j * sw + xOff] }
+                }
+            }
+        }
+    }
+}

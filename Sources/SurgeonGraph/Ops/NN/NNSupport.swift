@@ -1,0 +1,239 @@
+import Foundation
+import SurgeonTensor
+
+// Shared helpers of the NN kernels: float staging for reduced-precision types, and the
+// spatial geometry (kernel, strides, pads, dilations, auto_pad) of Conv and the pools.
+
+/// A function that rounds a Float to the precision of `dtype` (identity for float32/64).
+/// Reduced-float kernels compute in Float and round where the ONNX reference would.
+func roundingFunction(for dtype: DType) -> (Float) -> Float {
+    switch dtype {
+    case .float16: return { Float(Float16($0)) }
+    case .bfloat16: return { BFloat16($0).floatValue }
+    default: return { $0 }
+    }
+}
+
+/// The float dtypes kernels accept; throws a readable error for the rest.
+func requireFloat(_ t: Tensor, _ op: String, _ what: String = "input") throws {
+    guard t.dtype.isFloatingPoint else {
+        throw TensorError("\(op): \(what) must be a floating-point tensor, got \(t.typeDescription)")
+    }
+}
+
+/// Converts a Float result back to `dtype` (float32 without copying through doubles).
+func floatTensor(_ v: [Float], shape: [Int], dtype: DType) throws -> Tensor {
+    switch dtype {
+    case .float32, .float16, .bfloat16: return try Tensor(floats: v, shape: shape, dtype: dtype)
+    default: return try Tensor(doubles: v.map { Double($0) }, shape: shape, dtype: dtype)
+    }
+}
+
+/// Spatial geometry of a Conv / pool node over `spatial` input extents.
+struct SpatialGeometry {
+    var kernel: [Int]
+    var strides: [Int]
+    var dilations: [Int]
+    /// Begin pads then end pads, per spatial axis.
+    var padBegin: [Int]
+    var padEnd: [Int]
+    var output: [Int]
+
+    var rank: Int { kernel.count }
+
+    /// Reads `strides`, `dilations`, `pads`, `auto_pad` (and ceil_mode for pools).
+    /// - Parameter kernel: kernel extents (from the weight shape or `kernel_shape`).
+    static func make(ctx: OpContext, input spatial: [Int], kernel: [Int], ceilMode: Bool = false,
+                     poolSemantics: Bool = false) throws -> SpatialGeometry {
+        let n = spatial.count
+        guard kernel.count == n else {
+            throw ctx.error("kernel has \(kernel.count) spatial axes, input has \(n)")
+        }
+        let strides = try ctx.ints("strides") ?? Array(repeating: 1, count: n)
+        let dilations = try ctx.ints("dilations") ?? Array(repeating: 1, count: n)
+        guard strides.count == n, dilations.count == n else {
+            throw ctx.error("strides/dilations need \(n) values")
+        }
+        guard strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), kernel.allSatisfy({ $0 > 0 }) else {
+            throw ctx.error("strides, dilations and kernel extents must be positive")
+        }
+        var pads = try ctx.ints("pads") ?? Array(repeating: 0, count: 2 * n)
+        guard pads.count == 2 * n else { throw ctx.error("pads needs \(2 * n) values, got \(pads.count)") }
+        guard pads.allSatisfy({ $0 >= 0 }) else { throw ctx.error("pads must not be negative") }
+        let autoPad = try ctx.string("auto_pad", "NOTSET")
+        var out = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            let ek = (kernel[i] - 1) * dilations[i] + 1
+            switch autoPad {
+            case "SAME_UPPER", "SAME_LOWER":
+                let o = (spatial[i] + strides[i] - 1) / strides[i]
+                let total = max(0, (o - 1) * strides[i] + ek - spatial[i])
+                let small = total / 2, big = total - small
+                if autoPad == "SAME_UPPER" { pads[i] = small; pads[i + n] = big } else { pads[i] = big; pads[i + n] = small }
+                out[i] = o
+            case "VALID":
+                pads[i] = 0; pads[i + n] = 0
+                out[i] = spatial[i] >= ek ? (spatial[i] - ek) / strides[i] + 1 : 0
+            case "NOTSET", "":
+                let span = spatial[i] + pads[i] + pads[i + n] - ek
+                if span < 0 { out[i] = 0; continue }
+                if ceilMode {
+                    var o = (span + strides[i] - 1) / strides[i] + 1
+                    // The last window must start inside the input or the begin pad.
+                    if poolSemantics && (o - 1) * strides[i] >= spatial[i] + pads[i] { o -= 1 }
+                    out[i] = o
+                } else {
+                    out[i] = span / strides[i] + 1
+                }
+            default:
+                throw ctx.error("unknown auto_pad '\(autoPad)'")
+            }
+        }
+        return SpatialGeometry(kernel: kernel, strides: strides, dilations: dilations,
+                               padBegin: Array(pads[0..<n]), padEnd: Array(pads[n...]), output: out)
+    }
+}
+
+/// Calls `body(flatOutIndex, multiIndex)` for every index of `shape` in row-major order.
+@inline(__always)
+func forEachIndex(_ shape: [Int], _ body: (Int, [Int]) -> Void) {
+    let total = shape.reduce(1, *)
+    if total == 0 { return }
+    var idx = [Int](repeating: 0, count: shape.count)
+    for flat in 0..<total {
+        body(flat, idx)
+        var a = shape.count - 1
+        while a >= 0 {
+            idx[a] += 1
+            if idx[a] < shape[a] { break }
+            idx[a] = 0
+            a -= 1
+        }
+    }
+}
+
+/// Doubles to `dtype` as the ONNX reference's saturate_cast does: integers rounded half to even
+/// and clamped to the type's range; floats converted directly.
+func saturatingTensor(_ v: [Double], shape: [Int], dtype: DType) throws -> Tensor {
+    guard dtype.isInteger else {
+        if dtype == .float32 { return try Tensor(shape: shape, scalars: v.map { Float($0) }) }
+        return try Tensor(doubles: v, shape: shape, dtype: dtype)
+    }
+    let (lo, hi) = integerRange(dtype)
+    return try Tensor(doubles: v.map { d in
+        if d.isNaN { return 0 }
+        return min(max(d.rounded(.toNearestOrEven), lo), hi)
+    }, shape: shape, dtype: dtype)
+}
+
+/// The representable range of an integer dtype, as doubles.
+func integerRange(_ dtype: DType) -> (Double, Double) {
+    switch dtype {
+    case .int8: return (-128, 127)
+    case .uint8: return (0, 255)
+    case .int16: return (-32768, 32767)
+    case .uint16: return (0, 65535)
+    case .int32: return (-2147483648, 2147483647)
+    case .uint32: return (0, 4294967295)
+    case .uint64: return (0, 18446744073709551615)
+    default: return (-9223372036854775808, 9223372036854775807)
+    }
+}
+
+/// What a pool computes over each window.
+enum PoolKind {
+    case max
+    case average(countIncludePad: Bool)
+    case lp(p: Double)
+}
+
+/// Generic N-D pooling over `[N, C, spatial...]` doubles. Windows are clipped to the input;
+/// `average(countIncludePad: true)` divides by the taps inside the explicitly padded extent.
+/// Returns the values and, for `.max`, the flat input index of each maximum (row-major over
+/// N, C, spatial; with `columnMajor` the spatial part is column-major, as storage_order 1).
+func poolND(_ x: [Double], shape: [Int], geom: SpatialGeometry, kind: PoolKind,
+            columnMajor: Bool = false) throws -> (values: [Double], indices: [Int64]) {
+    let nc = shape[0] * shape[1]
+    let inSp = Array(shape[2...])
+    let r = inSp.count
+    let inSize = inSp.reduce(1, *)
+    let outSp = geom.output
+    let outSize = try Tensor.checkedCount(outSp, dtype: .float64)
+    // Per axis and output position: the valid input coordinates, and the padded-extent count.
+    var coords: [[[Int]]] = []
+    var incl: [[Int]] = []
+    for a in 0..<r {
+        var ca: [[Int]] = [], ia: [Int] = []
+        for o in 0..<outSp[a] {
+            var list: [Int] = []
+            var cnt = 0
+            for k in 0..<geom.kernel[a] {
+                let p = o * geom.strides[a] - geom.padBegin[a] + k * geom.dilations[a]
+                if p >= -geom.padBegin[a] && p < inSp[a] + geom.padEnd[a] { cnt += 1 }
+                if p >= 0 && p < inSp[a] { list.append(p) }
+            }
+            ca.append(list); ia.append(cnt)
+        }
+        coords.append(ca); incl.append(ia)
+    }
+    let rowStrides = contiguousStrides(inSp)
+    var colStrides = [Int](repeating: 1, count: r)
+    for a in 1..<max(r, 1) where a < r { colStrides[a] = colStrides[a - 1] * inSp[a - 1] }
+    var values = [Double](repeating: 0, count: nc * outSize)
+    var indices = [Int64](repeating: 0, count: { if case .max = kind { return nc * outSize } else { return 0 } }())
+    var pos = [Int](repeating: 0, count: r)
+    forEachIndex(outSp) { oflat, oidx in
+        let lists = (0..<r).map { coords[$0][oidx[$0]] }
+        let nTaps = lists.reduce(1) { $0 * $1.count }
+        var inclCount = 1
+        for a in 0..<r { inclCount *= incl[a][oidx[a]] }
+        // Offsets (row-major) and storage offsets of every tap.
+        var offs = [Int](repeating: 0, count: nTaps), store = [Int](repeating: 0, count: nTaps)
+        if nTaps > 0 {
+            for t in 0..<nTaps {
+                var rem = t
+                var off = 0, st = 0
+                for a in stride(from: r - 1, through: 0, by: -1) {
+                    let l = lists[a]
+                    pos[a] = l[rem % l.count]; rem /= l.count
+                    off += pos[a] * rowStrides[a]
+                    st += pos[a] * colStrides[a]
+                }
+                offs[t] = off; store[t] = columnMajor ? st : off
+            }
+        }
+        for ch in 0..<nc {
+            let base = ch * inSize
+            var out = 0.0
+            switch kind {
+            case .max:
+                var best = -Double.infinity, bi = -1
+                for t in 0..<nTaps {
+                    let v = x[base + offs[t]]
+                    if bi < 0 || v > best || (v.isNaN && !best.isNaN) { best = v; bi = t }
+                }
+                out = bi < 0 ? 0 : best
+                indices[ch * outSize + oflat] = Int64(base + (bi < 0 ? 0 : store[bi]))
+            case .average(let includePad):
+                var s = 0.0
+                for t in 0..<nTaps { s += x[base + offs[t]] }
+                let d = includePad ? inclCount : nTaps
+                out = d > 0 ? s / Double(d) : .nan
+            case .lp(let p):
+                var s = 0.0
+                for t in 0..<nTaps { s += pow(abs(x[base + offs[t]]), p) }
+                out = pow(s, 1 / p)
+            }
+            values[ch * outSize + oflat] = out
+        }
+    }
+    return (values, indices)
+}
+
+/// Reads kernel_shape and the window geometry of a pool node over X `[N, C, spatial...]`.
+func poolGeometry(_ ctx: OpContext, _ x: Tensor) throws -> SpatialGeometry {
+    guard x.rank >= 3 else { throw ctx.error("X must have rank 3 or more, got \(x.typeDescription)") }
+    guard let kernel = try ctx.ints("kernel_shape") else { throw ctx.error("needs kernel_shape") }
+    let ceil = try ctx.int("ceil_mode", 0) != 0
+    return try SpatialGeometry.make(ctx: ctx, input: Array(x.shape[2...]), kernel: kernel, ceilMode: ceil, poolSemantics: true)
+}

@@ -1,0 +1,55 @@
+@testable import SurgeonGraph
+import SurgeonTensor
+import Testing
+import TestSupport
+
+@Suite struct ConvTests {
+    @Test func basic3x3WithPadding() throws {
+        let x = try f32([1, 1, 3, 3], (0..<9).map(Float.init))
+        let w = try f32([1, 1, 3, 3], Array(repeating: 1, count: 9))
+        let y = try runNode("Conv", [x, w], attributes: [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))])[0]
+        #expect(try y.scalars(of: Float.self) == [8, 15, 12, 21, 36, 27, 20, 33, 24])
+    }
+
+    /// The im2col/sgemm, pointwise and depthwise paths against the plain reference loop.
+    @Test func fastPathMatchesReference() throws {
+        struct Case { var x: [Int]; var w: [Int]; var group: Int; var s: [Int]; var d: [Int]; var p: [Int] }
+        let cases = [
+            Case(x: [2, 4, 7, 6], w: [6, 2, 3, 2], group: 2, s: [2, 1], d: [1, 2], p: [1, 0, 2, 1]),
+            Case(x: [1, 3, 5, 5], w: [3, 1, 3, 3], group: 3, s: [2, 2], d: [1, 1], p: [1, 1, 1, 1]),  // depthwise
+            Case(x: [1, 4, 3, 3], w: [5, 4, 1, 1], group: 1, s: [1, 1], d: [1, 1], p: [0, 0, 0, 0]),  // pointwise
+            Case(x: [1, 2, 9], w: [3, 2, 3], group: 1, s: [2], d: [2], p: [2, 1]),                   // 1-D
+            Case(x: [1, 2, 4, 3, 5], w: [2, 1, 2, 2, 3], group: 2, s: [1, 2, 1], d: [1, 1, 2], p: [0, 1, 1, 1, 0, 0]),
+        ]
+        var seed: UInt32 = 7
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        for c in cases {
+            let r = c.x.count - 2
+            let kernel = Array(c.w[2...])
+            let out = (0..<r).map { i in (c.x[i + 2] + c.p[i] + c.p[i + r] - ((kernel[i] - 1) * c.d[i] + 1)) / c.s[i] + 1 }
+            let geom = SpatialGeometry(kernel: kernel, strides: c.s, dilations: c.d, padBegin: Array(c.p[..<r]),
+                                       padEnd: Array(c.p[r...]), output: out)
+            let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
+            let wv = (0..<c.w.reduce(1, *)).map { _ in rnd() }
+            let bv = (0..<c.w[0]).map { _ in rnd() }
+            let fast = try Conv.convFloat(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group)
+            let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
+                                         bias: bv.map(Double.init), geom: geom, group: c.group)
+            #expect(fast.count == ref.count)
+            #expect(zip(fast, ref).allSatisfy { abs(Double($0) - $1) < 1e-4 }, "case \(c.x) \(c.w)")
+        }
+    }
+
+    @Test func channelMismatchIsAnError() throws {
+        let x = try f32([1, 2, 3, 3], Array(repeating: 0, count: 18))
+        let w = try f32([1, 3, 1, 1], [1, 1, 1])
+        #expect(throws: (any Error).self) { try runNode("Conv", [x, w]) }
+    }
+
+    @Test func convTransposeStride2() throws {
+        let x = try f32([1, 1, 2], [1, 2])
+        let w = try f32([1, 1, 3], [1, 1, 1])
+        let y = try runNode("ConvTranspose", [x, w], attributes: [Attribute(name: "strides", value: .ints([2]))])[0]
+        #expect(try y.scalars(of: Float.self) == [1, 1, 3, 2, 2])
+    }
+}
