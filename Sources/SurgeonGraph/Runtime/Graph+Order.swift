@@ -3,13 +3,18 @@ extension Graph {
     /// when it is already valid; throws naming a node on a cycle or a value nobody produces.
     /// - Parameter outer: names visible from enclosing graphs.
     public func executionOrder(outer: Set<String> = []) throws -> [Int] {
-        var known = outer
+        try executionOrder(isOuter: { outer.contains($0) })
+    }
+
+    /// Same, with enclosing scopes given as a membership test (cheap for nested loops).
+    public func executionOrder(isOuter: (String) -> Bool) throws -> [Int] {
+        var known = Set<String>()
         known.formUnion(inputs.map(\.name))
         known.formUnion(initializers.keys)
         known.insert("")
         var inOrder = true
         for n in nodes {
-            for i in n.inputs + n.implicitInputs where !known.contains(i) { inOrder = false; break }
+            for i in n.inputs + n.implicitInputs where !known.contains(i) && !isOuter(i) { inOrder = false; break }
             if !inOrder { break }
             known.formUnion(n.outputs)
         }
@@ -23,14 +28,14 @@ extension Graph {
                 producer[o] = i
             }
         }
-        var base = outer
+        var base = Set<String>()
         base.formUnion(inputs.map(\.name))
         base.formUnion(initializers.keys)
         base.insert("")
         var indegree = [Int](repeating: 0, count: nodes.count)
         var consumers = [[Int]](repeating: [], count: nodes.count)
         for (i, n) in nodes.enumerated() {
-            for inp in Set(n.inputs + n.implicitInputs) where !base.contains(inp) {
+            for inp in Set(n.inputs + n.implicitInputs) where !base.contains(inp) && !(producer[inp] == nil && isOuter(inp)) {
                 guard let p = producer[inp] else {
                     throw GraphError("node '\(n.name.isEmpty ? n.opType : n.name)' reads '\(inp)', which no node, input or initializer provides")
                 }

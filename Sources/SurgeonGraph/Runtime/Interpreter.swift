@@ -28,8 +28,16 @@ public final class Interpreter {
         self.model = model
         self.registry = registry
         var f: [String: Function] = [:]
-        for fn in model.functions { f[fn.domain + "::" + fn.name] = fn }
+        for fn in model.functions { f[Interpreter.functionKey(fn.domain, fn.name, fn.overload)] = fn }
         functions = f
+    }
+
+    static func functionKey(_ domain: String, _ name: String, _ overload: String) -> String {
+        (domain == "ai.onnx" ? "" : domain) + "::" + name + "::" + overload
+    }
+
+    func function(for n: Node) -> Function? {
+        functions[Interpreter.functionKey(n.domain, n.opType, n.overload)]
     }
 
     /// Ops of the top-level graph (and its subgraphs) that this build cannot run, as
@@ -37,23 +45,33 @@ public final class Interpreter {
     public func unsupportedOps() -> [String] {
         var missing: [String] = []
         var seen = Set<String>()
-        func visit(_ g: Graph, _ opsets: [String: Int]) {
-            for n in g.nodes {
+        var visitedFunctions = Set<String>()
+        func visit(_ nodes: [Node], _ opsets: [String: Int]) {
+            for n in nodes {
                 let key = n.domain + "::" + n.opType
-                if functions[key] == nil,
-                   registry.kernel(domain: n.domain, op: n.opType, opset: opset(n.domain, opsets)) == nil,
+                if let fn = function(for: n) {
+                    let fk = Interpreter.functionKey(fn.domain, fn.name, fn.overload)
+                    if !visitedFunctions.contains(fk) {
+                        visitedFunctions.insert(fk)
+                        var fnOpsets = opsets
+                        for (k, v) in fn.opsetImports { fnOpsets[k] = v }
+                        visit(fn.nodes, fnOpsets)
+                    }
+                    continue
+                }
+                if registry.kernel(domain: n.domain, op: n.opType, opset: opset(n.domain, opsets)) == nil,
                    !seen.contains(key) {
                     seen.insert(key)
                     let dom = n.domain.isEmpty ? "ai.onnx" : n.domain
                     missing.append("\(n.opType) (domain \(dom), opset \(opset(n.domain, opsets)))")
                 }
                 for a in n.attributes {
-                    if case .graph(let sg) = a.value { visit(sg, opsets) }
-                    if case .graphs(let sgs) = a.value { sgs.forEach { visit($0, opsets) } }
+                    if case .graph(let sg) = a.value { visit(sg.nodes, opsets) }
+                    if case .graphs(let sgs) = a.value { sgs.forEach { visit($0.nodes, opsets) } }
                 }
             }
         }
-        visit(model.graph, model.opsetImports)
+        visit(model.graph.nodes, model.opsetImports)
         return missing
     }
 
@@ -107,10 +125,9 @@ public final class Interpreter {
             if let v = values[name] { return v }
             return parent?.lookup(name)
         }
-        var allNames: Set<String> {
-            var s = Set(values.keys)
-            if let parent { s.formUnion(parent.allNames) }
-            return s
+        func contains(_ name: String) -> Bool {
+            if values[name] != nil { return true }
+            return parent?.contains(name) ?? false
         }
     }
 
@@ -118,7 +135,8 @@ public final class Interpreter {
         graph g: Graph, scope: Scope, opsets: [String: Int], keep: Set<String>,
         observer: ((NodeEvent) -> Void)?
     ) throws {
-        let order = try g.executionOrder(outer: scope.parent?.allNames ?? [])
+        let parent = scope.parent
+        let order = try g.executionOrder(isOuter: { parent?.contains($0) ?? false })
         // Last reader of each value, so intermediates are released as soon as possible.
         var lastUse: [String: Int] = [:]
         for (step, i) in order.enumerated() {
@@ -151,7 +169,7 @@ public final class Interpreter {
             inputs.append(v)
         }
         let version = opset(node.domain, opsets)
-        if let fn = functions[node.domain + "::" + node.opType] {
+        if let fn = function(for: node) {
             return try runFunction(fn, node: node, inputs: inputs, scope: scope, opsets: opsets)
         }
         guard let kernel = registry.kernel(domain: node.domain, op: node.opType, opset: version) else {
@@ -187,24 +205,36 @@ public final class Interpreter {
 
     private func runFunction(_ fn: Function, node: Node, inputs: [Value?], scope: Scope, opsets: [String: Int]) throws -> [Value] {
         let inner = Scope(parent: nil)
-        for (i, name) in fn.inputs.enumerated() where i < inputs.count {
-            if let v = inputs[i] { inner.values[name] = v }
+        var absent = Set<String>()
+        for (i, name) in fn.inputs.enumerated() {
+            if i < inputs.count, let v = inputs[i] { inner.values[name] = v } else { absent.insert(name) }
         }
         // Attribute values: the caller's, else the function's defaults.
         var attrs: [String: AttributeValue] = [:]
         for a in fn.attributeDefaults { attrs[a.name] = a.value }
         for a in node.attributes { attrs[a.name] = a.value }
-        let nodes: [Node] = fn.nodes.map { n in
+        // Omitted optional inputs read as "" (absent); attribute references are filled in,
+        // also inside subgraphs of the body.
+        func substitute(_ n: Node) -> Node {
             var n = n
+            n.inputs = n.inputs.map { absent.contains($0) ? "" : $0 }
             n.attributes = n.attributes.compactMap { a in
-                if case .reference(let ref) = a.value {
+                switch a.value {
+                case .reference(let ref):
                     guard let v = attrs[ref] else { return nil }
                     return Attribute(name: a.name, value: v)
+                case .graph(var g):
+                    g.nodes = g.nodes.map(substitute)
+                    return Attribute(name: a.name, value: .graph(g))
+                case .graphs(let gs):
+                    return Attribute(name: a.name, value: .graphs(gs.map { g in var g = g; g.nodes = g.nodes.map(substitute); return g }))
+                default:
+                    return a
                 }
-                return a
             }
             return n
         }
+        let nodes = fn.nodes.map(substitute)
         var fnOpsets = opsets
         for (k, v) in fn.opsetImports { fnOpsets[k] = v }
         let body = Graph(name: fn.name, nodes: nodes, inputs: fn.inputs.map { ValueInfo(name: $0) },
