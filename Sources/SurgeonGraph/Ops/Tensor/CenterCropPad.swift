@@ -9,6 +9,9 @@ enum CenterCropPad {
             let target = try ctx.requiredInts(1)
             let axes = try normalizeAxes(try ctx.ints("axes") ?? Array(0..<x.rank), rank: x.rank, op: "CenterCropPad")
             guard target.count == axes.count else { throw ctx.error("\(target.count) extents for \(axes.count) axes") }
+            var outShape = x.shape
+            for (k, a) in axes.enumerated() { outShape[a] = target[k] }
+            _ = try Tensor.checkedCount(outShape, dtype: x.dtype)
             var maps = x.shape.map { Array(0..<$0) }
             for (k, a) in axes.enumerated() {
                 let dim = x.shape[a], want = target[k]

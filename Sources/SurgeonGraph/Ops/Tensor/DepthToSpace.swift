@@ -10,7 +10,7 @@ enum DepthToSpace {
             let mode = try ctx.string("mode", "DCR")
             guard x.rank == 4 else { throw ctx.error("needs a 4-D input, got \(x.typeDescription)") }
             let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-            guard b >= 1, c % (b * b) == 0 else { throw ctx.error("channels \(c) not divisible by blocksize² (\(b))") }
+            guard b >= 1, b <= 1 << 20, c % (b * b) == 0 else { throw ctx.error("channels \(c) not divisible by blocksize² (\(b))") }
             let cc = c / (b * b)
             let view: Tensor, perm: [Int]
             switch mode {

@@ -33,7 +33,23 @@ enum Gather {
         let buf = TensorBuffer(uninitializedByteCount: total * size)
         var dst = buf.pointer
         let src = data.rawPointer
-        if block > 0 {
+        if inner == 1 {
+            // One element per index (gather along the last axis): typed element copies.
+            func run<T>(_ t: T.Type) {
+                let sp = src.assumingMemoryBound(to: T.self), dp = buf.pointer.assumingMemoryBound(to: T.self)
+                var k = 0
+                for o in 0..<outer {
+                    let row = o * n
+                    for i in idx { dp[k] = sp[row + i]; k += 1 }
+                }
+            }
+            switch size {
+            case 1: run(UInt8.self)
+            case 2: run(UInt16.self)
+            case 4: run(UInt32.self)
+            default: run(UInt64.self)
+            }
+        } else if block > 0 {
             for o in 0..<outer {
                 for i in idx {
                     dst.copyMemory(from: src + (o * n + i) * block, byteCount: block)

@@ -29,6 +29,11 @@ enum Pad {
         guard ["constant", "reflect", "edge", "wrap"].contains(mode) else { throw TensorError("Pad: unknown mode '\(mode)'") }
         var begin = Array(repeating: 0, count: x.rank), end = begin
         for (k, a) in axes.enumerated() { begin[a] = pads[k]; end[a] = pads[axes.count + k] }
+        let limit = 1 << 40
+        for p in pads where p > limit || p < -limit { throw TensorError("Pad: pad \(p) is out of range") }
+        var outShape: [Int] = []
+        for d in 0..<x.rank { outShape.append(x.shape[d] + begin[d] + end[d]) }
+        _ = try Tensor.checkedCount(outShape, dtype: x.dtype)
         var maps: [[Int]] = []
         for d in 0..<x.rank {
             let n = x.shape[d]

@@ -26,7 +26,7 @@ enum RangeOp {
                 let a = s.doubleArray()[0], b = l.doubleArray()[0], st = d.doubleArray()[0]
                 guard st != 0, a.isFinite, b.isFinite, st.isFinite else { throw ctx.error("invalid range \(a), \(b), \(st)") }
                 let q = ((b - a) / st).rounded(.up)
-                guard q < 1e15 else { throw ctx.error("range too large") }
+                guard q < 1e15 && q > -1e15 else { throw ctx.error("range too large") }
                 let n = max(Int(q), 0)
                 _ = try Tensor.checkedCount([n], dtype: dt)
                 let v = (0..<n).map { a + Double($0) * st }

@@ -10,7 +10,7 @@ enum SpaceToDepth {
             let mode = try ctx.string("mode", "DCR")
             guard x.rank == 4 else { throw ctx.error("needs a 4-D input, got \(x.typeDescription)") }
             let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-            guard b >= 1, h % b == 0, w % b == 0 else { throw ctx.error("spatial size \(h)x\(w) not divisible by blocksize \(b)") }
+            guard b >= 1, b <= 1 << 20, h % b == 0, w % b == 0 else { throw ctx.error("spatial size \(h)x\(w) not divisible by blocksize \(b)") }
             let view = try x.reshaped([n, c, h / b, b, w / b, b])
             let perm: [Int]
             switch mode {

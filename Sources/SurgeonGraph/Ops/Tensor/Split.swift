@@ -21,12 +21,12 @@ enum Split {
         var sizes: [Int]
         if let given, !given.isEmpty {
             sizes = given
-            guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == dim else {
+            guard sizes.allSatisfy({ $0 >= 0 && $0 <= dim }), sizes.reduce(0, +) == dim else {
                 throw ctx.error("split sizes \(sizes) do not add up to \(dim) along axis \(axis)")
             }
         } else {
             let parts = try ctx.intIfPresent("num_outputs") ?? outputs
-            guard parts >= 1 else { throw ctx.error("cannot split into \(parts) parts") }
+            guard parts >= 1 && parts == outputs else { throw ctx.error("cannot split into \(parts) parts for \(outputs) outputs") }
             if ctx.has("num_outputs") {
                 let chunk = (dim + parts - 1) / parts
                 sizes = (0..<parts).map { k in max(0, min(chunk, dim - k * chunk)) }

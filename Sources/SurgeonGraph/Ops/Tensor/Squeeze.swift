@@ -1,6 +1,6 @@
 import SurgeonTensor
 
-/// Squeeze: removes extent-1 axes (the listed ones, or all). Axes are an attribute before
+/// Squeeze: removes extent-1 axes (the listed ones, or all when none/empty are given). Axes are an attribute before
 /// opset 13, an optional input from 13.
 enum Squeeze {
     static func register(_ r: inout OpRegistry) {
@@ -9,7 +9,7 @@ enum Squeeze {
     }
 
     static func squeeze(_ x: Tensor, axes: [Int]?) throws -> Tensor {
-        guard let axes else { return try x.reshaped(x.shape.filter { $0 != 1 }) }
+        guard let axes, !axes.isEmpty else { return try x.reshaped(x.shape.filter { $0 != 1 }) }
         let drop = Set(try normalizeAxes(axes, rank: x.rank, op: "Squeeze"))
         for a in drop where x.shape[a] != 1 {
             throw TensorError("Squeeze: axis \(a) of \(x.typeDescription) has extent \(x.shape[a]), not 1")

@@ -27,7 +27,12 @@ enum Tile {
             shape += [reps[d], x.shape[d]]
             strides += [0, st[d]]
         }
-        let out = zip(reps, x.shape).map { $0 * $1 }
+        var out: [Int] = []
+        for (r, d) in zip(reps, x.shape) {
+            let (m, o) = r.multipliedReportingOverflow(by: d)
+            guard !o else { throw TensorError("Tile: repeats \(reps) are too large") }
+            out.append(m)
+        }
         _ = try Tensor.checkedCount(out, dtype: x.dtype)
         return try stridedCopy(x, shape: shape, strides: strides, offset: 0).reshaped(out)
     }
