@@ -227,14 +227,18 @@ func foldReduce<T: TensorScalar>(
 }
 
 @inline(__always)
-func floatReduce<T: BinaryFloatingPoint & TensorScalar>(
+func floatReduce<T: KernelFloat>(
     _ src: UnsafeBufferPointer<T>, _ dst: UnsafeMutableBufferPointer<T>, plan: ReducePlan, kind: ReduceKind,
     exp: (T) -> T, log: (T) -> T
 ) {
-    let n = T(plan.reducedCount)
+    let n = Double(plan.reducedCount)
     switch kind {
-    case .sum: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 }, combine: +, post: { $0 })
-    case .mean: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 }, combine: +, post: { $0 / n })
+    case .sum: additiveReduce(src, dst, plan: plan, pre: { $0 }, post: { $0 })
+    case .mean: additiveReduce(src, dst, plan: plan, pre: { $0 }, post: { $0 / n })
+    case .l1: additiveReduce(src, dst, plan: plan, pre: { Swift.abs($0) }, post: { $0 })
+    case .l2: additiveReduce(src, dst, plan: plan, pre: { $0 * $0 }, post: { $0.squareRoot() })
+    case .sumSquare: additiveReduce(src, dst, plan: plan, pre: { $0 * $0 }, post: { $0 })
+    case .logSum: additiveReduce(src, dst, plan: plan, pre: { $0 }, post: { Foundation.log($0) })
     case .prod: foldReduce(src, dst, plan: plan, identity: 1, pre: { $0 }, combine: *, post: { $0 })
     case .max:
         foldReduce(src, dst, plan: plan, identity: -.infinity, pre: { $0 },
@@ -242,10 +246,6 @@ func floatReduce<T: BinaryFloatingPoint & TensorScalar>(
     case .min:
         foldReduce(src, dst, plan: plan, identity: .infinity, pre: { $0 },
                    combine: { a, b in (b < a || b.isNaN) ? b : a }, post: { $0 })
-    case .l1: foldReduce(src, dst, plan: plan, identity: 0, pre: { Swift.abs($0) }, combine: +, post: { $0 })
-    case .l2: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 * $0 }, combine: +, post: { $0.squareRoot() })
-    case .sumSquare: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 * $0 }, combine: +, post: { $0 })
-    case .logSum: foldReduce(src, dst, plan: plan, identity: 0, pre: { $0 }, combine: +, post: log)
     case .logSumExp:
         // max first, then log(sum(exp(x - max))) + max.
         let bases = plan.bases(), offs = plan.offsets()
@@ -257,6 +257,44 @@ func floatReduce<T: BinaryFloatingPoint & TensorScalar>(
             for off in offs { s += exp(src[base + off] - m) }
             dst[o] = log(s) + m
         }
+    }
+}
+
+/// A reduction that sums `pre(x)` in Double and stores `post(sum)`: float32 sums stay
+/// accurate (no cancellation drift) and the block walk vectorises.
+@inline(__always)
+func additiveReduce<T: KernelFloat>(
+    _ src: UnsafeBufferPointer<T>, _ dst: UnsafeMutableBufferPointer<T>, plan: ReducePlan,
+    pre: (Double) -> Double, post: (Double) -> Double
+) {
+    guard let base = src.baseAddress else {
+        for o in 0..<dst.count { dst[o] = T(post(0)) }
+        return
+    }
+    if let b = plan.block {
+        let r = b.r, inner = b.inner
+        if inner == 1 {
+            for o in 0..<b.outer { dst[o] = T(post(doubleSum(base + o * r, r, pre))) }
+            return
+        }
+        var acc = [Double](repeating: 0, count: inner)
+        acc.withUnsafeMutableBufferPointer { acc in
+            for o in 0..<b.outer {
+                for i in 0..<inner { acc[i] = 0 }
+                for j in 0..<r {
+                    let row = base + (o * r + j) * inner
+                    for i in 0..<inner { acc[i] += pre(Double(row[i])) }
+                }
+                for i in 0..<inner { dst[o * inner + i] = T(post(acc[i])) }
+            }
+        }
+        return
+    }
+    let bases = plan.bases(), offs = plan.offsets()
+    for (o, b0) in bases.enumerated() {
+        var acc = 0.0
+        for off in offs { acc += pre(Double(src[b0 + off])) }
+        dst[o] = T(post(acc))
     }
 }
 
@@ -294,23 +332,123 @@ private func reduceLogSumExp(_ x: Tensor, plan: ReducePlan, outShape: [Int]) thr
 
 // MARK: - Float dispatch helpers
 
-/// Float types the normalisation and softmax kernels are written for.
+/// Float types the normalisation and softmax kernels are written for. The row primitives are
+/// vectorised for Float (SIMD8 with a polynomial exp) and plain loops for Double.
 protocol KernelFloat: BinaryFloatingPoint, TensorScalar {
     static func kExp(_ x: Self) -> Self
     static func kLog(_ x: Self) -> Self
     static func kPow(_ x: Self, _ y: Self) -> Self
+    /// Largest of `p[0..<n]` (n > 0).
+    static func rowMax(_ p: UnsafePointer<Self>, _ n: Int) -> Self
+    /// `dst[i] = exp(src[i] - shift)`; returns the sum of the results.
+    static func expShiftSum(_ src: UnsafePointer<Self>, _ dst: UnsafeMutablePointer<Self>, _ n: Int, _ shift: Self) -> Self
+    /// `dst[i] = exp(src[i] - sub[i])`.
+    static func expSub(_ src: UnsafePointer<Self>, _ sub: UnsafePointer<Self>, _ dst: UnsafeMutablePointer<Self>, _ n: Int)
 }
 
 extension Float: KernelFloat {
     @inline(__always) static func kExp(_ x: Float) -> Float { expf(x) }
     @inline(__always) static func kLog(_ x: Float) -> Float { logf(x) }
     @inline(__always) static func kPow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+
+    static func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var i = 0
+        var m = p[0]
+        if n >= 8 {
+            var acc = loadF8(p)
+            i = 8
+            while i + 8 <= n { acc = pointwiseMax(acc, loadF8(p + i)); i += 8 }
+            m = acc.max()
+        }
+        while i < n { if p[i] > m { m = p[i] }; i += 1 }
+        return m
+    }
+
+    static func expShiftSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ shift: Float) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        let sh = SIMD8<Float>(repeating: shift)
+        var i = 0
+        while i + 8 <= n {
+            let e = simdExp(loadF8(src + i) - sh)
+            storeF8(e, dst + i)
+            acc += e
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { let e = expf(src[i] - shift); dst[i] = e; s += e; i += 1 }
+        return s
+    }
+
+    static func expSub(_ src: UnsafePointer<Float>, _ sub: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n { storeF8(simdExp(loadF8(src + i) - loadF8(sub + i)), dst + i); i += 8 }
+        while i < n { dst[i] = expf(src[i] - sub[i]); i += 1 }
+    }
 }
 
 extension Double: KernelFloat {
     @inline(__always) static func kExp(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) static func kLog(_ x: Double) -> Double { Foundation.log(x) }
     @inline(__always) static func kPow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+
+    static func rowMax(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+        var m = p[0]
+        for i in 1..<max(n, 1) { let v = p[i]; if v > m || v.isNaN { m = v; if v.isNaN { break } } }
+        return m
+    }
+
+    static func expShiftSum(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int, _ shift: Double) -> Double {
+        var s = 0.0
+        for i in 0..<n { let e = Foundation.exp(src[i] - shift); dst[i] = e; s += e }
+        return s
+    }
+
+    static func expSub(_ src: UnsafePointer<Double>, _ sub: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
+        for i in 0..<n { dst[i] = Foundation.exp(src[i] - sub[i]) }
+    }
+}
+
+@inline(__always) func loadF8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always) func storeF8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// exp for 8 floats at once (Cephes expf: Cody-Waite range reduction and a degree-6
+/// polynomial, about 1 ulp). Inputs are clamped to [-87.3, 88]; NaN stays NaN.
+@inline(__always) func simdExp(_ x0: SIMD8<Float>) -> SIMD8<Float> {
+    let x = x0.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88))
+    // n = round(x / ln 2) via the 1.5 * 2^23 trick (no float-to-int conversion that could trap).
+    let magic = SIMD8<Float>(repeating: 12582912)
+    let t = x * 1.44269504088896341 + magic
+    let fx = t - magic
+    var r = x - fx * 0.693359375
+    r = r - fx * -2.12194440e-4
+    var y = SIMD8<Float>(repeating: 1.9875691500e-4)
+    y = y * r + 1.3981999507e-3
+    y = y * r + 8.3334519073e-3
+    y = y * r + 4.1665795894e-2
+    y = y * r + 1.6666665459e-1
+    y = y * r + 5.0000001201e-1
+    y = y * (r * r) + r + 1
+    let n = unsafeBitCast(t, to: SIMD8<UInt32>.self) &- unsafeBitCast(magic, to: SIMD8<UInt32>.self)
+    let scale = unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
+    return (y * scale).replacing(with: x0, where: x0 .!= x0)
+}
+
+/// Sum of `pre(p[i])` for i in 0..<n, accumulated in Double (four independent sums).
+@inline(__always)
+func doubleSum<T: KernelFloat>(_ p: UnsafePointer<T>, _ n: Int, _ pre: (Double) -> Double) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var i = 0
+    while i + 4 <= n {
+        s0 += pre(Double(p[i])); s1 += pre(Double(p[i + 1])); s2 += pre(Double(p[i + 2])); s3 += pre(Double(p[i + 3]))
+        i += 4
+    }
+    while i < n { s0 += pre(Double(p[i])); i += 1 }
+    return (s0 + s1) + (s2 + s3)
 }
 
 /// Requires a floating-point tensor; float16/bfloat16 are computed as float32.
@@ -373,18 +511,15 @@ func normalizeRows<T: KernelFloat>(
     centered: Bool, scale: AffineOperand<T>?, bias: AffineOperand<T>?
 ) -> (mean: [T], invStd: [T]) {
     var means = [T](repeating: 0, count: rows), invs = [T](repeating: 0, count: rows)
-    let nn = T(n)
+    let nn = Double(n)
     for row in 0..<rows {
         let base = row * n
-        var mean: T = 0
-        if centered {
-            var s: T = 0
-            for j in 0..<n { s += src[base + j] }
-            mean = s / nn
-        }
-        var ss: T = 0
-        for j in 0..<n { let d = src[base + j] - mean; ss += d * d }
-        let inv = 1 / (ss / nn + epsilon).squareRoot()
+        guard let p = src.baseAddress.map({ $0 + base }) else { break }
+        var meanD = 0.0
+        if centered { meanD = doubleSum(p, n, { $0 }) / nn }
+        let ssD = doubleSum(p, n, { ($0 - meanD) * ($0 - meanD) })
+        let mean = T(meanD)
+        let inv = T(1 / (ssD / nn + Double(epsilon)).squareRoot())
         means[row] = mean
         invs[row] = inv
         switch (scale, bias) {

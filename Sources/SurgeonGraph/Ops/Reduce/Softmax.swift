@@ -53,55 +53,51 @@ func softmaxBlocks<T: KernelFloat>(
     _ src: UnsafeBufferPointer<T>, _ dst: UnsafeMutableBufferPointer<T>,
     outer: Int, r: Int, inner: Int, log: Bool
 ) {
-    if r == 0 { return }
+    guard r > 0, let sp = src.baseAddress, let dp = dst.baseAddress else { return }
     if inner == 1 {
         for o in 0..<outer {
-            let base = o * r
-            var m = src[base]
-            for j in 1..<r { let v = src[base + j]; if v > m { m = v } }
-            var s: T = 0
-            for j in 0..<r {
-                let e = T.kExp(src[base + j] - m)
-                dst[base + j] = e
-                s += e
-            }
+            let s = sp + o * r, d = dp + o * r
+            let m = T.rowMax(s, r)
+            let sum = T.expShiftSum(s, d, r, m)
             if log {
-                let ls = T.kLog(s) + m
-                for j in 0..<r { dst[base + j] = src[base + j] - ls }
+                let ls = T.kLog(sum) + m
+                for j in 0..<r { d[j] = s[j] - ls }
             } else {
-                let inv = 1 / s
-                for j in 0..<r { dst[base + j] *= inv }
+                let inv = 1 / sum
+                for j in 0..<r { d[j] *= inv }
             }
         }
         return
     }
     var mx = [T](repeating: 0, count: inner), sum = [T](repeating: 0, count: inner)
-    for o in 0..<outer {
-        let base = o * r * inner
-        for i in 0..<inner { mx[i] = src[base + i]; sum[i] = 0 }
-        for j in 1..<r {
-            let row = base + j * inner
-            for i in 0..<inner { let v = src[row + i]; if v > mx[i] { mx[i] = v } }
-        }
-        for j in 0..<r {
-            let row = base + j * inner
-            for i in 0..<inner {
-                let e = T.kExp(src[row + i] - mx[i])
-                dst[row + i] = e
-                sum[i] += e
-            }
-        }
-        if log {
-            for i in 0..<inner { sum[i] = T.kLog(sum[i]) + mx[i] }
-            for j in 0..<r {
-                let row = base + j * inner
-                for i in 0..<inner { dst[row + i] = src[row + i] - sum[i] }
-            }
-        } else {
-            for i in 0..<inner { sum[i] = 1 / sum[i] }
-            for j in 0..<r {
-                let row = base + j * inner
-                for i in 0..<inner { dst[row + i] *= sum[i] }
+    mx.withUnsafeMutableBufferPointer { mx in
+        sum.withUnsafeMutableBufferPointer { sum in
+            guard let mp = mx.baseAddress else { return }
+            for o in 0..<outer {
+                let base = o * r * inner
+                for i in 0..<inner { mx[i] = src[base + i]; sum[i] = 0 }
+                for j in 1..<r {
+                    let row = base + j * inner
+                    for i in 0..<inner { let v = src[row + i]; mx[i] = v > mx[i] ? v : mx[i] }
+                }
+                for j in 0..<r {
+                    let row = base + j * inner
+                    T.expSub(sp + row, mp, dp + row, inner)
+                    for i in 0..<inner { sum[i] += dst[row + i] }
+                }
+                if log {
+                    for i in 0..<inner { sum[i] = T.kLog(sum[i]) + mx[i] }
+                    for j in 0..<r {
+                        let row = base + j * inner
+                        for i in 0..<inner { dst[row + i] = src[row + i] - sum[i] }
+                    }
+                } else {
+                    for i in 0..<inner { sum[i] = 1 / sum[i] }
+                    for j in 0..<r {
+                        let row = base + j * inner
+                        for i in 0..<inner { dst[row + i] *= sum[i] }
+                    }
+                }
             }
         }
     }
