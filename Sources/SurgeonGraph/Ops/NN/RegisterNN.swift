@@ -13,4 +13,7 @@ func registerNNOps(_ r: inout OpRegistry) {
     GlobalAveragePool.register(&r)
     GlobalMaxPool.register(&r)
     MaxUnpool.register(&r)
+    RNN.register(&r)
+    GRU.register(&r)
+    LSTM.register(&r)
 }
