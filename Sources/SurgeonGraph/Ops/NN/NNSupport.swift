@@ -424,3 +424,38 @@ func transpose01(_ v: [Float], _ a: Int, _ b: Int, _ c: Int) -> [Float] {
     for i in 0..<a { for j in 0..<b { for k in 0..<c { out[(j * a + i) * c + k] = v[(i * b + j) * c + k] } } }
     return out
 }
+
+// MARK: quantization
+
+/// For each flat index of a tensor of `xShape`, the flat index of its quantization parameter
+/// (scale / zero point): per-tensor (one value), per-axis (1-D along `axis`) or blocked
+/// (`blockSize` > 0: same rank as x, `ceil(x.shape[axis] / blockSize)` along `axis`).
+func quantParamIndices(_ param: Tensor, xShape: [Int], axis: Int, blockSize: Int, op: String) throws -> [Int] {
+    let n = xShape.reduce(1, *)
+    if param.count == 1 && param.rank <= 1 { return [Int](repeating: 0, count: n) }
+    guard !xShape.isEmpty else { throw TensorError("\(op): a scalar input needs a scalar scale") }
+    let ax = try normalizeAxis(axis, rank: xShape.count, op: op)
+    let inner = xShape[(ax + 1)...].reduce(1, *)
+    if blockSize <= 0 {
+        guard param.rank == 1, param.count == xShape[ax] else {
+            throw TensorError("\(op): per-axis scale \(param.typeDescription) should have \(xShape[ax]) values (axis \(ax))")
+        }
+        return (0..<n).map { ($0 / inner) % xShape[ax] }
+    }
+    var want = xShape
+    want[ax] = (xShape[ax] + blockSize - 1) / blockSize
+    guard param.shape == want else {
+        throw TensorError("\(op): blocked scale \(param.typeDescription) should be \(shapeString(want))")
+    }
+    let pStrides = contiguousStrides(want)
+    var out = [Int](repeating: 0, count: n)
+    forEachIndex(xShape) { i, idx in
+        var off = 0
+        for a in 0..<idx.count { off += (a == ax ? idx[a] / blockSize : idx[a]) * pStrides[a] }
+        out[i] = off
+    }
+    return out
+}
+
+/// Zero-point values (or zeros) laid out like `quantParamIndices`.
+func zeroPoints(_ zp: Tensor?) -> [Double] { zp?.doubleArray() ?? [0] }

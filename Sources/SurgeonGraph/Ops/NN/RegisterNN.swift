@@ -16,4 +16,11 @@ func registerNNOps(_ r: inout OpRegistry) {
     RNN.register(&r)
     GRU.register(&r)
     LSTM.register(&r)
+    QuantizeLinear.register(&r)
+    DequantizeLinear.register(&r)
+    DynamicQuantizeLinear.register(&r)
+    MatMulInteger.register(&r)
+    QLinearMatMul.register(&r)
+    ConvInteger.register(&r)
+    QLinearConv.register(&r)
 }
