@@ -3,7 +3,7 @@ import SurgeonTensor
 /// Conv (opset 1, 11, 22): N-D convolution with groups, strides, dilations, pads / auto_pad
 /// and bias. float32 (and float16/bfloat16 through float32) uses im2col + `sgemm` per group,
 /// tiled so the column buffer stays small, with a direct loop for 2-D depthwise convolutions;
-/// float64 goes through `ConvReference`.
+/// float64 runs the same code with `dgemm`.
 enum Conv {
     static func register(_ r: inout OpRegistry) {
         r.register("Conv", since: 1) { ctx in
@@ -41,18 +41,18 @@ enum Conv {
         if let bias, bias.count != m { throw ctx.error("B needs \(m) values, got \(bias.count)") }
         let outShape = [x.shape[0], m] + geom.output
         if x.dtype == .float64 {
-            let y = ConvReference.conv(x: x.doubleArray(), xShape: x.shape, w: w.doubleArray(), wShape: w.shape,
-                                       bias: bias?.doubleArray(), geom: geom, group: group)
+            let y = try convFast(x: x.doubleArray(), xShape: x.shape, w: w.doubleArray(), wShape: w.shape,
+                                 bias: bias?.doubleArray(), geom: geom, group: group)
             return try Tensor(doubles: y, shape: outShape, dtype: .float64)
         }
-        let y = try convFloat(x: x.floatArray(), xShape: x.shape, w: w.floatArray(), wShape: w.shape,
+        let y = try convFast(x: x.floatArray(), xShape: x.shape, w: w.floatArray(), wShape: w.shape,
                               bias: bias?.floatArray(), geom: geom, group: group)
         return try floatTensor(y, shape: outShape, dtype: x.dtype)
     }
 
-    /// The fast float32 convolution. Same contract as `ConvReference.conv`.
-    static func convFloat(x: [Float], xShape: [Int], w: [Float], wShape: [Int], bias: [Float]?,
-                          geom g0: SpatialGeometry, group: Int) throws -> [Float] {
+    /// The fast convolution (Float with sgemm, Double with dgemm). Same contract as `ConvReference.conv`.
+    static func convFast<T: GemmScalar>(x: [T], xShape: [Int], w: [T], wShape: [Int], bias: [T]?,
+                                        geom g0: SpatialGeometry, group: Int) throws -> [T] {
         var xs = xShape, ws = wShape, geom = g0
         if geom.rank == 1 {
             // 1-D as 2-D with a unit height.
@@ -65,7 +65,7 @@ enum Conv {
         let cg = c / group, mg = m / group
         let inSp = Array(xs[2...]), outSp = geom.output, kSp = geom.kernel
         let inSize = inSp.reduce(1, *), outSize = outSp.reduce(1, *), kSize = kSp.reduce(1, *)
-        var y = [Float](repeating: 0, count: try Tensor.checkedCount([n, m, outSize], dtype: .float32))
+        var y = [T](repeating: 0, count: try Tensor.checkedCount([n, m, outSize], dtype: .float32))
         if outSize == 0 || n == 0 || m == 0 { return y }
         let r = inSp.count
         let depthwise = cg == 1 && mg == 1 && r == 2
@@ -77,7 +77,7 @@ enum Conv {
         let rows = outSize / last
         let colRows = cg * kSize
         let tileRows = max(1, min(rows, (1 << 22) / max(1, colRows * last)))
-        var col = [Float](repeating: 0, count: (depthwise || isPointwise) ? 0 : colRows * tileRows * last)
+        var col = [T](repeating: 0, count: (depthwise || isPointwise) ? 0 : colRows * tileRows * last)
         let inStrides = contiguousStrides(inSp)
         let outerOut = Array(outSp.dropLast())
 
@@ -100,7 +100,7 @@ enum Conv {
                                 let wg = wb + gi * mg * colRows
                                 let yg = yb + (b * m + gi * mg) * outSize
                                 if isPointwise {
-                                    sgemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
+                                    T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
                                           a: wg, lda: cg, b: xg, ldb: inSize, beta: 0, c: yg, ldc: outSize)
                                     continue
                                 }
@@ -112,7 +112,7 @@ enum Conv {
                                     im2col(src: xg, channels: cg, inSp: inSp, inStrides: inStrides, inSize: inSize,
                                            geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr,
                                            dst: cb)
-                                    sgemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
+                                    T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
                                           a: wg, lda: colRows, b: cb, ldb: ncol, beta: 0,
                                           c: yg + row0 * last, ldc: outSize)
                                     row0 += nr
@@ -137,9 +137,9 @@ enum Conv {
 
     /// Fills `dst` (`channels * kSize` rows × `rowCount * last` columns) with the input patches
     /// of output rows `row0 ..< row0 + rowCount` (a row = all positions along the last axis).
-    static func im2col(src: UnsafePointer<Float>, channels: Int, inSp: [Int], inStrides: [Int], inSize: Int,
+    static func im2col<T: GemmScalar>(src: UnsafePointer<T>, channels: Int, inSp: [Int], inStrides: [Int], inSize: Int,
                        geom: SpatialGeometry, outerOut: [Int], last: Int, row0: Int, rowCount: Int,
-                       dst: UnsafeMutablePointer<Float>) {
+                       dst: UnsafeMutablePointer<T>) {
         let r = inSp.count
         let kSp = geom.kernel
         let kSize = kSp.reduce(1, *)
@@ -193,8 +193,8 @@ enum Conv {
     }
 
     /// One channel of a 2-D depthwise convolution, computed directly.
-    static func depthwise2D(src: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>,
-                            geom: SpatialGeometry, dst: UnsafeMutablePointer<Float>) {
+    static func depthwise2D<T: GemmScalar>(src: UnsafePointer<T>, h: Int, w: Int, kernel: UnsafePointer<T>,
+                                           geom: SpatialGeometry, dst: UnsafeMutablePointer<T>) {
         let kh = geom.kernel[0], kw = geom.kernel[1]
         let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
         let ph = geom.padBegin[0], pw = geom.padBegin[1]
@@ -219,5 +219,28 @@ enum Conv {
                 }
             }
         }
+    }
+}
+
+/// Float and Double, with their BLAS matrix multiply.
+protocol GemmScalar: BinaryFloatingPoint {
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+extension Float: GemmScalar {
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}
+
+extension Double: GemmScalar {
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 }

@@ -237,3 +237,225 @@ func poolGeometry(_ ctx: OpContext, _ x: Tensor) throws -> SpatialGeometry {
     let ceil = try ctx.int("ceil_mode", 0) != 0
     return try SpatialGeometry.make(ctx: ctx, input: Array(x.shape[2...]), kernel: kernel, ceilMode: ceil, poolSemantics: true)
 }
+
+// MARK: recurrent ops (RNN, GRU, LSTM)
+
+/// An RNN activation function by ONNX name, with its alpha/beta.
+func recurrentActivation(_ name: String, alpha: Float?, beta: Float?) throws -> (Float) -> Float {
+    switch name.lowercased() {
+    case "sigmoid": return { 1 / (1 + expf(-$0)) }
+    case "tanh": return { tanhf($0) }
+    case "relu": return { max($0, 0) }
+    case "affine": let a = alpha ?? 1, b = beta ?? 0; return { a * $0 + b }
+    case "leakyrelu": let a = alpha ?? 0.01; return { $0 >= 0 ? $0 : a * $0 }
+    case "thresholdedrelu": let a = alpha ?? 1; return { $0 > a ? $0 : 0 }
+    case "scaledtanh": let a = alpha ?? 1, b = beta ?? 1; return { a * tanhf(b * $0) }
+    case "hardsigmoid": let a = alpha ?? 0.2, b = beta ?? 0.5; return { max(0, min(1, a * $0 + b)) }
+    case "elu": let a = alpha ?? 1; return { $0 >= 0 ? $0 : a * (expf($0) - 1) }
+    case "softsign": return { $0 / (1 + abs($0)) }
+    case "softplus": return { logf(1 + expf($0)) }
+    default: throw TensorError("unknown RNN activation '\(name)'")
+    }
+}
+
+/// The inputs and attributes every recurrent op shares, in time-major Float form.
+struct RecurrentSetup {
+    let seq: Int, batch: Int, input: Int, hidden: Int, dirs: Int
+    let layout: Int
+    let dtype: DType
+    /// X as `[seq, batch, input]`.
+    let x: [Float]
+    /// Per direction: W `[gates*hidden, input]`, R `[gates*hidden, hidden]`, B `[2*gates*hidden]`.
+    let w: [[Float]], r: [[Float]], b: [[Float]]
+    /// Per direction: initial state `[batch, hidden]`.
+    let h0: [[Float]]
+    let seqLens: [Int]
+    let clip: Float?
+    /// Per direction: the activations (gates-defined count each).
+    let acts: [[(Float) -> Float]]
+    let reverseOnly: Bool
+
+    init(ctx: OpContext, gates: Int, defaultActs: [String]) throws {
+        let xT = try ctx.tensor(0), wT = try ctx.tensor(1), rT = try ctx.tensor(2)
+        try requireFloat(xT, ctx.node.opType, "X")
+        guard xT.rank == 3, wT.rank == 3, rT.rank == 3 else { throw ctx.error("X, W and R must be 3-D") }
+        layout = try ctx.int("layout", 0)
+        dtype = xT.dtype
+        let direction = try ctx.string("direction", "forward")
+        guard ["forward", "reverse", "bidirectional"].contains(direction) else { throw ctx.error("unknown direction '\(direction)'") }
+        dirs = direction == "bidirectional" ? 2 : 1
+        reverseOnly = direction == "reverse"
+        var xv = xT.floatArray()
+        if layout != 0 {
+            seq = xT.shape[1]; batch = xT.shape[0]
+            xv = transpose01(xv, xT.shape[0], xT.shape[1], xT.shape[2])
+        } else {
+            seq = xT.shape[0]; batch = xT.shape[1]
+        }
+        input = xT.shape[2]
+        let h = rT.shape[2]
+        if let hs = try ctx.intIfPresent("hidden_size"), hs != h { throw ctx.error("hidden_size \(hs) does not match R \(rT.typeDescription)") }
+        hidden = h
+        guard wT.shape == [dirs, gates * h, input] else { throw ctx.error("W \(wT.typeDescription) should be \(shapeString([dirs, gates * h, input]))") }
+        guard rT.shape == [dirs, gates * h, h] else { throw ctx.error("R \(rT.typeDescription) should be \(shapeString([dirs, gates * h, h]))") }
+        x = xv
+        let nd = dirs, inp = input, bs = batch, sq = seq
+        let wv = wT.floatArray(), rv = rT.floatArray()
+        w = (0..<nd).map { Array(wv[($0 * gates * h * inp)..<(($0 + 1) * gates * h * inp)]) }
+        r = (0..<nd).map { Array(rv[($0 * gates * h * h)..<(($0 + 1) * gates * h * h)]) }
+        if let bT = try ctx.optionalTensor(3) {
+            guard bT.shape == [dirs, 2 * gates * h] else { throw ctx.error("B \(bT.typeDescription) should be \(shapeString([dirs, 2 * gates * h]))") }
+            let bv = bT.floatArray()
+            b = (0..<nd).map { Array(bv[($0 * 2 * gates * h)..<(($0 + 1) * 2 * gates * h)]) }
+        } else {
+            b = Array(repeating: Array(repeating: 0, count: 2 * gates * h), count: dirs)
+        }
+        if let sl = try ctx.optionalTensor(4) {
+            let v = sl.intArray()
+            guard v.count == bs, v.allSatisfy({ $0 >= 0 && $0 <= sq }) else { throw ctx.error("sequence_lens must hold \(batch) values in 0...\(seq)") }
+            seqLens = v
+        } else {
+            seqLens = Array(repeating: seq, count: batch)
+        }
+        h0 = try RecurrentSetup.state(ctx, 5, dirs: dirs, batch: batch, hidden: h, layout: layout)
+        clip = try ctx.has("clip") ? ctx.float("clip", 0) : nil
+        let names = try ctx.strings("activations") ?? []
+        let alphas = try ctx.floats("activation_alpha") ?? [], betas = try ctx.floats("activation_beta") ?? []
+        let per = defaultActs.count
+        var all: [[(Float) -> Float]] = []
+        var ai = 0, bi = 0
+        for d in 0..<dirs {
+            var list: [(Float) -> Float] = []
+            for k in 0..<per {
+                let name = names.count == per * dirs ? names[d * per + k] : (names.count == per ? names[k] : defaultActs[k])
+                let usesAlpha = ["affine", "leakyrelu", "thresholdedrelu", "scaledtanh", "hardsigmoid", "elu"].contains(name.lowercased())
+                let usesBeta = ["affine", "scaledtanh", "hardsigmoid"].contains(name.lowercased())
+                var a: Float? = nil, bb: Float? = nil
+                if usesAlpha && ai < alphas.count { a = alphas[ai]; ai += 1 }
+                if usesBeta && bi < betas.count { bb = betas[bi]; bi += 1 }
+                list.append(try recurrentActivation(name, alpha: a, beta: bb))
+            }
+            all.append(list)
+        }
+        acts = all
+    }
+
+    /// An optional `[dirs, batch, hidden]` state input (batch-major under layout 1).
+    static func state(_ ctx: OpContext, _ i: Int, dirs: Int, batch: Int, hidden: Int, layout: Int) throws -> [[Float]] {
+        guard let t = try ctx.optionalTensor(i) else {
+            return Array(repeating: Array(repeating: 0, count: batch * hidden), count: dirs)
+        }
+        let want = layout == 0 ? [dirs, batch, hidden] : [batch, dirs, hidden]
+        guard t.shape == want else { throw ctx.error("initial state \(t.typeDescription) should be \(shapeString(want))") }
+        var v = t.floatArray()
+        if layout != 0 { v = transpose01(v, batch, dirs, hidden) }
+        return (0..<dirs).map { Array(v[($0 * batch * hidden)..<(($0 + 1) * batch * hidden)]) }
+    }
+
+    /// Whether direction `d` runs backwards in time.
+    func isReverse(_ d: Int) -> Bool { reverseOnly || d == 1 }
+
+    func clipped(_ v: Float) -> Float {
+        guard let c = clip else { return v }
+        return min(max(v, -c), c)
+    }
+
+    /// X·Wᵀ + Wb for every time step of direction d: `[seq*batch, gates*hidden]`.
+    func inputProjection(_ d: Int, gates: Int) -> [Float] {
+        let n = gates * hidden
+        var out = [Float](repeating: 0, count: seq * batch * n)
+        for row in 0..<(seq * batch) { for j in 0..<n { out[row * n + j] = b[d][j] } }
+        x.withUnsafeBufferPointer { px in
+            w[d].withUnsafeBufferPointer { pw in
+                out.withUnsafeMutableBufferPointer { po in
+                    guard let a = px.baseAddress, let bb = pw.baseAddress, let c = po.baseAddress else { return }
+                    sgemm(transA: false, transB: true, m: seq * batch, n: n, k: input, alpha: 1,
+                          a: a, lda: input, b: bb, ldb: input, beta: 1, c: c, ldc: n)
+                }
+            }
+        }
+        return out
+    }
+
+    /// `h · R[rows]ᵀ` for a `[batch, hidden]` state: `[batch, rows.count]`.
+    func recurrent(_ d: Int, _ h: [Float], rowStart: Int, rows: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: batch * rows)
+        h.withUnsafeBufferPointer { ph in
+            r[d].withUnsafeBufferPointer { pr in
+                out.withUnsafeMutableBufferPointer { po in
+                    guard let a = ph.baseAddress, let bb = pr.baseAddress, let c = po.baseAddress else { return }
+                    sgemm(transA: false, transB: true, m: batch, n: rows, k: hidden, alpha: 1,
+                          a: a, lda: hidden, b: bb + rowStart * hidden, ldb: hidden, beta: 0, c: c, ldc: rows)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Packs per-direction results into Y `[seq, dirs, batch, hidden]` (or `[batch, seq, dirs, hidden]`)
+    /// and a final state `[dirs, batch, hidden]` (or `[batch, dirs, hidden]`).
+    func outputs(ys: [[Float]], finals: [[[Float]]]) throws -> [Value] {
+        let h = hidden
+        var y = [Float](repeating: 0, count: seq * dirs * batch * h)
+        for d in 0..<dirs {
+            for t in 0..<seq { for bi in 0..<batch { for k in 0..<h {
+                let v = ys[d][(t * batch + bi) * h + k]
+                if layout == 0 { y[((t * dirs + d) * batch + bi) * h + k] = v }
+                else { y[((bi * seq + t) * dirs + d) * h + k] = v }
+            } } }
+        }
+        let yShape = layout == 0 ? [seq, dirs, batch, h] : [batch, seq, dirs, h]
+        var outs: [Value] = [.tensor(try floatTensor(y, shape: yShape, dtype: dtype))]
+        for f in finals {
+            var s = [Float](repeating: 0, count: dirs * batch * h)
+            for d in 0..<dirs { for bi in 0..<batch { for k in 0..<h {
+                let v = f[d][bi * h + k]
+                if layout == 0 { s[(d * batch + bi) * h + k] = v } else { s[(bi * dirs + d) * h + k] = v }
+            } } }
+            outs.append(.tensor(try floatTensor(s, shape: layout == 0 ? [dirs, batch, h] : [batch, dirs, h], dtype: dtype)))
+        }
+        return outs
+    }
+}
+
+/// Swaps the first two axes of a `[a, b, c]` array.
+func transpose01(_ v: [Float], _ a: Int, _ b: Int, _ c: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: v.count)
+    for i in 0..<a { for j in 0..<b { for k in 0..<c { out[(j * a + i) * c + k] = v[(i * b + j) * c + k] } } }
+    return out
+}
+
+// MARK: quantization
+
+/// For each flat index of a tensor of `xShape`, the flat index of its quantization parameter
+/// (scale / zero point): per-tensor (one value), per-axis (1-D along `axis`) or blocked
+/// (`blockSize` > 0: same rank as x, `ceil(x.shape[axis] / blockSize)` along `axis`).
+func quantParamIndices(_ param: Tensor, xShape: [Int], axis: Int, blockSize: Int, op: String) throws -> [Int] {
+    let n = xShape.reduce(1, *)
+    if param.count == 1 && param.rank <= 1 { return [Int](repeating: 0, count: n) }
+    guard !xShape.isEmpty else { throw TensorError("\(op): a scalar input needs a scalar scale") }
+    let ax = try normalizeAxis(axis, rank: xShape.count, op: op)
+    let inner = xShape[(ax + 1)...].reduce(1, *)
+    if blockSize <= 0 {
+        guard param.rank == 1, param.count == xShape[ax] else {
+            throw TensorError("\(op): per-axis scale \(param.typeDescription) should have \(xShape[ax]) values (axis \(ax))")
+        }
+        return (0..<n).map { ($0 / inner) % xShape[ax] }
+    }
+    var want = xShape
+    want[ax] = (xShape[ax] + blockSize - 1) / blockSize
+    guard param.shape == want else {
+        throw TensorError("\(op): blocked scale \(param.typeDescription) should be \(shapeString(want))")
+    }
+    let pStrides = contiguousStrides(want)
+    var out = [Int](repeating: 0, count: n)
+    forEachIndex(xShape) { i, idx in
+        var off = 0
+        for a in 0..<idx.count { off += (a == ax ? idx[a] / blockSize : idx[a]) * pStrides[a] }
+        out[i] = off
+    }
+    return out
+}
+
+/// Zero-point values (or zeros) laid out like `quantParamIndices`.
+func zeroPoints(_ zp: Tensor?) -> [Double] { zp?.doubleArray() ?? [0] }

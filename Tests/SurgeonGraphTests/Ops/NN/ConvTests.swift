@@ -32,7 +32,7 @@ import TestSupport
             let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
             let wv = (0..<c.w.reduce(1, *)).map { _ in rnd() }
             let bv = (0..<c.w[0]).map { _ in rnd() }
-            let fast = try Conv.convFloat(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group)
+            let fast = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group)
             let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
                                          bias: bv.map(Double.init), geom: geom, group: c.group)
             #expect(fast.count == ref.count)
