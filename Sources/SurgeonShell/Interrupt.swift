@@ -5,7 +5,7 @@ import Glibc
 /// Ctrl-C handling: the first SIGINT asks the running command to stop between nodes; the
 /// prompt and the script loop check and clear the flag.
 public enum Interrupt {
-    nonisolated(unsafe) static var flag: sig_atomic_t = 0
+    nonisolated(unsafe) public static var flag: sig_atomic_t = 0
 
     public static func install() {
         signal(SIGINT) { _ in Interrupt.flag = 1 }

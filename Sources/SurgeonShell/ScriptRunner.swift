@@ -31,6 +31,7 @@ public final class ScriptRunner {
             }
             let full = pending + line
             pending = ""
+            if Interrupt.requested { return .bailed }
             switch runLine(full, location: "\(fileName):\(pendingLine)") {
             case .quit: return .quit
             case .bailed: return .bailed

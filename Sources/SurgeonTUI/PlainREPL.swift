@@ -7,6 +7,7 @@ import SurgeonShell
 public enum PlainREPL {
     nonisolated(unsafe) static var completionWords: [String] = []
     nonisolated(unsafe) static var matches: [String] = []
+    nonisolated(unsafe) static var atPrompt = false
 
     public static func run(runner: ScriptRunner) -> Int32 {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "."
@@ -37,17 +38,33 @@ public enum PlainREPL {
             array[count + 1] = nil
             return array
         }
+        // Ctrl-C at the prompt drops the line being typed; during a run it stops the run between
+        // nodes (Interrupt.flag, checked by the interpreter).
+        rl_catch_signals = 1
+        signal(SIGINT) { _ in
+            Interrupt.flag = 1
+            if PlainREPL.atPrompt {
+                fputs("\n", stdout)
+                rl_replace_line("", 0)
+                rl_on_new_line()
+                rl_redisplay()
+            }
+        }
         print("surgeon-shell — `help` lists commands, Ctrl-D quits")
         while true {
             completionWords = runner.session.completionCandidates()
             let prompt = "(\(runner.session.currentName ?? "none")) > "
             Interrupt.clear()
-            guard let cline = readline(prompt) else { print(""); break }
+            atPrompt = true
+            let read = readline(prompt)
+            atPrompt = false
+            guard let cline = read else { print(""); break }
             let line = String(cString: cline)
             free(cline)
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             add_history(line)
             if case .quit = runner.runLine(line) { break }
+            Interrupt.clear()
         }
         write_history(historyPath)
         history_truncate_file(historyPath, 2000)
