@@ -27,4 +27,5 @@ func registerNNOps(_ r: inout OpRegistry) {
     GridSample.register(&r)
     AffineGrid.register(&r)
     Col2Im.register(&r)
+    DeformConv.register(&r)
 }
