@@ -13,6 +13,7 @@ enum QLinearMatMul {
                 throw ctx.error("scales must be scalars (b_scale may be per column)")
             }
             let c = try MatMulInteger.integerMatMul(a, b, aZp, bZp)
+            guard bScale.count == 1 || bScale.count == (c.shape.last ?? 1) else { throw ctx.error("b_scale must be a scalar or one value per column") }
             let rnd = roundingFunction(for: aScale.dtype)
             let asv = aScale.floatArray()[0], ysv = yScale.floatArray()[0]
             let mults = bScale.floatArray().map { Double(rnd(rnd(asv * $0) / ysv)) }

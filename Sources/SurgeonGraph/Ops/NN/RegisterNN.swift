@@ -23,4 +23,9 @@ func registerNNOps(_ r: inout OpRegistry) {
     QLinearMatMul.register(&r)
     ConvInteger.register(&r)
     QLinearConv.register(&r)
+    RotaryEmbedding.register(&r)
+    GridSample.register(&r)
+    AffineGrid.register(&r)
+    Col2Im.register(&r)
+    DeformConv.register(&r)
 }

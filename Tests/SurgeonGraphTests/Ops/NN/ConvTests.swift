@@ -53,3 +53,17 @@ import TestSupport
         #expect(try y.scalars(of: Float.self) == [1, 1, 3, 2, 2])
     }
 }
+
+@Suite struct DeformConvTests {
+    @Test func zeroOffsetsMatchConvAndHalfOffsetInterpolates() throws {
+        let x = try f32([1, 1, 2, 2], [1, 2, 3, 4])
+        let w = try f32([1, 1, 1, 1], [2])
+        let zero = try f32([1, 2, 2, 2], Array(repeating: 0, count: 8))
+        let y = try runNode("DeformConv", [x, w, zero], opset: 22)[0]
+        #expect(try y.scalars(of: Float.self) == [2, 4, 6, 8])
+        // Shift every tap half a pixel right: inside values interpolate, the right column fades.
+        let half = try f32([1, 2, 2, 2], [0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5])
+        let z = try runNode("DeformConv", [x, w, half], opset: 22)[0]
+        #expect(try z.scalars(of: Float.self) == [3, 2, 7, 4])
+    }
+}
