@@ -129,6 +129,12 @@ enum Einsum {
             slotStrides.append(st)
         }
 
+        if inputs.count == 2, dtype == .float32 || dtype == .float64,
+           let r = try viaGemm(inputs, terms: terms, slotOfLabel: slotOfLabel, ellRank: ellRank,
+                               slotExtent: slotExtent, outSlots: outSlots) {
+            return r
+        }
+
         // Offsets into each operand for every combination of the given slots (row-major).
         func offsets(_ slots: [Int]) -> [[Int]] {
             var res = [[Int]](repeating: [0], count: inputs.count)
@@ -177,5 +183,84 @@ enum Einsum {
         return dtype == .uint64
             ? try Tensor(uint64s: out.map { UInt64(bitPattern: $0) }, shape: outShape, dtype: dtype)
             : try Tensor(int64s: out, shape: outShape, dtype: dtype)
+    }
+
+    /// Two-operand contractions without diagonals, broadcasting or one-sided sums, done as a
+    /// batched matrix product: A is laid out as [batch, m, k], B as [batch, k, n]. Nil when the
+    /// equation does not fit.
+    static func viaGemm(
+        _ inputs: [Tensor], terms: [[Int]], slotOfLabel: [Int: Int], ellRank: Int, slotExtent: [Int], outSlots: [Int]
+    ) throws -> Tensor? {
+        var operandSlots: [[Int]] = []
+        for (t, term) in zip(inputs, terms) {
+            var slots: [Int] = []
+            let letters = term.filter { $0 >= 0 }.count
+            for l in term {
+                if l < 0 {
+                    let k = t.rank - letters
+                    slots += (0..<k).map { ellRank - k + $0 }
+                } else if let s = slotOfLabel[l] {
+                    slots.append(s)
+                }
+            }
+            guard slots.count == t.rank, Set(slots).count == slots.count else { return nil }
+            for (axis, s) in slots.enumerated() where t.shape[axis] != slotExtent[s] { return nil }
+            operandSlots.append(slots)
+        }
+        let a = Set(operandSlots[0]), b = Set(operandSlots[1]), o = Set(outSlots)
+        for s in a.union(b) where !o.contains(s) && !(a.contains(s) && b.contains(s)) { return nil }
+        let batch = outSlots.filter { a.contains($0) && b.contains($0) }
+        let mSlots = outSlots.filter { a.contains($0) && !b.contains($0) }
+        let nSlots = outSlots.filter { b.contains($0) && !a.contains($0) }
+        let kSlots = a.intersection(b).subtracting(o).sorted()
+        let size = { (slots: [Int]) in slots.reduce(1) { $0 * slotExtent[$1] } }
+        let nb = size(batch), m = size(mSlots), n = size(nSlots), k = size(kSlots)
+        let pa = try permute(inputs[0], operandSlots[0], to: batch + mSlots + kSlots, slotExtent)
+        let pb = try permute(inputs[1], operandSlots[1], to: batch + kSlots + nSlots, slotExtent)
+        let cSlots = batch + mSlots + nSlots
+        let cShape = cSlots.map { slotExtent[$0] }
+        var c: Tensor
+        if pa.dtype == .float32 {
+            c = try pa.withUnsafeBuffer(of: Float.self) { x in
+                try pb.withUnsafeBuffer(of: Float.self) { y in
+                    try Tensor.build(cShape, of: Float.self) { z in
+                        guard let x0 = x.baseAddress, let y0 = y.baseAddress, let z0 = z.baseAddress else { return }
+                        for i in 0..<nb {
+                            sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: x0 + i * m * k, lda: k,
+                                  b: y0 + i * k * n, ldb: n, beta: 0, c: z0 + i * m * n, ldc: n)
+                        }
+                    }
+                }
+            }
+        } else {
+            c = try pa.withUnsafeBuffer(of: Double.self) { x in
+                try pb.withUnsafeBuffer(of: Double.self) { y in
+                    try Tensor.build(cShape, of: Double.self) { z in
+                        guard let x0 = x.baseAddress, let y0 = y.baseAddress, let z0 = z.baseAddress else { return }
+                        for i in 0..<nb {
+                            dgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: x0 + i * m * k, lda: k,
+                                  b: y0 + i * k * n, ldb: n, beta: 0, c: z0 + i * m * n, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        c = try permute(c, cSlots, to: outSlots, slotExtent)
+        return c
+    }
+
+    /// `t`, whose axes carry `slots`, transposed so that its axes carry `order`.
+    static func permute(_ t: Tensor, _ slots: [Int], to order: [Int], _ slotExtent: [Int]) throws -> Tensor {
+        let shape = order.map { slotExtent[$0] }
+        if slots == order { return try t.reshaped(shape) }
+        let cs = contiguousStrides(t.shape)
+        var strides: [Int] = []
+        for s in order {
+            guard let axis = slots.firstIndex(of: s) else { throw TensorError("Einsum: internal slot mismatch") }
+            strides.append(cs[axis])
+        }
+        var idx = [Int](repeating: 0, count: shape.reduce(1, *))
+        forEachBroadcast(shape, [strides]) { i, off in idx[i] = off[0] }
+        return try t.take(flatIndices: idx, shape: shape)
     }
 }

@@ -357,7 +357,7 @@ extension Float: KernelFloat {
         if n >= 8 {
             var acc = loadF8(p)
             i = 8
-            while i + 8 <= n { acc = pointwiseMax(acc, loadF8(p + i)); i += 8 }
+            while i + 8 <= n { let v = loadF8(p + i); acc.replace(with: v, where: v .> acc); i += 8 }
             m = acc.max()
         }
         while i < n { if p[i] > m { m = p[i] }; i += 1 }
@@ -417,9 +417,11 @@ extension Double: KernelFloat {
 }
 
 /// exp for 8 floats at once (Cephes expf: Cody-Waite range reduction and a degree-6
-/// polynomial, about 1 ulp). Inputs are clamped to [-87.3, 88]; NaN stays NaN.
+/// polynomial, about 1 ulp). Below -87.3 gives 0, above 88 is clamped; NaN stays NaN.
 @inline(__always) func simdExp(_ x0: SIMD8<Float>) -> SIMD8<Float> {
-    let x = x0.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88))
+    var x = x0
+    x.replace(with: -87.33654, where: x .< -87.33654)
+    x.replace(with: 88, where: x .> 88)
     // n = round(x / ln 2) via the 1.5 * 2^23 trick (no float-to-int conversion that could trap).
     let magic = SIMD8<Float>(repeating: 12582912)
     let t = x * 1.44269504088896341 + magic
@@ -435,7 +437,10 @@ extension Double: KernelFloat {
     y = y * (r * r) + r + 1
     let n = unsafeBitCast(t, to: SIMD8<UInt32>.self) &- unsafeBitCast(magic, to: SIMD8<UInt32>.self)
     let scale = unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
-    return (y * scale).replacing(with: x0, where: x0 .!= x0)
+    var result = y * scale
+    result.replace(with: 0, where: x0 .< -87.33654)  // underflow (and -inf, e.g. masked scores)
+    result.replace(with: x0, where: x0 .!= x0)
+    return result
 }
 
 /// Sum of `pre(p[i])` for i in 0..<n, accumulated in Double (four independent sums).

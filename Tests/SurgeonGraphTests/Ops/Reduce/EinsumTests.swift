@@ -22,6 +22,17 @@ import TestSupport
         #expect(try s.scalars(of: Float.self) == [6, 15])
     }
 
+    @Test func matrixProductPathAgreesWithIndexLoop() throws {
+        // float32 goes through gemm, int32 through the plain loop.
+        let av = (0..<24).map { Float($0 % 7) - 3 }, bv = (0..<24).map { Float($0 % 5) - 2 }
+        let eq = Attribute(name: "equation", value: .string("bij,kjb->bki"))
+        let f = try runNode("Einsum", [try f32([2, 3, 4], av), try f32([3, 4, 2], bv)], attributes: [eq], opset: 12)[0]
+        let i = try runNode("Einsum", [try Tensor(shape: [2, 3, 4], scalars: av.map { Int32($0) }),
+                                       try Tensor(shape: [3, 4, 2], scalars: bv.map { Int32($0) })], attributes: [eq], opset: 12)[0]
+        #expect(f.shape == [2, 3, 3])
+        #expect(try f.scalars(of: Float.self) == i.scalars(of: Int32.self).map { Float($0) })
+    }
+
     @Test func mismatchedLabelIsAnError() throws {
         #expect(throws: (any Error).self) {
             try runNode("Einsum", [try f32([2], [1, 2]), try f32([3], [1, 2, 3])], attributes: [Attribute(name: "equation", value: .string("i,i"))], opset: 12)

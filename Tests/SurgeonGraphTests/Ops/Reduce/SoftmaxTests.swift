@@ -11,6 +11,15 @@ import TestSupport
         #expect(isClose(out, try f32([2, 2], [0.5, 0.5, 0.25, 0.75])))
     }
 
+    @Test func maskedScoresGiveExactZeros() throws {
+        // Long enough rows for the vectorised path.
+        var v = [Float](repeating: -Float.infinity, count: 16)
+        v[3] = 2; v[12] = 2
+        let out = try runNode("Softmax", [try f32([1, 16], v)], opset: 13)[0]
+        let expected = (0..<16).map { $0 == 3 || $0 == 12 ? Float(0.5) : 0 }
+        #expect(try out.scalars(of: Float.self) == expected)
+    }
+
     @Test func innerAxisAndOldCoercion() throws {
         let x = try f32([2, 2], [1, 1, 3, 3])
         // opset 13, axis 0: per column.
