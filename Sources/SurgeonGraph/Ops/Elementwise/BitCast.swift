@@ -15,7 +15,7 @@ enum BitCast {
             if to == .bool {
                 // only 0 and 1 are valid bool bytes
                 let bytes = try reinterpret(x, as: .uint8)
-                return [.tensor(try map1(bytes, UInt8.self, Bool.self) { $0 != 0 })]
+                return [.tensor(try emap1(bytes, UInt8.self, Bool.self) { $0 != 0 })]
             }
             return [.tensor(try reinterpret(x, as: to).copied())]
         }

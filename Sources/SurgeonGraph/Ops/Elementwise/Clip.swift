@@ -36,10 +36,10 @@ enum Clip {
             })
         case .signed:
             let l = lo?.int64Array().first ?? .min, h = hi?.int64Array().first ?? .max
-            return try map1(x.cast(to: .int64), Int64.self, Int64.self) { Swift.min(Swift.max($0, l), h) }.cast(to: x.dtype)
+            return try emap1(x.cast(to: .int64), Int64.self, Int64.self) { Swift.min(Swift.max($0, l), h) }.cast(to: x.dtype)
         case .unsigned:
             let l = lo?.uint64Array().first ?? .min, h = hi?.uint64Array().first ?? .max
-            return try map1(x.cast(to: .uint64), UInt64.self, UInt64.self) { Swift.min(Swift.max($0, l), h) }.cast(to: x.dtype)
+            return try emap1(x.cast(to: .uint64), UInt64.self, UInt64.self) { Swift.min(Swift.max($0, l), h) }.cast(to: x.dtype)
         default:
             throw TensorError("Clip does not support \(x.dtype)")
         }

@@ -4,6 +4,24 @@ import SurgeonTensor
 // Shared helpers of the Elementwise kernels: a broadcasting binary map with collapsed axes and
 // a contiguous inner loop (fast float32 paths), and dtype dispatch for unary / binary ops.
 
+/// Typed read pointer to a tensor's elements; throws if `T` is not its dtype. The caller keeps
+/// the tensor alive while using the pointer.
+@inline(__always)
+func elementPointer<T: TensorScalar>(_ t: Tensor, _ type: T.Type) throws -> UnsafePointer<T> {
+    guard T.dtype == t.dtype else { throw TensorError("expected \(T.dtype), got \(t.dtype)") }
+    return UnsafePointer(t.rawPointer.bindMemory(to: T.self, capacity: max(t.count, 1)))
+}
+
+/// A fresh uninitialised output tensor buffer of `shape` (the caller writes every element).
+/// Unlike `Tensor.build` it takes no closure, so the element loops stay in this module and get
+/// specialised with the kernel's closure inlined.
+@inline(__always)
+func newOutput<R: TensorScalar>(_ shape: [Int], _ type: R.Type) throws -> (TensorBuffer, UnsafeMutablePointer<R>, Int) {
+    let n = try Tensor.checkedCount(shape, dtype: R.dtype)
+    let buf = TensorBuffer(uninitializedByteCount: n * MemoryLayout<R>.stride)
+    return (buf, buf.pointer.bindMemory(to: R.self, capacity: max(n, 1)), n)
+}
+
 /// `f` applied with numpy broadcasting. Same-shape and scalar operands run one flat loop; other
 /// broadcasts merge compatible axes and run a strided inner loop over the last merged axis.
 @inline(__always)
@@ -11,61 +29,72 @@ func bmap2<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
     _ a: Tensor, _ b: Tensor, _ ta: A.Type, _ tb: B.Type, _ tr: R.Type, _ f: (A, B) -> R
 ) throws -> Tensor {
     let outShape = a.shape == b.shape ? a.shape : try broadcastShapes([a.shape, b.shape])
-    return try a.withUnsafeBuffer(of: A.self) { pa in
-        try b.withUnsafeBuffer(of: B.self) { pb in
-            try Tensor.build(outShape, of: R.self) { dst in
-                let n = dst.count
-                if n == 0 { return }
-                if pa.count == n && pb.count == n {
-                    for i in 0..<n { dst[i] = f(pa[i], pb[i]) }
-                    return
-                }
-                if pb.count == 1 {
-                    let y = pb[0]
-                    if pa.count == n { for i in 0..<n { dst[i] = f(pa[i], y) }; return }
-                }
-                if pa.count == 1 {
-                    let x = pa[0]
-                    if pb.count == n { for i in 0..<n { dst[i] = f(x, pb[i]) }; return }
-                }
-                let (collapsed, sa, sb) = collapsedBroadcast(outShape, a.shape, b.shape)
-                var shape = collapsed
-                let rank = shape.count
-                let inner = shape[rank - 1]
-                let ia = sa[rank - 1], ib = sb[rank - 1]
-                let outer = n / inner
-                var index = [Int](repeating: 0, count: rank)
-                var offA = 0, offB = 0, o = 0
-                shape[rank - 1] = 1
-                for _ in 0..<outer {
-                    if ia == 1 && ib == 1 {
-                        for j in 0..<inner { dst[o + j] = f(pa[offA + j], pb[offB + j]) }
-                    } else if ia == 1 && ib == 0 {
-                        let y = pb[offB]
-                        for j in 0..<inner { dst[o + j] = f(pa[offA + j], y) }
-                    } else if ia == 0 && ib == 1 {
-                        let x = pa[offA]
-                        for j in 0..<inner { dst[o + j] = f(x, pb[offB + j]) }
-                    } else {
-                        for j in 0..<inner { dst[o + j] = f(pa[offA + j * ia], pb[offB + j * ib]) }
-                    }
-                    o += inner
-                    // advance the odometer over the outer axes
-                    var axis = rank - 2
-                    while axis >= 0 {
-                        index[axis] += 1
-                        offA += sa[axis]
-                        offB += sb[axis]
-                        if index[axis] < shape[axis] { break }
-                        offA -= sa[axis] * shape[axis]
-                        offB -= sb[axis] * shape[axis]
-                        index[axis] = 0
-                        axis -= 1
-                    }
-                }
+    let pa = try elementPointer(a, A.self), pb = try elementPointer(b, B.self)
+    let (buf, dst, n) = try newOutput(outShape, R.self)
+    let na = a.count, nb = b.count
+    withExtendedLifetime((a, b)) {
+        if n == 0 { return }
+        if na == n && nb == n {
+            for i in 0..<n { dst[i] = f(pa[i], pb[i]) }
+            return
+        }
+        if nb == 1 && na == n {
+            let y = pb[0]
+            for i in 0..<n { dst[i] = f(pa[i], y) }
+            return
+        }
+        if na == 1 && nb == n {
+            let x = pa[0]
+            for i in 0..<n { dst[i] = f(x, pb[i]) }
+            return
+        }
+        let (collapsed, sa, sb) = collapsedBroadcast(outShape, a.shape, b.shape)
+        let rank = collapsed.count
+        let inner = collapsed[rank - 1]
+        let ia = sa[rank - 1], ib = sb[rank - 1]
+        let outer = n / inner
+        var index = [Int](repeating: 0, count: rank)
+        var offA = 0, offB = 0, o = 0
+        for _ in 0..<outer {
+            let d = dst + o, xa = pa + offA, xb = pb + offB
+            if ia == 1 && ib == 1 {
+                for j in 0..<inner { d[j] = f(xa[j], xb[j]) }
+            } else if ia == 1 && ib == 0 {
+                let y = xb[0]
+                for j in 0..<inner { d[j] = f(xa[j], y) }
+            } else if ia == 0 && ib == 1 {
+                let x = xa[0]
+                for j in 0..<inner { d[j] = f(x, xb[j]) }
+            } else {
+                for j in 0..<inner { d[j] = f(xa[j * ia], xb[j * ib]) }
+            }
+            o += inner
+            // advance the odometer over the outer axes
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                offA += sa[axis]
+                offB += sb[axis]
+                if index[axis] < collapsed[axis] { break }
+                offA -= sa[axis] * collapsed[axis]
+                offB -= sb[axis] * collapsed[axis]
+                index[axis] = 0
+                axis -= 1
             }
         }
     }
+    return Tensor(dtype: R.dtype, shape: outShape, buffer: buf)
+}
+
+/// `f` over every element (any element types), fast like `bmap2`.
+@inline(__always)
+func emap1<A: TensorScalar, R: TensorScalar>(_ a: Tensor, _ ta: A.Type, _ tr: R.Type, _ f: (A) -> R) throws -> Tensor {
+    let pa = try elementPointer(a, A.self)
+    let (buf, dst, n) = try newOutput(a.shape, R.self)
+    withExtendedLifetime(a) {
+        for i in 0..<n { dst[i] = f(pa[i]) }
+    }
+    return Tensor(dtype: R.dtype, shape: a.shape, buffer: buf)
 }
 
 /// The output shape and operand strides with adjacent axes merged where both operands walk
@@ -110,14 +139,9 @@ func rawDType(_ d: DType) -> DType {
 @inline(__always)
 func unaryFloat(_ x: Tensor, _ name: String, _ f: (Float) -> Float, _ d: (Double) -> Double) throws -> Tensor {
     switch x.dtype.computeClass {
-    case .float32:
-        return try x.withUnsafeBuffer(of: Float.self) { src in
-            try Tensor.build(x.shape, of: Float.self) { dst in
-                for i in 0..<src.count { dst[i] = f(src[i]) }
-            }
-        }
-    case .float64: return try map1(x, Double.self, Double.self, d)
-    case .reducedFloat: return try map1(x.cast(to: .float32), Float.self, Float.self, f).cast(to: x.dtype)
+    case .float32: return try emap1(x, Float.self, Float.self, f)
+    case .float64: return try emap1(x, Double.self, Double.self, d)
+    case .reducedFloat: return try emap1(x.cast(to: .float32), Float.self, Float.self, f).cast(to: x.dtype)
     default: throw TensorError("\(name) needs a floating-point tensor, got \(x.dtype)")
     }
 }
@@ -125,9 +149,9 @@ func unaryFloat(_ x: Tensor, _ name: String, _ f: (Float) -> Float, _ d: (Double
 /// A unary float predicate on any float dtype, giving bool.
 func unaryFloatTest(_ x: Tensor, _ name: String, _ f: (Double) -> Bool) throws -> Tensor {
     switch x.dtype.computeClass {
-    case .float32: return try map1(x, Float.self, Bool.self) { f(Double($0)) }
-    case .float64: return try map1(x, Double.self, Bool.self, f)
-    case .reducedFloat: return try map1(x.cast(to: .float64), Double.self, Bool.self, f)
+    case .float32: return try emap1(x, Float.self, Bool.self) { f(Double($0)) }
+    case .float64: return try emap1(x, Double.self, Bool.self, f)
+    case .reducedFloat: return try emap1(x.cast(to: .float64), Double.self, Bool.self, f)
     default: throw TensorError("\(name) needs a floating-point tensor, got \(x.dtype)")
     }
 }
@@ -144,10 +168,10 @@ func unaryNumeric(
     case .float32, .float64, .reducedFloat: return try unaryFloat(x, name, float, double)
     case .signed:
         guard let int else { break }
-        return try map1(x.cast(to: .int64), Int64.self, Int64.self, int).cast(to: x.dtype)
+        return try emap1(x.cast(to: .int64), Int64.self, Int64.self, int).cast(to: x.dtype)
     case .unsigned:
         guard let uint else { break }
-        return try map1(x.cast(to: .uint64), UInt64.self, UInt64.self, uint).cast(to: x.dtype)
+        return try emap1(x.cast(to: .uint64), UInt64.self, UInt64.self, uint).cast(to: x.dtype)
     default: break
     }
     throw TensorError("\(name) does not support \(x.dtype)")

@@ -6,7 +6,7 @@ enum NotOp {
         r.register("Not", since: 1) { ctx in
             let x = try ctx.tensor(0)
             guard x.dtype == .bool else { throw ctx.error("needs a bool tensor, got \(x.dtype)") }
-            return [.tensor(try map1(x, Bool.self, Bool.self) { !$0 })]
+            return [.tensor(try emap1(x, Bool.self, Bool.self) { !$0 })]
         }
     }
 }

@@ -23,7 +23,7 @@ enum Pow {
             // integer ^ integer
             let e: Tensor
             if y.dtype == .uint64 {
-                e = try map1(y, UInt64.self, Int64.self) { Int64(clamping: $0) }
+                e = try emap1(y, UInt64.self, Int64.self) { Int64(clamping: $0) }
             } else {
                 e = try y.cast(to: .int64)
             }

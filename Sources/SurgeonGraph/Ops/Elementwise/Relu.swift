@@ -1,16 +1,12 @@
 import SurgeonTensor
 
-/// Relu: `max(x, 0)`; opset 14 adds integer types.
+/// Relu: `max(x, 0)` (NaN stays NaN); opset 14 adds signed integer types.
 enum Relu {
     static func register(_ r: inout OpRegistry) {
         r.register("Relu", since: 1) { ctx in
-            let x = try ctx.tensor(0)
-            switch x.dtype.computeClass {
-            case .signed:
-                return [.tensor(try map1(x.cast(to: .int64), Int64.self, Int64.self) { max($0, 0) }.cast(to: x.dtype))]
-            default:
-                return [.tensor(try floatMap1(x, name: "Relu", float: { $0 > 0 ? $0 : 0 }, double: { $0 > 0 ? $0 : 0 }))]
-            }
+            [.tensor(try unaryNumeric(
+                ctx.tensor(0), "Relu", float: { $0 < 0 ? 0 : $0 }, double: { $0 < 0 ? 0 : $0 },
+                int: { $0 > 0 ? $0 : 0 }, uint: nil))]
         }
     }
 }

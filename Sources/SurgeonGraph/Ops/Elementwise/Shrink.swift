@@ -15,7 +15,7 @@ enum Shrink {
                     { $0 < -l ? $0 + b : ($0 > l ? $0 - b : 0) }))]
             }
             guard x.dtype.isNumeric else { throw ctx.error("needs a numeric tensor, got \(x.dtype)") }
-            let r = try map1(x.cast(to: .float64), Double.self, Double.self) { $0 < -l ? $0 + b : ($0 > l ? $0 - b : 0) }
+            let r = try emap1(x.cast(to: .float64), Double.self, Double.self) { $0 < -l ? $0 + b : ($0 > l ? $0 - b : 0) }
             return [.tensor(try r.cast(to: x.dtype))]
         }
     }

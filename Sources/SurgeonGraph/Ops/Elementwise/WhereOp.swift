@@ -16,19 +16,38 @@ enum WhereOp {
                 forEachBroadcast(shape, s) { i, off in out[i] = cond[off[0]] ? x.strings[off[1]] : y.strings[off[2]] }
                 return [.tensor(Tensor(shape: shape, strings: out))]
             }
-            if x.dtype == .float32 {
-                return [.tensor(try map3(c, x, y, Bool.self, Float.self, Float.self, Float.self) { $0 ? $1 : $2 })]
-            }
             let raw = rawDType(x.dtype)
             let rx = try reinterpret(x, as: raw), ry = try reinterpret(y, as: raw)
             let out: Tensor
             switch raw {
-            case .uint8: out = try map3(c, rx, ry, Bool.self, UInt8.self, UInt8.self, UInt8.self) { $0 ? $1 : $2 }
-            case .uint16: out = try map3(c, rx, ry, Bool.self, UInt16.self, UInt16.self, UInt16.self) { $0 ? $1 : $2 }
-            case .uint32: out = try map3(c, rx, ry, Bool.self, UInt32.self, UInt32.self, UInt32.self) { $0 ? $1 : $2 }
-            default: out = try map3(c, rx, ry, Bool.self, UInt64.self, UInt64.self, UInt64.self) { $0 ? $1 : $2 }
+            case .uint8: out = try select(c, rx, ry, UInt8.self)
+            case .uint16: out = try select(c, rx, ry, UInt16.self)
+            case .uint32: out = try select(c, rx, ry, UInt32.self)
+            default: out = try select(c, rx, ry, UInt64.self)
             }
             return [.tensor(try reinterpret(out, as: x.dtype))]
         }
+    }
+
+    /// `c ? x : y` with broadcasting over raw element bits.
+    static func select<T: TensorScalar>(_ c: Tensor, _ x: Tensor, _ y: Tensor, _ type: T.Type) throws -> Tensor {
+        let shape = try broadcastShapes([c.shape, x.shape, y.shape])
+        let pc = try elementPointer(c, Bool.self), px = try elementPointer(x, T.self), py = try elementPointer(y, T.self)
+        let (buf, dst, n) = try newOutput(shape, T.self)
+        withExtendedLifetime((c, x, y)) {
+            if c.count == n && x.count == n && y.count == n {
+                for i in 0..<n { dst[i] = pc[i] ? px[i] : py[i] }
+            } else if c.count == n && x.count == n && y.count == 1 {
+                let v = py[0]
+                for i in 0..<n { dst[i] = pc[i] ? px[i] : v }
+            } else if c.count == n && x.count == 1 && y.count == n {
+                let v = px[0]
+                for i in 0..<n { dst[i] = pc[i] ? v : py[i] }
+            } else {
+                let s = [c.shape, x.shape, y.shape].map { broadcastStrides($0, to: shape) }
+                forEachBroadcast(shape, s) { i, off in dst[i] = pc[off[0]] ? px[off[1]] : py[off[2]] }
+            }
+        }
+        return Tensor(dtype: T.dtype, shape: shape, buffer: buf)
     }
 }
