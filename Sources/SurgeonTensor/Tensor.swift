@@ -71,6 +71,7 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// Allocates a tensor and lets `fill` write every element.
+    @inlinable
     public static func build<T: TensorScalar>(
         _ shape: [Int], of type: T.Type, _ fill: (UnsafeMutableBufferPointer<T>) throws -> Void
     ) throws -> Tensor {
