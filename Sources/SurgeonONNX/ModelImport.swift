@@ -19,7 +19,23 @@ public enum ONNXImport {
             throw GraphError("cannot read \(path): \(error.localizedDescription)")
         }
         let dir = (path as NSString).deletingLastPathComponent
-        return try decode(data, baseDirectory: dir.isEmpty ? "." : dir, source: path)
+        var model = try decode(data, baseDirectory: dir.isEmpty ? "." : dir, source: path)
+        borrowWeights(&model, path: path)
+        return model
+    }
+
+    /// Replaces copied initializers by views into the memory-mapped file where the bytes are
+    /// aligned for their type: loading a large model then costs no second copy of its weights.
+    static func borrowWeights(_ model: inout Model, path: String) {
+        guard let file = try? MappedFile(path: path), file.byteCount > 0 else { return }
+        let ranges = RawDataLocator.locate(in: UnsafeRawBufferPointer(start: file.pointer, count: file.byteCount))
+        for (name, t) in model.graph.initializers where t.dtype != .string && t.byteCount >= 4096 {
+            guard let r = ranges[name], r.length == t.byteCount, r.offset % max(t.dtype.size, 1) == 0,
+                  r.offset + r.length <= file.byteCount else { continue }
+            model.graph.initializers[name] = Tensor(
+                dtype: t.dtype, shape: t.shape,
+                buffer: TensorBuffer(borrowing: file.pointer + r.offset, byteCount: r.length, owner: file))
+        }
     }
 
     /// Decodes serialized ModelProto bytes.

@@ -29,6 +29,9 @@ public final class TensorBuffer: @unchecked Sendable {
         self.owner = owner
     }
 
+    /// True when the bytes belong to another object (a mapped file), not to this buffer.
+    public var isBorrowed: Bool { owner != nil }
+
     deinit {
         if owner == nil { pointer.deallocate() }
     }

@@ -82,3 +82,22 @@ import Testing
         }
     }
 }
+
+@Suite struct WeightMappingTests {
+    @Test func largeAlignedWeightsAreBorrowedAndEqual() throws {
+        let n = 4096
+        let w = try Tensor(shape: [n], scalars: (0..<n).map { Float($0) * 0.5 })
+        let g = Graph(name: "g", nodes: [Node(name: "a", opType: "Add", inputs: ["x", "w"], outputs: ["y"])],
+                      inputs: [ValueInfo(name: "x", type: .tensor(.float32, [.known(n)]))],
+                      outputs: [ValueInfo(name: "y", type: .tensor(.float32, [.known(n)]))],
+                      initializers: [("w", w)])
+        let path = NSTemporaryDirectory() + "mapped-\(getpid()).onnx"
+        try ONNXExport.save(Model(graph: g), path: path)
+        let m = try ONNXImport.load(path: path)
+        let loaded = try #require(m.graph.initializers["w"])
+        #expect(loaded.floatArray() == w.floatArray())
+        #expect(loaded.buffer.isBorrowed)
+        let out = try Interpreter(model: m).run(feeds: ["x": .tensor(try Tensor(zeros: .float32, shape: [n]))])
+        #expect(try out["y"]?.asTensor().floatArray() == w.floatArray())
+    }
+}
