@@ -24,14 +24,21 @@ public enum ONNXImport {
         return model
     }
 
+    /// x86-64 and arm64 load misaligned scalars at full speed; protobuf does not align raw_data.
+    #if arch(x86_64) || arch(arm64)
+    static let unalignedLoadsAreSafe = true
+    #else
+    static let unalignedLoadsAreSafe = false
+    #endif
+
     /// Replaces copied initializers by views into the memory-mapped file where the bytes are
-    /// aligned for their type: loading a large model then costs no second copy of its weights.
+    /// usable in place: loading a large model then costs no second copy of its weights.
     static func borrowWeights(_ model: inout Model, path: String) {
         guard let file = try? MappedFile(path: path), file.byteCount > 0 else { return }
         let ranges = RawDataLocator.locate(in: UnsafeRawBufferPointer(start: file.pointer, count: file.byteCount))
         for (name, t) in model.graph.initializers where t.dtype != .string && t.byteCount >= 4096 {
-            guard let r = ranges[name], r.length == t.byteCount, r.offset % max(t.dtype.size, 1) == 0,
-                  r.offset + r.length <= file.byteCount else { continue }
+            guard let r = ranges[name], r.length == t.byteCount, r.offset + r.length <= file.byteCount,
+                  unalignedLoadsAreSafe || r.offset % max(t.dtype.size, 1) == 0 else { continue }
             model.graph.initializers[name] = Tensor(
                 dtype: t.dtype, shape: t.shape,
                 buffer: TensorBuffer(borrowing: file.pointer + r.offset, byteCount: r.length, owner: file))
