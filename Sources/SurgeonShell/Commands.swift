@@ -35,6 +35,12 @@ enum Commands {
         CommandSpec(name: "run", synopsis: "run [INPUT=EXPR ...] | run EXPR",
                     summary: "run the current model; `run` alone uses random inputs of the declared shapes",
                     details: "Results are in `out`: out.NAME, out[\"name\"], out[0].", example: "run x=rand(1,5)", keys: [], run: run),
+        CommandSpec(name: "profile", synopsis: "profile [INPUT=EXPR ...] [csv=FILE]",
+                    summary: "time one run node by node: totals per op type and the slowest nodes",
+                    details: "One warm-up run first. csv=FILE also writes node,op,ms rows.", example: "profile", keys: [], run: ProfileCommand.profile),
+        CommandSpec(name: "bench", synopsis: "bench [runs=N] [warmup=K] [INPUT=EXPR ...]",
+                    summary: "median latency of whole runs (with the current inspect set)",
+                    details: "Inputs as for run; missing ones are generated once and reused.", example: "bench runs=20", keys: [], run: ProfileCommand.bench),
         CommandSpec(name: "let", synopsis: "let NAME = EXPR", summary: "keep a tensor in the session",
                     details: "", example: "let a = randn(2, 3)", keys: [], run: letCommand),
         CommandSpec(name: "print", synopsis: "print EXPR", summary: "print a value like PyTorch",
@@ -72,7 +78,7 @@ enum Commands {
         let chars = Array(command.text)
         let rest = offset < chars.count ? String(chars[offset...]) : ""
         let parsed = ParsedCommand(name: name, nameColumn: first.column, args: Array(words.dropFirst()), rest: rest, restColumn: command.column + offset)
-        for kv in parsed.keyValues where !spec.keys.isEmpty && !spec.keys.contains(kv.key) && name != "run" {
+        for kv in parsed.keyValues where !spec.keys.isEmpty && !spec.keys.contains(kv.key) {
             throw ShellError("\(name) has no key '\(kv.key)'" + suggestion(kv.key, spec.keys), column: kv.column - kv.key.count - 1)
         }
         try spec.run(parsed, session)

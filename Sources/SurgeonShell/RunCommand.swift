@@ -7,11 +7,20 @@ import SurgeonTensor
 enum RunCommand {
     static func run(_ c: ParsedCommand, _ s: Session) throws {
         let m = try s.requireCurrent()
+        let feeds = try prepareFeeds(c, s, m, ignoring: [])
+        try execute(m, feeds: feeds, s)
+    }
+
+    /// Feeds from `run` arguments (checked against the declared inputs), generating the rest.
+    /// `ignoring` lists option keys of the calling command that are not input names.
+    static func prepareFeeds(_ c: ParsedCommand, _ s: Session, _ m: LoadedModel, ignoring: Set<String>) throws -> [String: Value] {
         let inputs = m.model.graph.feedInputs
         var feeds: [String: Value] = [:]
         var generated: [String] = []
-        let kvs = c.keyValues
-        if kvs.isEmpty && !c.rest.allSatisfy(\.isWhitespace) {
+        let inputNames = Set(inputs.map(\.name))
+        let kvs = c.keyValues.filter { inputNames.contains($0.key) || !ignoring.contains($0.key) }
+        let positional = c.positional.filter { w in !ignoring.contains(where: { w.text == $0 }) }
+        if kvs.isEmpty && !positional.isEmpty && ignoring.isEmpty {
             guard inputs.count == 1 else {
                 throw ShellError("this model has \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))): name them, e.g. run \(inputs.first?.name ?? "x")=...", column: c.restColumn)
             }
@@ -34,8 +43,11 @@ enum RunCommand {
             generated.append("\(info.name)=\(how)")
         }
         if !generated.isEmpty { s.write("using " + generated.joined(separator: " ")) }
+        return feeds
+    }
 
-        // What to record besides the outputs.
+    /// The (label, value names) recorded besides the outputs, from the model's inspect set.
+    static func inspectTargets(_ m: LoadedModel) throws -> [(label: String, values: [String])] {
         var targets: [(label: String, values: [String])] = []
         if m.inspectAll {
             for (i, n) in m.model.graph.nodes.enumerated() {
@@ -54,10 +66,20 @@ enum RunCommand {
                 }
             }
         }
-        let outputNames = m.model.graph.outputs.map(\.name)
-        var wanted = outputNames
-        for t in targets { for v in t.values where !wanted.contains(v) { wanted.append(v) } }
+        return targets
+    }
 
+    /// Every value name a run of `m` must return: outputs, then inspected values.
+    static func wantedValues(_ m: LoadedModel, _ targets: [(label: String, values: [String])]) -> [String] {
+        var wanted = m.model.graph.outputs.map(\.name)
+        for t in targets { for v in t.values where !wanted.contains(v) { wanted.append(v) } }
+        return wanted
+    }
+
+    static func execute(_ m: LoadedModel, feeds: [String: Value], _ s: Session) throws {
+        let targets = try inspectTargets(m)
+        let outputNames = m.model.graph.outputs.map(\.name)
+        let wanted = wantedValues(m, targets)
         let interp = Interpreter(model: m.model)
         interp.shouldCancel = s.shouldCancel
         let result: [String: Value]
