@@ -1,0 +1,45 @@
+import SurgeonGraph
+
+/// What to record for `inspect a b:alias`: per typed name, a label and the ONNX values to ask
+/// the interpreter for. A layer that runs several times yields one entry per call, labelled
+/// `name`, `name_1`, ... (or `alias`, `alias_1`, ...).
+public func inspectTargets(
+    model: Model, names: ModelNames, specs: [(name: String, alias: String?)]
+) throws -> [(label: String, values: [String])] {
+    var out: [(label: String, values: [String])] = []
+    var labels = Set<String>()
+    func add(_ label: String, _ values: [String]) throws {
+        guard !labels.contains(label) else {
+            throw GraphError("'\(label)' is recorded twice; give one of them another name with name:alias")
+        }
+        labels.insert(label)
+        out.append((label, values))
+    }
+    for spec in specs {
+        let label = spec.alias ?? spec.name
+        // A layer path wins over the node of the same name here (a leaf module's output node is
+        // named after it) so that every call of a module that runs several times is recorded.
+        if let calls = names.occurrences[spec.name], calls.count > 1 {
+            for (k, call) in calls.enumerated() {
+                try add(k == 0 ? label : "\(label)_\(k)", call.outputs)
+            }
+            continue
+        }
+        let r = try names.resolve(spec.name, in: model)
+        let values = names.outputValues(of: r, in: model)
+        guard !values.isEmpty else {
+            throw GraphError("'\(spec.name)' has no output value to record")
+        }
+        try add(label, values)
+    }
+    return out
+}
+
+/// `inspect all`: every node's outputs, labelled by the node's friendly name, in execution order.
+public func inspectAllTargets(model: Model, names: ModelNames) -> [(label: String, values: [String])] {
+    names.executionOrder.compactMap { i in
+        guard model.graph.nodes.indices.contains(i), names.nodeNames.indices.contains(i) else { return nil }
+        let values = model.graph.nodes[i].outputs.filter { !$0.isEmpty }
+        return values.isEmpty ? nil : (names.nodeNames[i], values)
+    }
+}
