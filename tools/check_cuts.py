@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Checks the cut models that `swift test --filter CutTests` leaves in .build/cut-samples/:
+each must pass onnx.checker (with strict shape inference) and run in onnxruntime, giving the
+outputs surgeon-shell's interpreter computed (out.*.npy) from the same feeds (in.*.npy).
+
+Usage: python tools/check_cuts.py [DIR]     (needs onnx, onnxruntime, numpy)
+Exit status 1 if any model fails.
+"""
+import glob
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+
+def check(folder):
+    path = os.path.join(folder, "model.onnx")
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    feeds = {}
+    for f in glob.glob(os.path.join(folder, "in.*.npy")):
+        feeds[os.path.basename(f)[3:-4]] = np.load(f)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    got = dict(zip(names, sess.run(names, feeds)))
+    for f in glob.glob(os.path.join(folder, "out.*.npy")):
+        name = os.path.basename(f)[4:-4]
+        want = np.load(f)
+        if name not in got:
+            raise AssertionError(f"onnxruntime gave no output '{name}'")
+        if not np.allclose(got[name], want, rtol=1e-4, atol=1e-5):
+            raise AssertionError(f"output '{name}' differs: {got[name]} vs {want}")
+    return len(got)
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".build", "cut-samples")
+    folders = sorted(d for d in glob.glob(os.path.join(root, "*")) if os.path.isfile(os.path.join(d, "model.onnx")))
+    if not folders:
+        print(f"no cut models in {root}; run `swift test --filter CutTests` first")
+        return 1
+    failed = 0
+    for d in folders:
+        try:
+            n = check(d)
+            print(f"PASS {os.path.basename(d)} ({n} outputs)")
+        except Exception as e:  # noqa: BLE001 - report every failure and go on
+            failed += 1
+            print(f"FAIL {os.path.basename(d)}: {e}")
+    print(f"{len(folders) - failed}/{len(folders)} cut models pass onnx.checker and onnxruntime")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
