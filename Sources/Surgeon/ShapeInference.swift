@@ -538,11 +538,21 @@ private struct State {
             let others = s.enumerated().filter { $0.offset != m }.map(\.element)
             if let input, case .known(let total) = product(input), case .known(let rest) = product(others), rest > 0 {
                 s[m] = .known(total / rest)
-            } else if let input, others.allSatisfy({ d in input.contains(d) }), input.count == others.count + 1 {
-                // The same symbolic dims on both sides: the one left over.
+            } else if let input {
+                // Cancel the dims both sides share (symbolic ones included); the rest is -1.
                 var remaining = input
-                for d in others { if let i = remaining.firstIndex(of: d) { remaining.remove(at: i) } }
-                s[m] = remaining.first ?? .unknown
+                var unmatched: [Dim] = []
+                for d in others {
+                    if let i = remaining.firstIndex(of: d) { remaining.remove(at: i) } else { unmatched.append(d) }
+                }
+                if unmatched.allSatisfy({ $0 == .known(1) }) {
+                    s[m] = remaining.count == 1 ? remaining[0] : product(remaining)
+                    if remaining.isEmpty { s[m] = .known(1) }
+                } else if case .known(let rest) = product(unmatched), rest > 0, case .known(let total) = product(remaining), total % rest == 0 {
+                    s[m] = .known(total / rest)
+                } else {
+                    s[m] = .unknown
+                }
             } else {
                 s[m] = .unknown
             }

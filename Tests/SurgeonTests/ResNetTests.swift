@@ -42,3 +42,36 @@ import Testing
         #expect(Set(names.nodes).count == names.nodes.count)
     }
 }
+
+@Suite struct ResNetInfoTests {
+    @Test(.enabled(if: ResNetTests.available), arguments: ["dynamo", "legacy"]) func typesInfoAndTree(_ e: String) throws {
+        let m = try ONNXImport.load(path: bigModelsDir + "/resnet18-\(e).onnx")
+        let o = ModelOverview(model: m)
+        let out = try #require(m.graph.outputs.first?.name)
+        #expect(ShapeInference.infer(m)[out]?.description == "float32[1,1000]")
+        #expect(o.types[out]?.description == "float32[1,1000]")
+        let tree = o.tree()
+        #expect(tree.root.parameterCount > 11_000_000)
+        let text = tree.renderText()
+        #expect(text.contains("layer1.0") || text.contains("└─ 0") || text.contains("├─ layer1.0"))
+        let conv = try o.info(e == "dynamo" ? "layer1.0.bn1" : "layer1.0.conv1")
+        #expect(conv.contains("op:          Conv"))
+        #expect(conv.contains("float32[1,64,56,56]"))
+        #expect(conv.contains("MACs:        115,605,504"))
+        if e == "dynamo" {
+            let folded = try o.info("layer1.0.conv1")
+            #expect(folded.contains("folded"))
+            #expect(folded.contains("layer1.0.bn1"))
+            #expect(try o.info("layer1").contains("folded away"))
+        }
+        let fc = try o.info("fc")
+        #expect(fc.contains("MACs:        512,000"))
+        let cut = try Surgeon.cut(model: m, names: o.names, inputs: [("layer3", nil)], outputs: [("fc", "logits")], keepOriginalOutputs: false)
+        #expect(cut.model.graph.inputs.map(\.type.description) == ["float32[1,256,14,14]"])
+        #expect(cut.model.graph.outputs.map(\.type.description) == ["float32[1,1000]"])
+        #expect(cut.model.graph.initializers.count < m.graph.initializers.count)
+        let dir = cutDir + "/resnet18-\(e)-layer3_to_fc"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try ONNXExport.save(cut.model, path: dir + "/model.onnx")
+    }
+}
