@@ -92,7 +92,8 @@ public struct ModelOverview {
         if let m = names.module(ofNode: i) {
             let cls = names.moduleClasses[m].map { " (\($0))" } ?? ""
             let call = names.occurrences[m].flatMap { calls in calls.first { $0.nodes.contains(i) } }
-            let callText = (names.occurrences[m]?.count ?? 0) > 1 ? ", call \(call.map { $0.label } ?? "?")" : ""
+            let count = names.occurrences[m]?.count ?? 0
+            let callText = count > 1 ? ", call \((call?.index ?? 0) + 1) of \(count) (\(call.map { $0.label } ?? "?"))" : ""
             lines.append("  module:      \(m)\(cls)\(callText)")
         } else if names.exporter != .unknown {
             lines.append("  module:      (root)")
@@ -242,6 +243,12 @@ public struct ModelTree: Sendable {
                 let next = prefix + (last ? "   " : "│  ")
                 switch item {
                 case .module(let sub):
+                    // A module that is one node named after it (a Linear) takes one row.
+                    if sub.children.count == 1, case .node(let n)? = sub.children.first, n.name == sub.path {
+                        rows.append((branch + sub.name + (sub.className.map { " (\($0))" } ?? ""), n.op, n.outputType,
+                                     n.parameterCount > 0 ? grouped(n.parameterCount) : "--"))
+                        continue
+                    }
                     rows.append((branch + sub.name + (sub.className.map { " (\($0))" } ?? ""), "", "",
                                  sub.parameterCount > 0 ? grouped(sub.parameterCount) : "--"))
                     walk(sub, next)

@@ -287,7 +287,7 @@ public struct ModelNames: Sendable {
             throw GraphError("'\(name)' is computed inside the body of node '\(nodeNames[body])' (\(model.graph.nodes[body].opType)); only top-level nodes can be named")
         }
         // Dotted-suffix matches (`downsample.0`) are listed, never picked silently.
-        let candidates = allNames.filter { $0.hasSuffix("." + name) }
+        let candidates = (allNames + folded.keys.sorted()).filter { $0.hasSuffix("." + name) }
         if candidates.count == 1, let c = candidates.first {
             throw GraphError("unknown name '\(name)' (did you mean '\(c)'?)")
         }
@@ -301,7 +301,7 @@ public struct ModelNames: Sendable {
 
     /// "module 'conv1' has no nodes: the exporter folded it ..." for a folded module.
     public func foldedMessage(_ f: FoldedModule) -> String {
-        var s = "module '\(f.path)' owns no node: the exporter folded it into another module"
+        var s = "module '\(f.path)' owns no node in this export: the exporter folded it into another module"
         let readers = f.readBy.filter { nodeNames.indices.contains($0) }.map { "'\(nodeNames[$0])'" }
         if !readers.isEmpty {
             s += " (its parameters " + f.initializers.map { "'\($0)'" }.joined(separator: ", ")
