@@ -7,7 +7,7 @@ Needs torch, onnx, onnxscript and surgeon-pytorch (pip install surgeon-pytorch).
 Not run by CI: its outputs are committed. Usage:
 
     python samples/make_samples.py            # small models + references (committed)
-    python samples/make_samples.py --big DIR  # also ResNet-18 exports into DIR (not committed)
+    python samples/make_samples.py --big DIR  # also ResNet-18 (and tiny BERT) exports into DIR (not committed)
 """
 import argparse
 import json
@@ -76,7 +76,6 @@ class SummaryModel(nn.Module):
 
 def export(model, args, path, dynamo, input_names=("x",)):
     model.eval()
-    kwargs = dict(input_names=list(input_names), output_names=None)
     if dynamo:
         torch.onnx.export(model, args, path, dynamo=True, opset_version=18, external_data=False,
                           input_names=list(input_names))
@@ -172,6 +171,34 @@ def big(folder):
         np.save(os.path.join(folder, f"resnet18.inspect.{k}.npy"), v.numpy())
 
 
+def bert(folder):
+    """A tiny random BERT (transformers), for multi-node leaf modules and attention names."""
+    try:
+        from transformers import BertConfig, BertModel
+    except ImportError:
+        print("transformers is not installed: skipping bert-tiny (pip install transformers==5.23.0)")
+        return
+
+    class Wrapped(nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids):
+            return self.bert(input_ids=input_ids).last_hidden_state
+
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=16)
+    m = Wrapped(BertModel(cfg)).eval()
+    ids = torch.randint(0, 100, (1, 8))
+    for dynamo in (True, False):
+        path = os.path.join(folder, f"bert-tiny-{'dynamo' if dynamo else 'legacy'}.onnx")
+        export(m, (ids,), path, dynamo, input_names=("input_ids",))
+    with open(os.path.join(folder, "bert-tiny-names.json"), "w") as f:
+        json.dump({"layers": get_layers(m)}, f, indent=1)
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--big", metavar="DIR", help="also export ResNet-18 into DIR (about 45 MB per file)")
@@ -179,3 +206,4 @@ if __name__ == "__main__":
     small()
     if a.big:
         big(a.big)
+        bert(a.big)

@@ -9,8 +9,16 @@ public struct ModelOverview {
     /// Declared or inferred type of every top-level value.
     public let types: [String: ValueType]
 
+    /// Output -> input of `Identity` nodes reading an initializer.
+    let identitySource: [String: String]
+
     public init(model: Model, names: ModelNames? = nil) {
         self.model = model
+        var ids: [String: String] = [:]
+        for n in model.graph.nodes where n.opType == "Identity" && n.inputs.count == 1 && model.graph.initializers[n.inputs[0]] != nil {
+            if let o = n.outputs.first { ids[o] = n.inputs[0] }
+        }
+        identitySource = ids
         self.names = names ?? ModelNames(model: model)
         var t = ShapeInference.infer(model)
         for (k, v) in t { if let d = model.graph.declaredType(of: k), d.dims != nil, d.dtype != nil { t[k] = d } else { t[k] = v } }
@@ -19,6 +27,14 @@ public struct ModelOverview {
 
     public func typeText(_ value: String) -> String { (types[value] ?? model.graph.declaredType(of: value) ?? .unknown).description }
 
+    /// The initializer behind a value: the value itself, or what an `Identity` of an
+    /// initializer passes on (the TorchScript exporter's shared-weight copies).
+    public func weight(_ v: String) -> (name: String, tensor: Tensor)? {
+        if let t = model.graph.initializers[v] { return (v, t) }
+        if let p = identitySource[v], let t = model.graph.initializers[p] { return (p, t) }
+        return nil
+    }
+
     /// Parameters (initializer elements) a node reads directly.
     public func parameterCount(node i: Int) -> Int {
         guard model.graph.nodes.indices.contains(i) else { return 0 }
@@ -26,7 +42,7 @@ public struct ModelOverview {
         var total = 0
         for v in model.graph.nodes[i].inputs where !v.isEmpty && !seen.contains(v) {
             seen.insert(v)
-            if let t = model.graph.initializers[v] { total += t.count }
+            if let w = weight(v) { total += w.tensor.count }
         }
         return total
     }
@@ -109,8 +125,8 @@ public struct ModelOverview {
         func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
         for v in n.inputs {
             if v.isEmpty { lines.append("    (omitted)"); continue }
-            let weight = model.graph.initializers[v] != nil ? "  (weight)" : ""
-            lines.append("    \(pad(v))  \(typeText(v))\(weight)")
+            let w = weight(v).map { $0.name == v ? "  (weight)" : "  (weight \($0.name))" } ?? ""
+            lines.append("    \(pad(v))  \(typeText(v))\(w)")
         }
         lines.append("  outputs:")
         for v in n.outputs where !v.isEmpty { lines.append("    \(pad(v))  \(typeText(v))") }
@@ -128,9 +144,9 @@ public struct ModelOverview {
         let nodeSet = calls.flatMap(\.nodes)
         lines.append("  calls:       \(calls.count)" + (calls.count > 1 ? " (" + calls.map(\.label).joined(separator: ", ") + ")" : ""))
         lines.append("  nodes:       \(nodeSet.count)" + (nodeSet.count <= 8 ? " (" + nodeSet.map { names.nodeNames[$0] }.joined(separator: ", ") + ")" : ""))
-        var params = Set<String>()
-        for i in nodeSet { for v in model.graph.nodes[i].inputs where model.graph.initializers[v] != nil { params.insert(v) } }
-        lines.append("  parameters:  \(grouped(params.reduce(0) { $0 + (model.graph.initializers[$1]?.count ?? 0) }))")
+        var params: [String: Int] = [:]
+        for i in nodeSet { for v in model.graph.nodes[i].inputs { if let w = weight(v) { params[w.name] = w.tensor.count } } }
+        lines.append("  parameters:  \(grouped(params.values.reduce(0, +)))")
         let m = nodeSet.compactMap { macs(node: $0) }
         if !m.isEmpty { lines.append("  MACs:        \(grouped(m.reduce(0, +)))") }
         let folded = names.folded.keys.filter { $0.hasPrefix(path + ".") }.sorted()

@@ -522,7 +522,7 @@ func shortClass(_ s: String) -> String {
 
 /// `MatMul` -> `matmul`, `GlobalAveragePool` -> `global_average_pool`, `LSTM` -> `lstm`.
 public func snakeCase(_ op: String) -> String {
-    let s = Array(op.replacingOccurrences(of: "MatMul", with: "Matmul"))
+    let s = Array(op.replacingOccurrences(of: "MatMul", with: "Matmul").replacingOccurrences(of: "NaN", with: "Nan"))
     var out = ""
     for (k, c) in s.enumerated() {
         if c.isUppercase && k > 0 {

@@ -162,9 +162,20 @@ private struct State {
         case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "IsNaN", "IsInf":
             let dims = n.inputs.count > 1 ? ShapeInference.broadcast(x.dims, type(input(1)).dims) : x.dims
             out(0, TType(dtype: .bool, dims: dims))
+            if n.opType == "Equal", let a = ints(input(0)), let b = ints(input(1)), let r = zipBroadcast(a, b, { $0 == $1 ? 1 : 0 }) {
+                values[outs[0]] = r.map { .known($0) }
+            }
         case "Where":
             let dims = ShapeInference.broadcast(ShapeInference.broadcast(x.dims, type(input(1)).dims), type(input(2)).dims)
             out(0, TType(dtype: type(input(1)).dtype ?? type(input(2)).dtype, dims: dims))
+            if let c = ints(input(0)), let a = values[input(1)], let b = values[input(2)] {
+                let len = max(c.count, a.count, b.count)
+                if [c.count, a.count, b.count].allSatisfy({ $0 == len || $0 == 1 }) {
+                    values[outs[0]] = (0..<len).map { k in
+                        c[c.count == 1 ? 0 : k] != 0 ? a[a.count == 1 ? 0 : k] : b[b.count == 1 ? 0 : k]
+                    }
+                }
+            }
         case "MatMul":
             out(0, TType(dtype: x.dtype, dims: matmul(x.dims, type(input(1)).dims)))
         case "Gemm":
@@ -279,6 +290,10 @@ private struct State {
                 }
                 if r.count == i.count { values[outs[0]] = r }
             }
+        case "GatherElements":
+            out(0, TType(dtype: x.dtype, dims: type(input(1)).dims))
+        case "ScatterElements", "ScatterND", "Scatter":
+            out(0, x)
         case "Slice":
             var dims = x.dims
             if let d = x.dims {
@@ -422,6 +437,12 @@ private struct State {
             var dtype: DType? = .float32
             if case .tensor(let t)? = n.attribute("value") { dtype = t.dtype }
             out(0, TType(dtype: dtype, dims: values[input(0)]))
+            if let shape = ints(input(0)), shape.count <= 1, dtype?.isInteger == true {
+                var fill = 0
+                if case .tensor(let t)? = n.attribute("value"), t.count == 1 { fill = t.intArray().first ?? 0 }
+                let count = shape.reduce(1, *)
+                if count >= 0 && count <= 64 { values[outs[0]] = Array(repeating: .known(fill), count: count) }
+            }
         case "Expand":
             out(0, TType(dtype: x.dtype, dims: values[input(1)].flatMap { ShapeInference.broadcast(x.dims, $0) }))
         case "Tile":
@@ -559,6 +580,12 @@ private struct State {
         }
         return s.map { d in if case .known(let v) = d, v < 0 { return .unknown }; return d }
     }
+}
+
+func zipBroadcast(_ a: [Int], _ b: [Int], _ f: (Int, Int) -> Int) -> [Int]? {
+    guard a.count == b.count || a.count == 1 || b.count == 1 else { return nil }
+    let len = max(a.count, b.count)
+    return (0..<len).map { k in f(a[a.count == 1 ? 0 : k], b[b.count == 1 ? 0 : k]) }
 }
 
 func sliceBounds(_ len: Int, _ start: Int, _ end: Int, _ step: Int) -> (Int, Int) {

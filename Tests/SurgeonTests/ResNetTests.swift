@@ -75,3 +75,33 @@ import Testing
         try ONNXExport.save(cut.model, path: dir + "/model.onnx")
     }
 }
+
+/// A tiny random BERT (transformers): multi-node leaf modules, attention, shape chains.
+@Suite struct BertTests {
+    static let available = FileManager.default.fileExists(atPath: bigModelsDir + "/bert-tiny-names.json")
+
+    @Test(.enabled(if: available), arguments: ["dynamo", "legacy"]) func namesAndTypes(_ e: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: bigModelsDir + "/bert-tiny-names.json"))
+        let torchLayers = (try JSONSerialization.jsonObject(with: data) as? [String: [String]])?["layers"] ?? []
+        let m = try ONNXImport.load(path: bigModelsDir + "/bert-tiny-\(e).onnx")
+        let o = ModelOverview(model: m)
+        // Every layer is a real module (modules without nodes, like dropout, are absent). The
+        // order is execution order: token_type_embeddings runs before position_embeddings.
+        #expect(Set(o.names.layers).isSubset(of: Set(torchLayers)))
+        #expect(o.names.layers.count >= 37)
+        for name in ["bert.encoder.layer.0.attention.self.query", "bert.encoder.layer.1.output.LayerNorm",
+                     "bert.encoder.layer.0.attention.self.query.matmul", "bert.encoder.layer.0.intermediate.intermediate_act_fn"] {
+            #expect(o.names.nodes.contains(name), "\(name)")
+        }
+        // Every value gets a complete type.
+        for n in m.graph.nodes { for v in n.outputs where !v.isEmpty {
+            #expect(o.types[v]?.dims?.contains(.unknown) == false, "\(v)")
+        } }
+        let cut = try Surgeon.cut(model: m, names: o.names, inputs: [("bert.encoder.layer.0", "h")],
+                                  outputs: [("bert.encoder.layer.1.attention.self", "attn")], keepOriginalOutputs: false)
+        #expect(cut.model.graph.inputs.map(\.type.description) == ["float32[1,8,32]"])
+        let dir = cutDir + "/bert-tiny-\(e)-layer0_to_attn1"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try ONNXExport.save(cut.model, path: dir + "/model.onnx")
+    }
+}
