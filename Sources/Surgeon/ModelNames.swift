@@ -398,6 +398,18 @@ struct NodeScopes {
             }
         } else if nodes.contains(where: { $0.name.hasPrefix("/") }) {
             exporter = .torchScript
+            // Module paths that own parameters (`block.conv_1.weight`): a scope `conv_1` naming
+            // one of them is that module, not a second call of `conv`.
+            var parameterModules = Set<String>()
+            var paramNames = model.graph.initializerOrder
+            for n in nodes where n.opType == "Identity" { paramNames += n.outputs }
+            for name in paramNames where !name.contains("::") && !name.hasPrefix("/") {
+                var parts = name.split(separator: ".").map(String.init)
+                while parts.count > 1 {
+                    parts.removeLast()
+                    parameterModules.insert(parts.joined(separator: "."))
+                }
+            }
             var seen = Set<String>()
             for i in order {
                 let n = nodes[i]
@@ -414,7 +426,8 @@ struct NodeScopes {
                     // `relu_1` after `relu` was seen: the same module, called again.
                     if let (base, _) = splitCounter(seg) {
                         let candidate = TorchScriptScope.join(path, last, base)
-                        if seen.contains(candidate) { segment = base }
+                        let literal = TorchScriptScope.join(path, last, seg)
+                        if seen.contains(candidate) && !parameterModules.contains(literal) { segment = base }
                     }
                     let parentPath: String
                     if !last.isEmpty, segment.hasPrefix(last + "."), path.hasSuffix(last) {

@@ -143,3 +143,24 @@ let cutDir = repoRoot + "/.build/cut-samples"
         #expect(r.model.graph.outputs.map(\.type.description) == ["float32[batch,3]"])
     }
 }
+
+@Suite struct CutRenameTests {
+    @Test(arguments: exporters) func renameOriginalInputAndPassThrough(_ e: String) throws {
+        let m = try sample("summary", e)
+        let names = ModelNames(model: m)
+        let x = try reference("summary.x")
+        // in=x:inp renames the original input; out=x:echo returns it unchanged.
+        let r = try cut(model: m, names: names, inputs: [("x", "inp")], outputs: [("add", nil), ("x", "echo")], keepOriginalOutputs: false)
+        #expect(r.model.graph.inputs.map(\.name) == ["inp"])
+        #expect(r.model.graph.outputs.map(\.name) == ["add", "echo"])
+        let out = try run(r.model, ["inp": x])
+        #expect(try isClose(#require(out["add"]), reference("summary.node.add")))
+        #expect(try isClose(#require(out["echo"]), x))
+        // keep the original outputs next to the new ones.
+        let k = try cut(model: m, names: names, inputs: [], outputs: [("add", "my_add")], keepOriginalOutputs: true)
+        #expect(k.summary.seedForm == "{'input': ('x',), 'output': (layer2, {'my_add': add})}")
+        #expect(k.model.graph.outputs.count == 2)
+        let ko = try run(k.model, ["x": x])
+        #expect(try isClose(#require(ko[m.graph.outputs[0].name]), reference("summary.y")))
+    }
+}

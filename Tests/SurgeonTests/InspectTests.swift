@@ -114,3 +114,38 @@ import Testing
         #expect(names.occurrences["blk"]?.map(\.outputs) == [["b"], ["e"]])
     }
 }
+
+@Suite struct LegacyScopeTests {
+    @Test func numberedModuleWithParametersIsNotASecondCall() throws {
+        // `conv` and `conv_1` are two modules (conv_1 owns `conv_1.weight`); `act_1` is the
+        // second call of `act`.
+        let nodes = [
+            Node(name: "/conv/MatMul", opType: "MatMul", inputs: ["x", "conv.weight"], outputs: ["a"]),
+            Node(name: "/act/Relu", opType: "Relu", inputs: ["a"], outputs: ["b"]),
+            Node(name: "/conv_1/MatMul", opType: "MatMul", inputs: ["b", "conv_1.weight"], outputs: ["c"]),
+            Node(name: "/act_1/Relu", opType: "Relu", inputs: ["c"], outputs: ["d"]),
+        ]
+        let w = try f32([2, 2], [1, 0, 0, 1])
+        let m = Model(graph: Graph(nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "d")],
+                                   initializers: [("conv.weight", w), ("conv_1.weight", w)]))
+        let names = ModelNames(model: m)
+        #expect(names.layers == ["conv", "act", "conv_1"])
+        #expect(names.occurrences["act"]?.count == 2)
+        #expect(names.occurrences["conv"]?.count == 1)
+        #expect(names.nodes == ["x", "conv", "act", "conv_1", "act_1"])
+    }
+
+    @Test func containerChildScopes() throws {
+        // `/layer2/layer2.0/downsample/downsample.0/Conv` is module `layer2.0.downsample.0`;
+        // `/encoder/layer.0/attn/MatMul` (a ModuleList child) is `encoder.layer.0.attn`.
+        let nodes = [
+            Node(name: "/layer2/layer2.0/downsample/downsample.0/Relu", opType: "Relu", inputs: ["x"], outputs: ["a"]),
+            Node(name: "/encoder/layer.0/attn/Relu", opType: "Relu", inputs: ["a"], outputs: ["b"]),
+        ]
+        let m = Model(graph: Graph(nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "b")]))
+        let names = ModelNames(model: m)
+        #expect(names.layers == ["layer2", "layer2.0", "layer2.0.downsample", "layer2.0.downsample.0",
+                                 "encoder", "encoder.layer.0", "encoder.layer.0.attn"])
+        #expect(names.nodes == ["x", "layer2.0.downsample.0", "encoder.layer.0.attn"])
+    }
+}

@@ -25,7 +25,7 @@ func reference(_ name: String) throws -> Tensor {
 
 let exporters = ["dynamo", "legacy"]
 
-/// The standard kernels plus Sigmoid and Tanh for the samples (test-only until they land in
+/// The standard kernels plus Sigmoid, Tanh and Identity for the samples (test-only until they land in
 /// SurgeonGraph).
 let testRegistry: OpRegistry = {
     var r = OpRegistry.standard
@@ -40,6 +40,9 @@ let testRegistry: OpRegistry = {
             let x = try ctx.tensor(0)
             return [.tensor(try Tensor(shape: x.shape, scalars: x.floatArray().map { Float(tanh(Double($0))) }))]
         }
+    }
+    if !r.supports(domain: "", op: "Identity") {
+        r.register("Identity") { ctx in [ctx.value(0) ?? .optional(nil)] }
     }
     return r
 }()
