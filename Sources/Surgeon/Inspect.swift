@@ -43,3 +43,26 @@ public func inspectAllTargets(model: Model, names: ModelNames) -> [(label: Strin
         return values.isEmpty ? nil : (names.nodeNames[i], values)
     }
 }
+
+/// Runs `model` once and records the values of `targets` (from `inspectTargets` or
+/// `inspectAllTargets`) next to the graph outputs, like surgeon-pytorch's `Inspect`.
+/// - Returns: the graph outputs by name, and the recorded values per label, in target order.
+public func runInspect(
+    model: Model, targets: [(label: String, values: [String])], feeds: [String: Value],
+    registry: OpRegistry = .standard
+) throws -> (outputs: [String: Value], recorded: [(label: String, values: [Value])]) {
+    let graphOutputs = model.graph.outputs.map(\.name)
+    var wanted = graphOutputs
+    var seen = Set(wanted)
+    for t in targets { for v in t.values where !seen.contains(v) { wanted.append(v); seen.insert(v) } }
+    let result = try Interpreter(model: model, registry: registry).run(feeds: feeds, outputs: wanted)
+    var outputs: [String: Value] = [:]
+    for o in graphOutputs { outputs[o] = result[o] }
+    let recorded: [(label: String, values: [Value])] = try targets.map { t in
+        (t.label, try t.values.map { v in
+            guard let value = result[v] else { throw GraphError("'\(t.label)': value '\(v)' was not computed") }
+            return value
+        })
+    }
+    return (outputs, recorded)
+}

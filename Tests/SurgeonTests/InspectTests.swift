@@ -149,3 +149,14 @@ import Testing
         #expect(names.nodes == ["x", "layer2.0.downsample.0", "encoder.layer.0.attn"])
     }
 }
+
+@Test(arguments: exporters) func runInspectRecordsLikeSurgeonPytorch(_ e: String) throws {
+    let m = try sample("inspect", e)
+    let names = ModelNames(model: m)
+    let targets = try inspectTargets(model: m, names: names, specs: [("layer1", "x1"), ("layer2", "x2")])
+    let r = try runInspect(model: m, targets: targets, feeds: ["x": .tensor(reference("inspect.x"))], registry: testRegistry)
+    #expect(r.recorded.map(\.label) == ["x1", "x2"])
+    #expect(try isClose(r.recorded[0].values[0].asTensor(), reference("inspect.inspect.layer1")))
+    #expect(try isClose(r.recorded[1].values[0].asTensor(), reference("inspect.inspect.layer2")))
+    #expect(try isClose(#require(r.outputs[m.graph.outputs[0].name]).asTensor(), reference("inspect.y")))
+}
