@@ -60,6 +60,9 @@ public func cut(
     outputs: [(name: String, alias: String?)], keepOriginalOutputs: Bool
 ) throws -> CutResult {
     let g = model.graph
+    guard names.nodeNames.count == g.nodes.count else {
+        throw GraphError("the names were computed for another model; rebuild them with ModelNames(model:)")
+    }
     guard !outputs.isEmpty || keepOriginalOutputs else {
         throw GraphError("cut needs at least one output (out=NAME)")
     }

@@ -19,7 +19,11 @@ public struct ModelOverview {
             if let o = n.outputs.first { ids[o] = n.inputs[0] }
         }
         identitySource = ids
-        self.names = names ?? ModelNames(model: model)
+        if let names, names.nodeNames.count == model.graph.nodes.count {
+            self.names = names
+        } else {
+            self.names = ModelNames(model: model)
+        }
         var t = ShapeInference.infer(model)
         for (k, v) in t { if let d = model.graph.declaredType(of: k), d.dims != nil, d.dtype != nil { t[k] = d } else { t[k] = v } }
         types = t

@@ -6,6 +6,9 @@ import SurgeonGraph
 public func inspectTargets(
     model: Model, names: ModelNames, specs: [(name: String, alias: String?)]
 ) throws -> [(label: String, values: [String])] {
+    guard names.nodeNames.count == model.graph.nodes.count else {
+        throw GraphError("the names were computed for another model; rebuild them with ModelNames(model:)")
+    }
     var out: [(label: String, values: [String])] = []
     var labels = Set<String>()
     func add(_ label: String, _ values: [String]) throws {

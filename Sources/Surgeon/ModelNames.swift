@@ -387,11 +387,18 @@ struct NodeScopes {
                 fxNames[i] = fx
                 functionNames[i] = stripCounter(fx)
                 let modules = scopes[1..<(scopes.count - 1)].filter { !$0.isEmpty }
-                chains[i] = modules.map { Link(path: $0, callKey: "") }
+                // A `path@k` scope (newer exporters) names the call explicitly.
+                chains[i] = modules.map { m in
+                    if let at = m.lastIndex(of: "@") {
+                        return Link(path: String(m[..<at]), callKey: String(m[m.index(after: at)...]))
+                    }
+                    return Link(path: m, callKey: "")
+                }
                 if let rawClasses = n.metadataValue("pkg.torch.onnx.class_hierarchy"),
                    let cls = parsePythonStringList(rawClasses), cls.count == scopes.count {
                     if classes[""] == nil, let c = cls.first { classes[""] = shortClass(c) }
-                    for (k, m) in scopes.enumerated() where k > 0 && k < scopes.count - 1 && !m.isEmpty {
+                    for (k, m0) in scopes.enumerated() where k > 0 && k < scopes.count - 1 && !m0.isEmpty {
+                        let m = m0.split(separator: "@").first.map(String.init) ?? m0
                         if classes[m] == nil { classes[m] = shortClass(cls[k]) }
                     }
                 }
@@ -460,6 +467,15 @@ struct NodeScopes {
         for (path, list) in members {
             if exporter == .torchScript {
                 // Distinct raw scope prefixes are distinct calls.
+                var keys: [String] = []
+                var groups: [String: [Int]] = [:]
+                for i in list {
+                    let key = chains[i].first(where: { $0.path == path })?.callKey ?? ""
+                    if groups[key] == nil { keys.append(key) }
+                    groups[key, default: []].append(i)
+                }
+                result[path] = keys.map { groups[$0] ?? [] }
+            } else if list.contains(where: { i in chains[i].contains { $0.path == path && !$0.callKey.isEmpty } }) {
                 var keys: [String] = []
                 var groups: [String: [Int]] = [:]
                 for i in list {

@@ -104,6 +104,7 @@ private struct State {
 
     mutating func visit(_ n: Node) {
         let outs = n.outputs
+        guard !outs.isEmpty else { return }
         let x = n.inputs.first.map { type($0) } ?? .unknown
         func out(_ k: Int, _ t: TType) { if k < outs.count { set(outs[k], t) } }
         func attrInt(_ name: String) -> Int? { if case .int(let v) = n.attribute(name) { return v }; return nil }
@@ -317,7 +318,7 @@ private struct State {
                         if let len = d[a].value { nd[a] = .known(sliceLength(len, s[k], e[k], st[k])) } else { nd[a] = .unknown }
                     }
                     dims = nd.count == d.count ? nd : nil
-                    if let v = values[input(0)], x.dims?.count == 1, ax == [0], st.count == 1 {
+                    if let v = values[input(0)], x.dims?.count == 1, ax == [0], st.count == 1, s.count == 1 {
                         let len = v.count
                         let step = st[0]
                         if step != 0 {

@@ -160,3 +160,35 @@ import Testing
     #expect(try isClose(r.recorded[1].values[0].asTensor(), reference("inspect.inspect.layer2")))
     #expect(try isClose(#require(r.outputs[m.graph.outputs[0].name]).asTensor(), reference("inspect.y")))
 }
+
+@Test func dynamoExplicitCallIndex() throws {
+    // `act(act(x))`: connected, so only an explicit `act@1` scope can tell the calls apart.
+    func md(_ scopes: String) -> [(String, String)] { [("pkg.torch.onnx.name_scopes", scopes)] }
+    let nodes = [
+        Node(name: "n0", opType: "Relu", inputs: ["x"], outputs: ["a"], metadata: md("['', 'act', 'relu']")),
+        Node(name: "n1", opType: "Relu", inputs: ["a"], outputs: ["b"], metadata: md("['', 'act@1', 'relu_1']")),
+    ]
+    let m = Model(graph: Graph(nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "b")]))
+    let names = ModelNames(model: m)
+    #expect(names.layers == ["act"])
+    #expect(names.occurrences["act"]?.map(\.outputs) == [["a"], ["b"]])
+    #expect(names.nodes == ["x", "act", "act_1"])
+}
+
+@Test func malformedNodesDoNotCrash() throws {
+    let nodes = [
+        Node(name: "s", opType: "Slice", inputs: ["x", "st", "en", "ax"], outputs: ["y"]),
+        Node(name: "s2", opType: "Slice", inputs: ["ax", "st", "en", "ax", "one"], outputs: ["y2"]),
+        Node(name: "noout", opType: "Add", inputs: ["x", "x"], outputs: []),
+        Node(name: "g", opType: "Gather", inputs: ["x", "idx"], outputs: ["z"], attributes: [Attribute(name: "axis", value: .int(7))]),
+    ]
+    let empty = try Tensor(shape: [0], scalars: [Int64]())
+    let g = Graph(nodes: nodes, inputs: [ValueInfo(name: "x", type: .tensor(.int64, [.known(3)]))], outputs: [ValueInfo(name: "y")],
+                  initializers: [("st", empty), ("en", empty), ("ax", try Tensor(shape: [1], scalars: [Int64(0)])), ("idx", Tensor(scalar: Int64(5))),
+                                 ("one", try Tensor(shape: [1], scalars: [Int64(1)]))])
+    let m = Model(graph: g)
+    _ = ShapeInference.infer(m)
+    let o = ModelOverview(model: m)
+    _ = o.tree().renderText()
+    _ = try o.info("s")
+}
