@@ -21,6 +21,9 @@ public struct CutSummary: CustomStringConvertible, Sendable {
     public let outputs: [CutPort]
     /// `{'input': ('x', 'my_input'), 'output': {'my_add': add}}`
     public let seedForm: String
+    /// Things the user should know, e.g. an input whose element type is unknown (the model
+    /// runs, but a saved copy would not pass onnx.checker). Empty for a clean cut.
+    public let warnings: [String]
 
     /// The seed's form, then a table of inputs and outputs with dtype[shape] and, for each
     /// original input still needed, the nodes that need it.
@@ -43,6 +46,7 @@ public struct CutSummary: CustomStringConvertible, Sendable {
         for p in outputs {
             lines.append("  " + pad(p.name, width) + "  " + pad(p.type, typeWidth) + "  " + p.source)
         }
+        for w in warnings { lines.append("warning: " + w) }
         return lines.joined(separator: "\n")
     }
 }
@@ -203,7 +207,20 @@ public func cut(
         vi.name = mapped(v.name)
         graphInputs.append(vi)
     }
-    for p in orderedNew { graphInputs.append(ValueInfo(name: p.name, type: typeOf(p.value))) }
+    var warnings: [String] = []
+    func checkKnown(_ t: ValueType, _ name: String, _ value: String, _ role: String) {
+        // onnx.checker wants the element type and the rank of every graph input and output;
+        // neither is ever guessed.
+        guard isTensorLike(t), t.dtype == nil || t.dims == nil else { return }
+        let op = producer[value].map { " (made by \(g.nodes[$0].opType))" } ?? ""
+        let what = t.dtype == nil ? "element type" : "rank"
+        warnings.append("the \(what) of \(role) '\(name)'\(op) is unknown: the cut model runs here, but a saved copy will not pass onnx.checker")
+    }
+    for p in orderedNew {
+        let t = typeOf(p.value)
+        checkKnown(t, p.name, p.value, "input")
+        graphInputs.append(ValueInfo(name: p.name, type: t))
+    }
     // Initializer-backed inputs (older IR) stay when still read.
     let reads = Set(nodes.flatMap { $0.inputs + $0.implicitInputs })
     for v in g.inputs where g.initializers[v.name] != nil && reads.contains(v.name) { graphInputs.append(v) }
@@ -211,6 +228,7 @@ public func cut(
     var graphOutputs: [ValueInfo] = []
     for (p, name) in zip(allOutputs, outputNames) {
         var vi = ValueInfo(name: name, type: typeOf(p.value))
+        checkKnown(vi.type, name, p.value, "output")
         if let declared = g.outputs.first(where: { $0.name == p.value }) { vi.docString = declared.docString; vi.metadata = declared.metadata }
         graphOutputs.append(vi)
     }
@@ -258,7 +276,15 @@ public func cut(
     }
     let seed = seedForm(inputs: inPorts.map(\.name), outputs: outSpecs,
                         original: keepOriginalOutputs ? originalOutputPorts.map(\.spec) : nil)
-    return CutResult(model: result, summary: CutSummary(inputs: inPorts, outputs: outPorts, seedForm: seed))
+    return CutResult(model: result, summary: CutSummary(inputs: inPorts, outputs: outPorts, seedForm: seed, warnings: warnings))
+}
+
+/// Tensors and types nothing is known about (as opposed to sequences, optionals, maps).
+private func isTensorLike(_ t: ValueType) -> Bool {
+    switch t {
+    case .tensor, .unknown: return true
+    default: return false
+    }
 }
 
 /// Prefers the declared type, filling what it leaves unknown from the inferred one.

@@ -490,6 +490,10 @@ private struct State {
             out(0, TType(dtype: .int64, dims: x.dims.map { [.known($0.count), .unknown] }))
         case "Range":
             out(0, TType(dtype: x.dtype, dims: [.unknown]))
+        case "RandomUniformLike", "RandomNormalLike", "Bernoulli", "EyeLike":
+            out(0, TType(dtype: attrInt("dtype").flatMap { DType(rawValue: $0) } ?? x.dtype, dims: x.dims))
+        case "RandomUniform", "RandomNormal":
+            out(0, TType(dtype: attrInt("dtype").flatMap { DType(rawValue: $0) } ?? .float32, dims: attrInts("shape")?.map { .known($0) }))
         case "Einsum", "Resize", "Upsample", "NonMaxSuppression", "Loop", "If", "Scan":
             for o in outs { set(o, .unknown) }
         default:

@@ -164,3 +164,20 @@ let cutDir = repoRoot + "/.build/cut-samples"
         #expect(try isClose(#require(ko[m.graph.outputs[0].name]), reference("summary.y")))
     }
 }
+
+@Test func unknownTypesAreWarnedNotGuessed() throws {
+    let nodes = [
+        Node(name: "/custom/Op", opType: "Mystery", domain: "com.example", inputs: ["x"], outputs: ["a"]),
+        Node(name: "/act/Relu", opType: "Relu", inputs: ["a"], outputs: ["b"]),
+        Node(name: "/Relu", opType: "Relu", inputs: ["b"], outputs: ["y"]),
+    ]
+    let g = Graph(nodes: nodes, inputs: [ValueInfo(name: "x", type: .tensor(.float32, [.known(2)]))],
+                  outputs: [ValueInfo(name: "y", type: .tensor(.float32, [.known(2)]))])
+    let m = Model(graph: g, opsetImports: ["": 17, "com.example": 1])
+    let r = try cut(model: m, names: ModelNames(model: m), inputs: [("custom", nil)], outputs: [("act", nil)], keepOriginalOutputs: false)
+    #expect(r.model.graph.inputs.map(\.type.description) == ["?[?]"])
+    #expect(r.summary.warnings.count == 2)
+    #expect(r.summary.description.contains("warning: the element type of input 'custom' (made by Mystery) is unknown"))
+    let clean = try cut(model: m, names: ModelNames(model: m), inputs: [], outputs: [("relu", nil)], keepOriginalOutputs: true)
+    #expect(clean.summary.warnings.isEmpty)
+}
