@@ -30,8 +30,11 @@ def check(folder):
         rng = np.random.default_rng(0)
         for i in sess.get_inputs():
             shape = [d if isinstance(d, int) else 1 for d in i.shape]
-            dtype = {"tensor(float)": np.float32, "tensor(int64)": np.int64}.get(i.type, np.float32)
-            feeds[i.name] = rng.random(shape).astype(dtype)
+            dtype = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(float16)": np.float16,
+                     "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8,
+                     "tensor(uint8)": np.uint8, "tensor(int16)": np.int16, "tensor(uint16)": np.uint16,
+                     "tensor(uint32)": np.uint32, "tensor(uint64)": np.uint64, "tensor(bool)": np.bool_}.get(i.type, np.float32)
+            feeds[i.name] = np.asarray(rng.random(shape) * (4 if np.issubdtype(dtype, np.integer) else 1)).astype(dtype)
     names = [o.name for o in sess.get_outputs()]
     got = dict(zip(names, sess.run(names, feeds)))
     for f in glob.glob(os.path.join(folder, "out.*.npy")):
