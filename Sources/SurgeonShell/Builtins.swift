@@ -173,7 +173,7 @@ enum Builtins {
                 let x = try a.broadcast(to: shape).doubleArray(), y = try b.broadcast(to: shape).doubleArray()
                 var ok = true
                 for i in 0..<x.count where !(abs(x[i] - y[i]) <= atol + rtol * abs(y[i])) { ok = false; break }
-                return .tensor(Tensor(scalar: ok), weak: false)
+                return .bool(ok)
             default:
                 throw ShellError("unknown function '\(name)'" + ev.suggestion(name, names), column: column)
             }

@@ -128,7 +128,8 @@ enum Commands {
         if s.models.isEmpty { s.write("no models loaded"); return }
         for m in s.models {
             let mark = m.name == s.currentName ? "*" : " "
-            s.write("\(mark) \(m.name)  \(m.path.map { ($0 as NSString).lastPathComponent } ?? "(built in)")  \(describeModel(m))")
+            let origin = m.path.map { ($0 as NSString).lastPathComponent } ?? (m.cutSummary != nil ? "(cut)" : "(built in)")
+            s.write("\(mark) \(m.name)  \(origin)  \(describeModel(m))")
         }
     }
 
@@ -181,15 +182,20 @@ enum Commands {
     static func info(_ c: ParsedCommand, _ s: Session) throws {
         let m = try s.requireCurrent()
         guard let w = c.positional.first else { throw ShellError("info needs a name: info NAME", column: c.restColumn) }
-        let r = try resolve(w, m)
-        s.write(InfoText.describe(r, in: m))
+        do {
+            s.write(try ModelOverview(model: m.model, names: m.names).info(w.text))
+        } catch { throw ShellError("\(error)", column: w.column) }
     }
 
     static func summary(_ c: ParsedCommand, _ s: Session) throws {
         let m = try s.requireCurrent()
         if let cs = m.cutSummary { s.write(cs); return }
-        for i in m.model.graph.feedInputs { s.write("input  \(i.name): \(i.type)") }
-        for o in m.model.graph.outputs { s.write("output \(o.name): \(o.type)") }
+        let overview = ModelOverview(model: m.model, names: m.names)
+        var lines = ["inputs:"]
+        for i in m.model.graph.feedInputs { lines.append("  \(i.name)  \(overview.typeText(i.name))") }
+        lines.append("outputs:")
+        for o in m.model.graph.outputs { lines.append("  \(o.name)  \(overview.typeText(o.name))") }
+        s.write(lines.joined(separator: "\n"))
     }
 
     // MARK: inspect & run
@@ -268,6 +274,9 @@ enum Commands {
                 specs.append(spec)
             }
         }
+        do { _ = try Surgeon.inspectTargets(model: m.model, names: m.names, specs: specs) } catch {
+            throw ShellError("\(error)", column: words.first?.column)
+        }
         m.inspect = specs
         m.inspectAll = false
         s.update(m)
@@ -323,7 +332,14 @@ enum Commands {
 
     static func tree(_ c: ParsedCommand, _ s: Session) throws {
         let m = try s.requireCurrent()
-        s.write(TreeText.render(m, focus: c.positional.first?.text))
+        var tree = ModelOverview(model: m.model, names: m.names).tree()
+        if let w = c.positional.first {
+            guard let sub = TreeText.find(w.text, in: tree.root) else {
+                throw ShellError("no module '\(w.text)' in the tree" + suggestion(w.text, m.names.layers), column: w.column)
+            }
+            tree.root = sub
+        }
+        s.write(tree.renderText())
     }
 
     static func heatmap(_ c: ParsedCommand, _ s: Session) throws {

@@ -124,6 +124,7 @@ struct Evaluator {
         case .tuple: return "a tuple"
         case .sequence: return "a sequence"
         case .dtype: return "a dtype"
+        case .bool: return "a bool"
         case .none: return "None"
         }
     }
@@ -131,6 +132,7 @@ struct Evaluator {
     func tensor(_ v: ShellValue, _ column: Int) throws -> Tensor {
         switch v {
         case .tensor(let t, _): return t
+        case .bool(let b): return Tensor(scalar: b)
         case .tuple(let items):
             // (1, 2) used as a value: a 1-D tensor
             return try literalTensorFromValues(items, column: column)

@@ -12,6 +12,7 @@ enum Printer {
         case .sequence(let ts): return "[" + ts.map { TensorFormatter().format($0, indent: indent + 1) }.joined(separator: ", ") + "]"
         case .dtype(let d): return String(describing: d)
         case .none: return "None"
+        case .bool(let b): return b ? "True" : "False"
         case .results(let r):
             return r.entries.map { labelled($0.label, $0.value) }.joined(separator: "\n")
         }

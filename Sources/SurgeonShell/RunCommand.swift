@@ -48,25 +48,10 @@ enum RunCommand {
 
     /// The (label, value names) recorded besides the outputs, from the model's inspect set.
     static func inspectTargets(_ m: LoadedModel) throws -> [(label: String, values: [String])] {
-        var targets: [(label: String, values: [String])] = []
-        if m.inspectAll {
-            for (i, n) in m.model.graph.nodes.enumerated() {
-                let outs = n.outputs.filter { !$0.isEmpty }
-                if outs.count == 1 { targets.append((m.names.nodeNames[i], outs)) }
-                else { for (k, o) in outs.enumerated() { targets.append(("\(m.names.nodeNames[i]):\(k)", [o])) } }
-            }
-        } else {
-            for spec in m.inspect {
-                let r = try m.names.resolve(spec.name, in: m.model)
-                let values = m.names.outputValues(of: r, in: m.model)
-                if values.count == 1 || values.isEmpty {
-                    targets.append((spec.alias ?? spec.name, values))
-                } else {
-                    for (k, v) in values.enumerated() { targets.append(((spec.alias ?? spec.name) + ":\(k)", [v])) }
-                }
-            }
-        }
-        return targets
+        if m.inspectAll { return inspectAllTargets(model: m.model, names: m.names) }
+        do {
+            return try Surgeon.inspectTargets(model: m.model, names: m.names, specs: m.inspect)
+        } catch { throw ShellError("\(error)") }
     }
 
     /// Every value name a run of `m` must return: outputs, then inspected values.
@@ -97,10 +82,13 @@ enum RunCommand {
         }
         let outputCount = res.entries.count
         for t in targets {
-            guard let vname = t.values.first, let v = result[vname] else { continue }
-            res.entries.append((t.label, v))
-            res.aliases[vname] = res.entries.count - 1
-            printed.append((t.label, v))
+            for (k, vname) in t.values.enumerated() {
+                guard let v = result[vname] else { continue }
+                let label = t.values.count == 1 ? t.label : "\(t.label):\(k)"
+                res.entries.append((label, v))
+                res.aliases[vname] = res.entries.count - 1
+                printed.append((label, v))
+            }
         }
         // `out[0]` is the first printed entry: reorder so kept outputs come first, dropped ones last.
         if !(m.keepOutput || targets.isEmpty) {
@@ -156,9 +144,43 @@ enum RunCommand {
     }
 }
 
-/// `cut`: Extract, through the Surgeon module.
+/// `cut`: Extract, through the Surgeon module. The new model shares the source's weights.
 enum CutCommand {
     static func run(_ c: ParsedCommand, _ s: Session) throws {
-        throw ShellError("cut is not available in this build yet")
+        let m = try s.requireCurrent()
+        var keep = false
+        var newName: String?
+        let words = c.positional
+        var i = 0
+        while i < words.count {
+            switch words[i].text {
+            case "keep": keep = true
+            case "as":
+                guard i + 1 < words.count else { throw ShellError("expected a name after 'as'", column: words[i].column) }
+                newName = words[i + 1].text
+                i += 1
+            default:
+                throw ShellError("unexpected '\(words[i].text)': cut takes in=SPECS out=SPECS [keep] [as NAME]" + Commands.suggestion(words[i].text, ["keep", "as"]), column: words[i].column)
+            }
+            i += 1
+        }
+        if let k = c.value("keep") {
+            guard let b = Commands.parseBool(k) else { throw ShellError("keep= takes true or false", column: c.restColumn) }
+            keep = b
+        }
+        let ins = c.keyValues.filter { $0.key == "in" }.flatMap { Commands.parseSpecs($0.valueRaw) }
+        let outs = c.keyValues.filter { $0.key == "out" }.flatMap { Commands.parseSpecs($0.valueRaw) }
+        if ins.isEmpty && outs.isEmpty { throw ShellError("cut needs in=NAME and/or out=NAME (e.g. cut in=layer1 out=sigmoid)", column: c.restColumn) }
+        let result: CutResult
+        do {
+            result = try Surgeon.cut(model: m.model, names: m.names, inputs: ins, outputs: outs.isEmpty ? [] : outs,
+                                     keepOriginalOutputs: keep || outs.isEmpty)
+        } catch { throw ShellError("\(error)", column: c.restColumn) }
+        let name = newName ?? s.freshName(m.name + "_cut")
+        var entry = LoadedModel(name: name, path: nil, model: result.model)
+        entry.cutSummary = result.summary.description
+        s.add(entry)
+        s.write("\(name): " + result.summary.seedForm)
+        for w in result.summary.warnings { s.write("warning: " + w) }
     }
 }

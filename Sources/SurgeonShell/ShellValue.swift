@@ -10,6 +10,8 @@ public indirect enum ShellValue {
     case tuple([ShellValue])
     case sequence([Tensor])
     case dtype(DType)
+    /// A Python bool (what `allclose` returns).
+    case bool(Bool)
     case none
 
     public static func t(_ x: Tensor) -> ShellValue { .tensor(x, weak: false) }
