@@ -44,6 +44,8 @@ run: release
 test: deps venv conformance-data
 	$(SWIFT) build --build-tests
 	SURGEON_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
+	# cut models saved by CutTests: onnx.checker and onnxruntime must agree with our interpreter
+	$(VENV)/bin/python tools/check_cuts.py .build/cut-samples
 
 record-conformance: deps venv conformance-data
 	$(SWIFT) build --build-tests
