@@ -470,6 +470,17 @@ def first_error(text, limit=110):
     return first_line(text, limit)
 
 
+def export_error(e, limit=110):
+    """The root cause of an exporter exception: type and the first line of its message."""
+    seen = set()
+    while (e.__cause__ or e.__context__) is not None and id(e) not in seen:
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    text = f"{type(e).__name__}: {lines[0] if lines else ''}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def first_line(text, limit=110):
     lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
     if not lines:
@@ -564,7 +575,7 @@ def run_case(name, exporter, args):
         if spec.run_shape:
             _, inputs = spec.make(run=True)
     except Exception as e:  # noqa: BLE001
-        row.update(result="EXPORT-FAIL", note=first_line(f"{type(e).__name__}: {e}"))
+        row.update(result="EXPORT-FAIL", note=export_error(e))
         if args.verbose:
             traceback.print_exc()
         return row
