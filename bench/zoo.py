@@ -380,7 +380,8 @@ class Spec:
     `half` converts module and float inputs to float16; `opset` per exporter."""
 
     def __init__(self, build, dynamic=None, run_shape=None, half=False, opset=None,
-                 exporters=None, unordered=False):
+                 exporters=None, unordered=False, quantize=None):
+        self.quantize = quantize  # "dynamic" or "qdq": onnxruntime's quantization tool
         self.unordered = unordered  # detection outputs: compared as a set of rows
         self.build, self.dynamic, self.run_shape = build, dynamic, run_shape
         self.half, self.opset = half, opset or {}
@@ -452,6 +453,12 @@ MODELS = {
     "bert_sdpa": Spec(hf_encoder("bert", attn="sdpa")),
     "llama_opset23": Spec(hf_decoder("llama", attn="sdpa"), opset={"dynamo": 23},
                           exporters=["dynamo"]),
+    # quantized by onnxruntime's tool: QDQ (QuantizeLinear/DequantizeLinear around float ops)
+    # and dynamic (DynamicQuantizeLinear, MatMulInteger, ConvInteger)
+    "resnet18_qdq": Spec(tv("resnet18"), quantize="qdq"),
+    "bert_qdq": Spec(hf_encoder("bert"), quantize="qdq"),
+    "bert_qdynamic": Spec(hf_encoder("bert"), quantize="dynamic"),
+    "mobilenet_v2_qdynamic": Spec(tv("mobilenet_v2"), quantize="dynamic"),
     # float16 models
     "resnet18_fp16": Spec(tv("resnet18"), half=True),
     "bert_fp16": Spec(hf_encoder("bert"), half=True),
@@ -511,6 +518,35 @@ def export(spec, model, inputs, path, exporter):
             else:
                 torch.onnx.export(model, args, path, dynamo=False, input_names=names,
                                   opset_version=opset or 17, **extra)
+
+
+def quantize(kind, path, inputs):
+    """Replace the exported model by onnxruntime's quantization of it (files people make)."""
+    import onnxruntime.quantization as q
+    tmp = path + ".q.onnx"
+    sink = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        warnings.simplefilter("ignore")
+        pre = path + ".pre.onnx"
+        q.quant_pre_process(path, pre, skip_symbolic_shape=True)
+        if kind == "dynamic":
+            q.quantize_dynamic(pre, tmp, weight_type=q.QuantType.QInt8)
+        else:
+            feeds = [{k: v.numpy() for k, v in inputs.items()}]
+
+            class Reader(q.CalibrationDataReader):
+                def __init__(self):
+                    self.it = iter(feeds)
+
+                def get_next(self):
+                    return next(self.it, None)
+            q.quantize_static(pre, tmp, Reader(), quant_format=q.QuantFormat.QDQ,
+                              per_channel=True, activation_type=q.QuantType.QUInt8,
+                              weight_type=q.QuantType.QInt8)
+    for f in (path, path + ".data", pre):
+        if os.path.exists(f):
+            os.remove(f)
+    os.replace(tmp, path)
 
 
 def quote(s):
@@ -622,6 +658,8 @@ def run_case(name, exporter, args):
             for f in os.listdir(case):
                 os.remove(os.path.join(case, f))
             export(spec, model, inputs, onnx_path, exporter)
+            if spec.quantize:
+                quantize(spec.quantize, onnx_path, inputs)
         if spec.run_shape:
             _, inputs = spec.make(run=True)
     except Exception as e:  # noqa: BLE001
