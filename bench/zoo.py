@@ -219,7 +219,7 @@ def hf_decoder(kind, attn="eager"):
         torch.manual_seed(0)
         if kind == "gpt2":
             cfg = tr.GPT2Config(n_layer=3, n_embd=128, n_head=4, vocab_size=1000, n_positions=64,
-                                use_cache=False)
+                                use_cache=False, bos_token_id=0, eos_token_id=0)
             m = tr.GPT2LMHeadModel(cfg)
         elif kind == "llama":
             cfg = tr.LlamaConfig(hidden_size=128, intermediate_size=256, num_hidden_layers=3,
@@ -357,7 +357,7 @@ def misc_ops(batch=2, **_):
 
         def forward(self, x):
             y = self.conv(x)
-            s = F.adaptive_avg_pool2d(y, (6, 6))
+            s = F.adaptive_avg_pool2d(y, (8, 4))
             r = F.interpolate(y, scale_factor=1.5, mode="bicubic", align_corners=False)
             p, idx = F.max_pool2d(r, 2, return_indices=True)
             v = s.flatten(2)  # [N, 8, K]
@@ -453,6 +453,16 @@ MODELS = {
     "bert_sdpa": Spec(hf_encoder("bert", attn="sdpa")),
     "llama_opset23": Spec(hf_decoder("llama", attn="sdpa"), opset={"dynamo": 23},
                           exporters=["dynamo"]),
+    # older opsets (TorchScript exporter only): attributes that later became inputs
+    # (Split, Squeeze, Reduce*, Resize/Upsample, Slice, Pad)
+    "resnet18_opset9": Spec(tv("resnet18"), opset={"legacy": 9}, exporters=["legacy"]),
+    "unet_small_opset11": Spec(unet_small, opset={"legacy": 11}, exporters=["legacy"]),
+    "misc_ops_opset11": Spec(misc_ops, opset={"legacy": 11}, exporters=["legacy"]),
+    "bert_opset11": Spec(hf_encoder("bert"), opset={"legacy": 11}, exporters=["legacy"]),
+    "gpt2_opset13": Spec(hf_decoder("gpt2"), opset={"legacy": 13}, exporters=["legacy"]),
+    "llama_opset14": Spec(hf_decoder("llama"), opset={"legacy": 14}, exporters=["legacy"]),
+    "lstm_opset9": Spec(rnn("LSTM"), opset={"legacy": 9}, exporters=["legacy"]),
+    "gru_opset9": Spec(rnn("GRU"), opset={"legacy": 9}, exporters=["legacy"]),
     # quantized by onnxruntime's tool: QDQ (QuantizeLinear/DequantizeLinear around float ops)
     # and dynamic (DynamicQuantizeLinear, MatMulInteger, ConvInteger)
     "resnet18_qdq": Spec(tv("resnet18"), quantize="qdq"),
