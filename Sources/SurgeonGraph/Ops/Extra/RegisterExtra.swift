@@ -1,0 +1,12 @@
+/// The Extra kernels (newer and less common ops, training and ai.onnx.ml ops), one op per file.
+func registerExtraOps(_ r: inout OpRegistry) {
+    TensorScatter.register(&r)
+    SwiGLU.register(&r)
+    // ai.onnx.preview.training
+    Adagrad.register(&r)
+    Adam.register(&r)
+    Momentum.register(&r)
+    // ai.onnx.ml
+    ArrayFeatureExtractor.register(&r)
+    Binarizer.register(&r)
+}
