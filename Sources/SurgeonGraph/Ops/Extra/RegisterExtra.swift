@@ -9,4 +9,5 @@ func registerExtraOps(_ r: inout OpRegistry) {
     // ai.onnx.ml
     ArrayFeatureExtractor.register(&r)
     Binarizer.register(&r)
+    TreeEnsemble.register(&r)
 }
