@@ -3,6 +3,7 @@ func registerExtraOps(_ r: inout OpRegistry) {
     TensorScatter.register(&r)
     SwiGLU.register(&r)
     RoiAlign.register(&r)
+    CausalConvWithState.register(&r)
     // ai.onnx.preview.training
     Adagrad.register(&r)
     Adam.register(&r)
