@@ -4,6 +4,7 @@ func registerExtraOps(_ r: inout OpRegistry) {
     SwiGLU.register(&r)
     RoiAlign.register(&r)
     CausalConvWithState.register(&r)
+    LinearAttention.register(&r)
     // ai.onnx.preview.training
     Adagrad.register(&r)
     Adam.register(&r)
