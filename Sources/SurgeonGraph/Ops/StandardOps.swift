@@ -5,4 +5,5 @@ func registerStandardOps(_ r: inout OpRegistry) {
     registerReduceOps(&r)
     registerNNOps(&r)
     registerControlFlowOps(&r)
+    registerExtraOps(&r)
 }

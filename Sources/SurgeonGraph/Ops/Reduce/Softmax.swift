@@ -1,3 +1,4 @@
+import Foundation
 import SurgeonTensor
 
 /// Softmax: `exp(x - max) / sum(exp(x - max))`. Before opset 13 the input is coerced to 2-D
@@ -25,6 +26,10 @@ enum Softmax {
     /// Softmax (or LogSoftmax when `log`) of a node's input.
     static func run(_ ctx: OpContext, log: Bool) throws -> Tensor {
         let x0 = try ctx.tensor(0)
+        if !log && (x0.dtype == .float16 || x0.dtype == .bfloat16) {
+            let l = try layout(ctx, x0.shape)
+            return try reducedFloatSoftmax(x0, outer: l.outer, r: l.r, inner: l.inner)
+        }
         let x = try computeFloat(x0, op: ctx.node.opType)
         let l = try layout(ctx, x.shape)
         let y: Tensor
@@ -34,6 +39,36 @@ enum Softmax {
             y = try compute(x, Double.self, outer: l.outer, r: l.r, inner: l.inner, log: log)
         }
         return try y.cast(to: x0.dtype)
+    }
+
+    /// Softmax of a float16/bfloat16 tensor rounded step by step as numpy (the reference) does:
+    /// `x - max`, `exp` and the quotient are each rounded to the input type; the sum is
+    /// accumulated in float32 and rounded once for float16 over a contiguous (last) axis, and
+    /// rounded after every addition otherwise (bfloat16, or a strided axis).
+    static func reducedFloatSoftmax(_ x: Tensor, outer: Int, r: Int, inner: Int) throws -> Tensor {
+        let dt = x.dtype
+        @inline(__always) func rd(_ v: Float) -> Float {
+            dt == .float16 ? Float(Float16(v)) : BFloat16(v).floatValue
+        }
+        let wideSum = dt == .float16 && inner == 1
+        var v = x.floatArray()
+        guard r > 0 else { return x }
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * r * inner + i
+                var m = v[base]
+                for j in 1..<r { m = max(m, v[base + j * inner]) }
+                var sum: Float = 0
+                for j in 0..<r {
+                    let e = rd(exp(rd(v[base + j * inner] - m)))
+                    v[base + j * inner] = e
+                    sum = wideSum ? sum + e : rd(sum + e)
+                }
+                sum = rd(sum)
+                for j in 0..<r { v[base + j * inner] = rd(v[base + j * inner] / sum) }
+            }
+        }
+        return try Tensor(floats: v, shape: x.shape, dtype: dt)
     }
 
     static func compute<T: KernelFloat>(
