@@ -5,6 +5,8 @@ func registerExtraOps(_ r: inout OpRegistry) {
     RoiAlign.register(&r)
     CausalConvWithState.register(&r)
     LinearAttention.register(&r)
+    // ai.onnx.preview
+    FlexAttention.register(&r)
     // ai.onnx.preview.training
     Adagrad.register(&r)
     Adam.register(&r)

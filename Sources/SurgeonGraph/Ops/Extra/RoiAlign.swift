@@ -53,9 +53,10 @@ enum RoiAlign {
             if !halfPixel { roiW = max(roiW, 1); roiH = max(roiH, 1) }
             guard roiW.isFinite, roiH.isFinite else { throw ctx.error("roi \(r) is not finite") }
             let binH = roiH / Double(outH), binW = roiW / Double(outW)
-            let gridH = ratio > 0 ? ratio : Int(ceil(max(roiH, 0) / Double(outH)))
-            let gridW = ratio > 0 ? ratio : Int(ceil(max(roiW, 0) / Double(outW)))
-            guard gridH <= 1 << 16, gridW <= 1 << 16 else { throw ctx.error("roi \(r) is too large") }
+            let gh = ratio > 0 ? Double(ratio) : ceil(max(roiH, 0) / Double(outH))
+            let gw = ratio > 0 ? Double(ratio) : ceil(max(roiW, 0) / Double(outW))
+            guard gh <= 65536, gw <= 65536 else { throw ctx.error("roi \(r) is too large") }
+            let gridH = Int(gh), gridW = Int(gw)
             let count = Double(max(gridH * gridW, 1))
             // Sampling points and bilinear weights, shared by all channels.
             var samples: [Sample] = []

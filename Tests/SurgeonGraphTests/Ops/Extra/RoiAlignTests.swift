@@ -26,3 +26,10 @@ import TestSupport
         #expect(throws: (any Error).self) { try runNode("RoiAlign", [x, roi, bad], opset: 16) }
     }
 }
+
+extension RoiAlignTests {
+    @Test func hugeRoiIsAnErrorNotACrash() throws {
+        let huge = try f32([1, 4], [0, 0, 1e30, 1e30])
+        #expect(throws: (any Error).self) { try runNode("RoiAlign", [x, huge, batch], opset: 16) }
+    }
+}

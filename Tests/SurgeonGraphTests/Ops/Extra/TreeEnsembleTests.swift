@@ -4,22 +4,8 @@ import SurgeonTensor
 import Testing
 import TestSupport
 
-@Suite struct MLOpsTests {
+@Suite struct TreeEnsembleTests {
     let ml = "ai.onnx.ml"
-
-    @Test func arrayFeatureExtractorPicksColumns() throws {
-        let x = try f32([2, 3], [0, 1, 2, 3, 4, 5])
-        let y = try runNode("ArrayFeatureExtractor", [x, try Tensor(shape: [2], scalars: [Int64(2), 0])], opset: 1, domain: ml)[0]
-        #expect(isClose(y, try f32([2, 2], [2, 0, 5, 3])))
-        #expect(throws: (any Error).self) {
-            try runNode("ArrayFeatureExtractor", [x, try Tensor(shape: [1], scalars: [Int64(3)])], opset: 1, domain: ml)
-        }
-    }
-
-    @Test func binarizerThresholds() throws {
-        let y = try runNode("Binarizer", [try f32([3], [-1, 0.5, 2])], attributes: [Attribute(name: "threshold", value: .float(0.5))], opset: 1, domain: ml)[0]
-        #expect(isClose(y, try f32([3], [0, 0, 1])))
-    }
 
     @Test func treeEnsembleSingleSplit() throws {
         let attrs = [
