@@ -105,7 +105,7 @@ extension Tensor {
         case .bfloat16: try check(p.int32Data.count); self = try Tensor(shape: shape, scalars: p.int32Data.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
         case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0:
             try check(p.int32Data.count)
-            self = try Tensor.bytes(p.int32Data.map { UInt8(truncatingIfNeeded: $0) }, shape: shape, dtype: dtype)
+            self = try Tensor(storedBytes: p.int32Data.map { UInt8(truncatingIfNeeded: $0) }, shape: shape, dtype: dtype)
         case .int4, .uint4, .float4e2m1, .int2, .uint2:
             // int32_data holds the packed bytes, one per entry.
             guard p.int32Data.count == dtype.packedByteCount(n) else {

@@ -213,7 +213,7 @@ extension Tensor {
         if let bits = target.packedBits {
             let mask = UInt8((1 << bits) - 1), half = UInt8(1) << UInt8(bits - 1)
             let src = UnsafeRawBufferPointer(start: rawPointer, count: count)
-            return try Tensor.bytes(src.map { b in
+            return try Tensor(storedBytes: src.map { b in
                 let v = b & mask
                 return target.isSignedInteger && v & half != 0 ? v | ~mask : v
             }, shape: shape, dtype: target)

@@ -135,15 +135,15 @@ extension Tensor {
     /// Builds a narrow-float tensor (float8*, float4e2m1) from doubles with Cast's rules.
     public init(doubles v: [Double], shape: [Int], dtype: DType, saturate: Bool, e8m0Rounding: E8M0Rounding = .up) throws {
         guard dtype.isNarrowFloat else { self = try Tensor(doubles: v, shape: shape, dtype: dtype); return }
-        self = try Tensor.bytes(v.map { floatToNarrowFloat($0, dtype, saturate: saturate, e8m0Rounding: e8m0Rounding) }, shape: shape, dtype: dtype)
+        self = try Tensor(storedBytes: v.map { floatToNarrowFloat($0, dtype, saturate: saturate, e8m0Rounding: e8m0Rounding) }, shape: shape, dtype: dtype)
     }
 
     /// A tensor of a one-byte dtype from its stored bytes (bit patterns for narrow floats,
     /// unpacked values for int4/uint4/int2/uint2).
-    public static func bytes(_ b: [UInt8], shape: [Int], dtype: DType) throws -> Tensor {
-        guard dtype.size == 1 else { throw TensorError("\(dtype) is not a one-byte type") }
+    public init(storedBytes b: [UInt8], shape: [Int], dtype: DType) throws {
+        guard dtype.size == 1, dtype != .string else { throw TensorError("\(dtype) is not a one-byte type") }
         let u = try Tensor(shape: shape, scalars: b)
-        return Tensor(dtype: dtype, shape: shape, buffer: u.buffer, byteOffset: u.byteOffset)
+        self.init(dtype: dtype, shape: shape, buffer: u.buffer, byteOffset: u.byteOffset)
     }
 
     /// Builds a tensor of `dtype` from doubles (floats rounded, integers truncated and wrapped).
@@ -189,7 +189,7 @@ extension Tensor {
         case .bool: self = try Tensor(shape: shape, scalars: v.map { $0 != 0 })
         case .string: self = Tensor(shape: shape, strings: v.map { String($0) })
         case .int4, .uint4, .int2, .uint2:
-            self = try Tensor.bytes(v.map { UInt8(truncatingIfNeeded: wrapSubByte($0, dtype)) }, shape: shape, dtype: dtype)
+            self = try Tensor(storedBytes: v.map { UInt8(truncatingIfNeeded: wrapSubByte($0, dtype)) }, shape: shape, dtype: dtype)
         default: self = try Tensor(doubles: v.map { Double($0) }, shape: shape, dtype: dtype)
         }
     }

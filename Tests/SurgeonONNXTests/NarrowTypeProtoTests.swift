@@ -68,4 +68,22 @@ import Testing
         let t = try Tensor(shape: [1], scalars: [Int32(1)]).cast(to: .int4)
         #expect(throws: (any Error).self) { try NPY.encode(t) }
     }
+
+    @Test func externalDataIsUnpacked() throws {
+        let dir = NSTemporaryDirectory() + "narrow-ext-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data([0xAA, 0x21, 0x03]).write(to: URL(fileURLWithPath: dir + "/w.bin"))
+        var p = Onnx_TensorProto()
+        p.dataType = 21  // uint4
+        p.dims = [3]
+        p.dataLocation = .external
+        p.externalData = [("location", "w.bin"), ("offset", "1"), ("length", "2")].map {
+            var e = Onnx_StringStringEntryProto()
+            e.key = $0.0
+            e.value = $0.1
+            return e
+        }
+        let t = try Tensor(proto: p, external: ExternalDataResolver(baseDirectory: dir))
+        #expect(t.int64Array() == [1, 2, 3])
+    }
 }
