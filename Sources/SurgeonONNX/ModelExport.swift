@@ -32,10 +32,11 @@ public enum ONNXExport {
             tp.dataType = Int32(t.dtype.rawValue)
             tp.dims = t.shape.map { Int64($0) }
             let offset = blob.count
-            blob.append(Data(bytes: t.rawPointer, count: t.byteCount))
+            let bytes = t.onnxRawData()
+            blob.append(bytes)
             while blob.count % 64 != 0 { blob.append(0) }
             tp.dataLocation = .external
-            tp.externalData = [entry("location", dataName), entry("offset", String(offset)), entry("length", String(t.byteCount))]
+            tp.externalData = [entry("location", dataName), entry("offset", String(offset)), entry("length", String(bytes.count))]
             return tp
         })
         p.irVersion = max(p.irVersion, 4)

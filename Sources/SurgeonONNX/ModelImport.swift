@@ -36,7 +36,7 @@ public enum ONNXImport {
     static func borrowWeights(_ model: inout Model, path: String) {
         guard let file = try? MappedFile(path: path), file.byteCount > 0 else { return }
         let ranges = RawDataLocator.locate(in: UnsafeRawBufferPointer(start: file.pointer, count: file.byteCount))
-        for (name, t) in model.graph.initializers where t.dtype != .string && t.byteCount >= 4096 {
+        for (name, t) in model.graph.initializers where t.dtype != .string && t.dtype.packedBits == nil && t.byteCount >= 4096 {
             guard let r = ranges[name], r.length == t.byteCount, r.offset + r.length <= file.byteCount,
                   unalignedLoadsAreSafe || r.offset % max(t.dtype.size, 1) == 0 else { continue }
             model.graph.initializers[name] = Tensor(

@@ -103,7 +103,8 @@ public enum NPY {
     /// Encodes a tensor as `.npy` (format 1.0, or 2.0 for very long headers).
     public static func encode(_ t: Tensor) throws -> Data {
         guard let code = descrs.first(where: { $0.1 == t.dtype })?.0 else {
-            throw GraphError("\(t.dtype) has no .npy type; cast it first (e.g. to float32)")
+            let hint = t.dtype.isSignedInteger ? "int8" : t.dtype.isUnsignedInteger ? "uint8" : "float32"
+            throw GraphError("\(t.dtype) has no standard .npy type; cast it first (e.g. to \(hint))")
         }
         let prefix = t.dtype.size == 1 ? "|" : "<"
         let shape = t.shape.isEmpty ? "()" : t.shape.count == 1 ? "(\(t.shape[0]),)" : "(" + t.shape.map(String.init).joined(separator: ", ") + ")"

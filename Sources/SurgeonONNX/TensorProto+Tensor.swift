@@ -53,10 +53,14 @@ extension Tensor {
             guard !location.isEmpty else { throw GraphError("\(label) says its data is external but names no file") }
             guard let external else { throw GraphError("\(label): external data needs the model's folder") }
             let file = try external.map(location)
-            let need = n * dtype.size
+            let need = dtype.packedByteCount(n)
             let len = length ?? need
             guard offset >= 0, len == need, offset <= file.byteCount, len <= file.byteCount - offset else {
                 throw GraphError("\(label): external data range (offset \(offset), length \(len)) does not fit '\(location)' (\(file.byteCount) bytes, \(need) needed)")
+            }
+            if dtype.packedBits != nil {
+                self = Tensor.unpacked(UnsafeRawBufferPointer(start: file.pointer + offset, count: len), count: n, shape: shape, dtype: dtype)
+                return
             }
             self.init(dtype: dtype, shape: shape, buffer: TensorBuffer(borrowing: file.pointer + offset, byteCount: len, owner: file))
             return
@@ -67,9 +71,13 @@ extension Tensor {
             return
         }
         if p.hasRawData {
-            let need = n * dtype.size
+            let need = dtype.packedByteCount(n)
             guard p.rawData.count == need else {
                 throw GraphError("\(label): raw_data has \(p.rawData.count) bytes, shape \(shapeString(shape)) of \(dtype) needs \(need)")
+            }
+            if dtype.packedBits != nil {
+                self = p.rawData.withUnsafeBytes { Tensor.unpacked($0, count: n, shape: shape, dtype: dtype) }
+                return
             }
             let buf = TensorBuffer(uninitializedByteCount: need)
             p.rawData.withUnsafeBytes { src in
@@ -95,6 +103,16 @@ extension Tensor {
         case .bool: try check(p.int32Data.count); self = try Tensor(shape: shape, scalars: p.int32Data.map { $0 != 0 })
         case .float16: try check(p.int32Data.count); self = try Tensor(shape: shape, scalars: p.int32Data.map { Float16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
         case .bfloat16: try check(p.int32Data.count); self = try Tensor(shape: shape, scalars: p.int32Data.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0:
+            try check(p.int32Data.count)
+            self = try Tensor(storedBytes: p.int32Data.map { UInt8(truncatingIfNeeded: $0) }, shape: shape, dtype: dtype)
+        case .int4, .uint4, .float4e2m1, .int2, .uint2:
+            // int32_data holds the packed bytes, one per entry.
+            guard p.int32Data.count == dtype.packedByteCount(n) else {
+                throw GraphError("\(label) has \(p.int32Data.count) packed bytes in int32_data, shape \(shapeString(shape)) of \(dtype) needs \(dtype.packedByteCount(n))")
+            }
+            let packed = p.int32Data.map { UInt8(truncatingIfNeeded: $0) }
+            self = packed.withUnsafeBytes { Tensor.unpacked($0, count: n, shape: shape, dtype: dtype) }
         case .string: throw GraphError("\(label): string data missing")
         }
     }
@@ -108,8 +126,22 @@ extension Tensor {
         if dtype == .string {
             p.stringData = strings.map { Data($0.utf8) }
         } else {
-            p.rawData = Data(bytes: rawPointer, count: byteCount)
+            p.rawData = onnxRawData()
         }
         return p
+    }
+
+    /// The element bytes as ONNX stores them in `raw_data` or external data: as in memory,
+    /// except int4/uint4/float4e2m1 (2 per byte) and int2/uint2 (4 per byte), packed low bits first.
+    public func onnxRawData() -> Data {
+        guard dtype.packedBits != nil else { return Data(bytes: rawPointer, count: byteCount) }
+        return Data(dtype.packElements(UnsafeRawBufferPointer(start: rawPointer, count: byteCount), count: count))
+    }
+
+    /// A one-byte-per-element tensor from ONNX's packed sub-byte layout.
+    static func unpacked(_ src: UnsafeRawBufferPointer, count n: Int, shape: [Int], dtype: DType) -> Tensor {
+        let buf = TensorBuffer(uninitializedByteCount: n)
+        dtype.unpackElements(src, count: n, into: buf.pointer)
+        return Tensor(dtype: dtype, shape: shape, buffer: buf)
     }
 }

@@ -234,16 +234,18 @@ struct Evaluator {
         func rank(_ d: DType) -> Int {
             switch d {
             case .bool: return 0
-            case .uint8: return 1
-            case .int8: return 2
-            case .int16, .uint16: return 3
-            case .int32, .uint32: return 4
-            case .int64, .uint64: return 5
-            case .float16: return 6
-            case .bfloat16: return 7
-            case .float32: return 8
-            case .float64: return 9
-            case .string: return 10
+            case .int2, .uint2, .int4, .uint4: return 1
+            case .uint8: return 2
+            case .int8: return 3
+            case .int16, .uint16: return 4
+            case .int32, .uint32: return 5
+            case .int64, .uint64: return 6
+            case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1: return 7
+            case .float16: return 8
+            case .bfloat16: return 9
+            case .float32: return 10
+            case .float64: return 11
+            case .string: return 12
             }
         }
         return rank(a) >= rank(b) ? a : b

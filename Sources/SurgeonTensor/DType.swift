@@ -14,11 +14,24 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
     case uint32 = 12
     case uint64 = 13
     case bfloat16 = 16
+    // Narrow types: stored one element per byte (see `packedBits` for the file layout).
+    case float8e4m3fn = 17
+    case float8e4m3fnuz = 18
+    case float8e5m2 = 19
+    case float8e5m2fnuz = 20
+    case uint4 = 21
+    case int4 = 22
+    case float4e2m1 = 23
+    case float8e8m0 = 24
+    case uint2 = 25
+    case int2 = 26
 
     /// Bytes per element in row-major storage (strings are stored out of line).
     public var size: Int {
         switch self {
         case .bool, .int8, .uint8: return 1
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1,
+             .int4, .uint4, .int2, .uint2: return 1
         case .float16, .bfloat16, .int16, .uint16: return 2
         case .float32, .int32, .uint32: return 4
         case .float64, .int64, .uint64: return 8
@@ -26,23 +39,42 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// Bits per element in ONNX's packed layout (`raw_data`, `int32_data`, external data) for the
+    /// sub-byte types, nil for the others. In memory these still take one byte per element:
+    /// int4/int2 as a sign-extended Int8, uint4/uint2 as a UInt8, float4e2m1 as its 4-bit pattern.
+    public var packedBits: Int? {
+        switch self {
+        case .int4, .uint4, .float4e2m1: return 4
+        case .int2, .uint2: return 2
+        default: return nil
+        }
+    }
+
+    /// The 8-bit and 4-bit float formats (stored as their bit patterns, computed through float32).
+    public var isNarrowFloat: Bool {
+        switch self {
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1: return true
+        default: return false
+        }
+    }
+
     public var isFloatingPoint: Bool {
         switch self {
         case .float32, .float64, .float16, .bfloat16: return true
-        default: return false
+        default: return isNarrowFloat
         }
     }
 
     public var isSignedInteger: Bool {
         switch self {
-        case .int8, .int16, .int32, .int64: return true
+        case .int8, .int16, .int32, .int64, .int4, .int2: return true
         default: return false
         }
     }
 
     public var isUnsignedInteger: Bool {
         switch self {
-        case .uint8, .uint16, .uint32, .uint64: return true
+        case .uint8, .uint16, .uint32, .uint64, .uint4, .uint2: return true
         default: return false
         }
     }
@@ -67,6 +99,16 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .uint64: return "uint64"
         case .bool: return "bool"
         case .string: return "string"
+        case .float8e4m3fn: return "float8e4m3fn"
+        case .float8e4m3fnuz: return "float8e4m3fnuz"
+        case .float8e5m2: return "float8e5m2"
+        case .float8e5m2fnuz: return "float8e5m2fnuz"
+        case .float8e8m0: return "float8e8m0"
+        case .float4e2m1: return "float4e2m1"
+        case .int4: return "int4"
+        case .uint4: return "uint4"
+        case .int2: return "int2"
+        case .uint2: return "uint2"
         }
     }
 
@@ -87,6 +129,16 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
         case "uint64": self = .uint64
         case "bool": self = .bool
         case "string", "str": self = .string
+        case "float8e4m3fn", "float8_e4m3fn": self = .float8e4m3fn
+        case "float8e4m3fnuz", "float8_e4m3fnuz": self = .float8e4m3fnuz
+        case "float8e5m2", "float8_e5m2": self = .float8e5m2
+        case "float8e5m2fnuz", "float8_e5m2fnuz": self = .float8e5m2fnuz
+        case "float8e8m0", "float8_e8m0fnu": self = .float8e8m0
+        case "float4e2m1", "float4_e2m1fn": self = .float4e2m1
+        case "int4": self = .int4
+        case "uint4": self = .uint4
+        case "int2": self = .int2
+        case "uint2": self = .uint2
         default: return nil
         }
     }
@@ -98,16 +150,8 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
         case 0: return "undefined"
         case 14: return "complex64"
         case 15: return "complex128"
-        case 17: return "float8e4m3fn"
-        case 18: return "float8e4m3fnuz"
-        case 19: return "float8e5m2"
-        case 20: return "float8e5m2fnuz"
-        case 21: return "uint4"
-        case 22: return "int4"
-        case 23: return "float4e2m1"
-        case 24: return "float8e8m0"
-        case 25: return "uint2"
-        case 26: return "int2"
+        case 27: return "float6e2m3"
+        case 28: return "float6e3m2"
         default: return "type \(code)"
         }
     }

@@ -57,7 +57,9 @@ public func map3<A: TensorScalar, B: TensorScalar, C: TensorScalar, R: TensorSca
     }
 }
 
-/// The compute class of a dtype: which wide Swift type general kernels use.
+/// The compute class of a dtype: which wide Swift type general kernels use. The narrow floats
+/// (float8*, float4e2m1) compute through float32 like float16; int4/int2 through Int64 and
+/// uint4/uint2 through UInt64, results wrapping back to the narrow range.
 public enum ComputeClass: Sendable {
     case float32, float64, reducedFloat, signed, unsigned, bool, string
 }
@@ -68,8 +70,9 @@ extension DType {
         case .float32: return .float32
         case .float64: return .float64
         case .float16, .bfloat16: return .reducedFloat
-        case .int8, .int16, .int32, .int64: return .signed
-        case .uint8, .uint16, .uint32, .uint64: return .unsigned
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1: return .reducedFloat
+        case .int8, .int16, .int32, .int64, .int4, .int2: return .signed
+        case .uint8, .uint16, .uint32, .uint64, .uint4, .uint2: return .unsigned
         case .bool: return .bool
         case .string: return .string
         }

@@ -27,7 +27,17 @@ extension Tensor {
         case .uint64: return typed(UInt64.self).map { Double($0) }
         case .bool: return typed(Bool.self).map { $0 ? 1 : 0 }
         case .string: return strings.map { parseFloatString($0) }
+        case .int4, .int2: return typed(Int8.self).map { Double($0) }
+        case .uint4, .uint2: return typed(UInt8.self).map { Double($0) }
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1:
+            return narrowFloats().map { Double($0) }
         }
+    }
+
+    /// Narrow-float elements decoded through the format's table.
+    private func narrowFloats() -> [Float] {
+        guard let table = DType.narrowFloatTable(dtype) else { return [] }
+        return typed(UInt8.self).map { table[Int($0)] }
     }
 
     /// Every element as Float.
@@ -36,6 +46,8 @@ extension Tensor {
         case .float32: return Array(typed(Float.self))
         case .float16: return typed(Float16.self).map { Float($0) }
         case .bfloat16: return typed(BFloat16.self).map { $0.floatValue }
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1:
+            return narrowFloats()
         default: return doubleArray().map { Float($0) }
         }
     }
@@ -52,6 +64,8 @@ extension Tensor {
         case .uint32: return typed(UInt32.self).map { Int64($0) }
         case .uint64: return typed(UInt64.self).map { Int64(truncatingIfNeeded: $0) }
         case .bool: return typed(Bool.self).map { $0 ? 1 : 0 }
+        case .int4, .int2: return typed(Int8.self).map { Int64($0) }
+        case .uint4, .uint2: return typed(UInt8.self).map { Int64($0) }
         default: return doubleArray().map { doubleToInt64($0) }
         }
     }
@@ -60,12 +74,12 @@ extension Tensor {
     public func uint64Array() -> [UInt64] {
         switch dtype {
         case .uint64: return Array(typed(UInt64.self))
-        case .float32, .float64, .float16, .bfloat16, .string:
+        default:
+            guard dtype.isFloatingPoint || dtype == .string else { return int64Array().map { UInt64(bitPattern: $0) } }
             return doubleArray().map { d in
                 if d >= 0 && d < 18446744073709551616.0 { return UInt64(d) }
                 return UInt64(bitPattern: doubleToInt64(d))
             }
-        default: return int64Array().map { UInt64(bitPattern: $0) }
         }
     }
 
@@ -73,10 +87,11 @@ extension Tensor {
     public func boolArray() -> [Bool] {
         switch dtype {
         case .bool: return Array(typed(Bool.self))
-        case .float32, .float64, .float16, .bfloat16: return doubleArray().map { $0 != 0 }
         case .string: return strings.map { !$0.isEmpty }
         case .uint64: return uint64Array().map { $0 != 0 }
-        default: return int64Array().map { $0 != 0 }
+        default:
+            if dtype.isFloatingPoint { return doubleArray().map { $0 != 0 } }
+            return int64Array().map { $0 != 0 }
         }
     }
 
@@ -93,23 +108,42 @@ extension Tensor {
     }
 
     /// The tensor converted to `target` (ONNX Cast semantics, round-to-nearest-even for floats).
-    public func cast(to target: DType) throws -> Tensor {
+    /// `saturate` and `e8m0Rounding` are Cast's attributes for the float8 targets: by default
+    /// out-of-range values clamp to the largest finite value.
+    public func cast(to target: DType, saturate: Bool = true, e8m0Rounding: E8M0Rounding = .up) throws -> Tensor {
         if target == dtype { return self }
         if target == .string { return Tensor(shape: shape, strings: stringArray()) }
-        switch dtype {
-        case .float32, .float64, .float16, .bfloat16, .string:
+        if target.isNarrowFloat {
+            let v = dtype == .float32 || dtype == .float16 || dtype == .bfloat16 ? floatArray().map { Double($0) } : doubleArray()
+            return try Tensor(doubles: v, shape: shape, dtype: target, saturate: saturate, e8m0Rounding: e8m0Rounding)
+        }
+        if dtype.isFloatingPoint || dtype == .string {
             if target.isFloatingPoint || target == .bool { return try Tensor(doubles: doubleArray(), shape: shape, dtype: target) }
             if target == .uint64 { return try Tensor(uint64s: uint64Array(), shape: shape, dtype: target) }
             return try Tensor(int64s: int64Array(), shape: shape, dtype: target)
-        case .uint64:
+        }
+        if dtype == .uint64 {
             if target.isFloatingPoint { return try Tensor(doubles: doubleArray(), shape: shape, dtype: target) }
             return try Tensor(uint64s: uint64Array(), shape: shape, dtype: target)
-        default:
-            if target.isFloatingPoint {
-                return try Tensor(doubles: doubleArray(), shape: shape, dtype: target)
-            }
-            return try Tensor(int64s: int64Array(), shape: shape, dtype: target)
         }
+        if target.isFloatingPoint {
+            return try Tensor(doubles: doubleArray(), shape: shape, dtype: target)
+        }
+        return try Tensor(int64s: int64Array(), shape: shape, dtype: target)
+    }
+
+    /// Builds a narrow-float tensor (float8*, float4e2m1) from doubles with Cast's rules.
+    public init(doubles v: [Double], shape: [Int], dtype: DType, saturate: Bool, e8m0Rounding: E8M0Rounding = .up) throws {
+        guard dtype.isNarrowFloat else { self = try Tensor(doubles: v, shape: shape, dtype: dtype); return }
+        self = try Tensor(storedBytes: v.map { floatToNarrowFloat($0, dtype, saturate: saturate, e8m0Rounding: e8m0Rounding) }, shape: shape, dtype: dtype)
+    }
+
+    /// A tensor of a one-byte dtype from its stored bytes (bit patterns for narrow floats,
+    /// unpacked values for int4/uint4/int2/uint2).
+    public init(storedBytes b: [UInt8], shape: [Int], dtype: DType) throws {
+        guard dtype.size == 1, dtype != .string else { throw TensorError("\(dtype) is not a one-byte type") }
+        let u = try Tensor(shape: shape, scalars: b)
+        self.init(dtype: dtype, shape: shape, buffer: u.buffer, byteOffset: u.byteOffset)
     }
 
     /// Builds a tensor of `dtype` from doubles (floats rounded, integers truncated and wrapped).
@@ -121,6 +155,8 @@ extension Tensor {
         case .bfloat16: self = try Tensor(shape: shape, scalars: v.map { BFloat16(Float($0)) })
         case .bool: self = try Tensor(shape: shape, scalars: v.map { $0 != 0 })
         case .string: self = Tensor(shape: shape, strings: v.map(formatFloatForString))
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1:
+            self = try Tensor(doubles: v, shape: shape, dtype: dtype, saturate: true)
         case .uint64:
             self = try Tensor(uint64s: v.map { d in
                 (d >= 0 && d < 18446744073709551616.0) ? UInt64(d) : UInt64(bitPattern: doubleToInt64(d))
@@ -152,6 +188,8 @@ extension Tensor {
         case .uint64: self = try Tensor(shape: shape, scalars: v.map { UInt64(bitPattern: $0) })
         case .bool: self = try Tensor(shape: shape, scalars: v.map { $0 != 0 })
         case .string: self = Tensor(shape: shape, strings: v.map { String($0) })
+        case .int4, .uint4, .int2, .uint2:
+            self = try Tensor(storedBytes: v.map { UInt8(truncatingIfNeeded: wrapSubByte($0, dtype)) }, shape: shape, dtype: dtype)
         default: self = try Tensor(doubles: v.map { Double($0) }, shape: shape, dtype: dtype)
         }
     }
@@ -160,8 +198,9 @@ extension Tensor {
     public init(uint64s v: [UInt64], shape: [Int], dtype: DType = .uint64) throws {
         switch dtype {
         case .uint64: self = try Tensor(shape: shape, scalars: v)
-        case .float32, .float64, .float16, .bfloat16: self = try Tensor(doubles: v.map { Double($0) }, shape: shape, dtype: dtype)
-        default: self = try Tensor(int64s: v.map { Int64(bitPattern: $0) }, shape: shape, dtype: dtype)
+        default:
+            if dtype.isFloatingPoint { self = try Tensor(doubles: v.map { Double($0) }, shape: shape, dtype: dtype); return }
+            self = try Tensor(int64s: v.map { Int64(bitPattern: $0) }, shape: shape, dtype: dtype)
         }
     }
 

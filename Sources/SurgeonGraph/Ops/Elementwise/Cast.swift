@@ -2,13 +2,25 @@ import SurgeonTensor
 
 /// Cast: converts to the element type of attribute `to` (numpy `astype` semantics: floats round
 /// to nearest even, floats to integers truncate, numbers to strings and back). Opsets 1-5 name
-/// the type as a string. `saturate` (opset 19) only affects float8 types, which we do not store.
+/// the type as a string. `saturate` (opset 19) decides whether out-of-range values become the
+/// largest finite float8 value or inf/NaN; `round_mode` (opset 24) is the float8e8m0 rounding.
 enum Cast {
     static func register(_ r: inout OpRegistry) {
         r.register("Cast", since: 1) { ctx in
             let x = try ctx.tensor(0)
-            return [.tensor(try x.cast(to: targetType(ctx)))]
+            let (saturate, rounding) = try narrowFloatOptions(ctx)
+            return [.tensor(try x.cast(to: targetType(ctx), saturate: saturate, e8m0Rounding: rounding))]
         }
+    }
+
+    /// Cast's `saturate` and `round_mode` attributes (also read by CastLike).
+    static func narrowFloatOptions(_ ctx: OpContext) throws -> (Bool, E8M0Rounding) {
+        let saturate = try ctx.int("saturate", 1) != 0
+        let mode = try ctx.string("round_mode", "up")
+        guard let rounding = E8M0Rounding(rawValue: mode) else {
+            throw ctx.error("round_mode must be 'up', 'down' or 'nearest', got '\(mode)'")
+        }
+        return (saturate, rounding)
     }
 
     static func targetType(_ ctx: OpContext) throws -> DType {

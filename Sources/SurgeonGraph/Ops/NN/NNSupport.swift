@@ -136,6 +136,10 @@ func integerRange(_ dtype: DType) -> (Double, Double) {
     case .int32: return (-2147483648, 2147483647)
     case .uint32: return (0, 4294967295)
     case .uint64: return (0, 18446744073709551615)
+    case .int4: return (-8, 7)
+    case .uint4: return (0, 15)
+    case .int2: return (-2, 1)
+    case .uint2: return (0, 3)
     default: return (-9223372036854775808, 9223372036854775807)
     }
 }

@@ -43,4 +43,21 @@ import TestSupport
             try runNode("QuantizeLinear", [try f32([2], [1, 2]), try f32([3], [1, 1, 1])], opset: 19)
         }
     }
+
+    @Test func quantizeToInt4AndFloat8AndBack() throws {
+        let x = try f32([4], [0, 5, 40, -40])
+        let zp4 = try Tensor(shape: [], scalars: [Int32(1)]).cast(to: .int4)
+        let q = try runNode("QuantizeLinear", [x, try f32([], [2]), zp4], opset: 21)[0]
+        #expect(q.dtype == .int4 && q.int64Array() == [1, 3, 7, -8])
+        let d = try runNode("DequantizeLinear", [q, try f32([], [2]), zp4], opset: 21)[0]
+        #expect(try d.scalars(of: Float.self) == [0, 4, 12, -18])
+        let zp8 = try f32([], [0]).cast(to: .float8e4m3fn)
+        let f8 = try runNode("QuantizeLinear", [try f32([3], [2, 2000, 7]), try f32([], [2]), zp8], opset: 21)[0]
+        #expect(f8.dtype == .float8e4m3fn && f8.floatArray() == [1, 448, 3.5])
+        let nosat = try runNode("QuantizeLinear", [try f32([1], [2000]), try f32([], [2]), zp8],
+                                attributes: [Attribute(name: "saturate", value: .int(0))], opset: 21)[0]
+        #expect(nosat.floatArray()[0].isNaN)
+        let back = try runNode("DequantizeLinear", [f8, try f32([], [0.5])], opset: 21)[0]
+        #expect(try back.scalars(of: Float.self) == [0.5, 224, 1.75])
+    }
 }
