@@ -99,7 +99,7 @@ public final class HeatmapView {
         guard r.width >= 8, r.height >= 5 else { return }
         let color = mode.heatmapInColor
         let dim = Palette.dim(mode)
-        g.put(truncated("\(label)  \(tensor.typeDescription)  \(sliceText)", r.width), x: r.x, y: r.y, style: .bold, clip: r)
+        g.put(truncated("\(tensor.typeDescription)  \(sliceText)", r.width), x: r.x, y: r.y, style: .bold, clip: r)
         let imageRows = r.height - 4
         let pixelRowCap = color ? imageRows * 2 : imageRows
         let s: HeatmapSample
@@ -113,8 +113,7 @@ public final class HeatmapView {
         let f = max(1, min(8, pixelRowCap / s.rows, r.width / s.cols))
         var info = "\(s.sliceRows)×\(s.sliceCols)"
         if s.isDownsampled {
-            let b = s.block(0, 0)
-            info += "  \(s.reduction.rawValue) of \(b.r1 - b.r0)×\(b.c1 - b.c0) blocks (m: \(s.reduction == .mean ? "max" : "mean"))"
+            info += " → \(s.rows)×\(s.cols) by \(s.reduction.rawValue) (m: \(s.reduction == .mean ? "max" : "mean"))"
         }
         g.put(truncated(info, r.width), x: r.x, y: r.y + 1, style: dim, clip: r)
 
