@@ -20,9 +20,11 @@ public struct HeatmapSample: Sendable {
     public var reduction: Reduction
 
     /// Data rows [r0, r1) and columns [c0, c1) behind pixel (r, c).
+    /// Data row i falls in pixel row i * rows / sliceRows (rounded down), so pixel row r holds
+    /// rows ceil(r * sliceRows / rows) ..< ceil((r + 1) * sliceRows / rows); columns alike.
     public func block(_ r: Int, _ c: Int) -> (r0: Int, r1: Int, c0: Int, c1: Int) {
-        (r * sliceRows / rows, Swift.max(r * sliceRows / rows + 1, (r + 1) * sliceRows / rows),
-         c * sliceCols / cols, Swift.max(c * sliceCols / cols + 1, (c + 1) * sliceCols / cols))
+        func up(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+        return (up(r * sliceRows, rows), up((r + 1) * sliceRows, rows), up(c * sliceCols, cols), up((c + 1) * sliceCols, cols))
     }
 
     public var isDownsampled: Bool { rows < sliceRows || cols < sliceCols }

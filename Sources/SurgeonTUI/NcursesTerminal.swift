@@ -13,6 +13,7 @@ final class NcursesTerminal {
     /// Takes over the terminal; nil when ncurses cannot (unknown TERM, no terminal).
     static func start() -> NcursesTerminal? {
         setlocale(LC_ALL, "")
+        unblockSignals()
         guard newterm(nil, stdout, stdin) != nil else { return nil }
         active = true
         installRestoreHandlers()
@@ -37,6 +38,15 @@ final class NcursesTerminal {
         guard active else { return }
         active = false
         endwin()
+    }
+
+    /// A parent may start us with signals blocked (test runners do); the screen needs Ctrl-C,
+    /// resizes, hang-ups and job control to arrive.
+    static func unblockSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGHUP, SIGTERM, SIGQUIT, SIGWINCH, SIGTSTP, SIGCONT, SIGCHLD] { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func installRestoreHandlers() {

@@ -72,6 +72,6 @@ import SurgeonTensor
         g = CellGrid(width: 30, height: 10)
         v.draw(into: &g, rect: Rect(x: 0, y: 0, width: 30, height: 10), mode: .none)
         #expect(g.rowText(1).contains("by max"))
-        #expect(g.rowText(9).hasPrefix("[0..<4, 0..<2] max = 51"))
+        #expect(g.rowText(9).hasPrefix("[0..<4, 0..<2] max = 151"))
     }
 }

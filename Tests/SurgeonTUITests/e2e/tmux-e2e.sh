@@ -7,7 +7,12 @@ BIN=${1:?usage: tmux-e2e.sh SURGEON_SHELL_BINARY}
 WORK=$(mktemp -d)
 SOCK="surgeon-e2e-$$"
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$WORK"; }
+cleanup() {
+  # Panes first (a parent that blocked SIGHUP would keep them alive past kill-server).
+  for p in $(T list-panes -a -F '#{pane_pid}' 2>/dev/null); do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+  T kill-server >/dev/null 2>&1
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
@@ -31,7 +36,7 @@ text() { T send-keys -t "$1" -l "$2"; }
 
 start() { # start SESSION: the program in a shell that records stty before and after
   T new-session -d -s "$1" -x 120 -y 40 \
-    "cd $WORK; stty -a > $1.stty.before; env HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 '$BIN'; echo \$? > $1.status; stty -a > $1.stty.after; sleep 60"
+    "cd $WORK; stty -a > $1.stty.before; env -u NO_COLOR HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 '$BIN'; echo \$? > $1.status; stty -a > $1.stty.after; sleep 60"
   wait_for "$1" "(demo) >"
 }
 finished() { # finished SESSION: waits for the exit status, checks it and the terminal settings
