@@ -35,11 +35,18 @@ public enum FullScreen {
                 }
                 continue
             }
-            if key == .resize {
-                let (nw, nh) = term.size
-                app.resize(width: nw, height: nh)
+            // Handle every key already typed before drawing again (held-down keys, pastes).
+            var next: Key? = key
+            var handled = 0
+            while let k = next, !app.finished {
+                if k == .resize {
+                    let (nw, nh) = term.size
+                    app.resize(width: nw, height: nh)
+                }
+                app.handle(k)
+                handled += 1
+                next = handled < 200 ? term.readKey(wait: false) : nil
             }
-            app.handle(key)
             dirty = true
         }
         editor.stop()

@@ -67,10 +67,14 @@ final class NcursesTerminal {
         return (Int(getmaxx(w)), Int(getmaxy(w)))
     }
 
-    /// The next key, or nil after the 100 ms timeout (or an interrupted read).
-    func readKey() -> Key? {
+    /// The next key, or nil after the 100 ms timeout (or an interrupted read); with
+    /// `wait: false`, nil at once when no key is pending.
+    func readKey(wait: Bool = true) -> Key? {
         var ch: wint_t = 0
-        let r = wget_wch(shim_stdscr(), &ch)
+        let win = shim_stdscr()
+        if !wait { wtimeout(win, 0) }
+        defer { if !wait { wtimeout(win, 100) } }
+        let r = wget_wch(win, &ch)
         if r == ERR { return nil }
         if r == shim_key_code_yes() {
             switch Int32(ch) {
