@@ -33,7 +33,7 @@ let package = Package(
         ),
         .target(name: "Surgeon", dependencies: ["SurgeonGraph", "SurgeonONNX"]),
         .target(name: "SurgeonShell", dependencies: ["Surgeon", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
-        .target(name: "SurgeonTUI", dependencies: ["SurgeonShell", "CNcursesw", "CReadline"]),
+        .target(name: "SurgeonTUI", dependencies: ["SurgeonShell", "Surgeon", "SurgeonGraph", "SurgeonTensor", "CNcursesw", "CReadline"]),
         .executableTarget(
             name: "surgeon-shell",
             dependencies: [
@@ -51,6 +51,8 @@ let package = Package(
         .testTarget(name: "SurgeonONNXTests", dependencies: ["SurgeonONNX", "TestSupport"]),
         .testTarget(name: "SurgeonTests", dependencies: ["Surgeon", "TestSupport"]),
         .testTarget(name: "SurgeonShellTests", dependencies: ["SurgeonShell", "TestSupport"]),
+        .testTarget(name: "SurgeonTUITests", dependencies: ["SurgeonTUI", "SurgeonShell", "TestSupport"],
+                    exclude: ["Snapshots", "e2e"]),
         .testTarget(name: "ConformanceTests", dependencies: ["SurgeonONNX", "SurgeonGraph", "TestSupport"], exclude: ["expected-pass.txt"]),
     ],
     // Swift 5 language mode: the C libraries (curses, readline, stdio) are global mutable

@@ -10,3 +10,20 @@ static inline int shim_a_dim(void) { return (int)A_DIM; }
 static inline int shim_a_underline(void) { return (int)A_UNDERLINE; }
 static inline int shim_color_pair(int n) { return (int)COLOR_PAIR(n); }
 static inline int shim_key_resize(void) { return KEY_RESIZE; }
+static inline int shim_key_code_yes(void) { return KEY_CODE_YES; }
+static inline WINDOW *shim_stdscr(void) { return stdscr; }
+static inline int shim_colors(void) { return COLORS; }
+static inline int shim_color_pairs(void) { return COLOR_PAIRS; }
+
+// Writes one cell (a NUL-terminated wide string: a character and its combining marks) with an
+// extended colour pair (alloc_pair numbers may exceed what a short holds).
+static inline int shim_put_cell(int y, int x, const wchar_t *text, int pair, int attrs) {
+    cchar_t c;
+    int p = pair;
+    if (setcchar(&c, text, (attr_t)attrs, 0, &p) != OK) return ERR;
+    return mvadd_wch(y, x, &c);
+}
+
+// wcwidth needs _XOPEN_SOURCE in <wchar.h>; declared here so Swift sees it.
+extern int wcwidth(wchar_t c);
+static inline int shim_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }

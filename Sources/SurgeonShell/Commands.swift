@@ -332,6 +332,12 @@ enum Commands {
 
     static func tree(_ c: ParsedCommand, _ s: Session) throws {
         let m = try s.requireCurrent()
+        if let p = s.presenter {
+            let focus = c.positional.first
+            do { if try p.showTree(focus: focus?.text) { return } } catch let e as ShellError { throw e } catch {
+                throw ShellError("\(error)", column: focus?.column)
+            }
+        }
         var tree = ModelOverview(model: m.model, names: m.names).tree()
         if let w = c.positional.first {
             guard let sub = TreeText.find(w.text, in: tree.root) else {
@@ -353,6 +359,7 @@ enum Commands {
         guard case .tensor(let t, _) = v else { throw ShellError("heatmap needs a tensor", column: first.column) }
         let dims = try c.value("dims").map { try parseIntList($0, c.restColumn) }
         let index = try c.value("index").map { try parseIntList($0, c.restColumn) }
+        if let p = s.presenter, try p.showHeatmap(HeatmapRequest(tensor: t, dims: dims, index: index, label: text)) { return }
         let slice = try HeatmapText.slice(t, dims: dims, index: index)
         s.write(HeatmapText.render(slice.tensor, title: slice.title, color: s.useColor))
     }

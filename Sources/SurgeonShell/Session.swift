@@ -43,6 +43,8 @@ public final class Session {
     /// Where results go (stdout) and where notes that are not results go.
     public var write: (String) -> Void
     public var useColor = false
+    /// The full screen, when there is one: `heatmap` and `tree` draw there instead of printing.
+    public weak var presenter: SessionPresenter?
 
     public init(baseDirectory: String = FileManager.default.currentDirectoryPath, write: @escaping (String) -> Void = { print($0) }) {
         self.baseDirectory = baseDirectory

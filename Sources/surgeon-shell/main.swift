@@ -70,7 +70,13 @@ struct SurgeonShellCommand: ParsableCommand {
             outcome = runner.runScript(String(decoding: data, as: UTF8.self), fileName: "<stdin>")
         } else {
             runner.interactive = true
-            _ = PlainREPL.run(runner: runner)
+            // The full screen needs both ends on a terminal that can address the cursor.
+            let term = env["TERM"] ?? ""
+            if stdoutTTY && !plain && !term.isEmpty && term != "dumb" {
+                _ = FullScreen.run(runner: runner)
+            } else {
+                _ = PlainREPL.run(runner: runner)
+            }
             return
         }
         if Interrupt.requested { throw ExitCode(130) }
