@@ -317,6 +317,7 @@ enum Commands {
 
     static func tree(_ c: ParsedCommand, _ s: Session) throws {
         let m = try s.requireCurrent()
+        if let w = c.positional.first { _ = try resolve(w, m) }
         s.write(TreeText.render(m, focus: c.positional.first?.text))
     }
 
