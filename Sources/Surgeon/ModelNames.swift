@@ -29,12 +29,22 @@ public struct ModelNames: Sendable {
     public init(model: Model) {
         let g = model.graph
         inputNames = g.feedInputs.map(\.name)
-        var seen: [String: Int] = [:]
+        // Friendly names are unique: a repeated name gets `_1`, `_2`, ... skipping any suffix
+        // that another node (or an input) already uses.
+        var taken = Set(inputNames)
+        let onnxNames = Set(g.nodes.map(\.name))
+        var counter: [String: Int] = [:]
         var names: [String] = []
         for (i, n) in g.nodes.enumerated() {
-            var base = n.name.isEmpty ? "\(n.opType)_\(i)" : n.name
-            if let c = seen[base] { seen[base] = c + 1; base += "_\(c + 1)" } else { seen[base] = 0 }
-            names.append(base)
+            let base = n.name.isEmpty ? "\(n.opType)_\(i)" : n.name
+            var name = base
+            if taken.contains(name) {
+                var k = counter[base] ?? 0
+                repeat { k += 1; name = "\(base)_\(k)" } while taken.contains(name) || onnxNames.contains(name)
+                counter[base] = k
+            }
+            taken.insert(name)
+            names.append(name)
         }
         nodeNames = names
         nodes = inputNames + names
