@@ -1,6 +1,6 @@
 import SurgeonTensor
 
-/// Relu: `max(x, 0)`; opset 14 adds integer types.
+/// Relu: `max(x, 0)`, NaN stays NaN (as numpy and PyTorch); opset 14 adds integer types.
 enum Relu {
     static func register(_ r: inout OpRegistry) {
         r.register("Relu", since: 1) { ctx in
@@ -9,7 +9,7 @@ enum Relu {
             case .signed:
                 return [.tensor(try map1(x.cast(to: .int64), Int64.self, Int64.self) { max($0, 0) }.cast(to: x.dtype))]
             default:
-                return [.tensor(try floatMap1(x, name: "Relu", float: { $0 > 0 ? $0 : 0 }, double: { $0 > 0 ? $0 : 0 }))]
+                return [.tensor(try floatMap1(x, name: "Relu", float: { $0 > 0 || $0.isNaN ? $0 : 0 }, double: { $0 > 0 || $0.isNaN ? $0 : 0 }))]
             }
         }
     }
