@@ -50,7 +50,10 @@ let package = Package(
         .testTarget(name: "SurgeonGraphTests", dependencies: ["SurgeonGraph", "TestSupport"]),
         .testTarget(name: "SurgeonONNXTests", dependencies: ["SurgeonONNX", "TestSupport"]),
         .testTarget(name: "SurgeonTests", dependencies: ["Surgeon", "TestSupport"]),
-        .testTarget(name: "SurgeonShellTests", dependencies: ["SurgeonShell", "TestSupport"]),
+        .testTarget(
+            name: "SurgeonShellTests",
+            dependencies: ["SurgeonShell", "SurgeonONNX", "ONNXProto", "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .testTarget(name: "ConformanceTests", dependencies: ["SurgeonONNX", "SurgeonGraph", "TestSupport"]),
     ],
     // Swift 5 language mode: the C libraries (curses, readline, stdio) are global mutable
