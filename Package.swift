@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "surgeon-shell", targets: ["surgeon-shell"]),
+        // For the libFuzzer targets in fuzz/ (a separate package that depends on this one).
+        .library(name: "SurgeonFuzzable", targets: ["SurgeonShell", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
