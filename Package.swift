@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "surgeon-shell", targets: ["surgeon-shell"]),
+        // For the libFuzzer targets in fuzz/ (a separate package that depends on this one).
+        .library(name: "SurgeonFuzzable", targets: ["SurgeonShell", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
@@ -50,7 +52,10 @@ let package = Package(
         .testTarget(name: "SurgeonGraphTests", dependencies: ["SurgeonGraph", "TestSupport"]),
         .testTarget(name: "SurgeonONNXTests", dependencies: ["SurgeonONNX", "TestSupport"]),
         .testTarget(name: "SurgeonTests", dependencies: ["Surgeon", "TestSupport"]),
-        .testTarget(name: "SurgeonShellTests", dependencies: ["SurgeonShell", "TestSupport"]),
+        .testTarget(
+            name: "SurgeonShellTests",
+            dependencies: ["SurgeonShell", "SurgeonONNX", "ONNXProto", "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .testTarget(name: "SurgeonTUITests", dependencies: ["SurgeonTUI", "SurgeonShell", "TestSupport"],
                     exclude: ["Snapshots", "e2e"]),
         .testTarget(name: "ConformanceTests", dependencies: ["SurgeonONNX", "SurgeonGraph", "TestSupport"], exclude: ["expected-pass.txt"]),

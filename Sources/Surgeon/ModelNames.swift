@@ -604,8 +604,11 @@ public func suggestionSuffix(_ name: String, among candidates: [String]) -> Stri
 
 /// Up to three candidates within a small edit distance of `name`, closest first.
 public func closestNames(_ name: String, among candidates: [String], limit: Int = 3) -> [String] {
-    let scored = candidates.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }
+    // Edit distance is quadratic: a megabyte-long typo must not stall the shell.
+    guard name.count <= 256 else { return [] }
     let threshold = max(2, name.count / 3)
+    let lower = name.lowercased()
+    let scored = candidates.filter { abs($0.count - name.count) <= threshold }.map { ($0, editDistance(lower, $0.lowercased())) }
     return scored.filter { $0.1 <= threshold }.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(limit).map(\.0)
 }
 

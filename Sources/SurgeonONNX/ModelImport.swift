@@ -12,7 +12,9 @@ public enum ONNXImport {
 
     /// Loads a `.onnx` file; external data is looked up beside it and memory-mapped.
     public static func load(path: String) throws -> Model {
-        guard FileManager.default.fileExists(atPath: path) else { throw GraphError("no such file: \(path)") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw GraphError("no such file: \(path)") }
+        guard !isDirectory.boolValue else { throw GraphError("\(path) is a directory, not an ONNX file") }
         guard FileManager.default.isReadableFile(atPath: path) else { throw GraphError("cannot read \(path): permission denied") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
@@ -53,11 +55,19 @@ public enum ONNXImport {
             var opts = BinaryDecodingOptions()
             opts.messageDepthLimit = 200
             proto = try Onnx_ModelProto(serializedBytes: data, options: opts)
+        } catch BinaryDecodingError.messageDepthLimit {
+            throw GraphError("\(source) is nested too deeply (subgraphs more than \(maxDepth) levels deep): refusing to load it")
         } catch {
             throw GraphError("\(source) is not a valid ONNX model (truncated or corrupt: \(error))")
         }
         guard proto.hasGraph else { throw GraphError("\(source) has no graph: not an ONNX model") }
-        return try model(from: proto, external: ExternalDataResolver(baseDirectory: baseDirectory))
+        do {
+            return try model(from: proto, external: ExternalDataResolver(baseDirectory: baseDirectory))
+        } catch let e as GraphError {
+            throw GraphError("\(source): \(e.message)")
+        } catch {
+            throw GraphError("\(source): \(error)")
+        }
     }
 
     public static func model(from p: Onnx_ModelProto, external: ExternalDataResolver?) throws -> Model {
@@ -68,6 +78,7 @@ public enum ONNXImport {
         }
         if opsets.isEmpty { opsets[""] = 1 }
         let graph = try self.graph(from: p.graph, external: external, depth: 0)
+        try graph.validate()
         let functions = try p.functions.map { try function(from: $0, external: external) }
         return Model(
             graph: graph, opsetImports: opsets, irVersion: Int(p.irVersion),
@@ -77,7 +88,7 @@ public enum ONNXImport {
     }
 
     static func graph(from g: Onnx_GraphProto, external: ExternalDataResolver?, depth: Int) throws -> Graph {
-        guard depth <= maxDepth else { throw GraphError("subgraphs nested deeper than \(maxDepth) levels") }
+        guard depth <= maxDepth else { throw GraphError("subgraphs are nested more than \(maxDepth) levels deep: refusing to load") }
         var inits: [(String, Tensor)] = []
         for t in g.initializer { inits.append((t.name, try Tensor(proto: t, external: external))) }
         for s in g.sparseInitializer {
@@ -177,6 +188,7 @@ public enum ONNXImport {
     /// Sparse tensors (COO) are expanded to dense ones: we compute on dense data only.
     static func denseFromSparse(_ s: Onnx_SparseTensorProto, external: ExternalDataResolver?) throws -> Tensor {
         let values = try Tensor(proto: s.values, external: external)
+        guard values.dtype != .string else { throw GraphError("sparse tensor '\(s.values.name)' holds strings, which sparse tensors cannot") }
         let indices = try Tensor(proto: s.indices, external: external).intArray()
         let shape = s.dims.map { Int($0) }
         let n = try Tensor.checkedCount(shape, dtype: values.dtype)
@@ -188,7 +200,13 @@ public enum ONNXImport {
             let strides = contiguousStrides(shape)
             for i in 0..<nnz {
                 var f = 0
-                for d in 0..<shape.count { f += indices[i * shape.count + d] * strides[d] }
+                for d in 0..<shape.count {
+                    let k = indices[i * shape.count + d]
+                    guard k >= 0 && k < shape[d] else {
+                        throw GraphError("sparse tensor '\(s.values.name)' index \(k) out of range for dimension \(d) of size \(shape[d])")
+                    }
+                    f += k * strides[d]
+                }
                 flat[i] = f
             }
         } else {

@@ -91,7 +91,12 @@ enum Builtins {
                 default: throw ShellError("arange takes (stop), (start, stop) or (start, stop, step)", column: column)
                 }
                 guard step != 0 else { throw ShellError("arange step cannot be zero", column: column) }
-                let n = max(0, Int(((stop - start) / step).rounded(.up)))
+                let span = ((stop - start) / step).rounded(.up)
+                guard span.isFinite else {
+                    throw ShellError("arange needs finite start, stop and step (got \(start), \(stop), \(step))", column: column)
+                }
+                guard span < 1e15 else { throw ShellError("arange would make \(span) elements: too many", column: column) }
+                let n = max(0, Int(span))
                 _ = try Tensor.checkedCount([n], dtype: .float64)
                 let isFloat = values.contains { if case .tensor(let t, _) = $0 { return t.dtype.isFloatingPoint }; return false }
                 return .t(try Tensor(doubles: (0..<n).map { start + Double($0) * step }, shape: [n], dtype: try dtypeKw(isFloat ? .float32 : .int64)))

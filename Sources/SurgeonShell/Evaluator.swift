@@ -22,8 +22,8 @@ struct Evaluator {
         case .tuple(let items, _):
             return .tuple(try items.map(eval))
         case .negate(let x, let col):
-            let t = try tensor(eval(x), col)
-            return .tensor(try negate(t), weak: isWeak(try eval(x)))
+            let v = try eval(x)
+            return .tensor(try negate(try tensor(v, col)), weak: isWeak(v))
         case .binary(let op, let l, let r, let col):
             return try binary(op, eval(l), eval(r), column: col)
         case .attribute(let base, let name, let col):

@@ -39,6 +39,11 @@ struct Token {
 public struct ExprParser {
     var tokens: [Token] = []
     var pos = 0
+    /// Current nesting (brackets, calls, unary minus); chains of operators, indexing and
+    /// attributes count too, since each link is one more level for the evaluator.
+    var depth = 0
+    /// Deeper expressions are refused: the parser and evaluator recurse once per level.
+    static let maxDepth = 200
 
     public static func parse(_ text: String, column: Int = 0) throws -> Expr {
         var p = ExprParser()
@@ -127,10 +132,23 @@ public struct ExprParser {
         pos += 1
     }
 
+    /// Throws when `extra` more levels below the current depth would pass the limit.
+    func checkDepth(_ extra: Int, column: Int) throws {
+        if depth + extra > ExprParser.maxDepth {
+            throw ShellError("expression nested too deeply (more than \(ExprParser.maxDepth) levels): split it with `let`", column: column)
+        }
+    }
+
     mutating func expression() throws -> Expr {
+        depth += 1
+        defer { depth -= 1 }
+        try checkDepth(0, column: peek.column)
         var lhs = try term()
+        var chain = 0
         while isPunct("+") || isPunct("-") {
             let op = next()
+            chain += 1
+            try checkDepth(chain, column: op.column)
             lhs = .binary(op.text, lhs, try term(), column: op.column)
         }
         return lhs
@@ -138,25 +156,36 @@ public struct ExprParser {
 
     mutating func term() throws -> Expr {
         var lhs = try unary()
+        var chain = 0
         while isPunct("*") || isPunct("/") || isPunct("@") {
             let op = next()
+            chain += 1
+            try checkDepth(chain, column: op.column)
             lhs = .binary(op.text, lhs, try unary(), column: op.column)
         }
         return lhs
     }
 
     mutating func unary() throws -> Expr {
-        if isPunct("-") {
+        if isPunct("-") || isPunct("+") {
             let t = next()
-            return .negate(try unary(), column: t.column)
+            depth += 1
+            defer { depth -= 1 }
+            try checkDepth(0, column: t.column)
+            let operand = try unary()
+            return t.text == "-" ? .negate(operand, column: t.column) : operand
         }
-        if isPunct("+") { _ = next(); return try unary() }
         return try postfix()
     }
 
     mutating func postfix() throws -> Expr {
         var e = try primary()
+        var chain = 0
         while true {
+            if isPunct(".") || isPunct("[") {
+                chain += 1
+                try checkDepth(chain, column: peek.column)
+            }
             if isPunct(".") {
                 let dot = next()
                 let name = next()

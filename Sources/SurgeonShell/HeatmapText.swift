@@ -8,6 +8,7 @@ public enum HeatmapText {
     /// are fixed at `index` (default 0).
     public static func slice(_ t: Tensor, dims: [Int]?, index: [Int]?) throws -> (tensor: Tensor, title: String) {
         guard t.dtype != .string else { throw TensorError("cannot draw a string tensor") }
+        guard t.count > 0 else { throw TensorError("the tensor is empty (\(t.typeDescription)): nothing to draw") }
         var x = t
         if x.rank == 0 { x = try x.reshaped([1, 1]) }
         if x.rank == 1 { x = try x.reshaped([1, x.count]) }
@@ -56,7 +57,10 @@ public enum HeatmapText {
         }
         func level(_ x: Double, _ count: Int) -> Int {
             guard x.isFinite, hi > lo else { return x.isFinite ? count / 2 : 0 }
-            return min(count - 1, max(0, Int((x - lo) / (hi - lo) * Double(count))))
+            // Scale in two steps: hi - lo overflows to inf for extreme float64 values.
+            let f = (x / 2 - lo / 2) / (hi / 2 - lo / 2)
+            guard f.isFinite else { return count / 2 }
+            return min(count - 1, max(0, Int(f * Double(count))))
         }
         var lines: [String] = []
         let downsampled = outCols < cols || outRows < rows

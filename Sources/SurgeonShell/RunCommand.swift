@@ -28,6 +28,9 @@ enum RunCommand {
             feeds[inputs[0].name] = try feedValue(v, for: inputs[0], column: c.restColumn)
         } else {
             for kv in kvs {
+                guard feeds[kv.key] == nil else {
+                    throw ShellError("input '\(kv.key)' is given twice", column: kv.column - kv.key.count - 1)
+                }
                 guard let info = inputs.first(where: { $0.name == kv.key }) else {
                     throw ShellError("the model has no input '\(kv.key)'" + Commands.suggestion(kv.key, inputs.map(\.name)) + "; its inputs: " + inputs.map { "\($0.name): \($0.type)" }.joined(separator: ", "),
                                      column: kv.column - kv.key.count - 1)

@@ -69,10 +69,21 @@ public final class ScriptRunner {
         return .finished
     }
 
+    /// Messages echo what the user typed; a megabyte of it would bury the error.
+    static let maxMessageLength = 400
+
     func report(_ e: ShellError, line: String, location: String?) {
         failures += 1
+        var e = e
+        if e.message.count > ScriptRunner.maxMessageLength {
+            e = ShellError(String(e.message.prefix(ScriptRunner.maxMessageLength)) + "… (message cut, \(e.message.count) characters)", column: e.column)
+        }
+        // One error, one line: newlines inside a message (from a file name, say) are shown escaped.
+        if e.message.contains(where: \.isNewline) {
+            e = ShellError(e.message.map { $0.isNewline ? "\\n" : String($0) }.joined(), column: e.column)
+        }
         if interactive {
-            if let col = e.column, col <= line.count + 1 {
+            if let col = e.column, col <= line.count + 1, line.count <= 200 {
                 writeError("  " + line)
                 writeError("  " + String(repeating: " ", count: col) + "^")
             }

@@ -90,6 +90,9 @@ public final class Interpreter {
         feeds: [String: Value], outputs requested: [String]? = nil,
         observer: ((NodeEvent) -> Void)? = nil
     ) throws -> [String: Value] {
+        if model.opset > OpRegistry.newestOpset {
+            throw GraphError("cannot run: the model imports ai.onnx opset \(model.opset), newer than this build knows (up to \(OpRegistry.newestOpset))")
+        }
         let missing = unsupportedOps()
         if !missing.isEmpty {
             throw GraphError("cannot run: no kernel for \(missing.joined(separator: ", "))")

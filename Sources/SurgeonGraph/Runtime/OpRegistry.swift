@@ -11,6 +11,10 @@ public struct OpRegistry: Sendable {
 
     private var table: [String: [Entry]] = [:]
 
+    /// The newest ai.onnx opset this build follows (ONNX 1.23). A model importing a newer one
+    /// may rely on semantics no kernel here implements, so it is refused at run time.
+    public static let newestOpset = 28
+
     public init() {}
 
     private static func key(_ domain: String, _ op: String) -> String {
