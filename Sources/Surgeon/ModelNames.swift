@@ -289,14 +289,16 @@ public struct ModelNames: Sendable {
         // Dotted-suffix matches (`downsample.0`) are listed, never picked silently.
         let candidates = (allNames + folded.keys.sorted()).filter { $0.hasSuffix("." + name) }
         if candidates.count == 1, let c = candidates.first {
-            throw GraphError("unknown name '\(name)' (did you mean '\(c)'?)")
+            throw GraphError("unknown node '\(name)' (did you mean '\(c)'?)")
         }
         if candidates.count > 1 {
             let shown = candidates.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
             let more = candidates.count > 8 ? " and \(candidates.count - 8) more" : ""
             throw GraphError("'\(name)' is ambiguous: it ends \(candidates.count) names: \(shown)\(more)")
         }
-        throw GraphError("unknown name '\(name)'" + suggestionSuffix(name, among: allNames))
+        // ONNX-style names get ONNX node names as suggestions too.
+        let pool = name.contains("/") || name.contains("::") ? allNames + model.graph.nodes.map(\.name).filter { !$0.isEmpty } : allNames
+        throw GraphError("unknown node '\(name)'" + suggestionSuffix(name, among: pool))
     }
 
     /// "module 'conv1' has no nodes: the exporter folded it ..." for a folded module.

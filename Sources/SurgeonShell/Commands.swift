@@ -341,7 +341,8 @@ enum Commands {
         var tree = ModelOverview(model: m.model, names: m.names).tree()
         if let w = c.positional.first {
             guard let sub = TreeText.find(w.text, in: tree.root) else {
-                throw ShellError("no module '\(w.text)' in the tree" + suggestion(w.text, m.names.layers), column: w.column)
+                _ = try resolve(w, m)  // unknown names get the usual message
+                throw ShellError("'\(w.text)' is not a module; tree takes a module path (`layers` lists them)", column: w.column)
             }
             tree.root = sub
         }

@@ -81,7 +81,7 @@ import Testing
     @Test func unsupportedElementType() throws {
         let dir = scratchDirectory()
         var p = try Hostile.proto(try Hostile.tinyModel())
-        p.graph.initializer[0].dataType = 23
+        p.graph.initializer[0].dataType = 14
         loadFails(try Hostile.write(p, dir), ["'w'", "element type"])
     }
 
