@@ -18,7 +18,11 @@ import TestSupport
         func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
         for c in cases {
             let r = c.k.count
-            let out = (0..<r).map { i in (c.x[i + 2] + c.pb[i] + c.pe[i] - ((c.k[i] - 1) * c.d[i] + 1)) / c.s[i] + 1 }
+            var out: [Int] = []
+            for i in 0..<r {
+                let span: Int = c.x[i + 2] + c.pb[i] + c.pe[i] - ((c.k[i] - 1) * c.d[i] + 1)
+                out.append(span / c.s[i] + 1)
+            }
             let geom = SpatialGeometry(kernel: c.k, strides: c.s, dilations: c.d, padBegin: c.pb, padEnd: c.pe, output: out)
             var xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
             xv[3] = .nan
