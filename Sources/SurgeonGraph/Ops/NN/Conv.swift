@@ -185,6 +185,9 @@ enum Conv {
             var rem = k
             for a in stride(from: r - 1, through: 0, by: -1) { kidx[a] = rem % kSp[a]; rem /= kSp[a] }
             let kOffL = kidx[r - 1] * dL - pL
+            // Output columns j whose input column j*sL + kOffL lies in [0, wL): jLo ..< jHi.
+            let jLo = min(last, kOffL >= 0 ? 0 : (-kOffL + sL - 1) / sL)
+            let jHi = max(jLo, wL - 1 - kOffL < 0 ? 0 : min(last, (wL - 1 - kOffL) / sL + 1))
             for ch in 0..<channels {
                 let out = dst + (ch * kSize + k) * ncol
                 let chBase = src + ch * inSize
@@ -203,14 +206,14 @@ enum Conv {
                         continue
                     }
                     let line = chBase + off
-                    if sL == 1 && kOffL >= 0 && kOffL + last <= wL {
-                        o.update(from: line + kOffL, count: last)
-                        continue
+                    if jLo > 0 { o.update(repeating: 0, count: jLo) }
+                    if sL == 1 {
+                        (o + jLo).update(from: line + (jLo + kOffL), count: jHi - jLo)
+                    } else {
+                        var p = jLo &* sL &+ kOffL
+                        for j in jLo..<jHi { o[j] = line[p]; p &+= sL }
                     }
-                    for j in 0..<last {
-                        let p = j * sL + kOffL
-                        o[j] = (p >= 0 && p < wL) ? line[p] : 0
-                    }
+                    if jHi < last { (o + jHi).update(repeating: 0, count: last - jHi) }
                 }
             }
         }
