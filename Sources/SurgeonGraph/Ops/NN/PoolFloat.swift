@@ -57,48 +57,79 @@ enum PoolFloat {
         case .lp: return nil
         }
         let (ad, ah, aw) = (axes[0], axes[1], axes[2])
+        // Separable: first along W for every input row (tmp[d][h][ow]), then over the valid
+        // (kd, kh) rows of tmp for each output row, elementwise over ow (vectorisable).
+        // Max is "NaN if any tap is NaN, else the largest", so the order of taps is irrelevant.
+        let rowsIn = inSp[0] * ih
+        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rowsIn * ow))
+        defer { tmp.deallocate() }
         return try x.withUnsafeBuffer(of: Float.self) { src in
             try Tensor.build(outShape, of: Float.self) { dst in
                 guard let sb = src.baseAddress, let db = dst.baseAddress else { return }
                 for ch in 0..<nc {
                     let s = sb + ch * inSize
-                    var o = db + ch * outSize
-                    for zd in 0..<od {
-                        let d0 = zd * ad.stride - ad.pad
-                        for zh in 0..<oh {
-                            let h0 = zh * ah.stride - ah.pad
-                            for zw in 0..<ow {
-                                let w0 = zw * aw.stride - aw.pad
-                                let nTaps = (ad.kHi[zd] - ad.kLo[zd]) * (ah.kHi[zh] - ah.kLo[zh]) * (aw.kHi[zw] - aw.kLo[zw])
-                                var acc: Float
-                                if isMax {
-                                    acc = 0
-                                    var first = true
-                                    for kd in ad.kLo[zd]..<ad.kHi[zd] {
-                                        let pd = d0 + kd * ad.dilation
-                                        for kh in ah.kLo[zh]..<ah.kHi[zh] {
-                                            let row = s + (pd * ih + h0 + kh * ah.dilation) * iw + w0
-                                            for kw in aw.kLo[zw]..<aw.kHi[zw] {
-                                                let v = row[kw * aw.dilation]
-                                                if first { acc = v; first = false }
-                                                else if !(v <= acc) && !acc.isNaN { acc = v }
-                                            }
-                                        }
-                                    }
-                                } else {
-                                    var sum: Float = 0
-                                    for kd in ad.kLo[zd]..<ad.kHi[zd] {
-                                        let pd = d0 + kd * ad.dilation
-                                        for kh in ah.kLo[zh]..<ah.kHi[zh] {
-                                            let row = s + (pd * ih + h0 + kh * ah.dilation) * iw + w0
-                                            for kw in aw.kLo[zw]..<aw.kHi[zw] { sum += row[kw * aw.dilation] }
-                                        }
-                                    }
-                                    let div = includePad ? ad.incl[zd] * ah.incl[zh] * aw.incl[zw] : nTaps
-                                    acc = div > 0 ? sum / Float(div) : .nan
+                    // Pass 1: along W.
+                    for row in 0..<rowsIn {
+                        let line = s + row * iw, t = tmp + row * ow
+                        for zw in 0..<ow {
+                            let lo = aw.kLo[zw], hi = aw.kHi[zw]
+                            var p = zw &* aw.stride &- aw.pad &+ lo &* aw.dilation
+                            if lo == hi { t[zw] = 0; continue }
+                            var acc = line[p]
+                            p &+= aw.dilation
+                            if isMax {
+                                for _ in (lo + 1)..<hi {
+                                    let v = line[p]
+                                    acc = (v > acc || v.isNaN) ? v : acc
+                                    p &+= aw.dilation
                                 }
-                                o.pointee = acc
-                                o += 1
+                            } else {
+                                for _ in (lo + 1)..<hi { acc += line[p]; p &+= aw.dilation }
+                            }
+                            t[zw] = acc
+                        }
+                    }
+                    // Pass 2: over D and H.
+                    let o = db + ch * outSize
+                    for zd in 0..<od {
+                        for zh in 0..<oh {
+                            let out = o + (zd * oh + zh) * ow
+                            let dLo = ad.kLo[zd], dHi = ad.kHi[zd], hLo = ah.kLo[zh], hHi = ah.kHi[zh]
+                            let taps = (dHi - dLo) * (hHi - hLo)
+                            if taps == 0 {
+                                // No tap inside the input: 0 for max; for an average 0 / count,
+                                // NaN when nothing is counted.
+                                for zw in 0..<ow {
+                                    let div = includePad ? ad.incl[zd] * ah.incl[zh] * aw.incl[zw] : 0
+                                    out[zw] = isMax || div > 0 ? 0 : .nan
+                                }
+                                continue
+                            }
+                            var first = true
+                            for kd in dLo..<dHi {
+                                let pd = zd * ad.stride - ad.pad + kd * ad.dilation
+                                for kh in hLo..<hHi {
+                                    let ph = zh * ah.stride - ah.pad + kh * ah.dilation
+                                    let t = tmp + (pd * ih + ph) * ow
+                                    if first {
+                                        out.update(from: t, count: ow)
+                                        first = false
+                                    } else if isMax {
+                                        for j in 0..<ow { let v = t[j]; out[j] = (v > out[j] || v.isNaN) ? v : out[j] }
+                                    } else {
+                                        for j in 0..<ow { out[j] += t[j] }
+                                    }
+                                }
+                            }
+                            if isMax {
+                                // Windows empty along W give 0.
+                                for zw in 0..<ow where aw.kLo[zw] == aw.kHi[zw] { out[zw] = 0 }
+                            } else {
+                                for zw in 0..<ow {
+                                    let wTaps = aw.kHi[zw] - aw.kLo[zw]
+                                    let div = includePad ? ad.incl[zd] * ah.incl[zh] * aw.incl[zw] : taps * wTaps
+                                    out[zw] = div > 0 ? out[zw] / Float(div) : .nan
+                                }
                             }
                         }
                     }

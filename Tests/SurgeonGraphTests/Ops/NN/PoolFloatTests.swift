@@ -13,6 +13,8 @@ import TestSupport
             Case(x: [1, 2, 9], k: [3], s: [2], d: [2], pb: [2], pe: [1]),
             Case(x: [1, 1, 4, 3, 5], k: [2, 2, 3], s: [1, 2, 1], d: [1, 1, 2], pb: [0, 1, 1], pe: [1, 0, 0]),
             Case(x: [1, 1, 3, 3], k: [3, 3], s: [3, 3], d: [1, 1], pb: [2, 2], pe: [2, 2]),  // windows past the input
+            Case(x: [1, 1, 3, 3], k: [2, 2], s: [1, 1], d: [1, 1], pb: [2, 2], pe: [2, 2]),  // empty windows
+            Case(x: [1, 2, 3, 4, 5], k: [2, 3, 3], s: [2, 1, 2], d: [1, 1, 1], pb: [2, 0, 1], pe: [1, 1, 1]),
         ]
         var seed: UInt32 = 11
         func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
