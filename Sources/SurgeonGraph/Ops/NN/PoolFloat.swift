@@ -68,34 +68,19 @@ enum PoolFloat {
                 guard let sb = src.baseAddress, let db = dst.baseAddress else { return }
                 for ch in 0..<nc {
                     let s = sb + ch * inSize
-                    // Pass 1: along W.
-                    for row in 0..<rowsIn {
-                        let line = s + row * iw, t = tmp + row * ow
-                        for zw in 0..<ow {
-                            let lo = aw.kLo[zw], hi = aw.kHi[zw]
-                            var p = zw &* aw.stride &- aw.pad &+ lo &* aw.dilation
-                            if lo == hi { t[zw] = 0; continue }
-                            var acc = line[p]
-                            p &+= aw.dilation
-                            if isMax {
-                                for _ in (lo + 1)..<hi {
-                                    let v = line[p]
-                                    acc = (v > acc || v.isNaN) ? v : acc
-                                    p &+= aw.dilation
-                                }
-                            } else {
-                                for _ in (lo + 1)..<hi { acc += line[p]; p &+= aw.dilation }
-                            }
-                            t[zw] = acc
-                        }
-                    }
-                    // Pass 2: over D and H.
                     let o = db + ch * outSize
+                    if !isMax {
+                        combineChannel(Sum.self, s, tmp, o, ad: ad, ah: ah, aw: aw, rowsIn: rowsIn, ih: ih, iw: iw)
+                    } else if hasNaN(s, inSize) {
+                        combineChannel(MaxKeepingNaN.self, s, tmp, o, ad: ad, ah: ah, aw: aw, rowsIn: rowsIn, ih: ih, iw: iw)
+                    } else {
+                        combineChannel(Max.self, s, tmp, o, ad: ad, ah: ah, aw: aw, rowsIn: rowsIn, ih: ih, iw: iw)
+                    }
+                    // Empty windows and the average's divisor.
                     for zd in 0..<od {
                         for zh in 0..<oh {
                             let out = o + (zd * oh + zh) * ow
-                            let dLo = ad.kLo[zd], dHi = ad.kHi[zd], hLo = ah.kLo[zh], hHi = ah.kHi[zh]
-                            let taps = (dHi - dLo) * (hHi - hLo)
+                            let taps = (ad.kHi[zd] - ad.kLo[zd]) * (ah.kHi[zh] - ah.kLo[zh])
                             if taps == 0 {
                                 // No tap inside the input: 0 for max; for an average 0 / count,
                                 // NaN when nothing is counted.
@@ -104,22 +89,6 @@ enum PoolFloat {
                                     out[zw] = isMax || div > 0 ? 0 : .nan
                                 }
                                 continue
-                            }
-                            var first = true
-                            for kd in dLo..<dHi {
-                                let pd = zd * ad.stride - ad.pad + kd * ad.dilation
-                                for kh in hLo..<hHi {
-                                    let ph = zh * ah.stride - ah.pad + kh * ah.dilation
-                                    let t = tmp + (pd * ih + ph) * ow
-                                    if first {
-                                        out.update(from: t, count: ow)
-                                        first = false
-                                    } else if isMax {
-                                        for j in 0..<ow { let v = t[j]; out[j] = (v > out[j] || v.isNaN) ? v : out[j] }
-                                    } else {
-                                        for j in 0..<ow { out[j] += t[j] }
-                                    }
-                                }
                             }
                             if isMax {
                                 // Windows empty along W give 0.
@@ -131,6 +100,69 @@ enum PoolFloat {
                                     out[zw] = div > 0 ? out[zw] / Float(div) : .nan
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// How taps of a window combine (specialised per kind so the inner loops stay branch-free).
+    protocol Combine { static func combine(_ acc: Float, _ v: Float) -> Float }
+    /// Largest value; only for channels without NaN (then it compiles to a plain max).
+    enum Max: Combine { @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { v > a ? v : a } }
+    /// Largest value, NaN as soon as one tap is NaN.
+    enum MaxKeepingNaN: Combine {
+        @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { (v > a || v.isNaN) ? v : a }
+    }
+    enum Sum: Combine { @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { a + v } }
+
+    /// True when any of the `n` floats at `p` is NaN (integer max over the magnitude bits).
+    static func hasNaN(_ p: UnsafePointer<Float>, _ n: Int) -> Bool {
+        var m: UInt32 = 0
+        for i in 0..<n { m = Swift.max(m, p[i].bitPattern & 0x7fff_ffff) }
+        return m > 0x7f80_0000
+    }
+
+    /// One channel: combines along W into `tmp` (`[D*H, OW]`), then the valid (kd, kh) rows
+    /// of `tmp` into each output row. Windows empty along an axis are fixed up by the caller.
+    @inline(__always)
+    static func combineChannel<C: Combine>(_ c: C.Type, _ s: UnsafePointer<Float>, _ tmp: UnsafeMutablePointer<Float>,
+                                           _ o: UnsafeMutablePointer<Float>, ad: AxisTaps, ah: AxisTaps, aw: AxisTaps,
+                                           rowsIn: Int, ih: Int, iw: Int) {
+        let ow = aw.kLo.count, oh = ah.kLo.count, od = ad.kLo.count
+        aw.kLo.withUnsafeBufferPointer { kLo in
+            aw.kHi.withUnsafeBufferPointer { kHi in
+                for row in 0..<rowsIn {
+                    let line = s + row &* iw, t = tmp + row &* ow
+                    for zw in 0..<ow {
+                        let lo = kLo[zw], hi = kHi[zw]
+                        if lo == hi { t[zw] = 0; continue }
+                        var p = zw &* aw.stride &- aw.pad &+ lo &* aw.dilation
+                        var acc = line[p]
+                        for _ in (lo + 1)..<hi {
+                            p &+= aw.dilation
+                            acc = C.combine(acc, line[p])
+                        }
+                        t[zw] = acc
+                    }
+                }
+            }
+        }
+        for zd in 0..<od {
+            for zh in 0..<oh {
+                let out = o + (zd * oh + zh) * ow
+                var first = true
+                for kd in ad.kLo[zd]..<ad.kHi[zd] {
+                    let pd = zd * ad.stride - ad.pad + kd * ad.dilation
+                    for kh in ah.kLo[zh]..<ah.kHi[zh] {
+                        let ph = zh * ah.stride - ah.pad + kh * ah.dilation
+                        let t = tmp + (pd * ih + ph) * ow
+                        if first {
+                            out.update(from: t, count: ow)
+                            first = false
+                        } else {
+                            for j in 0..<ow { out[j] = C.combine(out[j], t[j]) }
                         }
                     }
                 }
