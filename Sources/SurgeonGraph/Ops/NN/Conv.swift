@@ -81,8 +81,8 @@ enum Conv {
     }
 
     /// im2col + gemm per group (tiled so the column buffer stays small), direct loops for 2-D
-    /// depthwise, plain gemm for 1×1 stride-1 unpadded kernels. Writes every element of `y`
-    /// (`[N, M, output...]`).
+    /// depthwise, plain gemm for 1×1 stride-1 unpadded kernels. `y` (`[N, M, output...]`)
+    /// must hold zeros on entry.
     static func convCore<T: GemmScalar>(x xb: UnsafePointer<T>, xShape: [Int], w wb: UnsafePointer<T>, wShape: [Int],
                                         bias: [T]?, geom g0: SpatialGeometry, group: Int,
                                         y yb: UnsafeMutablePointer<T>) throws {
@@ -116,6 +116,14 @@ enum Conv {
         let inStrides = contiguousStrides(inSp)
         let outerOut = Array(outSp.dropLast())
 
+        // The bias goes in first and the products add to it (gemm beta 1), saving a pass.
+        var beta: T = 0
+        if let bias {
+            for b in 0..<n {
+                for oc in 0..<m { (yb + (b * m + oc) * outSize).update(repeating: bias[oc], count: outSize) }
+            }
+            beta = 1
+        }
         for b in 0..<n {
             if depthwise {
                 for ch in 0..<c {
@@ -131,7 +139,7 @@ enum Conv {
                 let yg = yb + (b * m + gi * mg) * outSize
                 if isPointwise {
                     T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
-                          a: wg, lda: cg, b: xg, ldb: inSize, beta: 0, c: yg, ldc: outSize)
+                          a: wg, lda: cg, b: xg, ldb: inSize, beta: beta, c: yg, ldc: outSize)
                     continue
                 }
                 var row0 = 0
@@ -142,18 +150,9 @@ enum Conv {
                            geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr,
                            dst: cb)
                     T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
-                          a: wg, lda: colRows, b: cb, ldb: ncol, beta: 0,
+                          a: wg, lda: colRows, b: cb, ldb: ncol, beta: beta,
                           c: yg + row0 * last, ldc: outSize)
                     row0 += nr
-                }
-            }
-        }
-        if let bias {
-            for b in 0..<n {
-                for oc in 0..<m {
-                    let base = yb + (b * m + oc) * outSize
-                    let v = bias[oc]
-                    for i in 0..<outSize { base[i] += v }
                 }
             }
         }
@@ -219,7 +218,8 @@ enum Conv {
         }
     }
 
-    /// One channel of a 2-D depthwise convolution, computed directly.
+    /// One channel of a 2-D depthwise convolution, computed directly and added to `dst`
+    /// (which holds zeros or the bias).
     static func depthwise2D<T: GemmScalar>(src: UnsafePointer<T>, h: Int, w: Int, kernel: UnsafePointer<T>,
                                            geom: SpatialGeometry, dst: UnsafeMutablePointer<T>) {
         let kh = geom.kernel[0], kw = geom.kernel[1]
@@ -228,7 +228,6 @@ enum Conv {
         let oh = geom.output[0], ow = geom.output[1]
         for i in 0..<oh {
             let dstRow = dst + i * ow
-            for j in 0..<ow { dstRow[j] = 0 }
             for a in 0..<kh {
                 let y = i * sh - ph + a * dh
                 if y < 0 || y >= h { continue }
