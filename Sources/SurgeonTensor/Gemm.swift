@@ -1,7 +1,74 @@
-import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+// OpenBLAS is opened with dlopen on first use instead of being linked: OpenBLAS picks its
+// kernels in a library constructor, and 0.3.21 (Debian 12) does not know recent Xeons
+// (e.g. family 6 model 207) and falls back to its Prescott (SSE3) kernels, 20-30x slower
+// than its AVX-512 ones. Opening it ourselves lets us set OPENBLAS_CORETYPE from the CPU
+// flags first (only when the user has not set it).
+
+/// The few OpenBLAS entry points we use, resolved once.
+struct BLASLibrary: @unchecked Sendable {
+    typealias SGemm = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>, Int32,
+        UnsafePointer<Float>, Int32, Float, UnsafeMutablePointer<Float>, Int32) -> Void
+    typealias DGemm = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>, Int32,
+        UnsafePointer<Double>, Int32, Double, UnsafeMutablePointer<Double>, Int32) -> Void
+    typealias SetThreads = @convention(c) (Int32) -> Void
+    typealias CoreName = @convention(c) () -> UnsafeMutablePointer<CChar>?
+
+    let sgemm: SGemm
+    let dgemm: DGemm
+    let setThreads: SetThreads?
+    let coreName: CoreName?
+
+    static let shared: BLASLibrary? = load()
+
+    /// Kernel set for OpenBLAS from the CPU flags: SkylakeX with AVX-512, Haswell with AVX2.
+    static func coreTypeForThisCPU() -> String? {
+        #if os(Linux) && arch(x86_64)
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return nil }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        #endif
+        return nil
+    }
+
+    private static func load() -> BLASLibrary? {
+        if getenv("OPENBLAS_CORETYPE") == nil, let core = coreTypeForThisCPU() {
+            setenv("OPENBLAS_CORETYPE", core, 0)
+        }
+        #if canImport(Darwin)
+        let names = ["libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+                     "/usr/local/opt/openblas/lib/libopenblas.dylib"]
+        #else
+        let names = ["libopenblas.so.0", "libopenblas.so"]
+        #endif
+        for name in names {
+            guard let h = dlopen(name, RTLD_NOW | RTLD_GLOBAL) else { continue }
+            guard let s = dlsym(h, "cblas_sgemm"), let d = dlsym(h, "cblas_dgemm") else { continue }
+            return BLASLibrary(
+                sgemm: unsafeBitCast(s, to: SGemm.self), dgemm: unsafeBitCast(d, to: DGemm.self),
+                setThreads: dlsym(h, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) },
+                coreName: dlsym(h, "openblas_get_corename").map { unsafeBitCast($0, to: CoreName.self) })
+        }
+        return nil
+    }
+}
+
+// CBLAS enum values (cblas.h).
+private let cblasRowMajor: Int32 = 101, cblasNoTrans: Int32 = 111, cblasTrans: Int32 = 112
 
 /// Matrix multiply `C = alpha * op(A) * op(B) + beta * C` on row-major float32 matrices,
-/// through OpenBLAS. `op(X)` is X or its transpose.
+/// through OpenBLAS (plain loops when OpenBLAS cannot be opened). `op(X)` is X or its transpose.
 /// - Parameters: `m`, `n`, `k`: op(A) is m×k, op(B) is k×n, C is m×n; `lda`, `ldb`, `ldc`
 ///   are row strides in elements.
 /// - Complexity: O(m·n·k).
@@ -16,9 +83,13 @@ public func sgemm(
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
     }
-    cblas_sgemm(
-        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    guard let blas = BLASLibrary.shared else {
+        sgemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// Double-precision variant of `sgemm`.
@@ -33,9 +104,20 @@ public func dgemm(
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
     }
-    cblas_dgemm(
-        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    guard let blas = BLASLibrary.shared else {
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Double = 0
+                for p in 0..<k {
+                    s += (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j])
+                }
+                c[i * ldc + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j])
+            }
+        }
+        return
+    }
+    blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// The plain triple loop that `sgemm` replaces; tests check the BLAS path against it.
@@ -59,5 +141,12 @@ public func sgemmReference(
 
 /// Sets the number of OpenBLAS threads (once, at start-up).
 public func setBLASThreads(_ n: Int) {
-    openblas_set_num_threads(Int32(max(1, n)))
+    BLASLibrary.shared?.setThreads?(Int32(max(1, n)))
+}
+
+/// The OpenBLAS kernel set in use ("SkylakeX", "Haswell", ...), or "none" without OpenBLAS.
+public func blasCoreName() -> String {
+    guard let blas = BLASLibrary.shared else { return "none" }
+    guard let f = blas.coreName, let p = f() else { return "unknown" }
+    return String(cString: p)
 }

@@ -1,4 +1,4 @@
-import SurgeonTensor
+@testable import SurgeonTensor
 import Testing
 
 @Suite struct GemmTests {
@@ -14,5 +14,22 @@ import Testing
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &c1, ldc: n)
         sgemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &c2, ldc: n)
         for i in 0..<(m * n) { #expect(abs(c1[i] - c2[i]) < 1e-4) }
+    }
+
+    /// OpenBLAS is opened at run time; on this machine's x86-64 it must be found and use a
+    /// vector kernel set, not the SSE3 fallback, and a large product must still match.
+    @Test func blasIsLoadedWithVectorKernels() {
+        let core = blasCoreName()
+        #expect(core != "none")
+        #if os(Linux) && arch(x86_64)
+        if BLASLibrary.coreTypeForThisCPU() != nil { #expect(core.lowercased() != "prescott") }
+        #endif
+        let m = 33, n = 70, k = 129
+        let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }
+        let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
+        var c1 = [Float](repeating: 0, count: m * n), c2 = c1
+        sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c1, ldc: n)
+        sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c2, ldc: n)
+        #expect(c1 == c2)
     }
 }

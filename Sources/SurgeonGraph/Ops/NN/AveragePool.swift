@@ -9,6 +9,7 @@ enum AveragePool {
             try requireFloat(x, "AveragePool", "X")
             let geom = try poolGeometry(ctx, x)
             let include = try ctx.int("count_include_pad", 0) != 0
+            if let y = try PoolFloat.pool(x, geom: geom, kind: .average(countIncludePad: include)) { return [.tensor(y)] }
             let (v, _) = try poolND(x.doubleArray(), shape: x.shape, geom: geom, kind: .average(countIncludePad: include))
             return [.tensor(try saturatingTensor(v, shape: Array(x.shape[0..<2]) + geom.output, dtype: x.dtype))]
         }

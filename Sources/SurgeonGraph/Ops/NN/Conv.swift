@@ -45,14 +45,47 @@ enum Conv {
                                  bias: bias?.doubleArray(), geom: geom, group: group)
             return try Tensor(doubles: y, shape: outShape, dtype: .float64)
         }
+        if x.dtype == .float32 {
+            // Straight from the input buffers into the output tensor, no copies.
+            let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
+            return try x.withUnsafeBuffer(of: Float.self) { px in
+                try w.withUnsafeBuffer(of: Float.self) { pw in
+                    try Tensor.build(outShape, of: Float.self) { py in
+                        guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
+                        try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
+                                     group: group, y: yb)
+                    }
+                }
+            }
+        }
         let y = try convFast(x: x.floatArray(), xShape: x.shape, w: w.floatArray(), wShape: w.shape,
                               bias: bias?.floatArray(), geom: geom, group: group)
         return try floatTensor(y, shape: outShape, dtype: x.dtype)
     }
 
-    /// The fast convolution (Float with sgemm, Double with dgemm). Same contract as `ConvReference.conv`.
+    /// The fast convolution on arrays (Float with sgemm, Double with dgemm). Same contract as
+    /// `ConvReference.conv`.
     static func convFast<T: GemmScalar>(x: [T], xShape: [Int], w: [T], wShape: [Int], bias: [T]?,
-                                        geom g0: SpatialGeometry, group: Int) throws -> [T] {
+                                        geom: SpatialGeometry, group: Int) throws -> [T] {
+        let outCount = try Tensor.checkedCount([xShape[0], wShape[0]] + geom.output, dtype: .float32)
+        var y = [T](repeating: 0, count: outCount)
+        try x.withUnsafeBufferPointer { px in
+            try w.withUnsafeBufferPointer { pw in
+                try y.withUnsafeMutableBufferPointer { py in
+                    guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
+                    try convCore(x: xb, xShape: xShape, w: wb, wShape: wShape, bias: bias, geom: geom, group: group, y: yb)
+                }
+            }
+        }
+        return y
+    }
+
+    /// im2col + gemm per group (tiled so the column buffer stays small), direct loops for 2-D
+    /// depthwise, plain gemm for 1×1 stride-1 unpadded kernels. `y` (`[N, M, output...]`)
+    /// must hold zeros on entry.
+    static func convCore<T: GemmScalar>(x xb: UnsafePointer<T>, xShape: [Int], w wb: UnsafePointer<T>, wShape: [Int],
+                                        bias: [T]?, geom g0: SpatialGeometry, group: Int,
+                                        y yb: UnsafeMutablePointer<T>) throws {
         var xs = xShape, ws = wShape, geom = g0
         if geom.rank == 1 {
             // 1-D as 2-D with a unit height.
@@ -65,8 +98,7 @@ enum Conv {
         let cg = c / group, mg = m / group
         let inSp = Array(xs[2...]), outSp = geom.output, kSp = geom.kernel
         let inSize = inSp.reduce(1, *), outSize = outSp.reduce(1, *), kSize = kSp.reduce(1, *)
-        var y = [T](repeating: 0, count: try Tensor.checkedCount([n, m, outSize], dtype: .float32))
-        if outSize == 0 || n == 0 || m == 0 { return y }
+        if outSize == 0 || n == 0 || m == 0 { return }
         let r = inSp.count
         let depthwise = cg == 1 && mg == 1 && r == 2
 
@@ -77,62 +109,53 @@ enum Conv {
         let rows = outSize / last
         let colRows = cg * kSize
         let tileRows = max(1, min(rows, (1 << 22) / max(1, colRows * last)))
-        var col = [T](repeating: 0, count: (depthwise || isPointwise) ? 0 : colRows * tileRows * last)
+        // Every element of the column buffer is written by im2col before gemm reads it.
+        let colCount = (depthwise || isPointwise) ? 0 : colRows * tileRows * last
+        let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
+        defer { cb.deallocate() }
         let inStrides = contiguousStrides(inSp)
         let outerOut = Array(outSp.dropLast())
 
-        x.withUnsafeBufferPointer { px in
-            w.withUnsafeBufferPointer { pw in
-                y.withUnsafeMutableBufferPointer { py in
-                    col.withUnsafeMutableBufferPointer { pc in
-                        guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
-                        for b in 0..<n {
-                            if depthwise {
-                                for ch in 0..<c {
-                                    depthwise2D(src: xb + (b * c + ch) * inSize, h: inSp[0], w: inSp[1],
-                                                kernel: wb + ch * kSize, geom: geom,
-                                                dst: yb + (b * m + ch) * outSize)
-                                }
-                                continue
-                            }
-                            for gi in 0..<group {
-                                let xg = xb + (b * c + gi * cg) * inSize
-                                let wg = wb + gi * mg * colRows
-                                let yg = yb + (b * m + gi * mg) * outSize
-                                if isPointwise {
-                                    T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
-                                          a: wg, lda: cg, b: xg, ldb: inSize, beta: 0, c: yg, ldc: outSize)
-                                    continue
-                                }
-                                guard let cb = pc.baseAddress else { return }
-                                var row0 = 0
-                                while row0 < rows {
-                                    let nr = min(tileRows, rows - row0)
-                                    let ncol = nr * last
-                                    im2col(src: xg, channels: cg, inSp: inSp, inStrides: inStrides, inSize: inSize,
-                                           geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr,
-                                           dst: cb)
-                                    T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
-                                          a: wg, lda: colRows, b: cb, ldb: ncol, beta: 0,
-                                          c: yg + row0 * last, ldc: outSize)
-                                    row0 += nr
-                                }
-                            }
-                        }
-                        if let bias {
-                            for b in 0..<n {
-                                for oc in 0..<m {
-                                    let base = yb + (b * m + oc) * outSize
-                                    let v = bias[oc]
-                                    for i in 0..<outSize { base[i] += v }
-                                }
-                            }
-                        }
-                    }
+        // The bias goes in first and the products add to it (gemm beta 1), saving a pass.
+        var beta: T = 0
+        if let bias {
+            for b in 0..<n {
+                for oc in 0..<m { (yb + (b * m + oc) * outSize).update(repeating: bias[oc], count: outSize) }
+            }
+            beta = 1
+        }
+        for b in 0..<n {
+            if depthwise {
+                for ch in 0..<c {
+                    depthwise2D(src: xb + (b * c + ch) * inSize, h: inSp[0], w: inSp[1],
+                                kernel: wb + ch * kSize, geom: geom,
+                                dst: yb + (b * m + ch) * outSize)
+                }
+                continue
+            }
+            for gi in 0..<group {
+                let xg = xb + (b * c + gi * cg) * inSize
+                let wg = wb + gi * mg * colRows
+                let yg = yb + (b * m + gi * mg) * outSize
+                if isPointwise {
+                    T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
+                          a: wg, lda: cg, b: xg, ldb: inSize, beta: beta, c: yg, ldc: outSize)
+                    continue
+                }
+                var row0 = 0
+                while row0 < rows {
+                    let nr = min(tileRows, rows - row0)
+                    let ncol = nr * last
+                    im2col(src: xg, channels: cg, inSp: inSp, inStrides: inStrides, inSize: inSize,
+                           geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr,
+                           dst: cb)
+                    T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
+                          a: wg, lda: colRows, b: cb, ldb: ncol, beta: beta,
+                          c: yg + row0 * last, ldc: outSize)
+                    row0 += nr
                 }
             }
         }
-        return y
     }
 
     /// Fills `dst` (`channels * kSize` rows × `rowCount * last` columns) with the input patches
@@ -161,6 +184,9 @@ enum Conv {
             var rem = k
             for a in stride(from: r - 1, through: 0, by: -1) { kidx[a] = rem % kSp[a]; rem /= kSp[a] }
             let kOffL = kidx[r - 1] * dL - pL
+            // Output columns j whose input column j*sL + kOffL lies in [0, wL): jLo ..< jHi.
+            let jLo = min(last, kOffL >= 0 ? 0 : (-kOffL + sL - 1) / sL)
+            let jHi = max(jLo, wL - 1 - kOffL < 0 ? 0 : min(last, (wL - 1 - kOffL) / sL + 1))
             for ch in 0..<channels {
                 let out = dst + (ch * kSize + k) * ncol
                 let chBase = src + ch * inSize
@@ -179,20 +205,21 @@ enum Conv {
                         continue
                     }
                     let line = chBase + off
-                    if sL == 1 && kOffL >= 0 && kOffL + last <= wL {
-                        o.update(from: line + kOffL, count: last)
-                        continue
+                    if jLo > 0 { o.update(repeating: 0, count: jLo) }
+                    if sL == 1 {
+                        (o + jLo).update(from: line + (jLo + kOffL), count: jHi - jLo)
+                    } else {
+                        var p = jLo &* sL &+ kOffL
+                        for j in jLo..<jHi { o[j] = line[p]; p &+= sL }
                     }
-                    for j in 0..<last {
-                        let p = j * sL + kOffL
-                        o[j] = (p >= 0 && p < wL) ? line[p] : 0
-                    }
+                    if jHi < last { (o + jHi).update(repeating: 0, count: last - jHi) }
                 }
             }
         }
     }
 
-    /// One channel of a 2-D depthwise convolution, computed directly.
+    /// One channel of a 2-D depthwise convolution, computed directly and added to `dst`
+    /// (which holds zeros or the bias).
     static func depthwise2D<T: GemmScalar>(src: UnsafePointer<T>, h: Int, w: Int, kernel: UnsafePointer<T>,
                                            geom: SpatialGeometry, dst: UnsafeMutablePointer<T>) {
         let kh = geom.kernel[0], kw = geom.kernel[1]
@@ -201,7 +228,6 @@ enum Conv {
         let oh = geom.output[0], ow = geom.output[1]
         for i in 0..<oh {
             let dstRow = dst + i * ow
-            for j in 0..<ow { dstRow[j] = 0 }
             for a in 0..<kh {
                 let y = i * sh - ph + a * dh
                 if y < 0 || y >= h { continue }

@@ -8,6 +8,13 @@ enum MatMul {
         r.register("MatMul", since: 1) { ctx in [.tensor(try matmul(ctx.tensor(0), ctx.tensor(1)))] }
     }
 
+    /// True when batch i reads A's matrix i and always the same B matrix, so the batched
+    /// product is a single `[nb*m, k] @ [k, n]` product.
+    static func foldsBatch(offA: [Int], offB: [Int]) -> Bool {
+        for i in 0..<offA.count where offA[i] != i || offB[i] != offB[0] { return false }
+        return offB.first == 0
+    }
+
     static func matmul(_ a0: Tensor, _ b0: Tensor) throws -> Tensor {
         guard a0.dtype == b0.dtype else { throw TensorError("MatMul of \(a0.dtype) and \(b0.dtype)") }
         guard a0.rank >= 1 && b0.rank >= 1 else { throw TensorError("MatMul needs operands of rank 1 or more") }
@@ -33,6 +40,12 @@ enum MatMul {
                 try b.withUnsafeBuffer(of: Float.self) { pb in
                     try Tensor.build(outShape, of: Float.self) { pc in
                         guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else { return }
+                        if nb > 1 && foldsBatch(offA: offA, offB: offB) {
+                            // [batch..., m, k] @ [k, n]: the batches are consecutive rows of one product.
+                            sgemm(transA: false, transB: false, m: nb * m, n: n, k: k, alpha: 1,
+                                  a: ba, lda: k, b: bb, ldb: n, beta: 0, c: bc, ldc: n)
+                            return
+                        }
                         for i in 0..<nb {
                             sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
                                   a: ba + offA[i] * m * k, lda: k, b: bb + offB[i] * k * n, ldb: n,

@@ -10,10 +10,12 @@ enum MaxPool {
             guard x.dtype.isNumeric else { throw ctx.error("X must be numeric, got \(x.typeDescription)") }
             let geom = try poolGeometry(ctx, x)
             let order = try ctx.int("storage_order", 0)
+            let wantsIndices = ctx.node.outputs.count > 1 && !ctx.node.outputs[1].isEmpty
+            if !wantsIndices, let y = try PoolFloat.pool(x, geom: geom, kind: .max) { return [.tensor(y)] }
             let (v, idx) = try poolND(x.doubleArray(), shape: x.shape, geom: geom, kind: .max, columnMajor: order == 1)
             let shape = Array(x.shape[0..<2]) + geom.output
             var outs: [Value] = [.tensor(try saturatingTensor(v, shape: shape, dtype: x.dtype))]
-            if ctx.node.outputs.count > 1 && !ctx.node.outputs[1].isEmpty {
+            if wantsIndices {
                 outs.append(.tensor(try Tensor(shape: shape, scalars: idx)))
             }
             return outs
