@@ -458,7 +458,7 @@ MODELS = {
     # (Split, Squeeze, Reduce*, Resize/Upsample, Slice, Pad)
     "resnet18_opset9": Spec(tv("resnet18"), opset={"legacy": 9}, exporters=["legacy"]),
     "unet_small_opset11": Spec(unet_small, opset={"legacy": 11}, exporters=["legacy"]),
-    "misc_ops_opset11": Spec(misc_ops, opset={"legacy": 11}, exporters=["legacy"]),
+    "misc_ops_opset12": Spec(misc_ops, opset={"legacy": 12}, exporters=["legacy"]),
     "bert_opset11": Spec(hf_encoder("bert"), opset={"legacy": 11}, exporters=["legacy"]),
     "gpt2_opset13": Spec(hf_decoder("gpt2"), opset={"legacy": 13}, exporters=["legacy"]),
     "llama_opset14": Spec(hf_decoder("llama"), opset={"legacy": 14}, exporters=["legacy"]),
