@@ -380,7 +380,8 @@ class Spec:
     `half` converts module and float inputs to float16; `opset` per exporter."""
 
     def __init__(self, build, dynamic=None, run_shape=None, half=False, opset=None,
-                 exporters=None, unordered=False, quantize=None):
+                 exporters=None, unordered=False, quantize=None, rtol=None):
+        self.rtol = rtol  # instead of RTOL (quantized models)
         self.quantize = quantize  # "dynamic" or "qdq": onnxruntime's quantization tool
         self.unordered = unordered  # detection outputs: compared as a set of rows
         self.build, self.dynamic, self.run_shape = build, dynamic, run_shape
@@ -457,7 +458,7 @@ MODELS = {
     # (Split, Squeeze, Reduce*, Resize/Upsample, Slice, Pad)
     "resnet18_opset9": Spec(tv("resnet18"), opset={"legacy": 9}, exporters=["legacy"]),
     "unet_small_opset11": Spec(unet_small, opset={"legacy": 11}, exporters=["legacy"]),
-    "misc_ops_opset11": Spec(misc_ops, opset={"legacy": 11}, exporters=["legacy"]),
+    "misc_ops_opset12": Spec(misc_ops, opset={"legacy": 12}, exporters=["legacy"]),
     "bert_opset11": Spec(hf_encoder("bert"), opset={"legacy": 11}, exporters=["legacy"]),
     "gpt2_opset13": Spec(hf_decoder("gpt2"), opset={"legacy": 13}, exporters=["legacy"]),
     "llama_opset14": Spec(hf_decoder("llama"), opset={"legacy": 14}, exporters=["legacy"]),
@@ -465,8 +466,10 @@ MODELS = {
     "gru_opset9": Spec(rnn("GRU"), opset={"legacy": 9}, exporters=["legacy"]),
     # quantized by onnxruntime's tool: QDQ (QuantizeLinear/DequantizeLinear around float ops)
     # and dynamic (DynamicQuantizeLinear, MatMulInteger, ConvInteger)
-    "resnet18_qdq": Spec(tv("resnet18"), quantize="qdq"),
-    "bert_qdq": Spec(hf_encoder("bert"), quantize="qdq"),
+    # QDQ: an activation one float ulp off a rounding boundary moves one quantization step
+    # (1/255 of its range), so a few steps are allowed
+    "resnet18_qdq": Spec(tv("resnet18"), quantize="qdq", rtol=2e-2),
+    "bert_qdq": Spec(hf_encoder("bert"), quantize="qdq", rtol=2e-2),
     "bert_qdynamic": Spec(hf_encoder("bert"), quantize="dynamic"),
     "mobilenet_v2_qdynamic": Spec(tv("mobilenet_v2"), quantize="dynamic"),
     # float16 models
@@ -532,13 +535,16 @@ def export(spec, model, inputs, path, exporter):
 
 def quantize(kind, path, inputs):
     """Replace the exported model by onnxruntime's quantization of it (files people make)."""
+    import onnx
     import onnxruntime.quantization as q
     tmp = path + ".q.onnx"
     sink = io.StringIO()
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         pre = path + ".pre.onnx"
-        q.quant_pre_process(path, pre, skip_symbolic_shape=True)
+        inline = path + ".inline.onnx"  # the tool cannot follow the dynamo exporter's external data
+        onnx.save(onnx.load(path), inline)
+        q.quant_pre_process(inline, pre, skip_symbolic_shape=True)
         if kind == "dynamic":
             q.quantize_dynamic(pre, tmp, weight_type=q.QuantType.QInt8)
         else:
@@ -553,7 +559,7 @@ def quantize(kind, path, inputs):
             q.quantize_static(pre, tmp, Reader(), quant_format=q.QuantFormat.QDQ,
                               per_channel=True, activation_type=q.QuantType.QUInt8,
                               weight_type=q.QuantType.QInt8)
-    for f in (path, path + ".data", pre):
+    for f in (path, path + ".data", pre, inline):
         if os.path.exists(f):
             os.remove(f)
     os.replace(tmp, path)
@@ -755,7 +761,7 @@ def run_case(name, exporter, args):
             worst_abs = worst_rel = float("inf")
             continue
         worst_abs, worst_rel = max(worst_abs, a), max(worst_rel, r)
-        ok = ok and r <= (RTOL_HALF if ref.dtype in (np.float16,) else RTOL)
+        ok = ok and r <= (spec.rtol or (RTOL_HALF if ref.dtype in (np.float16,) else RTOL))
     row["abs"] = f"{worst_abs:.2e}"
     row["rel"] = f"{worst_rel:.2e}"
     row["result"] = "PASS" if ok and not notes else "FAIL"
