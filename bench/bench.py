@@ -112,18 +112,23 @@ def parse_medians(text):
 def ours(binary, path, feeds, runs, threads, inspect, timeout):
     feed = " ".join(f'"{n}"=load("{p}")' for n, p in feeds)
     script = f'load "{path}" as m\nbench runs={runs} warmup=2 {feed}\n'
-    if inspect:
-        script += f"inspect all\nbench runs={runs} warmup=2 {feed}\n"
     timed = os.path.exists("/usr/bin/time")
     cmd = (["/usr/bin/time", "-f", "MAXRSS_KB %M"] if timed else []) + [binary, "--threads", str(threads)]
     # /usr/bin/time -f %M reports this child's own peak RSS (getrusage(RUSAGE_CHILDREN) would
-    # give the maximum over every child so far).
+    # give the maximum over every child so far). The inspect-all run is a separate process so
+    # the RSS column is that of plain runs.
     out, err, _, rc = run_child(cmd, script, timeout)
     med = parse_medians(out)
     rss = re.search(r"MAXRSS_KB (\d+)", err)
+    inspect_med = None
+    if inspect and med:
+        iout, _, _, _ = run_child([binary, "--threads", str(threads)],
+                                  f'load "{path}" as m\ninspect all\nbench runs={runs} warmup=2 {feed}\n', timeout)
+        im = parse_medians(iout)
+        inspect_med = im[0] if im else None
     res = {
         "plain": med[0] if len(med) > 0 else None,
-        "inspect": med[1] if len(med) > 1 else None,
+        "inspect": inspect_med,
         "rss_mb": int(rss.group(1)) / 1024 if rss else None,
         "error": None,
     }

@@ -33,3 +33,13 @@ import Testing
         #expect(c1 == c2)
     }
 }
+
+@Suite struct AllocatorTests {
+    /// glibc is told to keep freed tensor blocks (mallopt found and applied once).
+    @Test func allocatorIsTunedOnLinux() throws {
+        _ = try Tensor(zeros: .float32, shape: [4])
+        #if os(Linux)
+        #expect(allocatorTuned)
+        #endif
+    }
+}

@@ -241,7 +241,14 @@ enum Conv {
                     if jHiRaw < 0 { continue }
                     let jHi = min(ow - 1, jHiRaw / sw)
                     if jLo > jHi { continue }
-                    for j in jLo...jHi { dstRow[j] += kv * srcRow[j * sw + xOff] }
+                    // Only in-range columns are read: sp[j * sw] for j in jLo...jHi.
+                    let sp = srcRow + xOff
+                    if sw == 1 {
+                        for j in jLo..<(jHi &+ 1) { dstRow[j] += kv * sp[j] }
+                    } else {
+                        var q = jLo &* sw
+                        for j in jLo..<(jHi &+ 1) { dstRow[j] += kv * sp[q]; q &+= sw }
+                    }
                 }
             }
         }
