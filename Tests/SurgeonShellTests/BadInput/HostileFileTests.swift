@@ -275,6 +275,12 @@ import Testing
         try loadsButRunFails(m, ["bad_reshape"])
     }
 
+    @Test func failedReloadKeepsTheModelOfThatName() throws {
+        let dir = scratchDirectory()
+        let path = try Hostile.write(Hostile.randomBytes(300, seed: 11), dir)
+        expectOneError("load \"\(path)\" as demo", mentions: ["m.onnx"])
+    }
+
     @Test func loadWithBadAsClause() throws {
         let path = try Hostile.write(try Hostile.tinyModel(), scratchDirectory())
         expectOneError("load \"\(path)\" sa name", mentions: ["as NAME"])
