@@ -467,17 +467,9 @@ struct NodeScopes {
         for (i, n) in nodes.enumerated() { for o in n.outputs where !o.isEmpty { producer[o] = i } }
         var result: [String: [[Int]]] = [:]
         for (path, list) in members {
-            if exporter == .torchScript {
-                // Distinct raw scope prefixes are distinct calls.
-                var keys: [String] = []
-                var groups: [String: [Int]] = [:]
-                for i in list {
-                    let key = chains[i].first(where: { $0.path == path })?.callKey ?? ""
-                    if groups[key] == nil { keys.append(key) }
-                    groups[key, default: []].append(i)
-                }
-                result[path] = keys.map { groups[$0] ?? [] }
-            } else if list.contains(where: { i in chains[i].contains { $0.path == path && !$0.callKey.isEmpty } }) {
+            if exporter == .torchScript || list.contains(where: { i in chains[i].contains { $0.path == path && !$0.callKey.isEmpty } }) {
+                // Distinct call keys (TorchScript's raw scope prefixes, or an exporter's
+                // `path@k`) are distinct calls.
                 var keys: [String] = []
                 var groups: [String: [Int]] = [:]
                 for i in list {

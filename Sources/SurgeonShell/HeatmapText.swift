@@ -4,11 +4,11 @@ import SurgeonTensor
 /// Text heatmaps: two rows per character with `▀` (foreground = upper, background = lower).
 /// With colour: a viridis-like 256-colour ramp; without: greyscale block characters.
 public enum HeatmapText {
-    /// The 2-D slice to show: `dims` picks the two axes (default: the last two); the other axes
-    /// are fixed at `index` (default 0).
-    public static func slice(_ t: Tensor, dims: [Int]?, index: [Int]?) throws -> (tensor: Tensor, title: String) {
+    /// Which 2-D view of `t` to draw: `t` as rank ≥ 2, the two shown axes (rows, columns), the
+    /// other axes and the positions on them. Shared by `heatmap` and the full screen's pane.
+    public static func selection(_ t: Tensor, dims: [Int]?, index: [Int]?) throws
+        -> (tensor: Tensor, axes: [Int], others: [Int], fixed: [Int]) {
         guard t.dtype != .string else { throw TensorError("cannot draw a string tensor") }
-        guard t.count > 0 else { throw TensorError("the tensor is empty (\(t.typeDescription)): nothing to draw") }
         var x = t
         if x.rank == 0 { x = try x.reshaped([1, 1]) }
         if x.rank == 1 { x = try x.reshaped([1, x.count]) }
@@ -20,6 +20,16 @@ public enum HeatmapText {
         guard fixed.count == others.count else {
             throw TensorError("index= needs \(others.count) value(s), for axes \(others)")
         }
+        return (x, axes, others, fixed)
+    }
+
+    /// The 2-D slice to show: `dims` picks the two axes (default: the last two); the other axes
+    /// are fixed at `index` (default 0).
+    public static func slice(_ t: Tensor, dims: [Int]?, index: [Int]?) throws -> (tensor: Tensor, title: String) {
+        guard t.dtype != .string else { throw TensorError("cannot draw a string tensor") }
+        guard t.count > 0 else { throw TensorError("the tensor is empty (\(t.typeDescription)): nothing to draw") }
+        let (x, axes, others, fixed) = try selection(t, dims: dims, index: index)
+        let r = x.rank
         var items: [TensorIndex] = []
         for a in 0..<r {
             if let k = others.firstIndex(of: a) { items.append(.at(fixed[k])) } else { items.append(.range(start: nil, stop: nil, step: nil)) }

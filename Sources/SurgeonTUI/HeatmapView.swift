@@ -1,4 +1,5 @@
 import Foundation
+import SurgeonShell
 import SurgeonTensor
 
 /// The heatmap pane's state: a tensor, the two axes shown, the position on the other axes,
@@ -23,16 +24,7 @@ public final class HeatmapView {
     ///   - dims: the two axes to show (default: the last two).
     ///   - index: positions on the other axes (default: 0).
     public init(tensor t: Tensor, label: String, dims: [Int]? = nil, index: [Int]? = nil) throws {
-        guard t.dtype != .string else { throw TensorError("cannot draw a string tensor") }
-        var x = t
-        if x.rank == 0 { x = try x.reshaped([1, 1]) }
-        if x.rank == 1 { x = try x.reshaped([1, x.count]) }
-        let r = x.rank
-        let axes = try (dims ?? [r - 2, r - 1]).map { try normalizeAxis($0, rank: r) }
-        guard axes.count == 2, axes[0] != axes[1] else { throw TensorError("dims= takes two different axes") }
-        let others = (0..<r).filter { !axes.contains($0) }
-        let fixed = index ?? Array(repeating: 0, count: others.count)
-        guard fixed.count == others.count else { throw TensorError("index= needs \(others.count) value(s), for axes \(others)") }
+        let (x, axes, others, fixed) = try HeatmapText.selection(t, dims: dims, index: index)
         for (k, a) in others.enumerated() where fixed[k] < 0 || fixed[k] >= x.shape[a] {
             throw TensorError("index \(fixed[k]) is out of range for axis \(a) of size \(x.shape[a])")
         }

@@ -141,9 +141,11 @@ public final class Interpreter {
         let parent = scope.parent
         let order = try g.executionOrder(isOuter: { parent?.contains($0) ?? false })
         // Last reader of each value, so intermediates are released as soon as possible.
+        // What each step reads, computed once: implicit inputs walk the node's subgraphs.
+        let reads = order.map { g.nodes[$0].inputs + g.nodes[$0].implicitInputs }
         var lastUse: [String: Int] = [:]
-        for (step, i) in order.enumerated() {
-            for name in g.nodes[i].inputs + g.nodes[i].implicitInputs { lastUse[name] = step }
+        for (step, names) in reads.enumerated() {
+            for name in names { lastUse[name] = step }
         }
         for (step, i) in order.enumerated() {
             if let shouldCancel, shouldCancel() { throw RunCancelled() }
@@ -155,7 +157,7 @@ public final class Interpreter {
                 produced.append((name, outs[k]))
             }
             observer?(NodeEvent(index: i, node: node, outputs: produced))
-            for name in node.inputs + node.implicitInputs where lastUse[name] == step && !keep.contains(name) {
+            for name in reads[step] where lastUse[name] == step && !keep.contains(name) {
                 if g.initializers[name] == nil { scope.values[name] = nil }
             }
         }
