@@ -74,7 +74,9 @@ public struct TensorFormatter {
             if intMode { return String(format: "%.0f.", x) }
             return String(format: "%.\(p)f", x)
         }
-        let w = shown.map { fmt(v[$0]).count }.max() ?? 1
+        // PyTorch sizes the column by the non-zero finite values only: `[nan, inf, -inf]`
+        // prints unpadded, `[1., -inf]` pads `1.` to two characters, not four.
+        let w = shown.map { v[$0] }.filter { $0.isFinite && $0 != 0 }.map { fmt($0).count }.max() ?? 1
         return Cell(width: w) { fmt(v[$0]) }
     }
 

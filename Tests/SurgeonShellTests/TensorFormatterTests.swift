@@ -24,4 +24,13 @@ import Testing
         #expect(TensorFormatter().format(try Tensor(zeros: .float32, shape: [0, 3])) == "tensor([], size=(0, 3))")
         #expect(TensorFormatter().format(try Tensor(bools: [true, false], shape: [2])) == "tensor([ True, False], dtype=bool)")
     }
+
+    // Bug fixed in session 2: non-finite values widened the column (`tensor([ nan,  inf, -inf])`).
+    @Test func nonFiniteValuesDoNotWidenTheColumn() throws {
+        let f = TensorFormatter()
+        #expect(f.format(try Tensor(shape: [3], scalars: [Float.nan, .infinity, -.infinity])) == "tensor([nan, inf, -inf])")
+        #expect(f.format(try Tensor(shape: [3], scalars: [Float(1), .nan, -.infinity])) == "tensor([1., nan, -inf])")
+        #expect(f.format(try Tensor(shape: [2], scalars: [Float(-1), .nan])) == "tensor([-1., nan])")
+        #expect(f.format(try Tensor(shape: [3], scalars: [Float(0), 0.5, .nan])) == "tensor([0.0000, 0.5000,    nan])")
+    }
 }
