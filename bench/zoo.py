@@ -593,11 +593,12 @@ def run_ours(binary, script_path, timeout):
     return p.returncode, p.stderr, time.perf_counter() - t0
 
 
-def float16_references(onnx_path, feeds):
+def float16_references(onnx_path, feeds, expose=()):
     """Two float32 evaluations of a float16 model by onnxruntime, with the float16 weights,
     constants and inputs upcast exactly: 'rounded' rounds every float16 node output to float16
     (the graph's semantics, float32 inside each node), 'unrounded' never rounds. Returns
-    (rounded outputs, unrounded outputs)."""
+    (rounded outputs, unrounded outputs): the graph outputs, then the values named in
+    `expose`."""
     import onnx
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
@@ -637,6 +638,8 @@ def float16_references(onnx_path, feeds):
                     nodes.append(helper.make_node("Cast", [o + "__f16"], [o], to=F32))
         del m.graph.node[:]
         m.graph.node.extend(nodes)
+        have = {o.name for o in m.graph.output}
+        m.graph.output.extend(onnx.ValueInfoProto(name=o) for o in expose if o not in have)
         so = ort.SessionOptions()
         so.log_severity_level = 3
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
