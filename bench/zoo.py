@@ -385,8 +385,11 @@ class Spec:
     `half` converts module and float inputs to float16; `opset` per exporter."""
 
     def __init__(self, build, dynamic=None, run_shape=None, half=False, opset=None,
-                 exporters=None, unordered=False, quantize=None, rtol=None):
+                 exporters=None, unordered=False, quantize=None, rtol=None, draft=False):
         self.rtol = rtol  # instead of RTOL (quantized models)
+        # dynamo: trace with torch.export.draft_export (specialises on the example's
+        # data-dependent sizes where torch.export stops with GuardOnDataDependentSymNode)
+        self.draft = draft
         self.quantize = quantize  # "dynamic" or "qdq": onnxruntime's quantization tool
         self.unordered = unordered  # detection outputs: compared as a set of rows
         self.build, self.dynamic, self.run_shape = build, dynamic, run_shape
@@ -435,7 +438,7 @@ MODELS = {
     "deeplabv3_mobilenet_v3_large": Spec(tv_seg("deeplabv3_mobilenet_v3_large")),
     "lraspp_mobilenet_v3_large": Spec(tv_seg("lraspp_mobilenet_v3_large")),
     "fasterrcnn_mobilenet_v3_large_320_fpn": Spec(tv_det("fasterrcnn_mobilenet_v3_large_320_fpn"), unordered=True),
-    "ssdlite320_mobilenet_v3_large": Spec(tv_det("ssdlite320_mobilenet_v3_large"), unordered=True),
+    "ssdlite320_mobilenet_v3_large": Spec(tv_det("ssdlite320_mobilenet_v3_large"), unordered=True, draft=True),
     "r3d_18": Spec(tv_video("r3d_18")),
     # Hugging Face encoders
     "distilbert": Spec(hf_encoder("distilbert")),
@@ -530,7 +533,11 @@ def export(spec, model, inputs, path, exporter):
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         with torch.no_grad():
-            if exporter == "dynamo":
+            if exporter == "dynamo" and spec.draft:
+                program = torch.export.draft_export(model, args)
+                torch.onnx.export(program, args, path, dynamo=True, input_names=names,
+                                  opset_version=opset, **extra)
+            elif exporter == "dynamo":
                 torch.onnx.export(model, args, path, dynamo=True, input_names=names,
                                   opset_version=opset, **extra)
             else:
