@@ -3,7 +3,7 @@ import SurgeonTensor
 import Testing
 import TestSupport
 
-/// com.microsoft DynamicQuantizeLSTM against outputs of onnxruntime 1.23's kernel for the
+/// com.microsoft DynamicQuantizeLSTM against outputs of onnxruntime 1.32's kernel for the
 /// same inputs (generated once with onnx.helper + onnxruntime; the values are copied here).
 @Suite struct DynamicQuantizeLSTMTests {
     func i8(_ shape: [Int], _ v: [Int8]) throws -> Tensor { try Tensor(shape: shape, scalars: v) }
