@@ -437,7 +437,7 @@ MODELS = {
     "fcn_resnet50": Spec(tv_seg("fcn_resnet50")),
     "deeplabv3_mobilenet_v3_large": Spec(tv_seg("deeplabv3_mobilenet_v3_large")),
     "lraspp_mobilenet_v3_large": Spec(tv_seg("lraspp_mobilenet_v3_large")),
-    "fasterrcnn_mobilenet_v3_large_320_fpn": Spec(tv_det("fasterrcnn_mobilenet_v3_large_320_fpn"), unordered=True),
+    "fasterrcnn_mobilenet_v3_large_320_fpn": Spec(tv_det("fasterrcnn_mobilenet_v3_large_320_fpn"), unordered=True, draft=True),
     "ssdlite320_mobilenet_v3_large": Spec(tv_det("ssdlite320_mobilenet_v3_large"), unordered=True, draft=True),
     "r3d_18": Spec(tv_video("r3d_18")),
     # Hugging Face encoders

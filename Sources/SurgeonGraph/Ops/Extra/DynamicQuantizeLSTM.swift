@@ -13,7 +13,8 @@ import SurgeonTensor
 /// (scale and zero point from their range, which always includes 0): X once for all time
 /// steps, the previous hidden state at every step. The integer products are exact (the
 /// quantized values are small integers, multiplied in float64) and scaled by
-/// `x_scale * w_scale` per column, so the results follow onnxruntime's rounding.
+/// `x_scale * w_scale` per column, so the results follow onnxruntime's rounding (onnxruntime
+/// on one intra-op thread: with more threads and batch > 1 it quantizes H per batch chunk).
 enum DynamicQuantizeLSTM {
     static func register(_ r: inout OpRegistry) {
         r.register("DynamicQuantizeLSTM", domain: "com.microsoft", since: 1) { ctx in try run(ctx) }
