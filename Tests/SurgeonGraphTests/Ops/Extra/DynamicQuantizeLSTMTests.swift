@@ -19,6 +19,15 @@ import TestSupport
                     outputs: 3, opset: 1, domain: "com.microsoft")
     }
 
+    /// Y, Y_h and Y_c within float rounding of onnxruntime's.
+    func expectOnnxruntime(_ inputs: [Tensor?], direction: String, _ want: [Tensor],
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let out = try run(inputs, direction: direction)
+        for (got, w) in zip(out, want) {
+            #expect(isClose(got, w, atol: 1e-6, rtol: 1e-5), sourceLocation: sourceLocation)
+        }
+    }
+
     /// Bidirectional, int8 weights, per-column W scales, per-direction R scales, peepholes,
     /// sequence_lens [3, 2] (the shorter sequence's last step is zero), initial states.
     @Test func bidirectionalInt8MatchesOnnxruntime() throws {
@@ -37,11 +46,8 @@ import TestSupport
         let Y = try f32([3, 2, 2, 2], [0.628829300403595, 0.6527485847473145, 0.03660178929567337, -0.47390490770339966, -0.00407025683671236, 0.0005087872268632054, 0.30381762981414795, -0.26419275999069214, 0.009463518857955933, 0.33220112323760986, -0.7104882597923279, 0.007153310347348452, -0.452105313539505, -0.4543816149234772, 0.00034738678368739784, 8.996702672448009e-05, 0.28744831681251526, -0.07439351081848145, 0.0, 0.0, -0.03529174253344536, -0.4722512364387512, 0.0, 0.0])
         let Yh = try f32([2, 2, 2], [0.28744831681251526, -0.07439351081848145, -0.7104882597923279, 0.007153310347348452, -0.00407025683671236, 0.0005087872268632054, 0.30381762981414795, -0.26419275999069214])
         let Yc = try f32([2, 2, 2], [0.37199798226356506, -0.27396994829177856, -0.9046033620834351, 0.8901340961456299, -0.5099550485610962, 0.3256872594356537, 0.5506682991981506, -0.35017821192741394])
-        let out = try run([X, W, R, B, sequencelens, initialh, initialc, P, Wscale, Wzeropoint, Rscale, Rzeropoint],
-                          direction: "bidirectional")
-        #expect(isClose(out[0], Y, atol: 1e-6, rtol: 1e-5))
-        #expect(isClose(out[1], Yh, atol: 1e-6, rtol: 1e-5))
-        #expect(isClose(out[2], Yc, atol: 1e-6, rtol: 1e-5))
+        try expectOnnxruntime([X, W, R, B, sequencelens, initialh, initialc, P, Wscale, Wzeropoint, Rscale, Rzeropoint],
+                              direction: "bidirectional", [Y, Yh, Yc])
     }
 
     /// Reverse, uint8 weights with zero points 128 (W, per direction) and 120 (R, per column).
@@ -61,11 +67,8 @@ import TestSupport
         let Y = try f32([3, 1, 2, 2], [-0.23797154426574707, -0.38536208868026733, -0.5010848641395569, 0.13162431120872498, 0.03757937252521515, 0.03232955187559128, -0.24265985190868378, 0.08939206600189209, 0.012795529328286648, 0.07887018471956253, 0.0, 0.0])
         let Yh = try f32([1, 2, 2], [-0.23797154426574707, -0.38536208868026733, -0.5010848641395569, 0.13162431120872498])
         let Yc = try f32([1, 2, 2], [-0.774630069732666, -0.42641669511795044, -0.6095471382141113, 0.14205390214920044])
-        let out = try run([X, W, R, B, sequencelens, initialh, initialc, P, Wscale, Wzeropoint, Rscale, Rzeropoint],
-                          direction: "reverse")
-        #expect(isClose(out[0], Y, atol: 1e-6, rtol: 1e-5))
-        #expect(isClose(out[1], Yh, atol: 1e-6, rtol: 1e-5))
-        #expect(isClose(out[2], Yc, atol: 1e-6, rtol: 1e-5))
+        try expectOnnxruntime([X, W, R, B, sequencelens, initialh, initialc, P, Wscale, Wzeropoint, Rscale, Rzeropoint],
+                              direction: "reverse", [Y, Yh, Yc])
     }
 
     /// Near the float LSTM whose weights are the dequantized ones (transposed to LSTM's
