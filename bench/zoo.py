@@ -25,10 +25,15 @@ import warnings
 import numpy as np
 
 RTOL = 1e-3  # max |ours - ort| relative to max |ort| of that output
-# float16 outputs: one float16 ulp is ~1e-3 relative, and onnxruntime's own float16 kernels
-# are not correctly rounded (its Add already differs from the exactly rounded sum in 1 ulp),
-# so 1-3 ulp differences compound through a network; a few ulps are allowed.
-RTOL_HALF = 1e-2
+# float16 outputs: onnxruntime does not round every float16 node output to float16. Its CPU
+# kernels compute in float32 and the casts it inserts around them cancel between adjacent
+# nodes, so a chain of float16 nodes runs in float32 and is rounded only where a value leaves
+# the chain. That is closer to the unrounded result but is not what the graph's float16 types
+# say (and cutting the model at a node would change the values). Ours rounds every float16
+# node output. So a float16 output also passes when ours is within RTOL of the graph's exact
+# float16 semantics (every float16 node output rounded, float32 inside nodes; evaluated by
+# `float16_references`) and at least as close to it as onnxruntime is. DECISIONS.md has the
+# numbers.
 
 # ----------------------------------------------------------------------------------------
 # Models. Each builder returns (module, inputs) where inputs is an ordered dict
@@ -380,8 +385,11 @@ class Spec:
     `half` converts module and float inputs to float16; `opset` per exporter."""
 
     def __init__(self, build, dynamic=None, run_shape=None, half=False, opset=None,
-                 exporters=None, unordered=False, quantize=None, rtol=None):
+                 exporters=None, unordered=False, quantize=None, rtol=None, draft=False):
         self.rtol = rtol  # instead of RTOL (quantized models)
+        # dynamo: trace with torch.export.draft_export (specialises on the example's
+        # data-dependent sizes where torch.export stops with GuardOnDataDependentSymNode)
+        self.draft = draft
         self.quantize = quantize  # "dynamic" or "qdq": onnxruntime's quantization tool
         self.unordered = unordered  # detection outputs: compared as a set of rows
         self.build, self.dynamic, self.run_shape = build, dynamic, run_shape
@@ -429,8 +437,8 @@ MODELS = {
     "fcn_resnet50": Spec(tv_seg("fcn_resnet50")),
     "deeplabv3_mobilenet_v3_large": Spec(tv_seg("deeplabv3_mobilenet_v3_large")),
     "lraspp_mobilenet_v3_large": Spec(tv_seg("lraspp_mobilenet_v3_large")),
-    "fasterrcnn_mobilenet_v3_large_320_fpn": Spec(tv_det("fasterrcnn_mobilenet_v3_large_320_fpn"), unordered=True),
-    "ssdlite320_mobilenet_v3_large": Spec(tv_det("ssdlite320_mobilenet_v3_large"), unordered=True),
+    "fasterrcnn_mobilenet_v3_large_320_fpn": Spec(tv_det("fasterrcnn_mobilenet_v3_large_320_fpn"), unordered=True, draft=True),
+    "ssdlite320_mobilenet_v3_large": Spec(tv_det("ssdlite320_mobilenet_v3_large"), unordered=True, draft=True),
     "r3d_18": Spec(tv_video("r3d_18")),
     # Hugging Face encoders
     "distilbert": Spec(hf_encoder("distilbert")),
@@ -525,7 +533,11 @@ def export(spec, model, inputs, path, exporter):
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         with torch.no_grad():
-            if exporter == "dynamo":
+            if exporter == "dynamo" and spec.draft:
+                program = torch.export.draft_export(model, args)
+                torch.onnx.export(program, args, path, dynamo=True, input_names=names,
+                                  opset_version=opset, **extra)
+            elif exporter == "dynamo":
                 torch.onnx.export(model, args, path, dynamo=True, input_names=names,
                                   opset_version=opset, **extra)
             else:
@@ -586,6 +598,69 @@ def run_ours(binary, script_path, timeout):
     except subprocess.TimeoutExpired:
         return None, f"timeout after {timeout}s", time.perf_counter() - t0
     return p.returncode, p.stderr, time.perf_counter() - t0
+
+
+def float16_references(onnx_path, feeds, expose=()):
+    """Two float32 evaluations of a float16 model by onnxruntime, with the float16 weights,
+    constants and inputs upcast exactly: 'rounded' rounds every float16 node output to float16
+    (the graph's semantics, float32 inside each node), 'unrounded' never rounds. Returns
+    (rounded outputs, unrounded outputs): the graph outputs, then the values named in
+    `expose`."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    F16, F32 = TensorProto.FLOAT16, TensorProto.FLOAT
+    inferred = onnx.shape_inference.infer_shapes(onnx.load(onnx_path))
+    types = {v.name: v.type.tensor_type.elem_type for v in
+             list(inferred.graph.value_info) + list(inferred.graph.output) + list(inferred.graph.input)}
+
+    def upcast(t):
+        return numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float32), t.name)
+
+    def build(rounded):
+        m = onnx.load(onnx_path)
+        for i, init in enumerate(m.graph.initializer):
+            if init.data_type == F16:
+                m.graph.initializer[i].CopyFrom(upcast(init))
+        for v in list(m.graph.input) + list(m.graph.output):
+            if v.type.tensor_type.elem_type == F16:
+                v.type.tensor_type.elem_type = F32
+        del m.graph.value_info[:]
+        nodes = []
+        for n in m.graph.node:
+            for a in n.attribute:
+                if n.op_type == "Cast" and a.name == "to" and a.i == F16:
+                    a.i = F32
+                elif a.type == onnx.AttributeProto.TENSOR and a.t.data_type == F16:
+                    a.t.CopyFrom(upcast(a.t))
+                elif a.type == onnx.AttributeProto.GRAPH:
+                    raise RuntimeError("float16 reference: subgraphs are not converted")
+            nodes.append(n)
+            if not rounded:
+                continue
+            for j, o in enumerate(list(n.output)):
+                if o and types.get(o) == F16:
+                    n.output[j] = o + "__f32"
+                    nodes.append(helper.make_node("Cast", [o + "__f32"], [o + "__f16"], to=F16))
+                    nodes.append(helper.make_node("Cast", [o + "__f16"], [o], to=F32))
+        del m.graph.node[:]
+        m.graph.node.extend(nodes)
+        have = {o.name for o in m.graph.output}
+        m.graph.output.extend(onnx.ValueInfoProto(name=o) for o in expose if o not in have)
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        f32 = {k: v.astype(np.float32) if v.dtype == np.float16 else v for k, v in feeds.items()}
+        return sess.run(None, f32)
+    return build(True), build(False)
+
+
+def rel_error(ref, x):
+    r, o = ref.astype(np.float64), x.astype(np.float64)
+    scale = float(np.abs(r).max()) if r.size else 0.0
+    d = float(np.abs(r - o).max()) if r.size else 0.0
+    return d / scale if scale > 0 else d
 
 
 def compare(ref, ours):
@@ -736,6 +811,7 @@ def run_case(name, exporter, args):
 
     # 4. compare every output
     worst_abs, worst_rel, notes, ok = 0.0, 0.0, [], True
+    notes_ok, half_refs = [], None  # float16 outputs judged against the exact float16 semantics
     if spec.unordered:
         try:
             ours_list = [np.load(p) for p in ours_paths]
@@ -761,11 +837,28 @@ def run_case(name, exporter, args):
             worst_abs = worst_rel = float("inf")
             continue
         worst_abs, worst_rel = max(worst_abs, a), max(worst_rel, r)
-        ok = ok and r <= (spec.rtol or (RTOL_HALF if ref.dtype in (np.float16,) else RTOL))
+        tol = spec.rtol or RTOL
+        if r > tol and ref.dtype == np.float16:
+            try:
+                if half_refs is None:
+                    half_refs = float16_references(onnx_path, feeds)
+                exact, unrounded = half_refs[0][k], half_refs[1][k]
+                ours_e, ort_e = rel_error(exact, ours), rel_error(exact, ref)
+                passes = ours_e <= tol and ours_e <= ort_e
+                notes_ok.append(
+                    f"out[{k}] float16: vs the graph's float16 semantics ours {ours_e:.1e}, "
+                    f"ort {ort_e:.1e}; vs unrounded ours {rel_error(unrounded, ours):.1e}, "
+                    f"ort {rel_error(unrounded, ref):.1e}")
+                ok = ok and passes
+            except Exception as e:  # noqa: BLE001
+                notes.append(f"out[{k}] float16 reference: {first_line(e)}")
+                ok = False
+            continue
+        ok = ok and r <= tol
     row["abs"] = f"{worst_abs:.2e}"
     row["rel"] = f"{worst_rel:.2e}"
     row["result"] = "PASS" if ok and not notes else "FAIL"
-    row["note"] += "; ".join(notes)
+    row["note"] += "; ".join(notes + notes_ok)
     return row
 
 

@@ -8,6 +8,9 @@ Exposes every node output of the case's model.onnx in onnxruntime, runs surgeon-
 prints per node: op, output, max error relative to that output's scale, and the fraction of
 elements that differ. By default it stops after the first few nodes above the tolerance.
 --no-opt disables onnxruntime's graph optimizations (fusions change rounding).
+--float16-semantics compares a float16 model with the graph's exact float16 semantics instead
+of onnxruntime (every float16 node output rounded; see float16_references in zoo.py), since
+onnxruntime keeps chains of float16 nodes in float32.
 """
 import argparse
 import glob
@@ -21,7 +24,7 @@ import onnx
 import onnxruntime as ort
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from zoo import default_binary, quote  # noqa: E402
+from zoo import default_binary, float16_references, quote  # noqa: E402
 
 
 def main():
@@ -31,6 +34,8 @@ def main():
     ap.add_argument("--no-opt", action="store_true")
     ap.add_argument("--rtol", type=float, default=1e-3)
     ap.add_argument("--all", action="store_true", help="print every node")
+    ap.add_argument("--float16-semantics", action="store_true",
+                    help="reference: every float16 node output rounded (not onnxruntime)")
     a = ap.parse_args()
 
     path = os.path.join(a.case, "model.onnx")
@@ -49,6 +54,11 @@ def main():
     for f in glob.glob(os.path.join(a.case, "in_*.npy")):
         feeds[os.path.basename(f)[3:-4]] = np.load(f)
     refs = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
+    if a.float16_semantics:
+        graph_outs = [o.name for o in onnx.load(path, load_external_data=False).graph.output]
+        rounded, _ = float16_references(path, feeds, expose=[o for o, _ in nodes])
+        exact = dict(zip(graph_outs + [o for o, _ in nodes if o not in graph_outs], rounded))
+        refs = {k: exact[k].astype(v.dtype) if k in exact else v for k, v in refs.items()}
 
     with tempfile.TemporaryDirectory() as tmp:
         script = f"load {quote(path)} as m\ninspect all\nrun " + " ".join(

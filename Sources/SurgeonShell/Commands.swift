@@ -108,6 +108,9 @@ enum Commands {
         let entry = LoadedModel(name: name ?? s.freshName(base), path: path, model: model)
         s.add(entry)
         s.write("loaded \(entry.name): \(describeModel(entry))")
+        if let why = Interpreter(model: model).cannotRunReason() {
+            s.write("note: `run` will fail: \(why); the model can still be inspected, cut and saved")
+        }
     }
 
     static func describeModel(_ m: LoadedModel) -> String {

@@ -134,16 +134,18 @@ enum RunCommand {
             throw ShellError("cannot generate input '\(info.name)' of type \(info.type): give it, e.g. run \(info.name)=...")
         }
         let shape = dims.map { $0.value ?? 1 }
-        let shapeText = shape.map(String.init).joined(separator: ",")
+        // The expression that makes the same kind of value (a scalar has no shape argument).
+        func call(_ f: String, _ dtypeArg: String?) -> String {
+            let args = [shape.map(String.init).joined(separator: ","), dtypeArg.map { "dtype=\($0)" } ?? ""]
+            return f + "(" + args.filter { !$0.isEmpty }.joined(separator: ", ") + ")"
+        }
         if dtype.isFloatingPoint {
             let n = try Tensor.checkedCount(shape, dtype: dtype)
             var v = [Float](repeating: 0, count: n)
             for i in 0..<n { v[i] = rng.uniform() }
-            let dtypeText = dtype == .float32 ? "" : ", dtype=\(dtype)"
-            return (try Tensor(floats: v, shape: shape, dtype: dtype), "rand(\(shapeText)\(dtypeText))")
+            return (try Tensor(floats: v, shape: shape, dtype: dtype), call("rand", dtype == .float32 ? nil : "\(dtype)"))
         }
-        if dtype == .bool { return (try Tensor(zeros: .bool, shape: shape), "zeros(\(shapeText), dtype=bool)") }
-        return (try Tensor(zeros: dtype, shape: shape), "zeros(\(shapeText), dtype=\(dtype))")
+        return (try Tensor(zeros: dtype, shape: shape), call("zeros", "\(dtype)"))
     }
 }
 

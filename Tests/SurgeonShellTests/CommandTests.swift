@@ -1,4 +1,5 @@
 import Foundation
+import SurgeonGraph
 import SurgeonONNX
 import Testing
 @testable import SurgeonShell
@@ -87,6 +88,24 @@ import Testing
         #expect(t.errors.contains("input 'x' expects float32[batch,5], got int64[1,5]"))
         #expect(t.errors.contains("the model has no input 'y'"))
         #expect(t.out.filter { $0.hasPrefix("y: tensor(") }.count == 3)
+    }
+
+    /// `run` alone says what it generated as expressions that make the same kind of value,
+    /// scalars included (silero-vad's `sr: int64[]` once printed `zeros(, dtype=int64)`).
+    @Test func runAloneSaysWhatItUsedAsValidExpressions() throws {
+        let scalar = ValueInfo(name: "sr", type: .tensor(.int64, []))
+        let half = ValueInfo(name: "h", type: .tensor(.float16, [.symbolic("n"), .known(2)]))
+        let flag = ValueInfo(name: "b", type: .tensor(.bool, [.known(3)]))
+        let m = Model(graph: Graph(name: "g", nodes: [Node(name: "i", opType: "Identity", inputs: ["sr"], outputs: ["y"])],
+                                   inputs: [scalar, half, flag], outputs: [ValueInfo(name: "y")]),
+                      opsetImports: ["": 17])
+        let path = try Hostile.write(m, scratchDirectory())
+        let (t, s) = runScript("load \"\(path)\" as m\nrun")
+        #expect(t.failures == 0, "\(t.errors)")
+        let using = t.out.first { $0.hasPrefix("using ") } ?? ""
+        #expect(using == "using sr=zeros(dtype=int64) h=rand(1,2, dtype=float16) b=zeros(3, dtype=bool)")
+        let (again, _) = runScript("run " + using.dropFirst("using ".count), session: s)
+        #expect(again.failures == 0, "\(again.errors)")
     }
 
     @Test func resultsOfOneModelFeedAnother() {

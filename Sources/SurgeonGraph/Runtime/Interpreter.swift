@@ -75,6 +75,16 @@ public final class Interpreter {
         return missing
     }
 
+    /// Why `run` would fail before computing anything (an ai.onnx opset newer than this build,
+    /// ops without a kernel, each with its domain and opset), or nil.
+    public func cannotRunReason() -> String? {
+        if model.opset > OpRegistry.newestOpset {
+            return "the model imports ai.onnx opset \(model.opset), newer than this build knows (up to \(OpRegistry.newestOpset))"
+        }
+        let missing = unsupportedOps()
+        return missing.isEmpty ? nil : "no kernel for \(missing.joined(separator: ", "))"
+    }
+
     private func opset(_ domain: String, _ opsets: [String: Int]) -> Int {
         if domain.isEmpty || domain == "ai.onnx" { return opsets[""] ?? opsets["ai.onnx"] ?? 1 }
         return opsets[domain] ?? 1
@@ -90,13 +100,7 @@ public final class Interpreter {
         feeds: [String: Value], outputs requested: [String]? = nil,
         observer: ((NodeEvent) -> Void)? = nil
     ) throws -> [String: Value] {
-        if model.opset > OpRegistry.newestOpset {
-            throw GraphError("cannot run: the model imports ai.onnx opset \(model.opset), newer than this build knows (up to \(OpRegistry.newestOpset))")
-        }
-        let missing = unsupportedOps()
-        if !missing.isEmpty {
-            throw GraphError("cannot run: no kernel for \(missing.joined(separator: ", "))")
-        }
+        if let why = cannotRunReason() { throw GraphError("cannot run: \(why)") }
         let g = model.graph
         let scope = Scope(parent: nil)
         for (k, v) in g.initializers { scope.values[k] = .tensor(v) }

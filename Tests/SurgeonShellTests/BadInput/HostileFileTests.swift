@@ -244,19 +244,27 @@ import Testing
     // MARK: loads, but cannot run
 
     /// Loads `m` (must succeed), then `run` must fail with one line mentioning `mentions`.
-    func loadsButRunFails(_ m: Model, _ mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// With `notedAtLoad`, `load` must already have said that `run` will fail, and why.
+    func loadsButRunFails(_ m: Model, _ mentions: [String], notedAtLoad: Bool = true,
+                          sourceLocation: SourceLocation = #_sourceLocation) throws {
         let dir = scratchDirectory()
         let path = try Hostile.write(m, dir)
         let s = preparedSession()
-        expectNoError("load \"\(path)\" as hostile", session: s, sourceLocation: sourceLocation)
+        let loaded = expectNoError("load \"\(path)\" as hostile", session: s, sourceLocation: sourceLocation)
         #expect(s.currentName == "hostile", sourceLocation: sourceLocation)
+        #expect(loaded.text.contains("note: `run` will fail") == notedAtLoad, "load said: \(loaded.text)",
+                sourceLocation: sourceLocation)
+        for m in mentions where notedAtLoad {
+            #expect(loaded.text.contains(m),
+                    "load should note '\(m)': \(loaded.text)", sourceLocation: sourceLocation)
+        }
         expectOneError("run", mentions: mentions, session: s, sourceLocation: sourceLocation)
     }
 
     @Test func unknownDomain() throws {
         try loadsButRunFails(Hostile.model([Node(name: "c", opType: "Frobnicate", domain: "com.example.nowhere", inputs: ["x"], outputs: ["y"])],
                                            opsets: ["": 17, "com.example.nowhere": 1]),
-                             ["Frobnicate", "com.example.nowhere"])
+                             ["Frobnicate (domain com.example.nowhere, opset 1)"])
     }
 
     @Test func opsetOneWithALaterOp() throws {
@@ -272,7 +280,7 @@ import Testing
     @Test func kernelFailureAtRun() throws {
         var m = Hostile.model([Node(name: "bad_reshape", opType: "Reshape", inputs: ["x", "shape"], outputs: ["y"])])
         m.graph.setInitializer("shape", try Tensor(shape: [1], scalars: [Int64](arrayLiteral: 7)))
-        try loadsButRunFails(m, ["bad_reshape"])
+        try loadsButRunFails(m, ["bad_reshape"], notedAtLoad: false)
     }
 
     @Test func failedReloadKeepsTheModelOfThatName() throws {

@@ -15,4 +15,6 @@ func registerExtraOps(_ r: inout OpRegistry) {
     ArrayFeatureExtractor.register(&r)
     Binarizer.register(&r)
     TreeEnsemble.register(&r)
+    // com.microsoft (onnxruntime contrib ops that shipped models use)
+    DynamicQuantizeLSTM.register(&r)
 }

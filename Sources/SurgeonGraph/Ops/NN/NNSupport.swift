@@ -323,6 +323,11 @@ struct RecurrentSetup {
         }
         h0 = try RecurrentSetup.state(ctx, 5, dirs: dirs, batch: batch, hidden: h, layout: layout)
         clip = try ctx.has("clip") ? ctx.float("clip", 0) : nil
+        acts = try RecurrentSetup.activations(ctx, dirs: dirs, defaultActs: defaultActs)
+    }
+
+    /// The `activations` (with `activation_alpha`/`activation_beta`) per direction, or the defaults.
+    static func activations(_ ctx: OpContext, dirs: Int, defaultActs: [String]) throws -> [[(Float) -> Float]] {
         let names = try ctx.strings("activations") ?? []
         let alphas = try ctx.floats("activation_alpha") ?? [], betas = try ctx.floats("activation_beta") ?? []
         let per = defaultActs.count
@@ -341,7 +346,7 @@ struct RecurrentSetup {
             }
             all.append(list)
         }
-        acts = all
+        return all
     }
 
     /// An optional `[dirs, batch, hidden]` state input (batch-major under layout 1).
@@ -399,6 +404,13 @@ struct RecurrentSetup {
     /// Packs per-direction results into Y `[seq, dirs, batch, hidden]` (or `[batch, seq, dirs, hidden]`)
     /// and a final state `[dirs, batch, hidden]` (or `[batch, dirs, hidden]`).
     func outputs(ys: [[Float]], finals: [[[Float]]]) throws -> [Value] {
+        try RecurrentSetup.pack(ys: ys, finals: finals, seq: seq, dirs: dirs, batch: batch, hidden: hidden,
+                                layout: layout, dtype: dtype)
+    }
+
+    /// `outputs(ys:finals:)` for kernels that do not build a RecurrentSetup.
+    static func pack(ys: [[Float]], finals: [[[Float]]], seq: Int, dirs: Int, batch: Int, hidden: Int,
+                     layout: Int, dtype: DType) throws -> [Value] {
         let h = hidden
         var y = [Float](repeating: 0, count: seq * dirs * batch * h)
         for d in 0..<dirs {
