@@ -34,7 +34,7 @@ let package = Package(
             dependencies: ["SurgeonGraph", "ONNXProto", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .target(name: "Surgeon", dependencies: ["SurgeonGraph", "SurgeonONNX"]),
-        .target(name: "SurgeonShell", dependencies: ["Surgeon", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
+        .target(name: "SurgeonShell", dependencies: ["Surgeon", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor", "CZlib"]),
         .target(name: "SurgeonTUI", dependencies: ["SurgeonShell", "Surgeon", "SurgeonGraph", "SurgeonTensor", "CNcursesw", "CReadline"]),
         .executableTarget(
             name: "surgeon-shell",
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "SurgeonTests", dependencies: ["Surgeon", "TestSupport"]),
         .testTarget(
             name: "SurgeonShellTests",
-            dependencies: ["SurgeonShell", "SurgeonONNX", "ONNXProto", "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["SurgeonShell", "SurgeonONNX", "ONNXProto", "TestSupport", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "SurgeonTUITests", dependencies: ["SurgeonTUI", "SurgeonShell", "TestSupport"],
                     exclude: ["Snapshots", "e2e"]),

@@ -80,11 +80,7 @@ public final class HeatmapView {
         return s
     }
 
-    static func number(_ x: Double) -> String {
-        if x.isNaN { return "nan" }
-        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-        return String(format: "%.4g", x)
-    }
+    static func number(_ x: Double) -> String { HeatmapText.number(x) }
 
     /// Draws into `r` (the pane's inside): title, range, image, colour bar, cursor readout.
     public func draw(into g: inout CellGrid, rect r: Rect, mode: ColorMode) {
@@ -110,11 +106,7 @@ public final class HeatmapView {
         g.put(truncated(info, r.width), x: r.x, y: r.y + 1, style: dim, clip: r)
 
         let levels = color ? Palette.ramp.count : Palette.shades.count
-        func level(_ x: Double) -> Int {
-            guard x.isFinite else { return -1 }
-            guard s.max > s.min else { return levels / 2 }
-            return min(levels - 1, max(0, Int((x - s.min) / (s.max - s.min) * Double(levels))))
-        }
+        func level(_ x: Double) -> Int { HeatmapScale.level(x, lo: s.min, hi: s.max, levels: levels) }
         /// Pixel value at screen pixel (py, px) of the image, nil outside it.
         func pixel(_ py: Int, _ px: Int) -> (level: Int, cursor: Bool)? {
             let pr = py / f, pc = px / f

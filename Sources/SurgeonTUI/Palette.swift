@@ -1,3 +1,5 @@
+import SurgeonShell
+
 /// What the terminal can show: no colour (NO_COLOR, or a monochrome terminal), the 8 basic
 /// colours, or the xterm 256-colour palette.
 public enum ColorMode: Sendable, Equatable {
@@ -19,21 +21,7 @@ public enum ColorMode: Sendable, Equatable {
 public enum Palette {
     /// A viridis-like ramp (dark purple → blue → green → yellow), sampled from matplotlib's
     /// viridis control points and mapped to the nearest xterm-256 colour.
-    public static let ramp: [Int] = {
-        let anchors: [(Double, Double, Double)] = [
-            (0x44, 0x01, 0x54), (0x47, 0x2c, 0x7a), (0x3b, 0x51, 0x8b), (0x2c, 0x71, 0x8e), (0x21, 0x90, 0x8d),
-            (0x27, 0xad, 0x81), (0x5c, 0xc8, 0x63), (0xaa, 0xdc, 0x32), (0xfd, 0xe7, 0x25),
-        ]
-        let n = 24
-        var out: [Int] = []
-        for k in 0..<n {
-            let t = Double(k) / Double(n - 1) * Double(anchors.count - 1)
-            let i = min(Int(t), anchors.count - 2), f = t - Double(i)
-            let a = anchors[i], b = anchors[i + 1]
-            out.append(nearestXterm(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f))
-        }
-        return out
-    }()
+    public static let ramp: [Int] = HeatmapScale.ramp(levels: 24).map { nearestXterm($0.r, $0.g, $0.b) }
 
     /// Greyscale blocks for terminals without 256 colours, darkest first.
     public static let shades: [Character] = [" ", "░", "▒", "▓", "█"]

@@ -48,6 +48,19 @@ import Testing
         #expect(h.fixed == [0])
     }
 
+    @Test func heatmapSaveWritesThePNGAndShowsThePane() throws {
+        let (app, errors) = makeApp()
+        let path = NSTemporaryDirectory() + "app-heatmap-\(getpid()).png"
+        defer { unlink(path) }
+        app.type("heatmap reshape(arange(24), 2, 3, 4) save=\(path)\n")
+        #expect(errors.items.isEmpty, "\(errors.items)")
+        guard case .heatmap(let h) = app.detail else { Issue.record("no heatmap"); return }
+        #expect(h.sliceText == "slice 0,:r,:c")
+        #expect(app.transcript.lines.contains { $0.text.hasPrefix("saved heatmap of reshape(arange(24), 2, 3, 4) (3×4 values)") })
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+
     @Test func cutKeyPrefillsThePrompt() {
         let (app, _) = makeApp()
         app.press(.tab)
