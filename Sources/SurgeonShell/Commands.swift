@@ -433,7 +433,7 @@ enum Commands {
                 throw ShellError("no command '\(w.text)'" + suggestion(w.text, names), column: w.column)
             }
             var lines = ["\(spec.synopsis)", "  \(spec.summary)"]
-            if !spec.details.isEmpty { lines.append("  \(spec.details)") }
+            if !spec.details.isEmpty { lines += spec.details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 } }
             lines.append("  example: \(spec.example)")
             s.write(lines.joined(separator: "\n"))
             return
