@@ -44,6 +44,10 @@ let package = Package(
             ]
         ),
 
+        // bench/HeatmapBench: how fast a 100-million-element tensor reaches the heatmap pane (not a test).
+        .executableTarget(name: "surgeon-heatmap-bench", dependencies: ["SurgeonTUI", "SurgeonShell", "SurgeonTensor"],
+                          path: "bench/HeatmapBench"),
+
         // Runs the ONNX backend node cases in a child process for ConformanceTests.
         .executableTarget(name: "surgeon-conformance", dependencies: ["SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
 
