@@ -34,7 +34,7 @@ let package = Package(
             dependencies: ["SurgeonGraph", "ONNXProto", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .target(name: "Surgeon", dependencies: ["SurgeonGraph", "SurgeonONNX"]),
-        .target(name: "SurgeonShell", dependencies: ["Surgeon", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
+        .target(name: "SurgeonShell", dependencies: ["Surgeon", "SurgeonONNX", "SurgeonGraph", "SurgeonTensor", "CZlib"]),
         .target(name: "SurgeonTUI", dependencies: ["SurgeonShell", "Surgeon", "SurgeonGraph", "SurgeonTensor", "CNcursesw", "CReadline"]),
         .executableTarget(
             name: "surgeon-shell",
@@ -43,6 +43,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // bench/HeatmapBench: how fast a 100-million-element tensor reaches the heatmap pane (not a test).
+        .executableTarget(name: "surgeon-heatmap-bench", dependencies: ["SurgeonTUI", "SurgeonShell", "SurgeonTensor"],
+                          path: "bench/HeatmapBench"),
 
         // Runs the ONNX backend node cases in a child process for ConformanceTests.
         .executableTarget(name: "surgeon-conformance", dependencies: ["SurgeonONNX", "SurgeonGraph", "SurgeonTensor"]),
@@ -54,7 +58,7 @@ let package = Package(
         .testTarget(name: "SurgeonTests", dependencies: ["Surgeon", "TestSupport"]),
         .testTarget(
             name: "SurgeonShellTests",
-            dependencies: ["SurgeonShell", "SurgeonONNX", "ONNXProto", "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["SurgeonShell", "SurgeonONNX", "ONNXProto", "TestSupport", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .testTarget(name: "SurgeonTUITests", dependencies: ["SurgeonTUI", "SurgeonShell", "TestSupport"],
                     exclude: ["Snapshots", "e2e"]),

@@ -171,6 +171,32 @@ def big(folder):
         np.save(os.path.join(folder, f"resnet18.inspect.{k}.npy"), v.numpy())
 
 
+def bert_small():
+    """A tiny random BERT for the full screen's attention heatmaps (committed: no torch in CI).
+
+    Eager attention, so each layer's attention probabilities are a Softmax output
+    ([batch, head, query, key]); legacy exporter (the smaller file)."""
+    from transformers import BertConfig, BertModel
+
+    class Wrapped(nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids):
+            return self.bert(input_ids=input_ids).last_hidden_state
+
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=32, attn_implementation="eager")
+    m = Wrapped(BertModel(cfg)).eval()
+    ids = torch.randint(0, 100, (1, 16))
+    export(m, (ids,), os.path.join(MODELS, "bert-tiny.onnx"), False, input_names=("input_ids",))
+    np.save(os.path.join(REF, "bert.input_ids.npy"), ids.numpy())
+    with torch.no_grad():
+        save("bert.y", m(ids))
+
+
 def bert(folder):
     """A tiny random BERT (transformers), for multi-node leaf modules and attention names."""
     try:
@@ -204,6 +230,7 @@ if __name__ == "__main__":
     p.add_argument("--big", metavar="DIR", help="also export ResNet-18 into DIR (about 45 MB per file)")
     a = p.parse_args()
     small()
+    bert_small()
     if a.big:
         big(a.big)
         bert(a.big)

@@ -2,6 +2,7 @@
 #define NCURSES_WIDECHAR 1
 #include <locale.h>
 #include <ncursesw/curses.h>
+#include <ncursesw/term.h>
 
 // Macros that Swift cannot import, as functions.
 static inline int shim_a_bold(void) { return (int)A_BOLD; }
@@ -27,3 +28,18 @@ static inline int shim_put_cell(int y, int x, const wchar_t *text, int pair, int
 // wcwidth needs _XOPEN_SOURCE in <wchar.h>; declared here so Swift sees it.
 extern int wcwidth(wchar_t c);
 static inline int shim_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }
+
+// The number of colours of the terminal description `name` (-1 when there is none), and in
+// *rgb its RGB flag (direct colour), without touching the screen.
+static inline int shim_probe_colors(const char *name, int *rgb) {
+    int err = 0;
+    TERMINAL *saved = cur_term;
+    *rgb = 0;
+    if (setupterm(name, 1, &err) != OK) { set_curterm(saved); return -1; }
+    int colors = tigetnum("colors");
+    *rgb = tigetflag("RGB") > 0;
+    TERMINAL *probe = cur_term;
+    set_curterm(saved);
+    if (probe != saved) del_curterm(probe);
+    return colors;
+}

@@ -49,9 +49,14 @@ enum Commands {
                     details: "", example: "stats randn(100)", keys: [], run: stats),
         CommandSpec(name: "tree", synopsis: "tree [NAME]", summary: "the model as a tree of modules and nodes",
                     details: "", example: "tree", keys: [], run: tree),
-        CommandSpec(name: "heatmap", synopsis: "heatmap EXPR [dims=A,B] [index=...]", summary: "a heatmap of a 2-D slice",
-                    details: "Tensors of rank > 2 show the slice at index 0 of the leading axes unless index= is given.",
-                    example: "heatmap randn(8, 16)", keys: ["dims", "index", "save"], run: heatmap),
+        CommandSpec(name: "heatmap", synopsis: "heatmap EXPR [dims=A,B] [index=...] [save=FILE.png [colorbar=yes]]", summary: "a heatmap of a 2-D slice",
+                    details: """
+                    Tensors of rank > 2 show the slice at index 0 of the leading axes unless index= is given.
+                    save=FILE.png writes the slice as a PNG instead of printing it (the full screen also shows it):
+                    one pixel per value, blocks averaged above 2048 per side, colours from the minimum
+                    (dark purple) to the maximum (yellow), grey for NaN/Inf; colorbar=yes adds the scale on the right.
+                    """,
+                    example: "heatmap randn(8, 16) save=heat.png", keys: ["dims", "index", "save", "colorbar"], run: heatmap),
         CommandSpec(name: "save", synopsis: "save PATH", summary: "write the current model as ONNX",
                     details: "", example: "save cut.onnx", keys: [], run: save),
         CommandSpec(name: "export", synopsis: "export EXPR PATH", summary: "write a tensor as .npy or .pb (ONNX TensorProto)",
@@ -363,6 +368,25 @@ enum Commands {
         guard case .tensor(let t, _) = v else { throw ShellError("heatmap needs a tensor", column: first.column) }
         let dims = try c.value("dims").map { try parseIntList($0, c.restColumn) }
         let index = try c.value("index").map { try parseIntList($0, c.restColumn) }
+        if let kv = c.keyValues.last(where: { $0.key == "save" }) {
+            let colorBar = try c.value("colorbar").map { v -> Bool in
+                switch v.lowercased() {
+                case "yes", "true", "1", "on": return true
+                case "no", "false", "0", "off": return false
+                default: throw ShellError("colorbar= takes yes or no, not '\(v)'", column: c.restColumn)
+                }
+            } ?? false
+            guard kv.value.lowercased().hasSuffix(".png") else {
+                throw ShellError("save= writes PNG files; '\(kv.value)' does not end in .png", column: kv.column)
+            }
+            let summary: String
+            do {
+                summary = try HeatmapImage.save(t, dims: dims, index: index, colorBar: colorBar, title: text, path: s.resolvePath(kv.value))
+            } catch let e as ShellError { throw ShellError(e.message, column: kv.column) } catch { throw ShellError("\(error)", column: kv.column) }
+            s.write("saved heatmap of \(text) (\(summary)) to \(kv.value)")
+            if let p = s.presenter { _ = try p.showHeatmap(HeatmapRequest(tensor: t, dims: dims, index: index, label: text)) }
+            return
+        }
         if let p = s.presenter, try p.showHeatmap(HeatmapRequest(tensor: t, dims: dims, index: index, label: text)) { return }
         let slice = try HeatmapText.slice(t, dims: dims, index: index)
         s.write(HeatmapText.render(slice.tensor, title: slice.title, color: s.useColor))
@@ -412,7 +436,7 @@ enum Commands {
                 throw ShellError("no command '\(w.text)'" + suggestion(w.text, names), column: w.column)
             }
             var lines = ["\(spec.synopsis)", "  \(spec.summary)"]
-            if !spec.details.isEmpty { lines.append("  \(spec.details)") }
+            if !spec.details.isEmpty { lines += spec.details.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 } }
             lines.append("  example: \(spec.example)")
             s.write(lines.joined(separator: "\n"))
             return

@@ -46,6 +46,13 @@ public enum HeatmapText {
         return (s, title)
     }
 
+    /// A value as the heatmaps show it (`%.4g`, nan, inf).
+    public static func number(_ x: Double) -> String {
+        if x.isNaN { return "nan" }
+        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+        return String(format: "%.4g", x)
+    }
+
     /// Viridis-like ramp on the xterm 256-colour cube.
     static let ramp: [Int] = [53, 54, 55, 61, 67, 24, 30, 36, 35, 41, 77, 113, 149, 185, 220, 226]
     static let shades: [Character] = [" ", "░", "▒", "▓", "█"]

@@ -1,9 +1,26 @@
 @preconcurrency import CNcursesw
 import Foundation
+import SurgeonShell
 
-/// How a cell looks: colour indices on the xterm 256-colour palette (-1 is the terminal's
-/// default) and attributes.
+/// How a cell looks: colours and attributes. A colour is -1 (the terminal's default), an index
+/// on the xterm 256-colour palette (0–255), or a 24-bit colour made by `CellStyle.rgb`
+/// (`rgbFlag` set, 0xRRGGBB below it), which the terminal driver shows as direct colour or as
+/// the nearest palette entry.
 public struct CellStyle: Hashable, Sendable {
+    public static let rgbFlag = 1 << 24
+
+    /// A 24-bit colour value for `fg` / `bg`.
+    public static func rgb(_ c: RGB) -> Int { rgbFlag | Int(c.r) << 16 | Int(c.g) << 8 | Int(c.b) }
+
+    /// The 24-bit colour of a colour value made by `rgb`, nil for palette indices and -1.
+    public static func rgbValue(_ v: Int) -> RGB? {
+        guard v >= 0, v & rgbFlag != 0 else { return nil }
+        return RGB(UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF))
+    }
+
+    /// A colour value as snapshots show it: the index, or `#rrggbb`.
+    static func colourText(_ v: Int) -> String { rgbValue(v)?.description ?? String(v) }
+
     public var fg: Int
     public var bg: Int
     public var bold: Bool
@@ -115,7 +132,8 @@ public struct CellGrid: Equatable, Sendable {
     }
 
     /// A text snapshot: the characters, then per row the runs of non-default styles as
-    /// `row Y: X0-X1 fg/bg[ b][ r]` (colour indices on the 256-colour palette, -1 = default).
+    /// `row Y: X0-X1 fg/bg[ b][ r]` (colour indices on the 256-colour palette, -1 = default,
+    /// `#rrggbb` for 24-bit colours).
     public func dump() -> String {
         var lines = (0..<height).map { "|" + rowText($0) }
         lines.append("--- styles")
@@ -127,7 +145,7 @@ public struct CellGrid: Equatable, Sendable {
                 var e = x
                 while e + 1 < width && self[e + 1, y].style == s { e += 1 }
                 if s != .plain {
-                    var d = "\(x)-\(e) \(s.fg)/\(s.bg)"
+                    var d = "\(x)-\(e) \(CellStyle.colourText(s.fg))/\(CellStyle.colourText(s.bg))"
                     if s.bold { d += " b" }
                     if s.reverse { d += " r" }
                     runs.append(d)

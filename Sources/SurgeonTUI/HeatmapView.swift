@@ -80,11 +80,7 @@ public final class HeatmapView {
         return s
     }
 
-    static func number(_ x: Double) -> String {
-        if x.isNaN { return "nan" }
-        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-        return String(format: "%.4g", x)
-    }
+    static func number(_ x: Double) -> String { HeatmapText.number(x) }
 
     /// Draws into `r` (the pane's inside): title, range, image, colour bar, cursor readout.
     public func draw(into g: inout CellGrid, rect r: Rect, mode: ColorMode) {
@@ -109,12 +105,11 @@ public final class HeatmapView {
         }
         g.put(truncated(info, r.width), x: r.x, y: r.y + 1, style: dim, clip: r)
 
-        let levels = color ? Palette.ramp.count : Palette.shades.count
-        func level(_ x: Double) -> Int {
-            guard x.isFinite else { return -1 }
-            guard s.max > s.min else { return levels / 2 }
-            return min(levels - 1, max(0, Int((x - s.min) / (s.max - s.min) * Double(levels))))
-        }
+        // Direct colour: the 256-level 24-bit ramp of the PNG files; 256 colours: 24 palette entries.
+        let direct = mode == .direct
+        let levels = direct ? HeatmapScale.directLevels : (color ? Palette.ramp.count : Palette.shades.count)
+        func rampColour(_ level: Int) -> Int { direct ? CellStyle.rgb(HeatmapScale.rgbRamp[level]) : Palette.ramp[level] }
+        func level(_ x: Double) -> Int { HeatmapScale.level(x, lo: s.min, hi: s.max, levels: levels) }
         /// Pixel value at screen pixel (py, px) of the image, nil outside it.
         func pixel(_ py: Int, _ px: Int) -> (level: Int, cursor: Bool)? {
             let pr = py / f, pc = px / f
@@ -127,7 +122,7 @@ public final class HeatmapView {
                 if color {
                     guard let a = pixel(2 * cy, cx) else { continue }
                     let b = pixel(2 * cy + 1, cx)
-                    func colour(_ p: (level: Int, cursor: Bool)) -> Int { p.cursor ? 231 : (p.level < 0 ? 240 : Palette.ramp[p.level]) }
+                    func colour(_ p: (level: Int, cursor: Bool)) -> Int { p.cursor ? 231 : (p.level < 0 ? 240 : rampColour(p.level)) }
                     g[r.x + cx, top + cy] = Cell("▀", style: CellStyle(fg: colour(a), bg: b.map(colour) ?? -1))
                 } else {
                     guard let a = pixel(cy, cx) else { continue }
@@ -143,7 +138,7 @@ public final class HeatmapView {
         let barCells = max(0, min(color ? Palette.ramp.count : Palette.shades.count * 2, r.width - displayWidth(lo) - displayWidth(hi) - 2))
         for k in 0..<barCells {
             let lv = barCells == 1 ? 0 : k * (levels - 1) / (barCells - 1)
-            if color { g[x, barY] = Cell("█", style: CellStyle(fg: Palette.ramp[lv])) } else { g[x, barY] = Cell(String(Palette.shades[lv])) }
+            if color { g[x, barY] = Cell("█", style: CellStyle(fg: rampColour(lv))) } else { g[x, barY] = Cell(String(Palette.shades[lv])) }
             x += 1
         }
         g.put(" " + hi, x: x, y: barY, clip: r)

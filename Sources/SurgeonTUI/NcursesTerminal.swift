@@ -1,20 +1,42 @@
 @preconcurrency import CNcursesw
 import Foundation
+import SurgeonShell
 
 /// The real terminal: ncurses in cbreak mode with the keypad decoded, copying a `CellGrid` to
 /// the screen. It restores the terminal on `stop()`, at exit, and on fatal signals.
 final class NcursesTerminal {
     nonisolated(unsafe) static var active = false
-    private var pairs: [Int: Int32] = [:]
+    private struct PairKey: Hashable { var fg: Int32, bg: Int32 }
+    private var pairs: [PairKey: Int32] = [:]
     let colors: Int
+    let colorPairs: Int
+    /// The terminal description in use when it is not TERM (a `*-direct` variant for 24-bit colour).
+    let terminalName: String?
 
-    private init(colors: Int) { self.colors = colors }
+    private init(colors: Int, colorPairs: Int, terminalName: String?) {
+        self.colors = colors
+        self.colorPairs = colorPairs
+        self.terminalName = terminalName
+    }
+
+    /// What the terminfo database says about a terminal description.
+    static func probe(_ name: String) -> (colors: Int, rgb: Bool)? {
+        var rgb: Int32 = 0
+        let n = name.withCString { shim_probe_colors($0, &rgb) }
+        return n < 0 ? nil : (Int(n), rgb != 0)
+    }
 
     /// Takes over the terminal; nil when ncurses cannot (unknown TERM, no terminal).
     static func start() -> NcursesTerminal? {
         setlocale(LC_ALL, "")
         unblockSignals()
-        guard newterm(nil, stdout, stdin) != nil else { return nil }
+        var name = TerminalChoice.terminalName(environment: ProcessInfo.processInfo.environment, probe: probe)
+        var screen = name.flatMap { n in n.withCString { newterm($0, stdout, stdin) } }
+        if screen == nil {
+            name = nil
+            screen = newterm(nil, stdout, stdin)
+        }
+        guard screen != nil else { return nil }
         active = true
         installRestoreHandlers()
         let win = shim_stdscr()
@@ -24,13 +46,14 @@ final class NcursesTerminal {
         keypad(win, true)
         set_escdelay(25)
         wtimeout(win, 100)
-        var colors = 0
+        var colors = 0, colorPairs = 0
         if has_colors() {
             start_color()
             use_default_colors()
             colors = Int(shim_colors())
+            colorPairs = Int(shim_color_pairs())
         }
-        return NcursesTerminal(colors: colors)
+        return NcursesTerminal(colors: colors, colorPairs: colorPairs, terminalName: name)
     }
 
     /// Gives the terminal back (idempotent; also called from signal handlers and atexit).
@@ -106,12 +129,32 @@ final class NcursesTerminal {
         }
     }
 
+    /// A cell colour (palette index, 24-bit value or -1) as a colour number of this terminal.
+    /// Direct-colour terminals take 0xRRGGBB (values below 8 are the ANSI colours there, so
+    /// RGB values below 8 become 8); palette terminals take the nearest index they have.
+    static func terminalColour(_ c: Int, colors: Int) -> Int32 {
+        guard c >= 0 else { return -1 }
+        if colors >= ColorMode.directColors {
+            if c < 8 { return Int32(c) }
+            let rgb = CellStyle.rgbValue(c) ?? Palette.xtermRGB(c)
+            return Int32(max(8, Int(rgb.r) << 16 | Int(rgb.g) << 8 | Int(rgb.b)))
+        }
+        let index = CellStyle.rgbValue(c).map { Palette.nearestXterm(Double($0.r), Double($0.g), Double($0.b)) } ?? c
+        return index < colors ? Int32(index) : -1
+    }
+
     func pair(_ fg: Int, _ bg: Int) -> Int32 {
         guard colors > 0, fg >= 0 || bg >= 0 else { return 0 }
-        let f = fg < colors ? fg : -1, b = bg < colors ? bg : -1
-        let key = (f + 1) * 1024 + (b + 1)
+        let key = PairKey(fg: Self.terminalColour(fg, colors: colors), bg: Self.terminalColour(bg, colors: colors))
         if let p = pairs[key] { return p }
-        let p = alloc_pair(Int32(f), Int32(b))
+        if pairs.count >= max(16, colorPairs - 2) {
+            // alloc_pair reuses the oldest pairs when the table is full, so our cache would go
+            // stale: start over (the next refresh repaints what changed).
+            reset_color_pairs()
+            pairs = [:]
+            clearok(shim_stdscr(), true)
+        }
+        let p = alloc_pair(key.fg, key.bg)
         let value = p < 0 ? 0 : p
         pairs[key] = value
         return value

@@ -102,13 +102,25 @@ public final class TreePane {
         }
     }
 
-    /// `tree NAME`: selects the module or node called `name`, unfolded, at the top of the pane.
+    /// `tree NAME`: selects the module or node called `name` at the top of the pane; a module
+    /// is shown unfolded with every other module folded.
     public func focus(on name: String) throws {
         let all = allItems()
         for (item, anc) in all {
             switch item {
             case .module(let m) where m.path == name:
-                collapsed.remove(m.path)
+                // Fold the tree to this module: it and everything below it unfolded, every
+                // other module folded (its ancestors stay open to show it).
+                var inside = Set<String>()
+                func addAll(_ x: OutlineModule) {
+                    inside.insert(x.path)
+                    for c in x.children { if case .module(let s) = c { addAll(s) } }
+                }
+                addAll(m)
+                collapsed = Set(all.compactMap { e -> String? in
+                    if case .module(let x) = e.item, !inside.contains(x.path) { return x.path }
+                    return nil
+                })
                 reveal(Self.key(item), ancestors: anc, toTop: true)
                 return
             case .node(let n) where n.name == name:

@@ -48,6 +48,56 @@ import Testing
         #expect(h.fixed == [0])
     }
 
+    @Test func heatmapSaveWritesThePNGAndShowsThePane() throws {
+        let (app, errors) = makeApp()
+        let path = NSTemporaryDirectory() + "app-heatmap-\(getpid()).png"
+        defer { unlink(path) }
+        app.type("heatmap reshape(arange(24), 2, 3, 4) save=\(path)\n")
+        #expect(errors.items.isEmpty, "\(errors.items)")
+        guard case .heatmap(let h) = app.detail else { Issue.record("no heatmap"); return }
+        #expect(h.sliceText == "slice 0,:r,:c")
+        #expect(app.transcript.lines.contains { $0.text.hasPrefix("saved heatmap of reshape(arange(24), 2, 3, 4) (3×4 values)") })
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    /// The acceptance path on the committed tiny BERT (samples/models/bert-tiny.onnx, eager
+    /// attention): fold the tree to one encoder layer, run, heatmap an attention head, step heads.
+    @Test func bertAttentionHeadFromTheFoldedTree() throws {
+        let (app, errors) = makeApp(width: 120, height: 40)
+        app.type("load \(packageRoot.path)/samples/models/bert-tiny.onnx as bert\n")
+        app.type("tree bert.encoder.layer.0\n")
+        #expect(errors.items.isEmpty, "\(errors.items)")
+        let rows = app.tree.rowsText
+        #expect(rows.contains { $0.hasPrefix(">") && $0.hasSuffix("▾ layer.0") }, "\(rows)")
+        #expect(rows.contains { $0.contains("▸ layer.1") }, "the other layer is folded: \(rows)")
+        #expect(rows.contains { $0.contains("▸ embeddings") })
+        #expect(rows.filter { $0.contains("Softmax") }.count == 1, "layer 0 unfolded to its nodes, layer 1 folded: \(rows)")
+        app.type("inspect all\nrun input_ids=load(\"\(packageRoot.path)/samples/reference/bert.input_ids.npy\")\n")
+        #expect(errors.items.isEmpty, "\(errors.items)")
+        app.press(.tab)
+        app.type("/softmax")
+        app.press(.enter)
+        app.type("h")
+        guard case .heatmap(let h) = app.detail else { Issue.record("no heatmap: \(app.detail)"); return }
+        #expect(h.label == "bert.encoder.layer.0.attention.self.softmax")
+        #expect(h.tensor.shape == [1, 2, 16, 16])
+        #expect(app.screenText.contains("float32[1,2,16,16]  slice 0,0,:r,:c"))
+        // Attention probabilities: each query row sums to 1.
+        let p = h.tensor.doubleArray()
+        #expect(abs(p[0..<16].reduce(0, +) - 1) < 1e-5)
+        app.press(.tab)
+        #expect(app.focus == .detail)
+        app.type("]")
+        #expect(h.fixed == [0, 1])
+        #expect(app.screenText.contains("slice 0,1,:r,:c"))
+        // The model's output matches PyTorch's (samples/reference/bert.y.npy).
+        app.press(.escape)
+        app.type("print allclose(out[0], load(\"\(packageRoot.path)/samples/reference/bert.y.npy\"), rtol=1e-4, atol=1e-4)\n")
+        #expect(errors.items.isEmpty, "\(errors.items)")
+        #expect(app.transcript.lines.last?.text == "True", "\(app.transcript.lines.suffix(3).map(\.text))")
+    }
+
     @Test func cutKeyPrefillsThePrompt() {
         let (app, _) = makeApp()
         app.press(.tab)

@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 import SurgeonTensor
+import SurgeonShell
 @testable import SurgeonTUI
 
 @Suite struct HeatmapTests {
@@ -26,6 +28,30 @@ import SurgeonTensor
         }
         #expect(throws: TensorError.self) { try HeatmapView(tensor: t, label: "t", dims: [1, 1]) }
         #expect(throws: TensorError.self) { try HeatmapView(tensor: t, label: "t", index: [5]) }
+    }
+
+    /// The float32 fast path against the generic one (the same tensor read as doubles).
+    @Test func float32FastPathMatchesThePlainLoop() throws {
+        var values = (0..<(3 * 37 * 53)).map { Float(sin(Double($0) * 0.37) * 100) }
+        values[5] = .nan
+        values[700] = .infinity
+        values[701] = -.infinity
+        for k in 0..<53 { values[37 * 53 + 4 * 53 + k] = .nan }  // a whole row of slice 1
+        let t = try Tensor(shape: [3, 37, 53], scalars: values)
+        for (ra, ca, fixed) in [(1, 2, [1]), (2, 1, [0]), (0, 2, [3])] {
+            for (mr, mc) in [(37, 53), (10, 7), (1, 1), (5, 60)] {
+                for red in [Reduction.mean, .max] {
+                    let fast = try HeatmapSampler.sample(t, rowAxis: ra, colAxis: ca, fixed: fixed, maxRows: mr, maxCols: mc, reduction: red)
+                    let plain = try HeatmapSampler.sample(t, rowAxis: ra, colAxis: ca, fixed: fixed, maxRows: mr, maxCols: mc,
+                                                          reduction: red, doubles: t.doubleArray())
+                    #expect(fast.rows == plain.rows && fast.cols == plain.cols)
+                    #expect(fast.min == plain.min && fast.max == plain.max)
+                    for (a, b) in zip(fast.values, plain.values) {
+                        #expect(a.isNaN == b.isNaN && (a.isNaN || abs(a - b) <= 1e-4 * max(1, abs(b))), "\(ra),\(ca) \(mr)x\(mc) \(red): \(a) vs \(b)")
+                    }
+                }
+            }
+        }
     }
 
     @Test func nonFloatAndNaN() throws {

@@ -84,10 +84,58 @@ public enum HeatmapSampler {
                 }
             }
         }
+        /// Float32 fast path: each data row is a run of column blocks; a block's sum, count,
+        /// max and min are kept in Float registers (branch-free, so the loop vectorises) and
+        /// added to the pixel's Double totals once per row.
+        func accumulateFloat32(_ p: UnsafePointer<Float>, count: Int) {
+            // Column block k holds columns colStart[k] ..< colStart[k + 1].
+            var colStart = [Int](repeating: cols, count: outCols + 1)
+            for j in stride(from: cols - 1, through: 0, by: -1) { colStart[colBin[j]] = j }
+            guard base + (rows - 1) * rs + (cols - 1) * cs < count else { return }
+            var flo = Float.infinity, fhi = -Float.infinity
+            for i in 0..<rows {
+                let rowBase = (i * outRows / rows) * outCols
+                let row = p + (base + i * rs)
+                for k in 0..<outCols {
+                    let c0 = colStart[k], c1 = colStart[k + 1]
+                    var s: Float = 0, c: Float = 0, mx = -Float.infinity, mn = Float.infinity
+                    if cs == 1 {
+                        for j in c0..<c1 {
+                            let x = row[j]
+                            let ok = x.magnitude < .infinity
+                            s += ok ? x : 0
+                            c += ok ? 1 : 0
+                            mx = ok && x > mx ? x : mx
+                            mn = ok && x < mn ? x : mn
+                        }
+                    } else {
+                        for j in c0..<c1 {
+                            let x = row[j * cs]
+                            let ok = x.magnitude < .infinity
+                            s += ok ? x : 0
+                            c += ok ? 1 : 0
+                            mx = ok && x > mx ? x : mx
+                            mn = ok && x < mn ? x : mn
+                        }
+                    }
+                    guard c > 0 else { continue }
+                    let q = rowBase + k
+                    if s.isFinite { sum[q] += Double(s) } else {
+                        // The Float sum overflowed (values near Float.greatestFiniteMagnitude).
+                        for j in c0..<c1 { let x = row[j * cs]; if x.isFinite { sum[q] += Double(x) } }
+                    }
+                    n[q] += Int(c)
+                    if Double(mx) > best[q] { best[q] = Double(mx) }
+                    if mn < flo { flo = mn }
+                    if mx > fhi { fhi = mx }
+                }
+            }
+            if flo <= fhi { lo = Double(flo); hi = Double(fhi) }
+        }
         if tensor.dtype == .float32 && doubles == nil {
             try tensor.withUnsafeBuffer(of: Float.self) { buf in
-                // Separate loop so the common case reads floats directly.
-                accumulate { Double(buf[$0]) }
+                guard let p = buf.baseAddress else { return }
+                accumulateFloat32(p, count: buf.count)
             }
         } else {
             guard tensor.dtype != .string else { throw TensorError("cannot draw a string tensor") }
