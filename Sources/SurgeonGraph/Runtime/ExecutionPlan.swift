@@ -73,6 +73,8 @@ extension Interpreter {
     /// Compiles the top-level graph for runs that keep `keep` (in order, duplicates allowed).
     /// `observing`: an observer sees every node, so nothing is fused (folded nodes still report).
     func compilePlan(keep: [String], observing: Bool) throws -> ExecutionPlan {
+        compileLock.lock()
+        defer { compileLock.unlock() }
         let g = model.graph
         let opsets = model.opsetImports
         let order = try g.executionOrder(isOuter: { _ in false })
@@ -124,11 +126,20 @@ extension Interpreter {
             // Implicit (subgraph) reads get slots too, so their last use is known.
             for name in node.implicitInputs { _ = slot(name) }
             if let kernel, !hasSubgraphs, !nondeterministicOps.contains(node.opType),
-               step.inputs.allSatisfy({ $0 < 0 || constantValues[$0] != nil }),
-               let outs = Interpreter.fold(node: node, kernel: kernel, opset: version,
-                                           inputs: step.inputs.map { $0 < 0 ? nil : constantValues[$0] }) {
-                for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count { constantValues[s] = outs[k] }
-                step.folded = true
+               step.inputs.allSatisfy({ $0 < 0 || constantValues[$0] != nil }) {
+                // Folded once per interpreter: every plan (any kept set) shares the results.
+                let outs: [Value]?
+                if let cached = foldCache[i] {
+                    outs = cached
+                } else {
+                    outs = Interpreter.fold(node: node, kernel: kernel, opset: version,
+                                            inputs: step.inputs.map { $0 < 0 ? nil : constantValues[$0] })
+                    foldCache[i] = .some(outs)
+                }
+                if let outs {
+                    for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count { constantValues[s] = outs[k] }
+                    step.folded = true
+                }
             }
             steps.append(step)
         }

@@ -35,6 +35,10 @@ public final class Interpreter {
     private let lock = NSLock()
     private var plans: [(keep: [String], observing: Bool, fusing: Bool, plan: ExecutionPlan)] = []
     private var missingOps: [String]?
+    /// Held while compiling; guards `foldCache`.
+    let compileLock = NSLock()
+    /// Outputs of constant top-level nodes by node index (nil: the node could not be folded).
+    var foldCache: [Int: [Value]?] = [:]
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model
@@ -127,6 +131,9 @@ public final class Interpreter {
         lock.lock()
         plans.removeAll()
         lock.unlock()
+        compileLock.lock()
+        foldCache.removeAll()
+        compileLock.unlock()
     }
 
     /// Runs the model.
