@@ -29,8 +29,9 @@ public final class Interpreter {
     public var shouldCancel: (() -> Bool)?
     /// Called between nodes (where `shouldCancel` is checked); a throw stops the run with that error.
     public var checkBetweenNodes: (() throws -> Void)?
-    /// Whether plans may fuse nodes (on by default; tests compare both ways).
-    public var fusionEnabled = true
+    /// Whether plans may fuse nodes (on by default; tests compare both ways). The environment
+    /// variable SURGEON_NO_FUSION=1 turns it off, to measure or rule out the fusions.
+    public var fusionEnabled = ProcessInfo.processInfo.environment["SURGEON_NO_FUSION"] == nil
 
     private let lock = NSLock()
     private var plans: [(keep: [String], observing: Bool, fusing: Bool, plan: ExecutionPlan)] = []
