@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Latency of surgeon-shell against onnxruntime on the same ONNX files and the same inputs.
+"""Latency of surgeon-shell against onnxruntime and PyTorch eager on the same inputs.
 
-For each model: our release binary runs `bench runs=N` (timed inside our process, after
-warm-up), then `inspect all` and `bench` again; onnxruntime runs an InferenceSession with the
-same thread count. Prints medians, ratios (ours / ort), our load time and peak RSS.
+For each model, in `--rounds` interleaved rounds: our release binary runs `bench runs=N`
+(timed inside our process, after warm-up), onnxruntime runs N InferenceSession.run calls and,
+for zoo models that bench/zoo.py can rebuild, the PyTorch module runs N eager calls; all with
+the same thread count. Then `inspect all` + `bench` once, and load times. Prints medians,
+ratios (ours / ort: the median of the per-round ratios), our load time against onnxruntime's
+session creation, peak RSS, and `cut` / `save` times on BERT-base when it is there.
 
 Run with a Python that has onnxruntime and onnx (e.g. /work/venv-torch/bin/python); see
 bench/README.md.
@@ -34,8 +37,12 @@ NP_TYPES = {
 }
 
 
+BERT_BASE = "/work/big-models/bert-base-legacy.onnx"
+
+
 def default_models(zoo_root, exporters):
     files = sorted(glob.glob("/work/big-models/resnet18-*.onnx")) + sorted(glob.glob("/work/big-models/bert-tiny-*.onnx"))
+    files += sorted(glob.glob("/work/big-models/bert-base-*.onnx"))
     for exp in exporters:
         files += sorted(glob.glob(os.path.join(zoo_root, "*", exp, "model.onnx")))
     return files
@@ -109,64 +116,102 @@ def parse_medians(text):
     return [float(m) for m in re.findall(r"median ([0-9.]+) ms", text)]
 
 
-def ours(binary, path, feeds, runs, threads, inspect, timeout):
-    feed = " ".join(f'"{n}"=load("{p}")' for n, p in feeds)
-    script = f'load "{path}" as m\nbench runs={runs} warmup=2 {feed}\n'
+def feed_text(feeds):
+    return " ".join(f'"{n}"=load("{p}")' for n, p in feeds)
+
+
+def ours(binary, path, feeds, runs, threads, timeout, inspect=False):
+    """One surgeon-shell process: load, (inspect all), bench. Returns (median ms, peak RSS MB, error)."""
+    script = f'load "{path}" as m\n' + ("inspect all\n" if inspect else "") + f"bench runs={runs} warmup=2 {feed_text(feeds)}\n"
     timed = os.path.exists("/usr/bin/time")
-    cmd = (["/usr/bin/time", "-f", "MAXRSS_KB %M"] if timed else []) + [binary, "--threads", str(threads)]
     # /usr/bin/time -f %M reports this child's own peak RSS (getrusage(RUSAGE_CHILDREN) would
-    # give the maximum over every child so far). The inspect-all run is a separate process so
-    # the RSS column is that of plain runs.
+    # give the maximum over every child so far).
+    cmd = (["/usr/bin/time", "-f", "MAXRSS_KB %M"] if timed else []) + [binary, "--threads", str(threads)]
     out, err, _, rc = run_child(cmd, script, timeout)
     med = parse_medians(out)
     rss = re.search(r"MAXRSS_KB (\d+)", err)
-    inspect_med = None
-    if inspect and med:
-        iout, _, _, _ = run_child([binary, "--threads", str(threads)],
-                                  f'load "{path}" as m\ninspect all\nbench runs={runs} warmup=2 {feed}\n', timeout)
-        im = parse_medians(iout)
-        inspect_med = im[0] if im else None
-    res = {
-        "plain": med[0] if len(med) > 0 else None,
-        "inspect": inspect_med,
-        "rss_mb": int(rss.group(1)) / 1024 if rss else None,
-        "error": None,
-    }
-    if res["plain"] is None:
+    error = None
+    if not med:
         lines = [l for l in (out + "\n" + err).splitlines() if l.strip() and not l.startswith("MAXRSS")]
-        res["error"] = (lines[-1] if lines else f"exit {rc}")[:70]
-    return res
+        error = (lines[-1] if lines else f"exit {rc}")[:70]
+    return (med[0] if med else None), (int(rss.group(1)) / 1024 if rss else None), error
+
+
+def script_time(binary, threads, timeout, script, base_script="\n", repeats=3):
+    """Median wall time of `script` minus that of `base_script` (interleaved), in ms."""
+    diffs = []
+    for _ in range(repeats):
+        _, _, b, _ = run_child([binary, "--threads", str(threads)], base_script, timeout)
+        _, _, w, _ = run_child([binary, "--threads", str(threads)], script, timeout)
+        diffs.append(w - b)
+    return max(0.0, statistics.median(diffs) * 1000)
 
 
 def load_time(binary, path, threads, timeout, repeats=3):
     """Median wall time of `load` (a load-only script minus an empty script), in ms."""
-    def wall(script):
-        ts = []
-        for _ in range(repeats):
-            _, _, w, _ = run_child([binary, "--threads", str(threads)], script, timeout)
-            ts.append(w)
-        return statistics.median(ts)
-    base = wall("\n")
-    return max(0.0, (wall(f'load "{path}" as m\n') - base) * 1000)
+    return script_time(binary, threads, timeout, f'load "{path}" as m\n', repeats=repeats)
 
 
-def onnxruntime(path, feeds, runs, threads):
+def torch_module(path, feeds, threads):
+    """(callable, note) running the zoo's PyTorch module on the same inputs, or (None, why)."""
+    parts = os.path.normpath(path).split(os.sep)
+    if parts[-1] != "model.onnx" or len(parts) < 3:
+        return None, ""
+    name = parts[-3]
+    try:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import zoo  # noqa: PLC0415 - only when torch is wanted
+        import torch  # noqa: PLC0415
+    except Exception as e:  # noqa: BLE001
+        return None, f"torch: {str(e)[:40]}"
+    spec = zoo.MODELS.get(name)
+    if spec is None:
+        return None, ""
+    if spec.quantize:
+        return None, ""  # onnxruntime's quantization has no eager counterpart
+    torch.set_num_threads(threads)
+    model, inputs = spec.make(run=True)
+    given = {n: torch.from_numpy(np.load(p)) for n, p in feeds}
+    args = []
+    for k, v in inputs.items():
+        args.append(given.get(k, v))
+
+    def call():
+        with torch.inference_mode():
+            model(*args)
+    return call, ""
+
+
+def time_calls(fn, runs, warmup=2):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t) * 1000)
+    return statistics.median(ts)
+
+
+def ort_session(path, threads):
+    """(session, creation ms)."""
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.log_severity_level = 3
     t0 = time.perf_counter()
     sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    create = (time.perf_counter() - t0) * 1000
-    inputs = {n: np.load(p) for n, p in feeds}
-    for _ in range(2):
-        sess.run(None, inputs)
-    ts = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        sess.run(None, inputs)
-        ts.append((time.perf_counter() - t) * 1000)
-    return statistics.median(ts), create
+    return sess, (time.perf_counter() - t0) * 1000
+
+
+def cut_save_times(binary, path, threads, timeout, cut_spec, repeats=5):
+    """(cut ms, save ms): a script that loads and cuts / saves minus one that only loads."""
+    load = f'load "{path}" as m\n'
+    cut = script_time(binary, threads, timeout, load + f"cut {cut_spec}\n", load, repeats)
+    with tempfile.TemporaryDirectory() as d:
+        save = script_time(binary, threads, timeout, load + f'save "{os.path.join(d, "saved.onnx")}"\n', load, repeats)
+    return cut, save
 
 
 def fmt(v, spec="{:.1f}"):
@@ -175,9 +220,10 @@ def fmt(v, spec="{:.1f}"):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("models", nargs="*", help="ONNX files (default: big-models ResNet-18 / BERT-tiny and the zoo)")
-    ap.add_argument("--threads", type=int, default=2, help="threads for both engines (default 2)")
-    ap.add_argument("--runs", type=int, default=10, help="timed runs per engine (default 10)")
+    ap.add_argument("models", nargs="*", help="ONNX files (default: big-models ResNet-18 / BERT-tiny / BERT-base and the zoo)")
+    ap.add_argument("--threads", type=int, default=2, help="threads for every engine (default 2)")
+    ap.add_argument("--runs", type=int, default=10, help="timed runs per engine and round (default 10)")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds ours / ort / torch (default 3)")
     ap.add_argument("--binary", default=DEFAULT_BINARY, help="surgeon-shell binary (default .build/release)")
     ap.add_argument("--build", action="store_true", help="swift build -c release first")
     ap.add_argument("--zoo", default="/work/zoo", help="zoo root (default /work/zoo)")
@@ -186,6 +232,10 @@ def main():
     ap.add_argument("--no-zoo", action="store_true", help="only the big-models defaults")
     ap.add_argument("--no-inspect", action="store_true", help="skip the inspect-all run")
     ap.add_argument("--no-load", action="store_true", help="skip measuring load time")
+    ap.add_argument("--no-torch", action="store_true", help="skip PyTorch eager")
+    ap.add_argument("--cut", default="in=m.encoder.layer.3 out=m.encoder.layer.8",
+                    help=f"the cut timed on {BERT_BASE} (default: encoder layers 3-8)")
+    ap.add_argument("--no-cut", action="store_true", help="skip the BERT-base cut / save timing")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per surgeon-shell process")
     args = ap.parse_args()
 
@@ -199,39 +249,97 @@ def main():
         words = [w for w in args.filter.split(",") if w]
         models = [m for m in models if any(w in label(m) for w in words)]
 
-    print(f"# threads={args.threads} runs={args.runs} load average at start: "
+    print(f"# threads={args.threads} runs={args.runs} rounds={args.rounds} load average at start: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cpus)")
-    header = (f"{'model':34} {'ours ms':>9} {'ort ms':>8} {'ratio':>6} {'insp ms':>9} {'insp/pl':>7}"
-              f" {'load ms':>8} {'ort sess':>8} {'RSS MB':>7}  note")
+    header = (f"{'model':30} {'ours ms':>8} {'ort ms':>8} {'ratio':>6} {'torch ms':>8} {'/torch':>6} {'insp/pl':>7}"
+              f" {'load ms':>8} {'ort sess':>8} {'ld/sess':>7} {'RSS MB':>7}  note")
     print(header)
     print("-" * len(header))
-    ratios = []
+    ratios, torch_ratios, insp_ratios, load_ratios = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for path in models:
             name = label(path)
             try:
                 feeds = make_inputs(path, tmp)
             except Exception as e:  # noqa: BLE001 - report and go on
-                print(f"{name:34} inputs failed: {e}")
+                print(f"{name:30} inputs failed: {e}")
                 continue
-            o = ours(args.binary, path, feeds, args.runs, args.threads, not args.no_inspect, args.timeout)
-            note = o["error"] or ""
+            note = ""
             try:
-                ort_ms, ort_create = onnxruntime(path, feeds, args.runs, args.threads)
+                sess, ort_create = ort_session(path, args.threads)
+                ort_inputs = {n: np.load(p) for n, p in feeds}
+                ort_call = lambda: sess.run(None, ort_inputs)  # noqa: E731
             except Exception as e:  # noqa: BLE001
-                ort_ms, ort_create = None, None
-                note = (note + " ort: " + str(e).splitlines()[0])[:90]
-            ld = None if args.no_load or o["plain"] is None else load_time(args.binary, path, args.threads, args.timeout)
-            ratio = o["plain"] / ort_ms if o["plain"] and ort_ms else None
+                sess, ort_create, ort_call = None, None, None
+                note += " ort: " + str(e).splitlines()[0][:60]
+            torch_call = None
+            if not args.no_torch:
+                try:
+                    torch_call, why = torch_module(path, feeds, args.threads)
+                    note += (" " + why) if why else ""
+                except Exception as e:  # noqa: BLE001
+                    note += " torch: " + str(e).splitlines()[0][:40]
+            ours_ms, ort_ms, torch_ms, round_ratios, rss, error = [], [], [], [], None, None
+            for _ in range(args.rounds):
+                o, r, error = ours(args.binary, path, feeds, args.runs, args.threads, args.timeout)
+                if o is None:
+                    break
+                ours_ms.append(o)
+                rss = max(rss or 0, r or 0) or None
+                if ort_call:
+                    ort_ms.append(time_calls(ort_call, args.runs))
+                    round_ratios.append(o / ort_ms[-1])
+                if torch_call:
+                    try:
+                        torch_ms.append(time_calls(torch_call, args.runs))
+                    except Exception as e:  # noqa: BLE001
+                        note += " torch: " + str(e).splitlines()[0][:40]
+                        torch_call = None
+            med = lambda xs: statistics.median(xs) if xs else None  # noqa: E731
+            plain, ort_med, torch_med = med(ours_ms), med(ort_ms), med(torch_ms)
+            ratio = med(round_ratios)
             if ratio:
                 ratios.append(ratio)
-            insp = o["inspect"] / o["plain"] if o["inspect"] and o["plain"] else None
-            print(f"{name:34} {fmt(o['plain']):>9} {fmt(ort_ms):>8} {fmt(ratio, '{:.2f}'):>6} {fmt(o['inspect']):>9}"
-                  f" {fmt(insp, '{:.2f}'):>7} {fmt(ld, '{:.0f}'):>8} {fmt(ort_create, '{:.0f}'):>8}"
-                  f" {fmt(o['rss_mb'], '{:.0f}'):>7}  {note}", flush=True)
+            tratio = plain / torch_med if plain and torch_med else None
+            if tratio:
+                torch_ratios.append(tratio)
+            insp = None
+            if plain and not args.no_inspect:
+                im, _, _ = ours(args.binary, path, feeds, args.runs, args.threads, args.timeout, inspect=True)
+                insp = im / plain if im else None
+                if insp:
+                    insp_ratios.append(insp)
+            ld = None if args.no_load or plain is None else load_time(args.binary, path, args.threads, args.timeout)
+            lr = ld / ort_create if ld is not None and ort_create else None
+            if lr is not None:
+                load_ratios.append(max(lr, 1e-3))
+            if error:
+                note = error + note
+            print(f"{name:30} {fmt(plain):>8} {fmt(ort_med):>8} {fmt(ratio, '{:.2f}'):>6} {fmt(torch_med):>8}"
+                  f" {fmt(tratio, '{:.2f}'):>6} {fmt(insp, '{:.2f}'):>7} {fmt(ld, '{:.0f}'):>8}"
+                  f" {fmt(ort_create, '{:.0f}'):>8} {fmt(lr, '{:.2f}'):>7} {fmt(rss, '{:.0f}'):>7}  {note.strip()}", flush=True)
+            del sess, torch_call
+
+    def gm(xs):
+        return math.exp(sum(math.log(r) for r in xs) / len(xs))
+    print()
     if ratios:
-        gm = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-        print(f"\ngeometric mean ratio ours/ort over {len(ratios)} models: {gm:.2f}  (max {max(ratios):.2f})")
+        print(f"ours/ort over {len(ratios)} models: geometric mean {gm(ratios):.2f}, max {max(ratios):.2f}")
+    if torch_ratios:
+        print(f"ours/torch eager over {len(torch_ratios)} models: geometric mean {gm(torch_ratios):.2f}, max {max(torch_ratios):.2f}")
+    if insp_ratios:
+        print(f"inspect all / plain over {len(insp_ratios)} models: geometric mean {gm(insp_ratios):.2f}, max {max(insp_ratios):.2f}")
+    if load_ratios:
+        print(f"our load / ort session creation over {len(load_ratios)} models: geometric mean {gm(load_ratios):.2f}, max {max(load_ratios):.2f}")
+    if not args.no_cut and os.path.exists(BERT_BASE) and (not args.filter or "bert-base" in args.filter):
+        cut, save = cut_save_times(args.binary, BERT_BASE, args.threads, args.timeout, args.cut)
+        ld = load_time(args.binary, BERT_BASE, args.threads, args.timeout)
+        try:
+            _, create = ort_session(BERT_BASE, args.threads)
+        except Exception:  # noqa: BLE001
+            create = None
+        print(f"BERT-base ({os.path.basename(BERT_BASE)}): cut {args.cut}: {cut:.0f} ms, save: {save:.0f} ms,"
+              f" load: {ld:.0f} ms (onnxruntime session: {fmt(create, '{:.0f}')} ms)")
     print("# load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 

@@ -17,8 +17,7 @@ enum ProfileCommand {
         let m = try s.requireCurrent()
         let feeds = try RunCommand.prepareFeeds(c, s, m, ignoring: ["csv"])
         let targets = try RunCommand.inspectTargets(m)
-        let interp = Interpreter(model: m.model)
-        interp.shouldCancel = s.shouldCancel
+        let interp = m.runtime.interpreter(for: m.model, shouldCancel: s.shouldCancel)
         let wanted = RunCommand.wantedValues(m, targets)
         do { _ = try interp.run(feeds: feeds, outputs: wanted) } catch let e as RunCancelled { throw e } catch { throw ShellError("\(error)") }
         var times: [(node: Int, seconds: Double)] = []
@@ -78,8 +77,7 @@ enum ProfileCommand {
         let feeds = try RunCommand.prepareFeeds(c, s, m, ignoring: ["runs", "warmup"])
         let targets = try RunCommand.inspectTargets(m)
         let wanted = RunCommand.wantedValues(m, targets)
-        let interp = Interpreter(model: m.model)
-        interp.shouldCancel = s.shouldCancel
+        let interp = m.runtime.interpreter(for: m.model, shouldCancel: s.shouldCancel)
         var samples: [Double] = []
         do {
             for i in 0..<(warmup + runs) {

@@ -68,8 +68,7 @@ enum RunCommand {
         let targets = try inspectTargets(m)
         let outputNames = m.model.graph.outputs.map(\.name)
         let wanted = wantedValues(m, targets)
-        let interp = Interpreter(model: m.model)
-        interp.shouldCancel = s.shouldCancel
+        let interp = m.runtime.interpreter(for: m.model, shouldCancel: s.shouldCancel)
         let result: [String: Value]
         do { result = try interp.run(feeds: feeds, outputs: wanted) } catch let e as RunCancelled {
             throw e

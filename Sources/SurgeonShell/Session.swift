@@ -8,7 +8,10 @@ import SurgeonTensor
 public struct LoadedModel {
     public var name: String
     public var path: String?
-    public var model: Model
+    /// Replacing or editing the model drops its compiled plans.
+    public var model: Model { didSet { runtime = ModelRuntime() } }
+    /// The interpreter kept between runs of this model (its compiled plans and folded constants).
+    public private(set) var runtime = ModelRuntime()
     public var names: ModelNames
     /// Recorded on every run: (spec name, alias).
     public var inspect: [(name: String, alias: String?)] = []
@@ -26,6 +29,22 @@ public struct LoadedModel {
     }
 
     public var parameterCount: Int { model.graph.initializers.values.reduce(0) { $0 + $1.count } }
+}
+
+/// One Interpreter per model in the session, made on first use, so that runs reuse its
+/// compiled plans. Copies of a LoadedModel share it until one of them changes its model.
+public final class ModelRuntime {
+    private var interpreter: Interpreter?
+
+    public init() {}
+
+    /// The interpreter for `model` (the caller passes the model this runtime belongs to).
+    public func interpreter(for model: Model, shouldCancel: (() -> Bool)?) -> Interpreter {
+        let interp = interpreter ?? Interpreter(model: model)
+        interpreter = interp
+        interp.shouldCancel = shouldCancel
+        return interp
+    }
 }
 
 /// Everything a shell session holds: models, variables, the last results, the generator.

@@ -17,12 +17,29 @@ public struct RunCancelled: Error, CustomStringConvertible {
 
 /// Runs a model node by node, in topological order. Observers see every node's outputs as
 /// they are produced (Inspect is built on this); values are released after their last use.
+///
+/// The top-level graph is compiled once per set of kept values into an `ExecutionPlan`
+/// (integer value slots, kernels looked up, constant nodes computed once, fusions where no
+/// one sees the intermediates) that later runs reuse: keep one Interpreter per model.
 public final class Interpreter {
     public let model: Model
     public let registry: OpRegistry
-    private let functions: [String: Function]
+    let functions: [String: Function]
     /// Checked between nodes; return true to stop the run with `RunCancelled`.
     public var shouldCancel: (() -> Bool)?
+    /// Called between nodes (where `shouldCancel` is checked); a throw stops the run with that error.
+    public var checkBetweenNodes: (() throws -> Void)?
+    /// Whether plans may fuse nodes (on by default; tests compare both ways). The environment
+    /// variable SURGEON_NO_FUSION=1 turns it off, to measure or rule out the fusions.
+    public var fusionEnabled = ProcessInfo.processInfo.environment["SURGEON_NO_FUSION"] == nil
+
+    private let lock = NSLock()
+    private var plans: [(keep: [String], observing: Bool, fusing: Bool, plan: ExecutionPlan)] = []
+    private var missingOps: [String]?
+    /// Held while compiling; guards `foldCache`.
+    let compileLock = NSLock()
+    /// Outputs of constant top-level nodes by node index (nil: the node could not be folded).
+    var foldCache: [Int: [Value]?] = [:]
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model
@@ -37,12 +54,22 @@ public final class Interpreter {
     }
 
     func function(for n: Node) -> Function? {
-        functions[Interpreter.functionKey(n.domain, n.opType, n.overload)]
+        if functions.isEmpty { return nil }
+        return functions[Interpreter.functionKey(n.domain, n.opType, n.overload)]
     }
 
     /// Ops of the top-level graph (and its subgraphs) that this build cannot run, as
     /// "domain op (opset N)" strings.
     public func unsupportedOps() -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let missingOps { return missingOps }
+        let m = findUnsupportedOps()
+        missingOps = m
+        return m
+    }
+
+    private func findUnsupportedOps() -> [String] {
         var missing: [String] = []
         var seen = Set<String>()
         var visitedFunctions = Set<String>()
@@ -85,9 +112,39 @@ public final class Interpreter {
         return missing.isEmpty ? nil : "no kernel for \(missing.joined(separator: ", "))"
     }
 
-    private func opset(_ domain: String, _ opsets: [String: Int]) -> Int {
+    func opset(_ domain: String, _ opsets: [String: Int]) -> Int {
         if domain.isEmpty || domain == "ai.onnx" { return opsets[""] ?? opsets["ai.onnx"] ?? 1 }
         return opsets[domain] ?? 1
+    }
+
+    /// The plan for runs keeping `keep`, compiled on first use. A few are cached (plain runs,
+    /// an inspect set, profiling).
+    func plan(keep: [String], observing: Bool) throws -> ExecutionPlan {
+        let fusing = fusionEnabled
+        lock.lock()
+        if let hit = plans.firstIndex(where: { $0.observing == observing && $0.fusing == fusing && $0.keep == keep }) {
+            let p = plans[hit].plan
+            if hit != plans.count - 1 { plans.append(plans.remove(at: hit)) }
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        let p = try compilePlan(keep: keep, observing: observing || !fusing)
+        lock.lock()
+        plans.append((keep, observing, fusing, p))
+        if plans.count > 4 { plans.removeFirst() }
+        lock.unlock()
+        return p
+    }
+
+    /// Drops compiled plans (and the constants they computed).
+    public func clearPlans() {
+        lock.lock()
+        plans.removeAll()
+        lock.unlock()
+        compileLock.lock()
+        foldCache.removeAll()
+        compileLock.unlock()
     }
 
     /// Runs the model.
@@ -101,22 +158,100 @@ public final class Interpreter {
         observer: ((NodeEvent) -> Void)? = nil
     ) throws -> [String: Value] {
         if let why = cannotRunReason() { throw GraphError("cannot run: \(why)") }
-        let g = model.graph
-        let scope = Scope(parent: nil)
-        for (k, v) in g.initializers { scope.values[k] = .tensor(v) }
-        for inp in g.inputs {
-            if let v = feeds[inp.name] {
-                scope.values[inp.name] = v
-            } else if g.initializers[inp.name] == nil {
+        let wanted = requested ?? model.graph.outputs.map(\.name)
+        let plan = try self.plan(keep: wanted, observing: observer != nil)
+        return try execute(plan: plan, feeds: feeds, observer: observer)
+    }
+
+    /// Between nodes: cancellation and the caller's check.
+    @inline(__always)
+    func betweenNodes() throws {
+        if let shouldCancel, shouldCancel() { throw RunCancelled() }
+        if let checkBetweenNodes { try checkBetweenNodes() }
+    }
+
+    private func execute(plan: ExecutionPlan, feeds: [String: Value], observer: ((NodeEvent) -> Void)?) throws -> [String: Value] {
+        let values = UnsafeMutablePointer<Value?>.allocate(capacity: max(plan.slotCount, 1))
+        values.initialize(repeating: nil, count: max(plan.slotCount, 1))
+        defer {
+            values.deinitialize(count: max(plan.slotCount, 1))
+            values.deallocate()
+        }
+        for c in plan.constants { values[c.slot] = c.value }
+        for d in plan.defaults { values[d.slot] = d.value }
+        for inp in plan.requiredInputs {
+            guard let v = feeds[inp.name] else {
                 throw GraphError("input '\(inp.name)' (\(inp.type)) was not given")
             }
+            values[inp.slot] = v
         }
-        for (k, v) in feeds where scope.values[k] == nil { scope.values[k] = v }
-        let wanted = requested ?? g.outputs.map(\.name)
-        try execute(graph: g, scope: scope, opsets: model.opsetImports, keep: Set(wanted), observer: observer)
+        for inp in plan.optionalInputs { if let v = feeds[inp.name] { values[inp.slot] = v } }
+        let opsets = model.opsetImports
+        // Subgraphs (If, Loop, Scan) read enclosing values by name through this scope.
+        let root: Scope? = plan.hasSubgraphSteps ? Scope(parent: nil) { name in
+            plan.slotOfName[name].flatMap { values[$0] }
+        } : nil
+        let nodes = model.graph.nodes
+        var inputs: [Value?] = []
+        for step in plan.steps {
+            try betweenNodes()
+            if step.folded {
+                // Computed at compile time: only reported.
+                if let observer {
+                    var produced: [(String, Value)] = []
+                    for (k, s) in step.outputs.enumerated() where s >= 0 {
+                        if let v = values[s] { produced.append((step.node.outputs[k], v)) }
+                    }
+                    observer(NodeEvent(index: step.nodeIndex, node: nodes[step.nodeIndex], outputs: produced))
+                }
+                continue
+            }
+            inputs.removeAll(keepingCapacity: true)
+            for (k, s) in step.inputs.enumerated() {
+                if s < 0 { inputs.append(nil); continue }
+                guard let v = values[s] else {
+                    throw GraphError("node '\(step.node.displayName)' reads '\(step.node.inputs[k])', which has no value")
+                }
+                inputs.append(v)
+            }
+            var outs: [Value]
+            if let fn = step.function {
+                outs = try runFunction(fn, node: step.node, inputs: inputs, scope: root ?? Scope(parent: nil), opsets: opsets)
+            } else if let kernel = step.kernel {
+                let runner: (Graph, [Value]) throws -> [Value]
+                if step.hasSubgraphs, let root {
+                    runner = { [unowned self] sub, args in try self.runSubgraph(sub, args: args, parent: root, opsets: opsets) }
+                } else {
+                    runner = noSubgraphs
+                }
+                outs = try callKernel(kernel, OpContext(node: step.node, inputs: inputs, opset: step.opset, subgraphRunner: runner))
+            } else {
+                throw GraphError("no kernel for \(step.node.opType)")
+            }
+            inputs.removeAll(keepingCapacity: true)
+            if step.epilogues.isEmpty {
+                if let observer {
+                    var produced: [(String, Value)] = []
+                    for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count {
+                        values[s] = outs[k]
+                        produced.append((step.node.outputs[k], outs[k]))
+                    }
+                    observer(NodeEvent(index: step.nodeIndex, node: nodes[step.nodeIndex], outputs: produced))
+                } else {
+                    for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
+                }
+            } else {
+                var y: Value? = outs.first
+                outs = []
+                if y == nil { throw NodeFailure(node: step.node, message: "produced no output") }
+                for e in step.epilogues { try runEpilogue(e, &y, values: values) }
+                if let last = step.epilogues.last { values[last.output] = y }
+            }
+            for s in step.release { values[s] = nil }
+        }
         var result: [String: Value] = [:]
-        for name in wanted {
-            guard let v = scope.lookup(name) else {
+        for (name, s) in plan.kept {
+            guard s >= 0, let v = values[s] else {
                 throw GraphError("output '\(name)' was not computed")
             }
             result[name] = v
@@ -124,17 +259,79 @@ public final class Interpreter {
         return result
     }
 
+    /// A kernel call, with failures named after the node.
+    @inline(__always)
+    private func callKernel(_ kernel: Kernel, _ ctx: OpContext) throws -> [Value] {
+        do {
+            return try kernel(ctx)
+        } catch let e as RunCancelled {
+            throw e
+        } catch let e as NodeFailure {
+            throw e
+        } catch {
+            throw NodeFailure(node: ctx.node, message: "\(error)")
+        }
+    }
+
+    /// One fused node applied to `y` (taken, replaced by the result): in place when `y` is a
+    /// float32 tensor whose buffer no one else holds, else through the node's kernel.
+    private func runEpilogue(_ e: Epilogue, _ y: inout Value?, values: UnsafeMutablePointer<Value?>) throws {
+        if var owned = Interpreter.takeFloatTensor(&y) {
+            let unique = isKnownUniquelyReferenced(&owned.buffer) && !owned.buffer.isBorrowed
+            let tensor = Tensor(dtype: .float32, shape: owned.shape, buffer: owned.buffer, byteOffset: owned.byteOffset)
+            y = .tensor(tensor)
+            if unique && e.applyInPlace(tensor, values: values) { return }
+        }
+        guard let input = y else { throw NodeFailure(node: e.node, message: "its input has no value") }
+        y = nil
+        var inputs: [Value?] = []
+        for (k, s) in e.inputs.enumerated() {
+            if k == e.chainIndex { inputs.append(input); continue }
+            if s < 0 { inputs.append(nil); continue }
+            guard let v = values[s] else {
+                throw GraphError("node '\(e.node.displayName)' reads '\(e.node.inputs[k])', which has no value")
+            }
+            inputs.append(v)
+        }
+        let outs = try callKernel(e.kernel, OpContext(node: e.node, inputs: inputs, opset: e.opset, subgraphRunner: noSubgraphs))
+        guard let out = outs.first else { throw NodeFailure(node: e.node, message: "produced no output") }
+        y = out
+    }
+
+    struct OwnedTensor {
+        var buffer: TensorBuffer
+        let shape: [Int]
+        let byteOffset: Int
+    }
+
+    /// Moves a float32 tensor out of `v` (left nil) as its parts, so that the caller's
+    /// reference to the buffer is the only one this function leaves behind. nil (and `v`
+    /// untouched) for anything else.
+    @inline(never)
+    static func takeFloatTensor(_ v: inout Value?) -> OwnedTensor? {
+        guard case .tensor(let t)? = v, t.dtype == .float32 else { return nil }
+        v = nil
+        return OwnedTensor(buffer: t.buffer, shape: t.shape, byteOffset: t.byteOffset)
+    }
+
     final class Scope {
         var values: [String: Value] = [:]
         let parent: Scope?
-        init(parent: Scope?) { self.parent = parent }
+        /// For the top-level scope of a compiled run: values held in the plan's slots.
+        let outer: ((String) -> Value?)?
+        init(parent: Scope?, outer: ((String) -> Value?)? = nil) {
+            self.parent = parent
+            self.outer = outer
+        }
         func lookup(_ name: String) -> Value? {
             if let v = values[name] { return v }
-            return parent?.lookup(name)
+            if let parent { return parent.lookup(name) }
+            return outer?(name)
         }
         func contains(_ name: String) -> Bool {
             if values[name] != nil { return true }
-            return parent?.contains(name) ?? false
+            if let parent { return parent.contains(name) }
+            return outer?(name) != nil
         }
     }
 
@@ -152,7 +349,7 @@ public final class Interpreter {
             for name in names { lastUse[name] = step }
         }
         for (step, i) in order.enumerated() {
-            if let shouldCancel, shouldCancel() { throw RunCancelled() }
+            try betweenNodes()
             let node = g.nodes[i]
             let outs = try runNode(node, scope: scope, opsets: opsets)
             var produced: [(String, Value)] = []
@@ -188,15 +385,7 @@ public final class Interpreter {
         let ctx = OpContext(node: node, inputs: inputs, opset: version) { [unowned self] sub, args in
             try self.runSubgraph(sub, args: args, parent: scope, opsets: opsets)
         }
-        do {
-            return try kernel(ctx)
-        } catch let e as RunCancelled {
-            throw e
-        } catch let e as NodeFailure {
-            throw e
-        } catch {
-            throw NodeFailure(node: node, message: "\(error)")
-        }
+        return try callKernel(kernel, ctx)
     }
 
     private func runSubgraph(_ g: Graph, args: [Value], parent: Scope, opsets: [String: Int]) throws -> [Value] {

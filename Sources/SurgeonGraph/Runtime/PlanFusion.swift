@@ -1,0 +1,250 @@
+import Foundation
+import SurgeonTensor
+
+/// A node fused after a step: it consumes the step's result (its `chainIndex` input), and when
+/// the result is a float32 tensor this step alone owns, it is applied in place (no new buffer,
+/// no extra pass through memory). Otherwise the node's own kernel runs as usual, so results are
+/// the same as unfused either way: relu, clip, and add / sub / mul by a same-shape tensor, a
+/// last-axis row (a bias) or a scalar compute exactly what the kernels compute.
+struct Epilogue {
+    enum InPlace {
+        case relu
+        case clip(lo: Float, hi: Float)
+        /// y op other, or other op y when `reversed` (only Sub cares).
+        case binary(Binary, other: Int, reversed: Bool)
+    }
+    enum Binary { case add, sub, mul }
+
+    let nodeIndex: Int
+    let node: Node
+    let kernel: Kernel
+    let opset: Int
+    /// Slot per node input; `inputs[chainIndex]` is the previous result, never stored.
+    let inputs: [Int]
+    let chainIndex: Int
+    let output: Int
+    let inPlace: InPlace
+}
+
+/// Plan-time rewrites for runs where no one sees the intermediates they remove:
+/// - Conv followed by BatchNormalization (inference form, constant parameters): the
+///   normalisation is folded into the convolution's weights and bias once, at compile time.
+/// - A node followed by Relu / Clip / Add / Sub / Mul reading its result: those run as
+///   epilogues of the step (see `Epilogue`). Chains are followed (Conv → Add → Relu).
+/// A value is fused away only when exactly one node reads it and it is neither kept
+/// (an output or an inspected value) nor a constant.
+enum PlanFusion {
+    static func apply(to plan: ExecutionPlan, keep: Set<Int>, graphOutputs: Set<Int>, registry: OpRegistry) {
+        var readers = [Int](repeating: 0, count: plan.slotCount)
+        var readerStep = [Int](repeating: -1, count: plan.slotCount)
+        var producer = [Int](repeating: -1, count: plan.slotCount)
+        var constant: [Int: Value] = [:]
+        for c in plan.constants { constant[c.slot] = c.value }
+        for (k, st) in plan.steps.enumerated() {
+            var reads = st.inputs
+            if st.hasSubgraphs { reads += st.node.implicitInputs.compactMap { plan.slotOfName[$0] } }
+            for s in reads where s >= 0 { readers[s] += 1; readerStep[s] = k }
+            for s in st.outputs where s >= 0 { producer[s] = k }
+        }
+        func fusible(_ s: Int) -> Bool {
+            s >= 0 && readers[s] == 1 && !keep.contains(s) && !graphOutputs.contains(s) && constant[s] == nil
+        }
+        var removed = Set<Int>()
+
+        // Conv + BatchNormalization.
+        for k in plan.steps.indices {
+            let st = plan.steps[k]
+            guard st.node.opType == "Conv", st.node.domain.isEmpty, st.outputs.count == 1,
+                  let y = st.outputs.first, fusible(y), readerStep[y] > k else { continue }
+            let c = readerStep[y]
+            let bn = plan.steps[c]
+            guard bn.node.opType == "BatchNormalization", bn.node.domain.isEmpty, bn.opset >= 7,
+                  bn.inputs.count == 5, bn.inputs[0] == y, bn.outputs.count == 1, bn.outputs[0] >= 0,
+                  st.inputs.count >= 2, st.inputs[1] >= 0,
+                  case .tensor(let w)? = constant[st.inputs[1]] else { continue }
+            var params: [Tensor] = []
+            for s in bn.inputs[1...] {
+                guard s >= 0, case .tensor(let t)? = constant[s] else { break }
+                params.append(t)
+            }
+            var bias: Tensor?
+            if st.inputs.count > 2, st.inputs[2] >= 0 {
+                guard case .tensor(let b)? = constant[st.inputs[2]] else { continue }
+                bias = b
+            }
+            guard params.count == 4,
+                  let folded = foldBatchNorm(conv: st.node, w: w, b: bias, bn: bn.node, params: params) else { continue }
+            let wSlot = plan.slotCount, bSlot = plan.slotCount + 1
+            plan.slotCount += 2
+            plan.constants.append((wSlot, .tensor(folded.w)))
+            plan.constants.append((bSlot, .tensor(folded.b)))
+            var node = st.node
+            node.inputs = [node.inputs[0], node.inputs[1] + "+" + bn.node.displayName, bn.node.inputs[2] + "+" + st.node.displayName]
+            node.outputs = bn.node.outputs
+            plan.steps[k].node = node
+            plan.steps[k].inputs = [st.inputs[0], wSlot, bSlot]
+            plan.steps[k].outputs = bn.outputs
+            removed.insert(c)
+            producer[bn.outputs[0]] = k
+            readers[y] = 0
+        }
+
+        // Epilogues.
+        for k in plan.steps.indices where !removed.contains(k) {
+            let st = plan.steps[k]
+            guard st.kernel != nil, !st.hasSubgraphs, !st.folded, st.outputs.count == 1, var y = st.outputs.first else { continue }
+            var epilogues: [Epilogue] = []
+            while fusible(y) {
+                let c = readerStep[y]
+                guard c > k, !removed.contains(c) else { break }
+                let e = plan.steps[c]
+                guard e.node.domain.isEmpty, let kernel = e.kernel, !e.hasSubgraphs, e.outputs.count == 1, e.outputs[0] >= 0,
+                      let chain = e.inputs.firstIndex(of: y),
+                      let inPlace = inPlaceForm(of: e, chain: chain, constant: constant) else { break }
+                // The other operand must exist when this step runs.
+                if case .binary(_, let other, _) = inPlace, constant[other] == nil, producer[other] >= k { break }
+                epilogues.append(Epilogue(nodeIndex: e.nodeIndex, node: e.node, kernel: kernel, opset: e.opset,
+                                          inputs: e.inputs, chainIndex: chain, output: e.outputs[0], inPlace: inPlace))
+                removed.insert(c)
+                y = e.outputs[0]
+            }
+            plan.steps[k].epilogues = epilogues
+        }
+        if !removed.isEmpty {
+            plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        }
+    }
+
+    /// How `step` (reading the previous result at input `chain`) is applied in place, or nil
+    /// when it is not an op fused this way.
+    static func inPlaceForm(of step: ExecutionPlan.Step, chain: Int, constant: [Int: Value]) -> Epilogue.InPlace? {
+        let n = step.node
+        switch n.opType {
+        case "Relu":
+            return step.inputs.count == 1 ? .relu : nil
+        case "Clip":
+            guard chain == 0 else { return nil }
+            if step.opset < 11 {
+                guard step.inputs.count == 1 else { return nil }
+                func bound(_ name: String, _ d: Float) -> Float? {
+                    switch n.attribute(name) {
+                    case nil: return d
+                    case .float(let v)?: return v
+                    case .int(let v)?: return Float(v)
+                    default: return nil
+                    }
+                }
+                guard let lo = bound("min", -.infinity), let hi = bound("max", .infinity) else { return nil }
+                return .clip(lo: lo, hi: hi)
+            }
+            func bound(_ k: Int, _ d: Float) -> Float?? {
+                guard k < step.inputs.count, step.inputs[k] >= 0 else { return .some(d) }
+                guard case .tensor(let t)? = constant[step.inputs[k]], t.dtype == .float32, t.count == 1,
+                      let v = try? t.scalars(of: Float.self).first else { return .none }
+                return .some(v)
+            }
+            guard step.inputs.count <= 3, case .some(let lo?) = bound(1, -.infinity),
+                  case .some(let hi?) = bound(2, .infinity) else { return nil }
+            return .clip(lo: lo, hi: hi)
+        case "Add", "Sub", "Mul":
+            guard step.inputs.count == 2, step.inputs[0] != step.inputs[1] else { return nil }
+            let other = step.inputs[1 - chain]
+            guard other >= 0 else { return nil }
+            let op: Epilogue.Binary = n.opType == "Add" ? .add : n.opType == "Sub" ? .sub : .mul
+            return .binary(op, other: other, reversed: chain == 1)
+        default:
+            return nil
+        }
+    }
+
+    /// W' = W·s and B' = (B − mean)·s + β with s = γ / √(var + ε), per output channel, in Double.
+    /// nil unless everything is float32 with matching channel counts and the BatchNormalization
+    /// is in inference form.
+    static func foldBatchNorm(conv: Node, w: Tensor, b: Tensor?, bn: Node, params: [Tensor]) -> (w: Tensor, b: Tensor)? {
+        if case .int(let t)? = bn.attribute("training_mode"), t != 0 { return nil }
+        if case .int(let sp)? = bn.attribute("spatial"), sp != 1 { return nil }
+        guard w.dtype == .float32, w.rank >= 3, params.allSatisfy({ $0.dtype == .float32 }) else { return nil }
+        let m = w.shape[0]
+        guard params.allSatisfy({ $0.count == m }), b.map({ $0.dtype == .float32 && $0.count == m }) ?? true else { return nil }
+        var eps: Double = 1e-5
+        switch bn.attribute("epsilon") {
+        case nil: break
+        case .float(let v)?: eps = Double(v)
+        default: return nil
+        }
+        guard let gamma = try? params[0].scalars(of: Float.self), let beta = try? params[1].scalars(of: Float.self),
+              let mean = try? params[2].scalars(of: Float.self), let variance = try? params[3].scalars(of: Float.self),
+              let wv = try? w.scalars(of: Float.self) else { return nil }
+        let bv = (try? b?.scalars(of: Float.self)) ?? nil
+        let per = w.count / max(m, 1)
+        var nw = [Float](repeating: 0, count: w.count)
+        var nb = [Float](repeating: 0, count: m)
+        for o in 0..<m {
+            let s = Double(gamma[o]) / (Double(variance[o]) + Double(Float(eps))).squareRoot()
+            for j in 0..<per { nw[o * per + j] = Float(Double(wv[o * per + j]) * s) }
+            nb[o] = Float((Double(bv?[o] ?? 0) - Double(mean[o])) * s + Double(beta[o]))
+        }
+        guard let tw = try? Tensor(shape: w.shape, scalars: nw), let tb = try? Tensor(shape: [m], scalars: nb) else { return nil }
+        return (tw, tb)
+    }
+}
+
+extension Epilogue {
+    /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
+    /// `y` must be owned by the caller alone (checked by the caller).
+    func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
+        guard y.dtype == .float32 else { return false }
+        let n = y.count
+        let p = y.rawPointer.assumingMemoryBound(to: Float.self)
+        switch inPlace {
+        case .relu:
+            for i in 0..<n { let v = p[i]; p[i] = v < 0 ? 0 : v }
+            return true
+        case .clip(let lo, let hi):
+            for i in 0..<n {
+                let c = p[i] < lo ? lo : p[i]
+                p[i] = c > hi ? hi : c
+            }
+            return true
+        case .binary(let op, let otherSlot, let reversed):
+            guard case .tensor(let o)? = values[otherSlot], o.dtype == .float32,
+                  o.rank <= y.rank else { return false }
+            let q = UnsafePointer(o.rawPointer.assumingMemoryBound(to: Float.self))
+            let oc = o.count
+            return withExtendedLifetime(o) { () -> Bool in
+                if o.shape == y.shape {
+                    switch op {
+                    case .add: for i in 0..<n { p[i] = p[i] + q[i] }
+                    case .mul: for i in 0..<n { p[i] = p[i] * q[i] }
+                    case .sub:
+                        if reversed { for i in 0..<n { p[i] = q[i] - p[i] } } else { for i in 0..<n { p[i] = p[i] - q[i] } }
+                    }
+                    return true
+                }
+                if oc == 1 {
+                    let s = q[0]
+                    switch op {
+                    case .add: for i in 0..<n { p[i] = p[i] + s }
+                    case .mul: for i in 0..<n { p[i] = p[i] * s }
+                    case .sub:
+                        if reversed { for i in 0..<n { p[i] = s - p[i] } } else { for i in 0..<n { p[i] = p[i] - s } }
+                    }
+                    return true
+                }
+                // A row along the last axis: o's shape is [1, ..., 1, N] with N = y's last extent.
+                guard let last = y.shape.last, last > 0, o.shape.last == last, oc == last else { return false }
+                let rows = n / last
+                for r in 0..<rows {
+                    let row = p + r * last
+                    switch op {
+                    case .add: for j in 0..<last { row[j] = row[j] + q[j] }
+                    case .mul: for j in 0..<last { row[j] = row[j] * q[j] }
+                    case .sub:
+                        if reversed { for j in 0..<last { row[j] = q[j] - row[j] } } else { for j in 0..<last { row[j] = row[j] - q[j] } }
+                    }
+                }
+                return true
+            }
+        }
+    }
+}
