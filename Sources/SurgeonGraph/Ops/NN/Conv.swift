@@ -58,9 +58,9 @@ enum Conv {
                 }
             }
         }
-        let y = try convFast(x: x.floatArray(), xShape: x.shape, w: w.floatArray(), wShape: w.shape,
-                              bias: bias?.floatArray(), geom: geom, group: group)
-        return try floatTensor(y, shape: outShape, dtype: x.dtype)
+        // float16 / bfloat16: one conversion in and out, the products in float32 (as onnxruntime).
+        return try conv(ctx: ctx, x: x.cast(to: .float32), w: w.cast(to: .float32),
+                        bias: bias?.cast(to: .float32)).cast(to: x.dtype)
     }
 
     /// The fast convolution on arrays (Float with sgemm, Double with dgemm). Same contract as
