@@ -21,25 +21,21 @@ public func halfBitsToFloatBits(_ h: UInt16) -> UInt32 {
     return r | sign
 }
 
-/// The float16 bit pattern nearest to the float32 with bits `f` (ties to even).
+/// The float16 bit pattern nearest to the float32 with bits `f` (ties to even). All three
+/// cases are computed and one selected, so loops over it vectorise.
 @inlinable @inline(__always)
 public func floatBitsToHalfBits(_ f: UInt32) -> UInt16 {
-    let sign = UInt16(truncatingIfNeeded: (f >> 16) & 0x8000)
+    let sign = (f >> 16) & 0x8000
     let a = f & 0x7FFF_FFFF
-    let r: UInt32
-    if a >= 0x4780_0000 {
-        // |x| >= 65536 rounds to infinity; NaN becomes a quiet NaN with the top payload bits.
-        r = a > 0x7F80_0000 ? (0x7E00 | ((a >> 13) & 0x3FF)) : 0x7C00
-    } else if a < 0x3880_0000 {
-        // Below 2^-14: subnormal or zero. Adding 0.5 shifts the mantissa so that float
-        // addition rounds it to nearest even at the 2^-24 position.
-        let v = Float(bitPattern: a) + 0.5
-        r = v.bitPattern &- 0x3F00_0000
-    } else {
-        let odd = (a >> 13) & 1
-        r = (a &+ 0xC800_0FFF &+ odd) >> 13  // re-bias (-112 << 23) and round
-    }
-    return UInt16(truncatingIfNeeded: r) | sign
+    // Normal range: re-bias the exponent (-112 << 23) and round to nearest even at bit 13.
+    let normal = (a &+ 0xC800_0FFF &+ ((a >> 13) & 1)) >> 13
+    // Below 2^-14: subnormal or zero. Adding 0.5 makes float addition round the value to a
+    // multiple of 2^-24 (nearest even), leaving that multiple in the low mantissa bits.
+    let sub = (Float(bitPattern: a) + 0.5).bitPattern &- 0x3F00_0000
+    // |x| >= 65536 rounds to infinity; NaN becomes a quiet NaN with the top payload bits.
+    let special: UInt32 = a > 0x7F80_0000 ? (0x7E00 | ((a >> 13) & 0x3FF)) : 0x7C00
+    let r = a >= 0x4780_0000 ? special : (a < 0x3880_0000 ? sub : normal)
+    return UInt16(truncatingIfNeeded: r | sign)
 }
 
 /// Widens `n` float16 values to float32 (in parallel for large `n`).

@@ -55,19 +55,44 @@ enum DequantizeLinear {
         }
     }
 
-    private static func run<S: TensorScalar & BinaryInteger>(
+    private static func run<S: TensorScalar & FixedWidthInteger>(
         _ x: Tensor, _ type: S.Type, _ scale: Tensor, _ zp: Tensor?, _ layout: QuantLayout
     ) throws -> Tensor {
         let s = try scale.scalars(of: Float.self)
         let z: [Int64] = try zp.map { try $0.scalars(of: S.self).map { Int64($0) } } ?? [0]
-        let px = try x.withUnsafeBuffer(of: S.self) { $0 }
-        return try withExtendedLifetime(x) {
-            try Tensor.build(x.shape, of: Float.self) { dst in
-                layout.forEachRun { channel, range in
-                    let sc = s[channel], zc = z.count == 1 ? z[0] : z[channel]
+        let px = try elementPointer(x, S.self)
+        let (buf, dst, _) = try newOutput(x.shape, Float.self)
+        let narrow = S.bitWidth <= 16
+        if layout.expands {
+            let sE = layout.expanded(s), zE = layout.expanded(z).map { Int32(truncatingIfNeeded: $0) }
+            withExtendedLifetime(x) {
+                sE.withUnsafeBufferPointer { sp in
+                    zE.withUnsafeBufferPointer { zp in
+                        layout.forEachBlock { range in
+                            let o = range.lowerBound
+                            if narrow {
+                                for j in 0..<range.count { dst[o + j] = Float(Int32(truncatingIfNeeded: px[o + j]) &- zp[j]) * sp[j] }
+                            } else {
+                                for j in 0..<range.count { dst[o + j] = Float(Int64(px[o + j]) - Int64(zp[j])) * sp[j] }
+                            }
+                        }
+                    }
+                }
+            }
+            return Tensor(dtype: .float32, shape: x.shape, buffer: buf)
+        }
+        withExtendedLifetime(x) {
+            layout.forEachRun { channel, range in
+                let sc = s[channel], zc = z.count == 1 ? z[0] : z[channel]
+                if narrow {
+                    // Int32 differences convert to float with packed instructions.
+                    let z32 = Int32(truncatingIfNeeded: zc)
+                    for i in range { dst[i] = Float(Int32(truncatingIfNeeded: px[i]) &- z32) * sc }
+                } else {
                     for i in range { dst[i] = Float(Int64(px[i]) - zc) * sc }
                 }
             }
         }
+        return Tensor(dtype: .float32, shape: x.shape, buffer: buf)
     }
 }

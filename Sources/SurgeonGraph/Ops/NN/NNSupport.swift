@@ -482,6 +482,26 @@ struct QuantLayout {
         (outer, channels, inner) = (xShape[..<ax].reduce(1, *), xShape[ax], xShape[(ax + 1)...].reduce(1, *))
     }
 
+    /// True when runs are too short to loop over one by one (e.g. per-column scales of a
+    /// `[K, N]` weight, axis 1): kernels then walk whole blocks with `expanded` parameters.
+    var expands: Bool { outer * channels > 1 && inner < 64 }
+
+    /// One value per element of a block (`channels * inner`): `p[c]` repeated `inner` times
+    /// (`p` has one value, or one per channel).
+    func expanded<T>(_ p: [T]) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(channels * inner)
+        for c in 0..<channels { out.append(contentsOf: repeatElement(p.count == 1 ? p[0] : p[c], count: inner)) }
+        return out
+    }
+
+    /// Calls `body(flat range)` for each of the `outer` blocks of `channels * inner` elements,
+    /// spread over the kernel threads for large tensors.
+    func forEachBlock(_ body: (Range<Int>) -> Void) {
+        let len = channels * inner
+        parallelItems(outer, costPerItem: len) { o in body((o * len)..<((o + 1) * len)) }
+    }
+
     /// Calls `body(channel, flat range)` for every run, spread over the kernel threads for
     /// large tensors.
     func forEachRun(_ body: (Int, Range<Int>) -> Void) {

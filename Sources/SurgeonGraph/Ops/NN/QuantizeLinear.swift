@@ -75,28 +75,48 @@ enum QuantizeLinear {
     ) throws -> Tensor {
         let s = try scale.scalars(of: Float.self)
         let z: [Float] = try zp.map { try $0.scalars(of: R.self).map { Float($0) } } ?? [0]
-        let px = try x.withUnsafeBuffer(of: Float.self) { $0 }
+        let px = try elementPointer(x, Float.self)
         // 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer (ties to
-        // even, the default rounding mode), which then sits in the low mantissa bits.
+        // even, the default rounding mode), which then sits in the low mantissa bits. Larger
+        // magnitudes round coarser but stay past the clamp bounds (every step is monotonic).
         let magic: Float = 12_582_912
         let magicBits = Int32(bitPattern: magic.bitPattern)
         let lo = Float(R.min) + magic, hi = Float(R.max) + magic
-        return try withExtendedLifetime(x) {
-            try Tensor.build(x.shape, of: R.self) { dst in
-                layout.forEachRun { channel, range in
-                    let sc = s[channel], zc = z.count == 1 ? z[0] : z[channel]
-                    for i in range {
-                        var q = px[i] / sc
-                        let nan = q.isNaN
-                        // Beyond +-2^22 every value saturates anyway.
-                        q = q < -4_000_000 ? -4_000_000 : (q > 4_000_000 ? 4_000_000 : q)
-                        var t = (q + magic) + zc
-                        t = t < lo ? lo : (t > hi ? hi : t)
-                        let v = Int32(bitPattern: t.bitPattern) &- magicBits
-                        dst[i] = R(truncatingIfNeeded: nan ? 0 : v)
+        let (buf, dst, _) = try newOutput(x.shape, R.self)
+        if layout.expands {
+            let sE = layout.expanded(s), zE = layout.expanded(z)
+            withExtendedLifetime(x) {
+                sE.withUnsafeBufferPointer { sp in
+                    zE.withUnsafeBufferPointer { zp in
+                        layout.forEachBlock { range in
+                            let o = range.lowerBound
+                            for j in 0..<range.count {
+                                let q = px[o + j] / sp[j]
+                                var t = (q + magic) + zp[j]
+                                t = t < lo ? lo : t
+                                t = t > hi ? hi : t
+                                let v = Int32(bitPattern: t.bitPattern) &- magicBits
+                                dst[o + j] = R(truncatingIfNeeded: q == q ? v : 0)
+                            }
+                        }
                     }
                 }
             }
+            return Tensor(dtype: R.dtype, shape: x.shape, buffer: buf)
         }
+        withExtendedLifetime(x) {
+            layout.forEachRun { channel, range in
+                let sc = s[channel], zc = z.count == 1 ? z[0] : z[channel]
+                for i in range {
+                    let q = px[i] / sc
+                    var t = (q + magic) + zc
+                    t = t < lo ? lo : t
+                    t = t > hi ? hi : t
+                    let v = Int32(bitPattern: t.bitPattern) &- magicBits
+                    dst[i] = R(truncatingIfNeeded: q == q ? v : 0)  // NaN gives 0
+                }
+            }
+        }
+        return Tensor(dtype: R.dtype, shape: x.shape, buffer: buf)
     }
 }

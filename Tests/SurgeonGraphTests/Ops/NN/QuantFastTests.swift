@@ -52,6 +52,27 @@ import TestSupport
         }
     }
 
+    @Test mutating func matMulIntegerMatchesPlain() throws {
+        // K past 256 exercises the K slices; per-column and scalar zero points; a batch axis.
+        for (aShape, n) in [([5, 300], 7), ([2, 3, 17], 4), ([1, 600], 3)] {
+            let k = aShape.last ?? 1
+            for (ta, tb) in [(DType.uint8, DType.int8), (.int8, .uint8), (.uint8, .uint8)] {
+                func ints(_ count: Int, _ t: DType) -> [Int64] {
+                    (0..<count).map { _ in t == .uint8 ? Int64((rnd() + 0.5) * 255) : Int64(rnd() * 255) }
+                }
+                let a = try Tensor(int64s: ints(aShape.reduce(1, *), ta), shape: aShape, dtype: ta)
+                let b = try Tensor(int64s: ints(k * n, tb), shape: [k, n], dtype: tb)
+                let azp = try Tensor(int64s: ints(1, ta), shape: [], dtype: ta)
+                let bzpCol = try Tensor(int64s: ints(n, tb), shape: [n], dtype: tb)
+                for (za, zb) in [(nil, nil), (azp, bzpCol), (azp, try Tensor(int64s: ints(1, tb), shape: [], dtype: tb))] as [(Tensor?, Tensor?)] {
+                    let fast = try #require(try MatMulInteger.fast(a, b, za, zb))
+                    let plain = try MatMulInteger.integerMatMul(a, b, za, zb).cast(to: .int32)
+                    #expect(fast.shape == plain.shape && fast.int64Array() == plain.int64Array(), "\(aShape) \(ta) \(tb)")
+                }
+            }
+        }
+    }
+
     @Test func blockedAndOtherTypesTakeThePlainPath() throws {
         let x = try f32([4], [1, 2, 3, 4]), s = try f32([2], [1, 2])
         #expect(try QuantizeLinear.fast(x: x, scale: s, zp: nil, outType: .uint8, axis: 0, block: 2) == nil)
