@@ -126,8 +126,10 @@ enum Conv {
         }
         for b in 0..<n {
             if depthwise {
-                for ch in 0..<c {
-                    depthwise2D(src: xb + (b * c + ch) * inSize, h: inSp[0], w: inSp[1],
+                // Channels are independent: spread them over the kernel threads.
+                let (h, w) = (inSp[0], inSp[1])
+                parallelItems(c, costPerItem: outSize * kSize) { ch in
+                    depthwise2D(src: xb + (b * c + ch) * inSize, h: h, w: w,
                                 kernel: wb + ch * kSize, geom: geom,
                                 dst: yb + (b * m + ch) * outSize)
                 }
