@@ -139,8 +139,9 @@ public func sgemmReference(
     }
 }
 
-/// Sets the number of OpenBLAS threads (once, at start-up).
+/// Sets the number of OpenBLAS threads and of the elementwise kernels' threads (once, at start-up).
 public func setBLASThreads(_ n: Int) {
+    kernelThreads = max(1, n)
     BLASLibrary.shared?.setThreads?(Int32(max(1, n)))
 }
 

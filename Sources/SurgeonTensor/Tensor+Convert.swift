@@ -44,7 +44,7 @@ extension Tensor {
     public func floatArray() -> [Float] {
         switch dtype {
         case .float32: return Array(typed(Float.self))
-        case .float16: return typed(Float16.self).map { Float($0) }
+        case .float16: return typed(UInt16.self).map { Float(bitPattern: halfBitsToFloatBits($0)) }
         case .bfloat16: return typed(BFloat16.self).map { $0.floatValue }
         case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1:
             return narrowFloats()
@@ -111,6 +111,13 @@ extension Tensor {
     /// `saturate` and `e8m0Rounding` are Cast's attributes for the float8 targets: by default
     /// out-of-range values clamp to the largest finite value.
     public func cast(to target: DType, saturate: Bool = true, e8m0Rounding: E8M0Rounding = .up) throws -> Tensor {
+        if target == dtype { return self }
+        if let fast = fastCast(to: target) { return fast }
+        return try plainCast(to: target, saturate: saturate, e8m0Rounding: e8m0Rounding)
+    }
+
+    /// `cast(to:)` through Double / Int64 / UInt64 arrays: every pair of dtypes.
+    func plainCast(to target: DType, saturate: Bool = true, e8m0Rounding: E8M0Rounding = .up) throws -> Tensor {
         if target == dtype { return self }
         if target == .string { return Tensor(shape: shape, strings: stringArray()) }
         if target.isNarrowFloat {

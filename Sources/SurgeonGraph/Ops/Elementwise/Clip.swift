@@ -23,6 +23,9 @@ enum Clip {
             guard b.count == 1 else { throw TensorError("Clip: min and max must be scalars, got \(b.typeDescription)") }
             guard b.dtype == x.dtype else { throw TensorError("Clip: bound type \(b.dtype) differs from input type \(x.dtype)") }
         }
+        if x.dtype == .float32 {
+            return try clipFloat(x, lo?.floatArray().first ?? -.infinity, hi?.floatArray().first ?? .infinity)
+        }
         switch x.dtype.computeClass {
         case .float32, .float64, .reducedFloat:
             let l = lo?.doubleArray().first ?? -.infinity, h = hi?.doubleArray().first ?? .infinity
@@ -43,5 +46,22 @@ enum Clip {
         default:
             throw TensorError("Clip does not support \(x.dtype)")
         }
+    }
+
+    /// float32 in one plain loop (no closure) so it vectorises, split over the kernel threads
+    /// for large tensors; same comparisons as the general path.
+    static func clipFloat(_ x: Tensor, _ lf: Float, _ hf: Float) throws -> Tensor {
+        let p = try elementPointer(x, Float.self)
+        let (buf, dst, n) = try newOutput(x.shape, Float.self)
+        withExtendedLifetime(x) {
+            parallelChunks(n) { r in
+                for i in r {
+                    let v = p[i]
+                    let c = v < lf ? lf : v
+                    dst[i] = c > hf ? hf : c
+                }
+            }
+        }
+        return Tensor(dtype: .float32, shape: x.shape, buffer: buf)
     }
 }

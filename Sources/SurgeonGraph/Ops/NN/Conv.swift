@@ -58,9 +58,9 @@ enum Conv {
                 }
             }
         }
-        let y = try convFast(x: x.floatArray(), xShape: x.shape, w: w.floatArray(), wShape: w.shape,
-                              bias: bias?.floatArray(), geom: geom, group: group)
-        return try floatTensor(y, shape: outShape, dtype: x.dtype)
+        // float16 / bfloat16: one conversion in and out, the products in float32 (as onnxruntime).
+        return try conv(ctx: ctx, x: x.cast(to: .float32), w: w.cast(to: .float32),
+                        bias: bias?.cast(to: .float32)).cast(to: x.dtype)
     }
 
     /// The fast convolution on arrays (Float with sgemm, Double with dgemm). Same contract as
@@ -126,8 +126,10 @@ enum Conv {
         }
         for b in 0..<n {
             if depthwise {
-                for ch in 0..<c {
-                    depthwise2D(src: xb + (b * c + ch) * inSize, h: inSp[0], w: inSp[1],
+                // Channels are independent: spread them over the kernel threads.
+                let (h, w) = (inSp[0], inSp[1])
+                parallelItems(c, costPerItem: outSize * kSize) { ch in
+                    depthwise2D(src: xb + (b * c + ch) * inSize, h: h, w: w,
                                 kernel: wb + ch * kSize, geom: geom,
                                 dst: yb + (b * m + ch) * outSize)
                 }

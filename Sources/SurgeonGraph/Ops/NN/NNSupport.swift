@@ -475,3 +475,54 @@ func quantParamIndices(_ param: Tensor, xShape: [Int], axis: Int, blockSize: Int
 
 /// Zero-point values (or zeros) laid out like `quantParamIndices`.
 func zeroPoints(_ zp: Tensor?) -> [Double] { zp?.doubleArray() ?? [0] }
+
+/// How per-tensor or per-axis quantization parameters map onto x: x is `outer` blocks of
+/// `channels` runs of `inner` elements, run `c` of every block using parameter `c`.
+struct QuantLayout {
+    let outer: Int, channels: Int, inner: Int
+
+    /// nil for blocked parameters (the general path handles them).
+    init?(scale: Tensor, xShape: [Int], axis: Int, op: String) throws {
+        let n = xShape.reduce(1, *)
+        if scale.count == 1 && scale.rank <= 1 {
+            (outer, channels, inner) = (1, 1, n)
+            return
+        }
+        guard !xShape.isEmpty else { return nil }
+        let ax = try normalizeAxis(axis, rank: xShape.count, op: op)
+        guard scale.rank == 1, scale.count == xShape[ax] else { return nil }
+        (outer, channels, inner) = (xShape[..<ax].reduce(1, *), xShape[ax], xShape[(ax + 1)...].reduce(1, *))
+    }
+
+    /// True when runs are too short to loop over one by one (e.g. per-column scales of a
+    /// `[K, N]` weight, axis 1): kernels then walk whole blocks with `expanded` parameters.
+    var expands: Bool { outer * channels > 1 && inner < 64 }
+
+    /// One value per element of a block (`channels * inner`): `p[c]` repeated `inner` times
+    /// (`p` has one value, or one per channel).
+    func expanded<T>(_ p: [T]) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(channels * inner)
+        for c in 0..<channels { out.append(contentsOf: repeatElement(p.count == 1 ? p[0] : p[c], count: inner)) }
+        return out
+    }
+
+    /// Calls `body(flat range)` for each of the `outer` blocks of `channels * inner` elements,
+    /// spread over the kernel threads for large tensors.
+    func forEachBlock(_ body: (Range<Int>) -> Void) {
+        let len = channels * inner
+        parallelItems(outer, costPerItem: len) { o in body((o * len)..<((o + 1) * len)) }
+    }
+
+    /// Calls `body(channel, flat range)` for every run, spread over the kernel threads for
+    /// large tensors.
+    func forEachRun(_ body: (Int, Range<Int>) -> Void) {
+        if outer * channels == 1 {
+            parallelChunks(inner) { body(0, $0) }
+            return
+        }
+        parallelItems(outer * channels, costPerItem: inner) { r in
+            body(r % channels, (r * inner)..<((r + 1) * inner))
+        }
+    }
+}

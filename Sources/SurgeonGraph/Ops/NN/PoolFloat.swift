@@ -30,6 +30,10 @@ enum PoolFloat {
     /// Pools `x` (`[N, C, spatial...]`, spatial rank 1...3) into a new float32 tensor, or
     /// returns nil when the rank is not handled here.
     static func pool(_ x: Tensor, geom: SpatialGeometry, kind: PoolKind) throws -> Tensor? {
+        if x.dtype == .float16 || x.dtype == .bfloat16 {
+            // Through float32: max is exact, averages round once at the end.
+            return try pool(x.cast(to: .float32), geom: geom, kind: kind)?.cast(to: x.dtype)
+        }
         guard x.dtype == .float32, (3...5).contains(x.rank) else { return nil }
         let r = x.rank - 2
         let pad = 3 - r
@@ -61,12 +65,15 @@ enum PoolFloat {
         // (kd, kh) rows of tmp for each output row, elementwise over ow (vectorisable).
         // Max is "NaN if any tap is NaN, else the largest", so the order of taps is irrelevant.
         let rowsIn = inSp[0] * ih
-        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rowsIn * ow))
-        defer { tmp.deallocate() }
         return try x.withUnsafeBuffer(of: Float.self) { src in
             try Tensor.build(outShape, of: Float.self) { dst in
                 guard let sb = src.baseAddress, let db = dst.baseAddress else { return }
-                for ch in 0..<nc {
+                // Channels are independent: split them over the kernel threads, one scratch
+                // row buffer per chunk.
+                parallelChunks(nc, grain: max(1, parallelGrain / max(1, inSize))) { chunk in
+                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rowsIn * ow))
+                defer { tmp.deallocate() }
+                for ch in chunk {
                     let s = sb + ch * inSize
                     let o = db + ch * outSize
                     if !isMax {
@@ -102,6 +109,7 @@ enum PoolFloat {
                             }
                         }
                     }
+                }
                 }
             }
         }

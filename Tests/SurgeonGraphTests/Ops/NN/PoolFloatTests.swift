@@ -38,6 +38,20 @@ import TestSupport
         }
     }
 
+    @Test func float16PoolsThroughFloat32() throws {
+        let geom = SpatialGeometry(kernel: [3, 3], strides: [2, 2], dilations: [1, 1], padBegin: [1, 1], padEnd: [1, 1], output: [3, 4])
+        var xv: [Float] = []
+        for i in 0..<210 { xv.append(Float((i * 37) % 101) * 0.13 - 6) }
+        let x: Tensor = try f32([2, 3, 5, 7], xv).cast(to: DType.float16)
+        for kind in [PoolKind.max, .average(countIncludePad: false)] {
+            let fast = try #require(try PoolFloat.pool(x, geom: geom, kind: kind))
+            #expect(fast.dtype == .float16)
+            let (plain, _) = try poolND(x.doubleArray(), shape: x.shape, geom: geom, kind: kind)
+            let ref = try Tensor(doubles: plain, shape: [2, 3, 3, 4], dtype: .float16)
+            #expect(isClose(fast, ref, atol: 0, rtol: 1e-3), "\(kind)")
+        }
+    }
+
     @Test func maxPoolNodeUsesFastPathAndKeepsIndices() throws {
         let x = try f32([1, 1, 2, 3], [1, 9, 2, 7, 3, 8])
         let attrs = [Attribute(name: "kernel_shape", value: .ints([2, 2]))]

@@ -1,0 +1,46 @@
+import Dispatch
+import Foundation
+
+/// Threads the elementwise / reduction kernels may use (the matrix kernels use OpenBLAS's own
+/// pool). Defaults to the number of active processors; `setBLASThreads` (the `--threads`
+/// flag) sets both.
+public nonisolated(unsafe) var kernelThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+/// Work below this many elements runs on the calling thread: handing a chunk to another thread
+/// costs a few microseconds, about what a simple kernel spends on 64K elements.
+public let parallelGrain = 1 << 16
+
+/// Calls `body` on disjoint chunks covering `0..<n`, in parallel when `n` is at least twice
+/// `grain` and more than one kernel thread is allowed, else once with `0..<n`. `body` must
+/// only write to the elements of its own chunk.
+@inlinable
+public func parallelChunks(_ n: Int, grain: Int = parallelGrain, _ body: (Range<Int>) -> Void) {
+    let chunks = min(kernelThreads, n / max(grain, 1))
+    if chunks <= 1 {
+        if n > 0 { body(0..<n) }
+        return
+    }
+    let per = (n + chunks - 1) / chunks
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let lo = c * per, hi = min(n, lo + per)
+        if lo < hi { body(lo..<hi) }
+    }
+}
+
+/// Calls `body(i)` for every `i` in `0..<count` (rows, channels, batches), in parallel when
+/// the total work `count * costPerItem` (in elements) is large enough. Items are grouped into
+/// one contiguous range per thread.
+@inlinable
+public func parallelItems(_ count: Int, costPerItem: Int, _ body: (Int) -> Void) {
+    let total = count.multipliedReportingOverflow(by: max(costPerItem, 1))
+    let chunks = total.overflow ? min(kernelThreads, count) : min(kernelThreads, count, total.partialValue / parallelGrain)
+    if chunks <= 1 {
+        for i in 0..<count { body(i) }
+        return
+    }
+    let per = (count + chunks - 1) / chunks
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let lo = c * per, hi = min(count, lo + per)
+        if lo < hi { for i in lo..<hi { body(i) } }
+    }
+}
