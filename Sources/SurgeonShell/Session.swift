@@ -3,6 +3,7 @@ import Surgeon
 import SurgeonGraph
 import SurgeonONNX
 import SurgeonTensor
+import Synchronization
 
 /// A model in the session, with what the user asked to inspect on it.
 public struct LoadedModel {
@@ -17,6 +18,8 @@ public struct LoadedModel {
     public var keepOutput = true
     /// Set for a model made by `cut`: its summary.
     public var cutSummary: String?
+    /// The last pre-run memory estimate (shape inference is not free on big models).
+    let estimateCache = EstimateCache()
 
     public init(name: String, path: String?, model: Model) {
         self.name = name
@@ -26,6 +29,15 @@ public struct LoadedModel {
     }
 
     public var parameterCount: Int { model.graph.initializers.values.reduce(0) { $0 + $1.count } }
+}
+
+/// Key and result of the last `MemoryEstimate` of a model, shared by copies of its entry (the
+/// demo's entry is shared by every session, also across threads in tests).
+final class EstimateCache: @unchecked Sendable {
+    private let state = Mutex<(key: String, estimate: MemoryEstimate?)>((key: "", estimate: nil))
+
+    func estimate(for key: String) -> MemoryEstimate? { state.withLock { $0.key == key ? $0.estimate : nil } }
+    func store(_ e: MemoryEstimate, for key: String) { state.withLock { $0 = (key: key, estimate: e) } }
 }
 
 /// Everything a shell session holds: models, variables, the last results, the generator.
@@ -40,6 +52,10 @@ public final class Session {
     public var baseDirectory: String
     /// Checked between nodes of a run; set by Ctrl-C.
     public var shouldCancel: (() -> Bool)?
+    /// `set memory`: the bytes of tensors a command may bring the process to; nil = no budget
+    /// (single tensors are then limited to `tensorByteLimit`). Defaults to 80% of the
+    /// physical memory.
+    public var memoryBudget: Int? = MemoryBudget.physicalDefault
     /// Where results go (stdout) and where notes that are not results go.
     public var write: (String) -> Void
     public var useColor = false
@@ -89,7 +105,9 @@ public final class Session {
 
     /// Executes one command's text (no `;`), throwing ShellError on failure.
     public func execute(_ command: CommandText) throws {
-        try Commands.execute(command, in: self)
+        try MemoryBudget.$limit.withValue(memoryBudget) {
+            try Commands.execute(command, in: self)
+        }
     }
 }
 
@@ -106,8 +124,12 @@ extension Session {
 
     /// Loads the built-in demo model as `demo`.
     public func loadDemo() {
-        add(LoadedModel(name: "demo", path: nil, model: DemoModel.make()))
+        add(Session.demoEntry)
     }
+
+    /// Built once: the demo's weights and names are the same in every session (fuzz targets
+    /// and tests make thousands of sessions).
+    static let demoEntry = LoadedModel(name: "demo", path: nil, model: DemoModel.make())
 
     /// Loads a model file at start-up (as `load PATH` would, silently).
     public func loadAtStart(_ path: String) throws {

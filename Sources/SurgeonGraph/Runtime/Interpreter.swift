@@ -23,6 +23,8 @@ public final class Interpreter {
     private let functions: [String: Function]
     /// Checked between nodes; return true to stop the run with `RunCancelled`.
     public var shouldCancel: (() -> Bool)?
+    /// Called where `shouldCancel` is; a throw stops the run with that error (the memory budget).
+    public var checkBetweenNodes: (() throws -> Void)?
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model
@@ -149,6 +151,7 @@ public final class Interpreter {
         }
         for (step, i) in order.enumerated() {
             if let shouldCancel, shouldCancel() { throw RunCancelled() }
+            try checkBetweenNodes?()
             let node = g.nodes[i]
             let outs = try runNode(node, scope: scope, opsets: opsets)
             var produced: [(String, Value)] = []
