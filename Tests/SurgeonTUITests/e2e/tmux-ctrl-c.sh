@@ -34,8 +34,8 @@ T new-session -d -s cc -x 120 -y 40 \
   "cd $WORK; stty -a > before; env -u NO_COLOR HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 '$BIN' '$MODEL'; echo \$? > status; stty -a > after; sleep 60"
 wait_for "(long) >"
 text "run"; T send-keys -t cc Enter
-wait_for "using x=rand(1)"
-sleep 0.5
+wait_for "Ctrl-C stops"
+sleep 1
 T send-keys -t cc C-c
 wait_for "interrupted"
 echo "ok: Ctrl-C stopped the run"
