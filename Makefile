@@ -63,6 +63,7 @@ RUNS       ?= 100000
 FUZZ_BUILD := $(SWIFT) build --package-path fuzz --scratch-path .build-fuzz -c release \
               -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
 FUZZ_BIN    = $$($(FUZZ_BUILD) --show-bin-path)
+FUZZ_ENV    = LSAN_OPTIONS=suppressions=$(abspath fuzz/lsan.supp)
 FUZZ_OPTS  ?= -timeout=10 -rss_limit_mb=4096
 # Scripts past 4 KB only repeat commands and make every execution slower.
 FUZZ_LOADER_OPTS   ?= -max_len=65536
@@ -77,12 +78,12 @@ fuzz-build:
 # One target alone: make fuzz-loader RUNS=N (or fuzz-commands); make fuzz runs both in turn.
 fuzz-loader: fuzz-build
 	mkdir -p .build-fuzz/corpus/loader
-	$(FUZZ_BIN)/fuzz-loader $(FUZZ_OPTS) $(FUZZ_LOADER_OPTS) -runs=$(RUNS) -artifact_prefix=.build-fuzz/crash-loader- \
+	$(FUZZ_ENV) $(FUZZ_BIN)/fuzz-loader $(FUZZ_OPTS) $(FUZZ_LOADER_OPTS) -runs=$(RUNS) -artifact_prefix=.build-fuzz/crash-loader- \
 	  .build-fuzz/corpus/loader fuzz/corpus/loader
 
 fuzz-commands: fuzz-build
 	mkdir -p .build-fuzz/corpus/commands
-	$(FUZZ_BIN)/fuzz-commands $(FUZZ_OPTS) $(FUZZ_COMMANDS_OPTS) -runs=$(RUNS) -artifact_prefix=.build-fuzz/crash-commands- \
+	$(FUZZ_ENV) $(FUZZ_BIN)/fuzz-commands $(FUZZ_OPTS) $(FUZZ_COMMANDS_OPTS) -runs=$(RUNS) -artifact_prefix=.build-fuzz/crash-commands- \
 	  .build-fuzz/corpus/commands fuzz/corpus/commands
 
 fuzz: fuzz-build
