@@ -93,7 +93,7 @@ fuzz: fuzz-build
 # Sanitizer runs of the test suite (slow on 2 cores; conformance cases skipped).
 test-asan:
 	$(SWIFT) build --build-tests -Xswiftc -sanitize=address --scratch-path .build-asan
-	$(SWIFT) test --skip-build -Xswiftc -sanitize=address --scratch-path .build-asan --skip ConformanceTests
+	$(FUZZ_ENV) $(SWIFT) test --skip-build -Xswiftc -sanitize=address --scratch-path .build-asan --skip ConformanceTests
 
 test-tsan:
 	$(SWIFT) build --build-tests -Xswiftc -sanitize=thread --scratch-path .build-tsan
