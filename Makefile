@@ -63,25 +63,37 @@ RUNS       ?= 100000
 FUZZ_BUILD := $(SWIFT) build --package-path fuzz --scratch-path .build-fuzz -c release \
               -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
 FUZZ_BIN    = $$($(FUZZ_BUILD) --show-bin-path)
-FUZZ_OPTS  ?= -timeout=10 -rss_limit_mb=4096 -max_len=65536
+FUZZ_ENV    = LSAN_OPTIONS=suppressions=$(abspath fuzz/lsan.supp)
+FUZZ_OPTS  ?= -timeout=10 -rss_limit_mb=4096
+# Scripts past 4 KB only repeat commands and make every execution slower.
+FUZZ_LOADER_OPTS   ?= -max_len=65536
+FUZZ_COMMANDS_OPTS ?= -max_len=4096 -dict=fuzz/commands.dict
 
-.PHONY: fuzz fuzz-build test-asan test-tsan
+.PHONY: fuzz fuzz-build fuzz-loader fuzz-commands test-asan test-tsan
 
 fuzz-build:
 	$(FUZZ_BUILD) --product fuzz-loader
 	$(FUZZ_BUILD) --product fuzz-commands
 
-fuzz: fuzz-build
-	mkdir -p .build-fuzz/corpus/loader .build-fuzz/corpus/commands
-	$(FUZZ_BIN)/fuzz-loader $(FUZZ_OPTS) -runs=$(RUNS) -artifact_prefix=.build-fuzz/crash-loader- \
+# One target alone: make fuzz-loader RUNS=N (or fuzz-commands); make fuzz runs both in turn.
+fuzz-loader: fuzz-build
+	mkdir -p .build-fuzz/corpus/loader
+	$(FUZZ_ENV) $(FUZZ_BIN)/fuzz-loader $(FUZZ_OPTS) $(FUZZ_LOADER_OPTS) -runs=$(RUNS) -artifact_prefix=.build-fuzz/crash-loader- \
 	  .build-fuzz/corpus/loader fuzz/corpus/loader
-	$(FUZZ_BIN)/fuzz-commands $(FUZZ_OPTS) -runs=$(RUNS) -dict=fuzz/commands.dict -artifact_prefix=.build-fuzz/crash-commands- \
+
+fuzz-commands: fuzz-build
+	mkdir -p .build-fuzz/corpus/commands
+	$(FUZZ_ENV) $(FUZZ_BIN)/fuzz-commands $(FUZZ_OPTS) $(FUZZ_COMMANDS_OPTS) -runs=$(RUNS) -artifact_prefix=.build-fuzz/crash-commands- \
 	  .build-fuzz/corpus/commands fuzz/corpus/commands
+
+fuzz: fuzz-build
+	$(MAKE) --no-print-directory fuzz-loader
+	$(MAKE) --no-print-directory fuzz-commands
 
 # Sanitizer runs of the test suite (slow on 2 cores; conformance cases skipped).
 test-asan:
 	$(SWIFT) build --build-tests -Xswiftc -sanitize=address --scratch-path .build-asan
-	$(SWIFT) test --skip-build -Xswiftc -sanitize=address --scratch-path .build-asan --skip ConformanceTests
+	$(FUZZ_ENV) $(SWIFT) test --skip-build -Xswiftc -sanitize=address --scratch-path .build-asan --skip ConformanceTests
 
 test-tsan:
 	$(SWIFT) build --build-tests -Xswiftc -sanitize=thread --scratch-path .build-tsan

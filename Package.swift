@@ -60,7 +60,7 @@ let package = Package(
             name: "SurgeonShellTests",
             dependencies: ["SurgeonShell", "SurgeonONNX", "ONNXProto", "TestSupport", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
-        .testTarget(name: "SurgeonTUITests", dependencies: ["SurgeonTUI", "SurgeonShell", "TestSupport"],
+        .testTarget(name: "SurgeonTUITests", dependencies: ["SurgeonTUI", "SurgeonShell", "SurgeonONNX", "TestSupport"],
                     exclude: ["Snapshots", "e2e"]),
         .testTarget(name: "ConformanceTests", dependencies: ["SurgeonONNX", "SurgeonGraph", "TestSupport"], exclude: ["expected-pass.txt"]),
     ],

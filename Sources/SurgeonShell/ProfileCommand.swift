@@ -17,9 +17,9 @@ enum ProfileCommand {
         let m = try s.requireCurrent()
         let feeds = try RunCommand.prepareFeeds(c, s, m, ignoring: ["csv"])
         let targets = try RunCommand.inspectTargets(m)
-        let interp = m.runtime.interpreter(for: m.model, shouldCancel: s.shouldCancel)
         let wanted = RunCommand.wantedValues(m, targets)
-        do { _ = try interp.run(feeds: feeds, outputs: wanted) } catch let e as RunCancelled { throw e } catch { throw ShellError("\(error)") }
+        let interp = try RunCommand.interpreter(m, feeds: feeds, wanted: wanted, s)
+        do { _ = try interp.run(feeds: feeds, outputs: wanted) } catch let e as RunCancelled { throw e } catch let e as ShellError { throw e } catch { throw ShellError("\(error)") }
         var times: [(node: Int, seconds: Double)] = []
         var last = now()
         let start = last
@@ -29,7 +29,7 @@ enum ProfileCommand {
                 times.append((event.index, t - last))
                 last = t
             }
-        } catch let e as RunCancelled { throw e } catch { throw ShellError("\(error)") }
+        } catch let e as RunCancelled { throw e } catch let e as ShellError { throw e } catch { throw ShellError("\(error)") }
         let total = now() - start
         let nodes = m.model.graph.nodes
         var byOp: [String: (count: Int, seconds: Double)] = [:]
@@ -77,7 +77,7 @@ enum ProfileCommand {
         let feeds = try RunCommand.prepareFeeds(c, s, m, ignoring: ["runs", "warmup"])
         let targets = try RunCommand.inspectTargets(m)
         let wanted = RunCommand.wantedValues(m, targets)
-        let interp = m.runtime.interpreter(for: m.model, shouldCancel: s.shouldCancel)
+        let interp = try RunCommand.interpreter(m, feeds: feeds, wanted: wanted, s)
         var samples: [Double] = []
         do {
             for i in 0..<(warmup + runs) {
@@ -85,7 +85,7 @@ enum ProfileCommand {
                 _ = try interp.run(feeds: feeds, outputs: wanted)
                 if i >= warmup { samples.append(now() - t0) }
             }
-        } catch let e as RunCancelled { throw e } catch { throw ShellError("\(error)") }
+        } catch let e as RunCancelled { throw e } catch let e as ShellError { throw e } catch { throw ShellError("\(error)") }
         samples.sort()
         let median = samples.count % 2 == 1 ? samples[samples.count / 2] : (samples[samples.count / 2 - 1] + samples[samples.count / 2]) / 2
         let mean = samples.reduce(0, +) / Double(samples.count)

@@ -7,8 +7,48 @@ import SurgeonTensor
 enum RunCommand {
     static func run(_ c: ParsedCommand, _ s: Session) throws {
         let m = try s.requireCurrent()
-        let feeds = try prepareFeeds(c, s, m, ignoring: [])
-        try execute(m, feeds: feeds, s)
+        // A failed or refused run leaves the session as it was, generator included.
+        let rng = s.rng
+        do {
+            let feeds = try prepareFeeds(c, s, m, ignoring: [])
+            try execute(m, feeds: feeds, s)
+        } catch {
+            s.rng = rng
+            throw error
+        }
+    }
+
+    /// An interpreter for `m` with Ctrl-C and the memory budget hooked in, after checking that
+    /// the run fits the budget: the live tensor bytes (weights, variables, feeds) plus the peak
+    /// of activations that shape inference predicts. With unknown shapes the check between
+    /// nodes is what stops a run.
+    static func interpreter(_ m: LoadedModel, feeds: [String: Value], wanted: [String], _ s: Session) throws -> Interpreter {
+        let interp = m.runtime.interpreter(for: m.model, shouldCancel: s.shouldCancel)
+        interp.checkBetweenNodes = nil
+        guard let budget = MemoryBudget.effectiveLimit else { return interp }
+        interp.checkBetweenNodes = {
+            do { try MemoryBudget.checkLive() } catch { throw ShellError("run stopped: \(error)") }
+        }
+        var types: [String: ValueType] = [:]
+        for (k, v) in feeds {
+            if case .tensor(let t) = v { types[k] = .tensor(t.dtype, t.shape.map { .known($0) }) }
+        }
+        let key = types.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";") + "|" + wanted.joined(separator: ";")
+        let estimate: MemoryEstimate
+        if let e = m.estimateCache.estimate(for: key) {
+            estimate = e
+        } else {
+            estimate = MemoryEstimate(model: m.model, feeds: types, keep: Set(wanted))
+            m.estimateCache.store(estimate, for: key)
+        }
+        let live = MemoryBudget.liveBytes
+        let (need, overflow) = live.addingReportingOverflow(estimate.peakBytes)
+        if overflow || need > budget {
+            let atLeast = estimate.isComplete ? "" : "at least "
+            let peak = estimate.peakNode.map { " (peak after node '\($0)')" } ?? ""
+            throw ShellError("run refused: it needs \(atLeast)\(overflow ? "more than 8 EiB" : formatBytes(need)) (\(formatBytes(estimate.peakBytes)) of activations\(peak) + \(formatBytes(live)) of tensors already in use), over the memory budget of \(formatBytes(budget)); `set memory SIZE` changes it")
+        }
+        return interp
     }
 
     /// Feeds from `run` arguments (checked against the declared inputs), generating the rest.
@@ -68,11 +108,11 @@ enum RunCommand {
         let targets = try inspectTargets(m)
         let outputNames = m.model.graph.outputs.map(\.name)
         let wanted = wantedValues(m, targets)
-        let interp = m.runtime.interpreter(for: m.model, shouldCancel: s.shouldCancel)
+        let interp = try interpreter(m, feeds: feeds, wanted: wanted, s)
         let result: [String: Value]
         do { result = try interp.run(feeds: feeds, outputs: wanted) } catch let e as RunCancelled {
             throw e
-        } catch { throw ShellError("\(error)") }
+        } catch let e as ShellError { throw e } catch { throw ShellError("\(error)") }
 
         var res = RunResults(model: m.name)
         // Model outputs first, then inspected values; out.NAME also finds outputs when dropped from print.

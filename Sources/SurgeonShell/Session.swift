@@ -3,13 +3,14 @@ import Surgeon
 import SurgeonGraph
 import SurgeonONNX
 import SurgeonTensor
+import Synchronization
 
 /// A model in the session, with what the user asked to inspect on it.
 public struct LoadedModel {
     public var name: String
     public var path: String?
     /// Replacing or editing the model drops its compiled plans.
-    public var model: Model { didSet { runtime = ModelRuntime() } }
+    public var model: Model { didSet { runtime = ModelRuntime(); estimateCache = EstimateCache() } }
     /// The interpreter kept between runs of this model (its compiled plans and folded constants).
     public private(set) var runtime = ModelRuntime()
     public var names: ModelNames
@@ -20,6 +21,8 @@ public struct LoadedModel {
     public var keepOutput = true
     /// Set for a model made by `cut`: its summary.
     public var cutSummary: String?
+    /// The last pre-run memory estimate (shape inference is not free on big models).
+    private(set) var estimateCache = EstimateCache()
 
     public init(name: String, path: String?, model: Model) {
         self.name = name
@@ -29,6 +32,14 @@ public struct LoadedModel {
     }
 
     public var parameterCount: Int { model.graph.initializers.values.reduce(0) { $0 + $1.count } }
+
+    /// This entry with an interpreter of its own (entries shared between sessions, like the
+    /// demo's, must not share one: a session sets its cancel and budget checks on it).
+    func withOwnRuntime() -> LoadedModel {
+        var copy = self
+        copy.runtime = ModelRuntime()
+        return copy
+    }
 }
 
 /// One Interpreter per model in the session, made on first use, so that runs reuse its
@@ -47,6 +58,15 @@ public final class ModelRuntime {
     }
 }
 
+/// Key and result of the last `MemoryEstimate` of a model, shared by copies of its entry (the
+/// demo's entry is shared by every session, also across threads in tests).
+final class EstimateCache: @unchecked Sendable {
+    private let state = Mutex<(key: String, estimate: MemoryEstimate?)>((key: "", estimate: nil))
+
+    func estimate(for key: String) -> MemoryEstimate? { state.withLock { $0.key == key ? $0.estimate : nil } }
+    func store(_ e: MemoryEstimate, for key: String) { state.withLock { $0 = (key: key, estimate: e) } }
+}
+
 /// Everything a shell session holds: models, variables, the last results, the generator.
 /// Commands change it only after they succeed, so a failed command leaves it as it was.
 public final class Session {
@@ -59,6 +79,10 @@ public final class Session {
     public var baseDirectory: String
     /// Checked between nodes of a run; set by Ctrl-C.
     public var shouldCancel: (() -> Bool)?
+    /// `set memory`: the bytes of tensors a command may bring the process to; nil = no budget
+    /// (single tensors are then limited to `tensorByteLimit`). Defaults to 80% of the
+    /// physical memory.
+    public var memoryBudget: Int? = MemoryBudget.physicalDefault
     /// Where results go (stdout) and where notes that are not results go.
     public var write: (String) -> Void
     public var useColor = false
@@ -108,7 +132,9 @@ public final class Session {
 
     /// Executes one command's text (no `;`), throwing ShellError on failure.
     public func execute(_ command: CommandText) throws {
-        try Commands.execute(command, in: self)
+        try MemoryBudget.$limit.withValue(memoryBudget) {
+            try Commands.execute(command, in: self)
+        }
     }
 }
 
@@ -125,8 +151,12 @@ extension Session {
 
     /// Loads the built-in demo model as `demo`.
     public func loadDemo() {
-        add(LoadedModel(name: "demo", path: nil, model: DemoModel.make()))
+        add(Session.demoEntry.withOwnRuntime())
     }
+
+    /// Built once: the demo's weights and names are the same in every session (fuzz targets
+    /// and tests make thousands of sessions).
+    static let demoEntry = LoadedModel(name: "demo", path: nil, model: DemoModel.make())
 
     /// Loads a model file at start-up (as `load PATH` would, silently).
     public func loadAtStart(_ path: String) throws {

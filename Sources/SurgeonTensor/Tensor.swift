@@ -82,8 +82,15 @@ public struct Tensor: @unchecked Sendable {
         return Tensor(dtype: T.dtype, shape: shape, buffer: buf)
     }
 
-    /// Element count of `shape`, refusing negative extents and sizes past `tensorByteLimit`.
+    /// Element count of `shape` for a tensor about to be allocated: refuses negative extents,
+    /// sizes past the memory budget (counting the tensor bytes already live) or, with no
+    /// budget, past `tensorByteLimit`.
     public static func checkedCount(_ shape: [Int], dtype: DType) throws -> Int {
+        try elementCount(shape, dtype: dtype, allocating: true)
+    }
+
+    /// `allocating: false` checks the size alone (a reshape makes no new bytes).
+    static func elementCount(_ shape: [Int], dtype: DType, allocating: Bool) throws -> Int {
         var n = 1
         for d in shape {
             guard d >= 0 else { throw TensorError("negative dimension \(d) in shape \(shape)") }
@@ -91,10 +98,27 @@ public struct Tensor: @unchecked Sendable {
             guard !overflow else { throw TensorError("shape \(shape) has too many elements") }
             n = m
         }
-        let bytes = n.multipliedReportingOverflow(by: max(dtype.size, 8))
-        if bytes.overflow || bytes.partialValue > tensorByteLimit {
-            throw TensorError(
-                "a \(dtype)\(shapeString(shape)) tensor needs \(formatBytes(n.multipliedReportingOverflow(by: max(dtype.size, 1)).partialValue)), over the limit of \(formatBytes(tensorByteLimit))")
+        // Kernels and shell functions may build the values in Float64 first: 8 bytes an element.
+        let work = n.multipliedReportingOverflow(by: max(dtype.size, 8))
+        let bytes = n.multipliedReportingOverflow(by: max(dtype.size, 1))
+        let what = "a \(dtype)\(shapeString(shape)) tensor needs \(bytes.overflow ? "more than 8 EiB" : formatBytes(bytes.partialValue))"
+        guard let budget = MemoryBudget.effectiveLimit else {
+            if work.overflow || work.partialValue > tensorByteLimit {
+                throw TensorError("\(what), over the limit of \(formatBytes(tensorByteLimit))")
+            }
+            return n
+        }
+        if bytes.overflow || bytes.partialValue > budget {
+            throw TensorError("\(what), over the memory budget of \(formatBytes(budget)) (`set memory SIZE` changes it)")
+        }
+        if work.overflow || work.partialValue > budget {
+            throw TensorError("\(what) (\(formatBytes(work.partialValue)) while it is computed), over the memory budget of \(formatBytes(budget)) (`set memory SIZE` changes it)")
+        }
+        if allocating {
+            let live = MemoryBudget.liveBytes
+            if live > budget - bytes.partialValue {
+                throw TensorError("\(what), with \(formatBytes(live)) already in use; over the memory budget of \(formatBytes(budget)) (`set memory SIZE` changes it)")
+            }
         }
         return n
     }
@@ -116,7 +140,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// Same elements, another shape with the same element count.
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
-        let n = try Tensor.checkedCount(newShape, dtype: dtype)
+        let n = try Tensor.elementCount(newShape, dtype: dtype, allocating: false)
         guard n == count else {
             throw TensorError("cannot reshape \(dtype)\(shapeString(shape)) (\(count) elements) to \(shapeString(newShape))")
         }

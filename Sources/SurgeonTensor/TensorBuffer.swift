@@ -14,6 +14,7 @@ public final class TensorBuffer: @unchecked Sendable {
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
         owner = nil
+        MemoryBudget.allocated(byteCount)
     }
 
     /// Allocates `byteCount` bytes left uninitialised (the caller fills them).
@@ -22,6 +23,7 @@ public final class TensorBuffer: @unchecked Sendable {
         self.byteCount = byteCount
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
         owner = nil
+        MemoryBudget.allocated(byteCount)
     }
 
     /// Wraps memory owned by `owner` (not copied, not freed here).
@@ -35,7 +37,10 @@ public final class TensorBuffer: @unchecked Sendable {
     public var isBorrowed: Bool { owner != nil }
 
     deinit {
-        if owner == nil { pointer.deallocate() }
+        if owner == nil {
+            pointer.deallocate()
+            MemoryBudget.freed(byteCount)
+        }
     }
 }
 
@@ -56,8 +61,9 @@ let allocatorTuned: Bool = {
     return true
 }()
 
-/// The largest tensor we agree to allocate, so that a typo such as `rand(100000,100000)` is
-/// refused with a message instead of the kernel killing the process.
+/// The largest tensor we agree to allocate when no memory budget is set (`set memory off`), so
+/// that a typo such as `rand(100000,100000)` is refused with a message instead of the kernel
+/// killing the process. A budget replaces it (see `MemoryBudget`).
 public nonisolated(unsafe) var tensorByteLimit: Int = 16 << 30
 
 /// A read-only memory-mapped file; tensors borrow ranges of it.

@@ -3,14 +3,15 @@ import SurgeonShell
 import SurgeonTensor
 
 /// libFuzzer entry: bytes as a script for a fresh session on the demo model. Every line must
-/// run or fail with an error; nothing may crash. Commands that touch files (load, save,
+/// run or fail with an error; nothing may crash. Commands that touch files (load, save, csv=,
 /// export, load()) are skipped so the fuzzer cannot write or read anywhere.
 public func fuzzCommands(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     guard let start else { return 0 }
     tensorByteLimit = 64 << 20
+    MemoryBudget.ceiling = 64 << 20  // also under `set memory 1T`
     let text = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
     let lowered = text.lowercased()
-    for banned in ["load", "save", "export"] where lowered.contains(banned) { return 0 }
+    for banned in ["load", "save", "export", "csv"] where lowered.contains(banned) { return 0 }
     let session = Session(baseDirectory: "/nonexistent-surgeon-fuzz", write: { _ in })
     session.loadDemo()
     let runner = ScriptRunner(session: session) { _ in }

@@ -9,6 +9,7 @@ import SurgeonTensor
 public func fuzzLoader(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     guard let start else { return 0 }
     tensorByteLimit = 64 << 20
+    MemoryBudget.ceiling = 64 << 20  // also under `set memory 1T`
     let data = Data(bytes: start, count: count)
     // No base directory: external data is refused instead of read from disk.
     guard let model = try? ONNXImport.decode(data, baseDirectory: nil, source: "fuzz") else { return 0 }
