@@ -16,14 +16,22 @@ public enum ONNXImport {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw GraphError("no such file: \(path)") }
         guard !isDirectory.boolValue else { throw GraphError("\(path) is a directory, not an ONNX file") }
         guard FileManager.default.isReadableFile(atPath: path) else { throw GraphError("cannot read \(path): permission denied") }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw GraphError("cannot read \(path): \(error.localizedDescription)")
+        let file: MappedFile
+        do { file = try MappedFile(path: path) } catch let e as TensorError {
+            throw GraphError("cannot read \(path): \(e.message)")
         }
         let dir = (path as NSString).deletingLastPathComponent
-        var model = try decode(data, baseDirectory: dir.isEmpty ? "." : dir, source: path)
-        borrowWeights(&model, path: path)
-        return model
+        let base = dir.isEmpty ? "." : dir
+        guard file.byteCount > 0 else { throw GraphError("\(path) is empty, not an ONNX model") }
+        let bytes = UnsafeRawBufferPointer(start: file.pointer, count: file.byteCount)
+        // Large raw_data is left out of what protobuf decodes and borrowed from the mapping.
+        if let stripped = WeightStripper.strip(bytes), !stripped.isEmpty {
+            return try decode(Data(stripped.bytes), baseDirectory: base, source: path,
+                              borrowed: BorrowedWeights(file: file, stripped: stripped))
+        }
+        return try withExtendedLifetime(file) {
+            try decode(Data(bytesNoCopy: file.pointer, count: file.byteCount, deallocator: .none), baseDirectory: base, source: path)
+        }
     }
 
     /// x86-64 and arm64 load misaligned scalars at full speed; protobuf does not align raw_data.
@@ -33,22 +41,12 @@ public enum ONNXImport {
     static let unalignedLoadsAreSafe = false
     #endif
 
-    /// Replaces copied initializers by views into the memory-mapped file where the bytes are
-    /// usable in place: loading a large model then costs no second copy of its weights.
-    static func borrowWeights(_ model: inout Model, path: String) {
-        guard let file = try? MappedFile(path: path), file.byteCount > 0 else { return }
-        let ranges = RawDataLocator.locate(in: UnsafeRawBufferPointer(start: file.pointer, count: file.byteCount))
-        for (name, t) in model.graph.initializers where t.dtype != .string && t.dtype.packedBits == nil && t.byteCount >= 4096 {
-            guard let r = ranges[name], r.length == t.byteCount, r.offset + r.length <= file.byteCount,
-                  unalignedLoadsAreSafe || r.offset % max(t.dtype.size, 1) == 0 else { continue }
-            model.graph.initializers[name] = Tensor(
-                dtype: t.dtype, shape: t.shape,
-                buffer: TensorBuffer(borrowing: file.pointer + r.offset, byteCount: r.length, owner: file))
-        }
-    }
-
     /// Decodes serialized ModelProto bytes.
     public static func decode(_ data: Data, baseDirectory: String? = nil, source: String = "model") throws -> Model {
+        try decode(data, baseDirectory: baseDirectory, source: source, borrowed: nil)
+    }
+
+    static func decode(_ data: Data, baseDirectory: String?, source: String, borrowed: BorrowedWeights?) throws -> Model {
         guard !data.isEmpty else { throw GraphError("\(source) is empty, not an ONNX model") }
         let proto: Onnx_ModelProto
         do {
@@ -62,7 +60,7 @@ public enum ONNXImport {
         }
         guard proto.hasGraph else { throw GraphError("\(source) has no graph: not an ONNX model") }
         do {
-            return try model(from: proto, external: ExternalDataResolver(baseDirectory: baseDirectory))
+            return try model(from: proto, external: ExternalDataResolver(baseDirectory: baseDirectory), borrowed: borrowed)
         } catch let e as GraphError {
             throw GraphError("\(source): \(e.message)")
         } catch {
@@ -71,13 +69,17 @@ public enum ONNXImport {
     }
 
     public static func model(from p: Onnx_ModelProto, external: ExternalDataResolver?) throws -> Model {
+        try model(from: p, external: external, borrowed: nil)
+    }
+
+    static func model(from p: Onnx_ModelProto, external: ExternalDataResolver?, borrowed: BorrowedWeights?) throws -> Model {
         var opsets: [String: Int] = [:]
         for o in p.opsetImport {
             let d = o.domain == "ai.onnx" ? "" : o.domain
             opsets[d] = Int(o.version)
         }
         if opsets.isEmpty { opsets[""] = 1 }
-        let graph = try self.graph(from: p.graph, external: external, depth: 0)
+        let graph = try self.graph(from: p.graph, external: external, depth: 0, borrowed: borrowed)
         try graph.validate()
         let functions = try p.functions.map { try function(from: $0, external: external) }
         return Model(
@@ -87,29 +89,38 @@ public enum ONNXImport {
             metadata: p.metadataProps.map { ($0.key, $0.value) }, functions: functions)
     }
 
-    static func graph(from g: Onnx_GraphProto, external: ExternalDataResolver?, depth: Int) throws -> Graph {
+    /// `borrowed` (top-level graph only) holds the raw_data left out of `g`.
+    static func graph(from g: Onnx_GraphProto, external: ExternalDataResolver?, depth: Int, borrowed: BorrowedWeights? = nil) throws -> Graph {
         guard depth <= maxDepth else { throw GraphError("subgraphs are nested more than \(maxDepth) levels deep: refusing to load") }
         var inits: [(String, Tensor)] = []
-        for t in g.initializer { inits.append((t.name, try Tensor(proto: t, external: external))) }
+        inits.reserveCapacity(g.initializer.count)
+        for (i, t) in g.initializer.enumerated() {
+            inits.append((t.name, try Tensor(proto: t, external: external, raw: borrowed?.initializer(i))))
+        }
         for s in g.sparseInitializer {
             inits.append((s.values.name, try denseFromSparse(s, external: external)))
         }
         return Graph(
             name: g.name,
-            nodes: try g.node.map { try node(from: $0, external: external, depth: depth) },
+            nodes: try g.node.enumerated().map { i, n in
+                try node(from: n, external: external, depth: depth, borrowed: borrowed, index: i)
+            },
             inputs: g.input.map(valueInfo), outputs: g.output.map(valueInfo), initializers: inits,
             valueInfo: g.valueInfo.map(valueInfo), docString: g.docString,
             metadata: g.metadataProps.map { ($0.key, $0.value) })
     }
 
-    static func node(from n: Onnx_NodeProto, external: ExternalDataResolver?, depth: Int) throws -> Node {
+    static func node(from n: Onnx_NodeProto, external: ExternalDataResolver?, depth: Int,
+                     borrowed: BorrowedWeights? = nil, index: Int = 0) throws -> Node {
         Node(
             name: n.name, opType: n.opType, domain: n.domain, inputs: n.input, outputs: n.output,
-            attributes: try n.attribute.map { try attribute(from: $0, external: external, depth: depth) },
+            attributes: try n.attribute.enumerated().map { j, a in
+                try attribute(from: a, external: external, depth: depth, raw: borrowed?.attribute(node: index, attribute: j))
+            },
             docString: n.docString, metadata: n.metadataProps.map { ($0.key, $0.value) }, overload: n.overload)
     }
 
-    static func attribute(from a: Onnx_AttributeProto, external: ExternalDataResolver?, depth: Int) throws -> Attribute {
+    static func attribute(from a: Onnx_AttributeProto, external: ExternalDataResolver?, depth: Int, raw: BorrowedBytes? = nil) throws -> Attribute {
         if !a.refAttrName.isEmpty {
             return Attribute(name: a.name, value: .reference(a.refAttrName), docString: a.docString, refType: a.type.rawValue)
         }
@@ -126,7 +137,7 @@ public enum ONNXImport {
         case .float: v = .float(a.f)
         case .int: v = .int(Int(truncatingIfNeeded: a.i))
         case .string: v = .string(String(decoding: a.s, as: UTF8.self))
-        case .tensor: v = .tensor(try Tensor(proto: a.t, external: external))
+        case .tensor: v = .tensor(try Tensor(proto: a.t, external: external, raw: raw))
         case .graph: v = .graph(try graph(from: a.g, external: external, depth: depth + 1))
         case .floats: v = .floats(a.floats)
         case .ints: v = .ints(a.ints.map { Int(truncatingIfNeeded: $0) })

@@ -28,6 +28,12 @@ public final class ExternalDataResolver {
 extension Tensor {
     /// Decodes an ONNX TensorProto (typed fields, raw_data or external data).
     public init(proto p: Onnx_TensorProto, external: ExternalDataResolver? = nil) throws {
+        try self.init(proto: p, external: external, raw: nil)
+    }
+
+    /// `raw`: the raw_data bytes left out of `p` and still in the mapped model file; the
+    /// tensor then views them in place (no copy) when their layout allows.
+    init(proto p: Onnx_TensorProto, external: ExternalDataResolver?, raw: BorrowedBytes?) throws {
         let label = p.name.isEmpty ? "tensor" : "tensor '\(p.name)'"
         guard let dtype = DType(rawValue: Int(p.dataType)) else {
             throw GraphError("\(label) has element type \(DType.onnxName(code: Int(p.dataType))), which this build does not support")
@@ -70,6 +76,20 @@ extension Tensor {
             self.init(shape: shape, strings: p.stringData.map { String(decoding: $0, as: UTF8.self) })
             return
         }
+        if let raw {
+            let need = dtype.packedByteCount(n)
+            guard raw.length == need else {
+                throw GraphError("\(label): raw_data has \(raw.length) bytes, shape \(shapeString(shape)) of \(dtype) needs \(need)")
+            }
+            if dtype.packedBits != nil {
+                self = Tensor.unpacked(raw.buffer, count: n, shape: shape, dtype: dtype)
+            } else if ONNXImport.unalignedLoadsAreSafe || raw.offset % max(dtype.size, 1) == 0 {
+                self.init(dtype: dtype, shape: shape, buffer: TensorBuffer(borrowing: raw.file.pointer + raw.offset, byteCount: need, owner: raw.file))
+            } else {
+                self.init(dtype: dtype, shape: shape, buffer: Tensor.copied(raw.buffer, byteCount: need))
+            }
+            return
+        }
         if p.hasRawData {
             let need = dtype.packedByteCount(n)
             guard p.rawData.count == need else {
@@ -79,11 +99,7 @@ extension Tensor {
                 self = p.rawData.withUnsafeBytes { Tensor.unpacked($0, count: n, shape: shape, dtype: dtype) }
                 return
             }
-            let buf = TensorBuffer(uninitializedByteCount: need)
-            p.rawData.withUnsafeBytes { src in
-                if let b = src.baseAddress, need > 0 { buf.pointer.copyMemory(from: b, byteCount: need) }
-            }
-            self.init(dtype: dtype, shape: shape, buffer: buf)
+            self.init(dtype: dtype, shape: shape, buffer: p.rawData.withUnsafeBytes { Tensor.copied($0, byteCount: need) })
             return
         }
         func check(_ c: Int) throws {
@@ -136,6 +152,13 @@ extension Tensor {
     public func onnxRawData() -> Data {
         guard dtype.packedBits != nil else { return Data(bytes: rawPointer, count: byteCount) }
         return Data(dtype.packElements(UnsafeRawBufferPointer(start: rawPointer, count: byteCount), count: count))
+    }
+
+    /// A fresh buffer holding the first `byteCount` bytes of `src`.
+    static func copied(_ src: UnsafeRawBufferPointer, byteCount: Int) -> TensorBuffer {
+        let buf = TensorBuffer(uninitializedByteCount: byteCount)
+        if let b = src.baseAddress, byteCount > 0 { buf.pointer.copyMemory(from: b, byteCount: byteCount) }
+        return buf
     }
 
     /// A one-byte-per-element tensor from ONNX's packed sub-byte layout.

@@ -1,4 +1,5 @@
 import Foundation
+import ONNXProto
 import SurgeonGraph
 import SurgeonONNX
 import SurgeonTensor
@@ -99,5 +100,108 @@ import Testing
         #expect(loaded.buffer.isBorrowed)
         let out = try Interpreter(model: m).run(feeds: ["x": .tensor(try Tensor(zeros: .float32, shape: [n]))])
         #expect(try out["y"]?.asTensor().floatArray() == w.floatArray())
+    }
+}
+
+/// Loading leaves large raw_data out of what protobuf decodes and views it in the mapped file.
+@Suite struct WeightStrippingTests {
+    func path(_ name: String) -> String { NSTemporaryDirectory() + "strip-\(getpid())-\(name).onnx" }
+
+    @Test func constantValuesAndInitializersAreBorrowedAndTheRestSurvives() throws {
+        let n = 2048
+        let big = try Tensor(shape: [n], scalars: (0..<n).map { Float($0) - 7 })
+        let bigConst = try Tensor(shape: [2, n], scalars: (0..<(2 * n)).map { Int32($0 * 3) })
+        let small = try Tensor(shape: [2], scalars: [Float(1.5), 2.5])
+        let g = Graph(
+            name: "g",
+            nodes: [Node(name: "c", opType: "Constant", inputs: [], outputs: ["k"],
+                         attributes: [Attribute(name: "value", value: .tensor(bigConst), docString: "doc of value")],
+                         docString: "constant node"),
+                    Node(name: "a", opType: "Add", inputs: ["x", "w"], outputs: ["y"], docString: "add node")],
+            inputs: [ValueInfo(name: "x", type: .tensor(.float32, [.known(n)]))],
+            outputs: [ValueInfo(name: "y", type: .tensor(.float32, [.known(n)])),
+                      ValueInfo(name: "k", type: .tensor(.int32, [.known(2), .known(n)]))],
+            initializers: [("s", small), ("w", big), ("s2", small)])
+        let model = Model(graph: g, opsetImports: ["": 17], producerName: "after-graph")
+        let p = path("mixed")
+        try ONNXExport.save(model, path: p)
+        let m = try ONNXImport.load(path: p)
+        let reference = try ONNXImport.decode(try Data(contentsOf: URL(fileURLWithPath: p)))
+        #expect(m.graph.initializerOrder == ["s", "w", "s2"])
+        #expect(m.graph.initializerOrder == reference.graph.initializerOrder)
+        let w = try #require(m.graph.initializers["w"])
+        #expect(w.buffer.isBorrowed)
+        #expect(w.floatArray() == big.floatArray())
+        #expect(m.graph.initializers["s"]?.floatArray() == [1.5, 2.5])
+        #expect(m.graph.initializers["s"]?.buffer.isBorrowed == false)
+        #expect(m.graph.initializers["s2"]?.floatArray() == [1.5, 2.5])
+        let c = try #require(m.graph.nodes.first)
+        #expect(c.docString == "constant node")
+        #expect(c.attributes.first?.docString == "doc of value")
+        guard case .tensor(let k)? = c.attributes.first?.value else { Issue.record("no tensor attribute"); return }
+        #expect(k.buffer.isBorrowed)
+        #expect(k.shape == [2, n])
+        #expect(k.intArray() == bigConst.intArray())
+        #expect(m.graph.nodes.map(\.docString) == reference.graph.nodes.map(\.docString))
+        #expect(m.producerName == "after-graph")
+        #expect(m.graph.outputs.map(\.name) == ["y", "k"])
+        let out = try Interpreter(model: m).run(feeds: ["x": .tensor(try Tensor(zeros: .float32, shape: [n]))])
+        #expect(try out["y"]?.asTensor().floatArray() == big.floatArray())
+        #expect(try out["k"]?.asTensor().intArray() == bigConst.intArray())
+    }
+
+    @Test func shortRawDataIsACleanErrorForInitializersAndConstants() throws {
+        var t = Onnx_TensorProto()
+        t.name = "w"
+        t.dataType = 1
+        t.dims = [4096]
+        t.rawData = Data(count: 8192)   // float32 x 4096 needs 16384
+        var node = Onnx_NodeProto()
+        node.opType = "Identity"
+        node.input = ["w"]
+        node.output = ["y"]
+        var proto = Onnx_ModelProto()
+        proto.irVersion = 8
+        var op = Onnx_OperatorSetIdProto()
+        op.version = 17
+        proto.opsetImport = [op]
+        proto.graph.node = [node]
+        proto.graph.initializer = [t]
+        let p1 = path("short-init")
+        try proto.serializedData().write(to: URL(fileURLWithPath: p1))
+        #expect(throws: GraphError.self) { _ = try ONNXImport.load(path: p1) }
+        do { _ = try ONNXImport.load(path: p1) } catch {
+            #expect("\(error)".contains("raw_data has 8192 bytes"))
+        }
+        var attr = Onnx_AttributeProto()
+        attr.name = "value"
+        attr.type = .tensor
+        attr.t = t
+        var c = Onnx_NodeProto()
+        c.opType = "Constant"
+        c.output = ["w"]
+        c.attribute = [attr]
+        proto.graph.initializer = []
+        proto.graph.node = [c, node]
+        let p2 = path("short-const")
+        try proto.serializedData().write(to: URL(fileURLWithPath: p2))
+        do { _ = try ONNXImport.load(path: p2); Issue.record("load should fail") } catch {
+            #expect("\(error)".contains("raw_data has 8192 bytes"))
+        }
+    }
+
+    @Test func truncatedFilesStillFailCleanly() throws {
+        let n = 4096
+        let w = try Tensor(shape: [n], scalars: (0..<n).map { Float($0) })
+        let g = Graph(name: "g", nodes: [Node(name: "a", opType: "Identity", inputs: ["w"], outputs: ["y"])],
+                      outputs: [ValueInfo(name: "y", type: .tensor(.float32, [.known(n)]))], initializers: [("w", w)])
+        let full = try ONNXExport.encode(Model(graph: g))
+        for cut in [full.count / 2, full.count - 1, 5] {
+            let p = path("trunc-\(cut)")
+            try full.prefix(cut).write(to: URL(fileURLWithPath: p))
+            do { _ = try ONNXImport.load(path: p); Issue.record("truncated at \(cut) should fail") } catch {
+                #expect("\(error)".contains("not a valid ONNX model") || "\(error)".contains("has no graph"))
+            }
+        }
     }
 }

@@ -193,61 +193,65 @@ public final class Interpreter {
         } : nil
         let nodes = model.graph.nodes
         var inputs: [Value?] = []
-        for step in plan.steps {
+        // Steps are read in place: copying one (its node, kernel and slot lists) costs a
+        // dozen retains and releases per node, which small models feel.
+        try plan.steps.withUnsafeBufferPointer { steps in
+        for si in steps.indices {
             try betweenNodes()
-            if step.folded {
+            if steps[si].folded {
                 // Computed at compile time: only reported.
                 if let observer {
                     var produced: [(String, Value)] = []
-                    for (k, s) in step.outputs.enumerated() where s >= 0 {
-                        if let v = values[s] { produced.append((step.node.outputs[k], v)) }
+                    for (k, s) in steps[si].outputs.enumerated() where s >= 0 {
+                        if let v = values[s] { produced.append((steps[si].node.outputs[k], v)) }
                     }
-                    observer(NodeEvent(index: step.nodeIndex, node: nodes[step.nodeIndex], outputs: produced))
+                    observer(NodeEvent(index: steps[si].nodeIndex, node: nodes[steps[si].nodeIndex], outputs: produced))
                 }
                 continue
             }
             inputs.removeAll(keepingCapacity: true)
-            for (k, s) in step.inputs.enumerated() {
+            for (k, s) in steps[si].inputs.enumerated() {
                 if s < 0 { inputs.append(nil); continue }
                 guard let v = values[s] else {
-                    throw GraphError("node '\(step.node.displayName)' reads '\(step.node.inputs[k])', which has no value")
+                    throw GraphError("node '\(steps[si].node.displayName)' reads '\(steps[si].node.inputs[k])', which has no value")
                 }
                 inputs.append(v)
             }
             var outs: [Value]
-            if let fn = step.function {
-                outs = try runFunction(fn, node: step.node, inputs: inputs, scope: root ?? Scope(parent: nil), opsets: opsets)
-            } else if let kernel = step.kernel {
+            if let fn = steps[si].function {
+                outs = try runFunction(fn, node: steps[si].node, inputs: inputs, scope: root ?? Scope(parent: nil), opsets: opsets)
+            } else if let kernel = steps[si].kernel {
                 let runner: (Graph, [Value]) throws -> [Value]
-                if step.hasSubgraphs, let root {
+                if steps[si].hasSubgraphs, let root {
                     runner = { [unowned self] sub, args in try self.runSubgraph(sub, args: args, parent: root, opsets: opsets) }
                 } else {
                     runner = noSubgraphs
                 }
-                outs = try callKernel(kernel, OpContext(node: step.node, inputs: inputs, opset: step.opset, subgraphRunner: runner))
+                outs = try callKernel(kernel, OpContext(node: steps[si].node, inputs: inputs, opset: steps[si].opset, subgraphRunner: runner))
             } else {
-                throw GraphError("no kernel for \(step.node.opType)")
+                throw GraphError("no kernel for \(steps[si].node.opType)")
             }
             inputs.removeAll(keepingCapacity: true)
-            if step.epilogues.isEmpty {
+            if steps[si].epilogues.isEmpty {
                 if let observer {
                     var produced: [(String, Value)] = []
-                    for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count {
+                    for (k, s) in steps[si].outputs.enumerated() where s >= 0 && k < outs.count {
                         values[s] = outs[k]
-                        produced.append((step.node.outputs[k], outs[k]))
+                        produced.append((steps[si].node.outputs[k], outs[k]))
                     }
-                    observer(NodeEvent(index: step.nodeIndex, node: nodes[step.nodeIndex], outputs: produced))
+                    observer(NodeEvent(index: steps[si].nodeIndex, node: nodes[steps[si].nodeIndex], outputs: produced))
                 } else {
-                    for (k, s) in step.outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
+                    for (k, s) in steps[si].outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
                 }
             } else {
                 var y: Value? = outs.first
                 outs = []
-                if y == nil { throw NodeFailure(node: step.node, message: "produced no output") }
-                for e in step.epilogues { try runEpilogue(e, &y, values: values) }
-                if let last = step.epilogues.last { values[last.output] = y }
+                if y == nil { throw NodeFailure(node: steps[si].node, message: "produced no output") }
+                for e in steps[si].epilogues { try runEpilogue(e, &y, values: values) }
+                if let last = steps[si].epilogues.last { values[last.output] = y }
             }
-            for s in step.release { values[s] = nil }
+            for s in steps[si].release { values[s] = nil }
+        }
         }
         var result: [String: Value] = [:]
         for (name, s) in plan.kept {
