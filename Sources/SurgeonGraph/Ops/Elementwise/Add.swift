@@ -5,8 +5,8 @@ import SurgeonTensor
 enum Add {
     static func register(_ r: inout OpRegistry) {
         r.register("Add", since: 1) { ctx in
-            [.tensor(try binaryNumeric(
-                ctx.tensor(0), ctx.tensor(1), "Add",
+            [.tensor(try binaryNumericFast(
+                ctx.tensor(0), ctx.tensor(1), "Add", AddF.self,
                 float: { $0 + $1 }, double: { $0 + $1 }, int: { $0 &+ $1 }, uint: { $0 &+ $1 }))]
         }
     }

@@ -5,8 +5,8 @@ import SurgeonTensor
 enum Div {
     static func register(_ r: inout OpRegistry) {
         r.register("Div", since: 1) { ctx in
-            [.tensor(try binaryNumeric(
-                ctx.tensor(0), ctx.tensor(1), "Div",
+            [.tensor(try binaryNumericFast(
+                ctx.tensor(0), ctx.tensor(1), "Div", DivF.self,
                 float: { $0 / $1 }, double: { $0 / $1 },
                 int: { $1 == 0 ? 0 : $0.dividedReportingOverflow(by: $1).partialValue },
                 uint: { $1 == 0 ? 0 : $0 / $1 }))]

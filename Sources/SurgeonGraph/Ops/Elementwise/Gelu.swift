@@ -10,10 +10,7 @@ enum Gelu {
             switch try ctx.string("approximate", "none") {
             case "none":
                 let s = 1 / Double(2).squareRoot()
-                let sf = Float(s)
-                return [.tensor(try unaryFloat(
-                    x, "Gelu",
-                    { 0.5 * $0 * (1 + Foundation.erf($0 * sf)) }, { 0.5 * $0 * (1 + Foundation.erf($0 * s)) }))]
+                return [.tensor(try unaryFloatFast(x, "Gelu", GeluErfF.self, { 0.5 * $0 * (1 + Foundation.erf($0 * s)) }))]
             case "tanh":
                 let k = (2 / Double.pi).squareRoot()
                 let kf = Float(k)
@@ -26,4 +23,9 @@ enum Gelu {
             }
         }
     }
+}
+
+/// Gelu with erf for float32, through `erfF`.
+enum GeluErfF: FloatUnaryKernel {
+    @inline(__always) static func apply(_ x: Float) -> Float { 0.5 * x * (1 + erfF(x * 0.70710678118654752)) }
 }

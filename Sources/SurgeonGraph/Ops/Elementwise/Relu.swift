@@ -4,9 +4,13 @@ import SurgeonTensor
 enum Relu {
     static func register(_ r: inout OpRegistry) {
         r.register("Relu", since: 1) { ctx in
-            [.tensor(try unaryNumeric(
-                ctx.tensor(0), "Relu", float: { $0 < 0 ? 0 : $0 }, double: { $0 < 0 ? 0 : $0 },
+            let x = try ctx.tensor(0)
+            if x.dtype == .float32 { return [.tensor(try fastUnaryF32(x, ReluF.self))] }
+            return [.tensor(try unaryNumeric(
+                x, "Relu", float: { $0 < 0 ? 0 : $0 }, double: { $0 < 0 ? 0 : $0 },
                 int: { $0 > 0 ? $0 : 0 }, uint: nil))]
         }
     }
 }
+
+enum ReluF: FloatUnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { x < 0 ? 0 : x } }

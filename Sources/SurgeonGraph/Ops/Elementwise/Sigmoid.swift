@@ -5,7 +5,9 @@ import SurgeonTensor
 enum Sigmoid {
     static func register(_ r: inout OpRegistry) {
         r.register("Sigmoid", since: 1) { ctx in
-            [.tensor(try unaryFloat(ctx.tensor(0), "Sigmoid", { sigmoidF($0) }, { sigmoidD($0) }))]
+            [.tensor(try unaryFloatFast(ctx.tensor(0), "Sigmoid", SigmoidF.self, { sigmoidD($0) }))]
         }
     }
 }
+
+enum SigmoidF: FloatUnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { sigmoidF(x) } }

@@ -5,7 +5,9 @@ import SurgeonTensor
 enum Sqrt {
     static func register(_ r: inout OpRegistry) {
         r.register("Sqrt", since: 1) { ctx in
-            [.tensor(try unaryFloat(ctx.tensor(0), "Sqrt", { Foundation.sqrt($0) }, { Foundation.sqrt($0) }))]
+            [.tensor(try unaryFloatFast(ctx.tensor(0), "Sqrt", SqrtF.self, { Foundation.sqrt($0) }))]
         }
     }
 }
+
+enum SqrtF: FloatUnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { x.squareRoot() } }

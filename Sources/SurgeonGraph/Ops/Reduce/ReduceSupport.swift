@@ -517,16 +517,21 @@ func normalizeRows<T: KernelFloat>(
 ) -> (mean: [T], invStd: [T]) {
     var means = [T](repeating: 0, count: rows), invs = [T](repeating: 0, count: rows)
     let nn = Double(n)
-    for row in 0..<rows {
+    guard let sp = src.baseAddress, rows > 0, n > 0 else { return (means, invs) }
+    means.withUnsafeMutableBufferPointer { meanBuf in
+    invs.withUnsafeMutableBufferPointer { invBuf in
+    guard let meanP = meanBuf.baseAddress, let invP = invBuf.baseAddress else { return }
+    // rows over the kernel threads; each writes only its own row of dst and stats
+    parallelItems(rows, costPerItem: n * 4) { row in
         let base = row * n
-        guard let p = src.baseAddress.map({ $0 + base }) else { break }
+        let p = sp + base
         var meanD = 0.0
         if centered { meanD = doubleSum(p, n, { $0 }) / nn }
         let ssD = doubleSum(p, n, { ($0 - meanD) * ($0 - meanD) })
         let mean = T(meanD)
         let inv = T(1 / (ssD / nn + Double(epsilon)).squareRoot())
-        means[row] = mean
-        invs[row] = inv
+        meanP[row] = mean
+        invP[row] = inv
         switch (scale, bias) {
         case (let sc?, let b?) where !sc.full && !b.full:
             sc.values.withUnsafeBufferPointer { sv in
@@ -546,6 +551,8 @@ func normalizeRows<T: KernelFloat>(
                 dst[base + j] = y
             }
         }
+    }
+    }
     }
     return (means, invs)
 }

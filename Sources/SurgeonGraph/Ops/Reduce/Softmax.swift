@@ -90,7 +90,8 @@ func softmaxBlocks<T: KernelFloat>(
 ) {
     guard r > 0, let sp = src.baseAddress, let dp = dst.baseAddress else { return }
     if inner == 1 {
-        for o in 0..<outer {
+        // rows over the kernel threads (exp makes an element cost several simple ones)
+        parallelItems(outer, costPerItem: r * 4) { o in
             let s = sp + o * r, d = dp + o * r
             let m = T.rowMax(s, r)
             let sum = T.expShiftSum(s, d, r, m)

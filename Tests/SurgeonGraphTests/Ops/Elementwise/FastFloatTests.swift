@@ -1,0 +1,155 @@
+import Foundation
+@testable import SurgeonGraph
+import SurgeonTensor
+import Testing
+import TestSupport
+
+/// The parallel float32 fast paths against the general kernels they sit next to.
+@Suite struct FastFloatTests {
+    /// Deterministic values with NaN, ±inf, -0 and large/small magnitudes sprinkled in.
+    static func values(_ n: Int, seed: Int = 1) -> [Float] {
+        var v = (0..<n).map { Float((($0 + seed) * 7919) % 4001) * 0.005 - 10 }
+        let specials: [Float] = [.nan, .infinity, -.infinity, -0.0, 0, 1e30, -1e-30, 3]
+        for (k, s) in specials.enumerated() where k * 97 < n { v[k * 97] = s }
+        return v
+    }
+
+    static func sameBits(_ a: Tensor, _ b: Tensor) throws -> Bool {
+        guard a.shape == b.shape else { return false }
+        let x = try a.scalars(of: Float.self), y = try b.scalars(of: Float.self)
+        return x.count == y.count && zip(x, y).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+    }
+
+    func checkBinary<K: FloatBinaryKernel>(_ k: K.Type, _ f: (Float, Float) -> Float, _ sa: [Int], _ sb: [Int]) throws {
+        let a = try f32(sa, Self.values(sa.reduce(1, *), seed: 3))
+        let b = try f32(sb, Self.values(sb.reduce(1, *), seed: 11).map { $0 == 0 ? 0.5 : $0 })
+        let fast = try fastBinaryF32(a, b, K.self)
+        let plain = try bmap2(a, b, Float.self, Float.self, Float.self, f)
+        #expect(fast != nil, "\(sa) \(sb)")
+        if let fast { #expect(try Self.sameBits(fast, plain), "\(K.self) \(sa) \(sb)") }
+    }
+
+    /// Same shape, scalars, row broadcasts (both sides, with and without leading 1s), odd sizes
+    /// and sizes above the parallel threshold so both threads run.
+    @Test func binaryMatchesGeneralKernel() throws {
+        let cases: [([Int], [Int])] = [
+            ([7], [7]), ([3, 70_001], [3, 70_001]), ([200_003], []), ([], [200_003]), ([1], [5, 3]),
+            ([300, 1001], [1001]), ([1001], [300, 1001]), ([2, 150, 769], [1, 1, 769]), ([1, 769], [2, 150, 769]),
+            ([4, 5, 6], [5, 6]), ([0, 4], [4]),
+        ]
+        for (sa, sb) in cases {
+            try checkBinary(AddF.self, { $0 + $1 }, sa, sb)
+            try checkBinary(SubF.self, { $0 - $1 }, sa, sb)
+            try checkBinary(MulF.self, { $0 * $1 }, sa, sb)
+            try checkBinary(DivF.self, { $0 / $1 }, sa, sb)
+        }
+    }
+
+    /// Other broadcasts are left to the general kernel; the ops still give its result.
+    @Test func otherBroadcastsFallBack() throws {
+        let a = try f32([3, 1], [1, 2, 3]), b = try f32([1, 4], [10, 20, 30, 40])
+        #expect(try fastBinaryF32(a, b, AddF.self) == nil)
+        #expect(try fastBinaryF32(a, try f32([3], [1, 2, 3]), AddF.self) == nil)
+        let y = try runNode("Add", [a, b])[0]
+        #expect(y.shape == [3, 4])
+        #expect(try y.scalars(of: Float.self) == [11, 21, 31, 41, 12, 22, 32, 42, 13, 23, 33, 43])
+        #expect(try runNode("Sub", [try f32([2], [1, 2]), try f32([1, 1, 2], [5, 7])])[0].shape == [1, 1, 2])
+        // a lower-rank operand of all 1s widens the output: general kernel
+        #expect(try fastBinaryF32(try f32([3], [1, 2, 3]), try f32([1, 1], [2]), MulF.self) == nil)
+        let m = try runNode("Mul", [try f32([3], [1, 2, 3]), try f32([1, 1], [2])])[0]
+        #expect(m.shape == [1, 3])
+        #expect(try m.scalars(of: Float.self) == [2, 4, 6])
+    }
+
+    /// erfF against libm's double erf: absolute error ≤ 1e-6 everywhere, relative ≤ 1e-6
+    /// below 0.5 (where the Taylor branch runs), and the special values.
+    @Test func erfMatchesDouble() {
+        var worstAbs = 0.0, worstRel = 0.0
+        var x: Float = -12
+        while x < 12 {
+            let ref = Foundation.erf(Double(x))
+            let e = Double(erfF(x))
+            worstAbs = max(worstAbs, abs(e - ref))
+            if abs(x) < 0.5 && x != 0 { worstRel = max(worstRel, abs(e - ref) / abs(ref)) }
+            x += 0.000731
+        }
+        for t: Float in [1e-30, 1e-10, 1e-5, 1e-3, -2e-4, 0.4999, 0.5, 0.5001] {
+            let ref = Foundation.erf(Double(t))
+            worstRel = max(worstRel, abs(Double(erfF(t)) - ref) / abs(ref))
+        }
+        #expect(worstAbs <= 1e-6, "abs \(worstAbs)")
+        #expect(worstRel <= 1e-6, "rel \(worstRel)")
+        #expect(erfF(.nan).isNaN)
+        #expect(erfF(.infinity) == 1 && erfF(-.infinity) == -1)
+        #expect(erfF(0) == 0 && erfF(-0.0) == 0 && erfF(-0.0).sign == .minus)
+        #expect(erfF(40) == 1 && erfF(-40) == -1)
+    }
+
+    /// Gelu (erf form) through erfF against the double formula: abs error ≤ 1e-6 · max(1, |x|).
+    @Test func geluMatchesDouble() throws {
+        var worst = 0.0
+        var x: Float = -30
+        while x < 30 {
+            let xd = Double(x)
+            let ref = 0.5 * xd * (1 + Foundation.erf(xd / 2.0.squareRoot()))
+            worst = max(worst, abs(Double(GeluErfF.apply(x)) - ref) / max(1, abs(xd)))
+            x += 0.00173
+        }
+        #expect(worst <= 1e-6, "\(worst)")
+        #expect(GeluErfF.apply(.nan).isNaN)
+        #expect(GeluErfF.apply(.infinity) == .infinity)
+        #expect(GeluErfF.apply(-.infinity).isNaN || GeluErfF.apply(-.infinity) == 0)
+    }
+
+    /// The ops on a tensor above the parallel threshold give the per-element kernel's values.
+    @Test func unaryOpsMatchScalarKernel() throws {
+        let v = Self.values(300_007)
+        let x = try f32([300_007], v)
+        let checks: [(String, (Float) -> Float)] = [
+            ("Erf", ErfF.apply), ("Relu", ReluF.apply), ("Sigmoid", SigmoidF.apply), ("Sqrt", SqrtF.apply),
+        ]
+        for (op, f) in checks {
+            let y = try runNode(op, [x])[0]
+            #expect(try Self.sameBits(y, try f32([300_007], v.map(f))), "\(op)")
+        }
+        let g = try runNode("Gelu", [x], opset: 20)[0]
+        #expect(try Self.sameBits(g, try f32([300_007], v.map(GeluErfF.apply))))
+        #expect(ReluF.apply(.nan).isNaN && ReluF.apply(-.infinity) == 0)
+    }
+
+    /// Softmax over the last axis with rows split over the threads, against a double reference.
+    @Test func softmaxRowsMatchDouble() throws {
+        let rows = 301, r = 1003
+        var v = (0..<(rows * r)).map { Float(($0 * 31) % 997) * 0.02 - 10 }
+        v[r * 5 + 3] = -.infinity
+        let y = try runNode("Softmax", [try f32([rows, r], v)])[0].scalars(of: Float.self)
+        var worst = 0.0
+        for row in [0, 5, 150, 300] {
+            let s = v[(row * r)..<((row + 1) * r)].map(Double.init)
+            let m = s.max() ?? 0
+            let sum = s.map { Foundation.exp($0 - m) }.reduce(0, +)
+            for j in 0..<r { worst = max(worst, abs(Double(y[row * r + j]) - Foundation.exp(s[j] - m) / sum)) }
+        }
+        #expect(worst < 1e-6, "\(worst)")
+        #expect(y[r * 5 + 3] == 0)
+    }
+
+    /// LayerNormalization rows split over the threads, against a double reference, with stats.
+    @Test func layerNormRowsMatchDouble() throws {
+        let rows = 257, n = 769
+        let v = (0..<(rows * n)).map { Float(($0 * 131) % 1009) * 0.01 - 5 }
+        let sc = (0..<n).map { Float($0 % 7) * 0.25 + 0.5 }, b = (0..<n).map { Float($0 % 5) * 0.1 }
+        let out = try runNode("LayerNormalization", [try f32([rows, n], v), try f32([n], sc), try f32([n], b)], opset: 17)
+        let y = try out[0].scalars(of: Float.self)
+        var worst = 0.0
+        for row in [0, 128, 256] {
+            let s = v[(row * n)..<((row + 1) * n)].map(Double.init)
+            let mean = s.reduce(0, +) / Double(n)
+            let inv = 1 / (s.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n) + 1e-5).squareRoot()
+            for j in 0..<n {
+                worst = max(worst, abs(Double(y[row * n + j]) - ((s[j] - mean) * inv * Double(sc[j]) + Double(b[j]))))
+            }
+        }
+        #expect(worst < 1e-4, "\(worst)")
+    }
+}
