@@ -101,7 +101,8 @@ public struct Tensor: @unchecked Sendable {
         // Kernels and shell functions may build the values in Float64 first: 8 bytes an element.
         let work = n.multipliedReportingOverflow(by: max(dtype.size, 8))
         let bytes = n.multipliedReportingOverflow(by: max(dtype.size, 1))
-        let what = "a \(dtype)\(shapeString(shape)) tensor needs \(bytes.overflow ? "more than 8 EiB" : formatBytes(bytes.partialValue))"
+        // Built only when refusing: every allocation passes here, and formatting costs microseconds.
+        var what: String { "a \(dtype)\(shapeString(shape)) tensor needs \(bytes.overflow ? "more than 8 EiB" : formatBytes(bytes.partialValue))" }
         guard let budget = MemoryBudget.effectiveLimit else {
             if work.overflow || work.partialValue > tensorByteLimit {
                 throw TensorError("\(what), over the limit of \(formatBytes(tensorByteLimit))")
