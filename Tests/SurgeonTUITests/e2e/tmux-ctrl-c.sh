@@ -8,41 +8,21 @@ BIN=${1:?usage: tmux-ctrl-c.sh SURGEON_SHELL_BINARY LONG_MODEL}
 MODEL=${2:?usage: tmux-ctrl-c.sh SURGEON_SHELL_BINARY LONG_MODEL}
 WORK=$(mktemp -d)
 SOCK="surgeon-ctrlc-$$"
-T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
-  for p in $(T list-panes -a -F '#{pane_pid}' 2>/dev/null); do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
-  T kill-server >/dev/null 2>&1
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  echo "--- screen:"; T capture-pane -p -t cc 2>/dev/null
-  exit 1
-}
-wait_for() { # wait_for TEXT [SECONDS]
-  local end=$((SECONDS + ${2:-20}))
-  while [ $SECONDS -lt $end ]; do
-    T capture-pane -p -t cc 2>/dev/null | grep -qF -- "$1" && return 0
-    sleep 0.2
-  done
-  fail "timed out waiting for '$1'"
-}
-text() { T send-keys -t cc -l "$1"; }
+. "$(dirname "$0")/tmux-lib.sh"
 
 T new-session -d -s cc -x 120 -y 40 \
   "cd $WORK; stty -a > before; env -u NO_COLOR HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 '$BIN' '$MODEL'; echo \$? > status; stty -a > after; sleep 60"
-wait_for "(long) >"
-text "run"; T send-keys -t cc Enter
-wait_for "Ctrl-C stops"
+wait_for cc "(long) >" 20
+text cc "run"; T send-keys -t cc Enter
+wait_for cc "Ctrl-C stops" 20
 sleep 1
 T send-keys -t cc C-c
-wait_for "interrupted"
+wait_for cc "interrupted" 20
 echo "ok: Ctrl-C stopped the run"
-text "print 6 * 7"; T send-keys -t cc Enter
-wait_for "42"
+text cc "print 6 * 7"; T send-keys -t cc Enter
+wait_for cc "42" 20
 echo "ok: the session answers"
-text "quit"; T send-keys -t cc Enter
+text cc "quit"; T send-keys -t cc Enter
 end=$((SECONDS + 15))
 while [ ! -s "$WORK/status" ] && [ $SECONDS -lt $end ]; do sleep 0.2; done
 [ -s "$WORK/status" ] || fail "did not exit"
