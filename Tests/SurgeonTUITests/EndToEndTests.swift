@@ -23,6 +23,18 @@ let tmuxPath = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"
     }
 }
 
+/// Gives `attr` an empty signal mask and the default action for every signal (the test
+/// runner's threads block signals, and children inherit that); returns the spawn flags that
+/// make those settings apply, for the caller to pass to `posix_spawnattr_setflags`.
+func cleanSignalsOnSpawn(_ attr: inout posix_spawnattr_t) -> Int32 {
+    var empty = sigset_t(), all = sigset_t()
+    sigemptyset(&empty)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attr, &empty)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    return Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+}
+
 /// Runs a command with stdout and stderr to `output`, with a clean signal mask and default
 /// signal actions (the test runner's threads block signals, and children inherit that).
 /// Returns the exit status, or -1 after killing it at the timeout.
@@ -36,12 +48,7 @@ func spawnAndWait(_ argv: [String], output: String, timeout: Double) throws -> I
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }
-    var empty = sigset_t(), all = sigset_t()
-    sigemptyset(&empty)
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attr, &empty)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    posix_spawnattr_setflags(&attr, Int16(cleanSignalsOnSpawn(&attr)))
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for p in cargs { free(p) } }
     var pid: pid_t = 0
