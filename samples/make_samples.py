@@ -171,11 +171,9 @@ def big(folder):
         np.save(os.path.join(folder, f"resnet18.inspect.{k}.npy"), v.numpy())
 
 
-def bert_small():
-    """A tiny random BERT for the full screen's attention heatmaps (committed: no torch in CI).
-
-    Eager attention, so each layer's attention probabilities are a Softmax output
-    ([batch, head, query, key]); legacy exporter (the smaller file)."""
+def tiny_bert(**config):
+    """A tiny random BERT (seed 0) mapping input_ids to last_hidden_state; `config` adds to the
+    shared BertConfig (positions, attention implementation)."""
     from transformers import BertConfig, BertModel
 
     class Wrapped(nn.Module):
@@ -188,8 +186,16 @@ def bert_small():
 
     torch.manual_seed(0)
     cfg = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=32, attn_implementation="eager")
-    m = Wrapped(BertModel(cfg)).eval()
+                     intermediate_size=64, **config)
+    return Wrapped(BertModel(cfg)).eval()
+
+
+def bert_small():
+    """A tiny random BERT for the full screen's attention heatmaps (committed: no torch in CI).
+
+    Eager attention, so each layer's attention probabilities are a Softmax output
+    ([batch, head, query, key]); legacy exporter (the smaller file)."""
+    m = tiny_bert(max_position_embeddings=32, attn_implementation="eager")
     ids = torch.randint(0, 100, (1, 16))
     export(m, (ids,), os.path.join(MODELS, "bert-tiny.onnx"), False, input_names=("input_ids",))
     np.save(os.path.join(REF, "bert.input_ids.npy"), ids.numpy())
@@ -200,23 +206,12 @@ def bert_small():
 def bert(folder):
     """A tiny random BERT (transformers), for multi-node leaf modules and attention names."""
     try:
-        from transformers import BertConfig, BertModel
+        import transformers  # noqa: F401
     except ImportError:
         print("transformers is not installed: skipping bert-tiny (pip install transformers==5.23.0)")
         return
 
-    class Wrapped(nn.Module):
-        def __init__(self, bert):
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids):
-            return self.bert(input_ids=input_ids).last_hidden_state
-
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=16)
-    m = Wrapped(BertModel(cfg)).eval()
+    m = tiny_bert(max_position_embeddings=16)
     ids = torch.randint(0, 100, (1, 8))
     for dynamo in (True, False):
         path = os.path.join(folder, f"bert-tiny-{'dynamo' if dynamo else 'legacy'}.onnx")
