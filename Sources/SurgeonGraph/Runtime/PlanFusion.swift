@@ -211,40 +211,19 @@ extension Epilogue {
                   o.rank <= y.rank else { return false }
             let q = UnsafePointer(o.rawPointer.assumingMemoryBound(to: Float.self))
             let oc = o.count
-            return withExtendedLifetime(o) { () -> Bool in
-                if o.shape == y.shape {
-                    switch op {
-                    case .add: for i in 0..<n { p[i] = p[i] + q[i] }
-                    case .mul: for i in 0..<n { p[i] = p[i] * q[i] }
-                    case .sub:
-                        if reversed { for i in 0..<n { p[i] = q[i] - p[i] } } else { for i in 0..<n { p[i] = p[i] - q[i] } }
-                    }
-                    return true
+            // Same shape, a scalar, or a row along the last axis ([1, ..., 1, N], N = y's last extent).
+            guard o.shape == y.shape || oc == 1
+                    || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else { return false }
+            withExtendedLifetime(o) {
+                let yp = UnsafePointer(p)
+                switch op {
+                case .add: binaryLoopsF32(yp, n, q, oc, p, n, AddF.self)
+                case .mul: binaryLoopsF32(yp, n, q, oc, p, n, MulF.self)
+                case .sub:
+                    if reversed { binaryLoopsF32(q, oc, yp, n, p, n, SubF.self) } else { binaryLoopsF32(yp, n, q, oc, p, n, SubF.self) }
                 }
-                if oc == 1 {
-                    let s = q[0]
-                    switch op {
-                    case .add: for i in 0..<n { p[i] = p[i] + s }
-                    case .mul: for i in 0..<n { p[i] = p[i] * s }
-                    case .sub:
-                        if reversed { for i in 0..<n { p[i] = s - p[i] } } else { for i in 0..<n { p[i] = p[i] - s } }
-                    }
-                    return true
-                }
-                // A row along the last axis: o's shape is [1, ..., 1, N] with N = y's last extent.
-                guard let last = y.shape.last, last > 0, o.shape.last == last, oc == last else { return false }
-                let rows = n / last
-                for r in 0..<rows {
-                    let row = p + r * last
-                    switch op {
-                    case .add: for j in 0..<last { row[j] = row[j] + q[j] }
-                    case .mul: for j in 0..<last { row[j] = row[j] * q[j] }
-                    case .sub:
-                        if reversed { for j in 0..<last { row[j] = q[j] - row[j] } } else { for j in 0..<last { row[j] = row[j] - q[j] } }
-                    }
-                }
-                return true
             }
+            return true
         }
     }
 }

@@ -46,31 +46,39 @@ func fastBinaryF32<K: FloatBinaryKernel>(_ a: Tensor, _ b: Tensor, _ k: K.Type) 
     }
     let pa = try elementPointer(a, Float.self), pb = try elementPointer(b, Float.self)
     let (buf, dst, n) = try newOutput(outShape, Float.self)
-    withExtendedLifetime((a, b)) {
-        if n == 0 { return }
-        if na == n && nb == n {
-            parallelChunks(n) { r in for i in r { dst[i] = K.apply(pa[i], pb[i]) } }
-        } else if na == n && nb == 1 {
-            let y = pb[0]
-            parallelChunks(n) { r in for i in r { dst[i] = K.apply(pa[i], y) } }
-        } else if nb == n && na == 1 {
-            let x = pa[0]
-            parallelChunks(n) { r in for i in r { dst[i] = K.apply(x, pb[i]) } }
-        } else if na == n {
-            let len = nb
-            parallelItems(n / len, costPerItem: len) { row in
-                let o = row * len, d = dst + o, xa = pa + o
-                for j in 0..<len { d[j] = K.apply(xa[j], pb[j]) }
-            }
-        } else {
-            let len = na
-            parallelItems(n / len, costPerItem: len) { row in
-                let o = row * len, d = dst + o, xb = pb + o
-                for j in 0..<len { d[j] = K.apply(pa[j], xb[j]) }
-            }
+    withExtendedLifetime((a, b)) { binaryLoopsF32(pa, na, pb, nb, dst, n, K.self) }
+    return Tensor(dtype: .float32, shape: outShape, buffer: buf)
+}
+
+/// The loops of `fastBinaryF32`: `n` outputs from `a` (`na` elements) and `b` (`nb`), where
+/// each count is `n`, 1, or a row repeating along the last axes. `dst` may be `a` or `b` itself
+/// (every element is read before it is written), which the plan's in-place epilogues use.
+func binaryLoopsF32<K: FloatBinaryKernel>(
+    _ pa: UnsafePointer<Float>, _ na: Int, _ pb: UnsafePointer<Float>, _ nb: Int,
+    _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type
+) {
+    if n == 0 { return }
+    if na == n && nb == n {
+        parallelChunks(n) { r in for i in r { dst[i] = K.apply(pa[i], pb[i]) } }
+    } else if na == n && nb == 1 {
+        let y = pb[0]
+        parallelChunks(n) { r in for i in r { dst[i] = K.apply(pa[i], y) } }
+    } else if nb == n && na == 1 {
+        let x = pa[0]
+        parallelChunks(n) { r in for i in r { dst[i] = K.apply(x, pb[i]) } }
+    } else if na == n {
+        let len = nb
+        parallelItems(n / len, costPerItem: len) { row in
+            let o = row * len, d = dst + o, xa = pa + o
+            for j in 0..<len { d[j] = K.apply(xa[j], pb[j]) }
+        }
+    } else {
+        let len = na
+        parallelItems(n / len, costPerItem: len) { row in
+            let o = row * len, d = dst + o, xb = pb + o
+            for j in 0..<len { d[j] = K.apply(pa[j], xb[j]) }
         }
     }
-    return Tensor(dtype: .float32, shape: outShape, buffer: buf)
 }
 
 /// `K.apply` over every element of a float32 tensor, split over the kernel threads.
