@@ -214,6 +214,64 @@ def cut_save_times(binary, path, threads, timeout, cut_spec, repeats=5):
     return cut, save
 
 
+ITEMSIZE = {onnx.TensorProto.FLOAT: 4, onnx.TensorProto.DOUBLE: 8, onnx.TensorProto.FLOAT16: 2,
+            onnx.TensorProto.BFLOAT16: 2, onnx.TensorProto.INT64: 8, onnx.TensorProto.INT32: 4,
+            onnx.TensorProto.INT16: 2, onnx.TensorProto.UINT16: 2, onnx.TensorProto.INT8: 1,
+            onnx.TensorProto.UINT8: 1, onnx.TensorProto.BOOL: 1}
+
+
+def memory_bound(path, feeds):
+    """(weights MB, peak live activations MB, complete?) for the RSS target: weights are the
+    initializers' bytes; activations are simulated in the file's node order (topological) with
+    shapes from onnx shape inference on the actual feed shapes: a value is live from its
+    producer to its last reader (graph outputs to the end). Values of unknown size count 0 and
+    make the figure incomplete."""
+    model = onnx.load(path, load_external_data=False)
+    g = model.graph
+    shapes = {n: np.load(p, mmap_mode="r").shape for n, p in feeds}
+
+    def nbytes(elem, dims):
+        return int(np.prod(dims, dtype=np.int64)) * ITEMSIZE.get(elem, 4)
+    weights = sum(nbytes(t.data_type, t.dims) for t in g.initializer)
+    for vi in g.input:
+        if vi.name in shapes:
+            dims = vi.type.tensor_type.shape.dim
+            del dims[:]
+            for d in shapes[vi.name]:
+                dims.add().dim_value = int(d)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, data_prop=True).graph
+    except Exception:  # noqa: BLE001 - no estimate
+        return weights / 2**20, None, False
+    size = {}
+    for vi in list(inferred.value_info) + list(inferred.output) + list(inferred.input):
+        tt = vi.type.tensor_type
+        if tt.HasField("shape") and all(d.HasField("dim_value") for d in tt.shape.dim):
+            size[vi.name] = nbytes(tt.elem_type, [d.dim_value for d in tt.shape.dim])
+    inits = {t.name for t in g.initializer}
+    last = {}
+    for i, node in enumerate(g.node):
+        for x in node.input:
+            last[x] = i
+    for o in g.output:
+        last[o.name] = len(g.node)
+    complete, live, peak = True, 0, 0
+    for n, _ in feeds:
+        live += size.get(n, 0)
+    for i, node in enumerate(g.node):
+        for y in node.output:
+            if not y:
+                continue
+            if y not in size:
+                complete = False
+            live += size.get(y, 0)
+        peak = max(peak, live)
+        for x in set(list(node.input) + list(node.output)):
+            if x and x not in inits and last.get(x, -1) == i:
+                live -= size.get(x, 0)
+    return weights / 2**20, peak / 2**20, complete
+
+
 def fmt(v, spec="{:.1f}"):
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else spec.format(v)
 
@@ -251,11 +309,21 @@ def main():
 
     print(f"# threads={args.threads} runs={args.runs} rounds={args.rounds} load average at start: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cpus)")
+    ratios, torch_ratios, insp_ratios, load_ratios, rss_ratios = [], [], [], [], []
+    # The process's own footprint (runtime, libraries, an empty session): RSS above it is what
+    # the model costs, compared with 1.5 x (weights + peak live activations).
+    base_rss = None
+    if os.path.exists("/usr/bin/time"):
+        _, err, _, _ = run_child(["/usr/bin/time", "-f", "MAXRSS_KB %M", args.binary, "--threads", str(args.threads)],
+                                 "\n", args.timeout)
+        m = re.search(r"MAXRSS_KB (\d+)", err)
+        base_rss = int(m.group(1)) / 1024 if m else None
+    print(f"# empty process peak RSS: {fmt(base_rss)} MB (the 'RSS MB' column includes it; 'bound' = "
+          "1.5 x (weights + peak live activations) in MB, compared with RSS minus it where the bound is 16 MB or more)")
     header = (f"{'model':30} {'ours ms':>8} {'ort ms':>8} {'ratio':>6} {'torch ms':>8} {'/torch':>6} {'insp/pl':>7}"
-              f" {'load ms':>8} {'ort sess':>8} {'ld/sess':>7} {'RSS MB':>7}  note")
+              f" {'load ms':>8} {'ort sess':>8} {'ld/sess':>7} {'RSS MB':>7} {'bound':>6}  note")
     print(header)
     print("-" * len(header))
-    ratios, torch_ratios, insp_ratios, load_ratios = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for path in models:
             name = label(path)
@@ -313,11 +381,22 @@ def main():
             lr = ld / ort_create if ld is not None and ort_create else None
             if lr is not None:
                 load_ratios.append(max(lr, 1e-3))
+            bound = None
+            try:
+                w_mb, act_mb, complete = memory_bound(path, feeds)
+                if act_mb is not None:
+                    bound = 1.5 * (w_mb + act_mb)
+                    if not complete:
+                        note += " bound: some shapes unknown"
+            except Exception as e:  # noqa: BLE001
+                note += " bound: " + str(e).splitlines()[0][:40]
+            if rss and bound and bound >= 16 and base_rss is not None:
+                rss_ratios.append((name, max(rss - base_rss, 0.0) / bound))
             if error:
                 note = error + note
             print(f"{name:30} {fmt(plain):>8} {fmt(ort_med):>8} {fmt(ratio, '{:.2f}'):>6} {fmt(torch_med):>8}"
                   f" {fmt(tratio, '{:.2f}'):>6} {fmt(insp, '{:.2f}'):>7} {fmt(ld, '{:.0f}'):>8}"
-                  f" {fmt(ort_create, '{:.0f}'):>8} {fmt(lr, '{:.2f}'):>7} {fmt(rss, '{:.0f}'):>7}  {note.strip()}", flush=True)
+                  f" {fmt(ort_create, '{:.0f}'):>8} {fmt(lr, '{:.2f}'):>7} {fmt(rss, '{:.0f}'):>7} {fmt(bound, '{:.0f}'):>6}  {note.strip()}", flush=True)
             del sess, torch_call
 
     def gm(xs):
@@ -331,6 +410,10 @@ def main():
         print(f"inspect all / plain over {len(insp_ratios)} models: geometric mean {gm(insp_ratios):.2f}, max {max(insp_ratios):.2f}")
     if load_ratios:
         print(f"our load / ort session creation over {len(load_ratios)} models: geometric mean {gm(load_ratios):.2f}, max {max(load_ratios):.2f}")
+    if rss_ratios:
+        over = [f"{n} {r:.2f}" for n, r in rss_ratios if r > 1]
+        print(f"(peak RSS - empty process) / bound over {len(rss_ratios)} models: max {max(r for _, r in rss_ratios):.2f}"
+              + (f"; above 1: {', '.join(over)}" if over else "; none above 1"))
     if not args.no_cut and os.path.exists(BERT_BASE) and (not args.filter or "bert-base" in args.filter):
         cut, save = cut_save_times(args.binary, BERT_BASE, args.threads, args.timeout, args.cut)
         ld = load_time(args.binary, BERT_BASE, args.threads, args.timeout)
