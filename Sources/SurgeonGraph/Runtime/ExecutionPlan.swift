@@ -13,7 +13,12 @@ final class ExecutionPlan {
         /// Index in `graph.nodes` (for events and errors).
         let nodeIndex: Int
         /// The node as run: the graph's node, or a rewrite (a Conv with a BatchNormalization folded in).
-        var node: Node
+        var node: Node {
+            get { nodeBox.node }
+            set { nodeBox = NodeBox(newValue) }
+        }
+        /// `node` by reference, handed to each OpContext.
+        private(set) var nodeBox: NodeBox
         /// nil for a model-local function call.
         let kernel: Kernel?
         let function: Function?
@@ -29,6 +34,17 @@ final class ExecutionPlan {
         var release: [Int] = []
         /// True when the outputs were computed at compile time; only kept to report to observers.
         var folded = false
+
+        init(nodeIndex: Int, node: Node, kernel: Kernel?, function: Function?, opset: Int, inputs: [Int], outputs: [Int], hasSubgraphs: Bool) {
+            self.nodeIndex = nodeIndex
+            nodeBox = NodeBox(node)
+            self.kernel = kernel
+            self.function = function
+            self.opset = opset
+            self.inputs = inputs
+            self.outputs = outputs
+            self.hasSubgraphs = hasSubgraphs
+        }
     }
 
     var steps: [Step]

@@ -227,7 +227,7 @@ public final class Interpreter {
                 } else {
                     runner = noSubgraphs
                 }
-                outs = try callKernel(kernel, OpContext(node: steps[si].node, inputs: inputs, opset: steps[si].opset, subgraphRunner: runner))
+                outs = try callKernel(kernel, OpContext(nodeBox: steps[si].nodeBox, inputs: inputs, opset: steps[si].opset, subgraphRunner: runner))
             } else {
                 throw GraphError("no kernel for \(steps[si].node.opType)")
             }
@@ -297,7 +297,7 @@ public final class Interpreter {
             }
             inputs.append(v)
         }
-        let outs = try callKernel(e.kernel, OpContext(node: e.node, inputs: inputs, opset: e.opset, subgraphRunner: noSubgraphs))
+        let outs = try callKernel(e.kernel, OpContext(nodeBox: e.nodeBox, inputs: inputs, opset: e.opset, subgraphRunner: noSubgraphs))
         guard let out = outs.first else { throw NodeFailure(node: e.node, message: "produced no output") }
         y = out
     }

@@ -16,7 +16,8 @@ struct Epilogue {
     enum Binary { case add, sub, mul }
 
     let nodeIndex: Int
-    let node: Node
+    let nodeBox: NodeBox
+    var node: Node { nodeBox.node }
     let kernel: Kernel
     let opset: Int
     /// Slot per node input; `inputs[chainIndex]` is the previous result, never stored.
@@ -103,7 +104,7 @@ enum PlanFusion {
                       let inPlace = inPlaceForm(of: e, chain: chain, constant: constant) else { break }
                 // The other operand must exist when this step runs.
                 if case .binary(_, let other, _) = inPlace, constant[other] == nil, producer[other] >= k { break }
-                epilogues.append(Epilogue(nodeIndex: e.nodeIndex, node: e.node, kernel: kernel, opset: e.opset,
+                epilogues.append(Epilogue(nodeIndex: e.nodeIndex, nodeBox: e.nodeBox, kernel: kernel, opset: e.opset,
                                           inputs: e.inputs, chainIndex: chain, output: e.outputs[0], inPlace: inPlace))
                 removed.insert(c)
                 y = e.outputs[0]

@@ -26,7 +26,7 @@ enum Gemm {
         }
         var base: Tensor
         if let c, beta != 0 {
-            base = try c.cast(to: .float32).broadcast(to: [m, n]).copied()
+            base = try filledC(c.cast(to: .float32), m: m, n: n) ?? c.cast(to: .float32).broadcast(to: [m, n]).copied()
         } else {
             base = try Tensor(zeros: .float32, shape: [m, n])
         }
@@ -40,5 +40,30 @@ enum Gemm {
             }
         }
         return base
+    }
+
+    /// A fresh [m, n] float32 tensor holding C broadcast, for the common shapes (a scalar, a
+    /// row of n, a column of m, the full matrix) without going through a per-element index
+    /// table; nil for other shapes (then `broadcast(to:)` does it).
+    static func filledC(_ c: Tensor, m: Int, n: Int) throws -> Tensor? {
+        guard c.dtype == .float32, c.rank <= 2 else { return nil }
+        let cs = c.rank == 2 ? c.shape : c.rank == 1 ? [1, c.shape[0]] : [1, 1]
+        let row = cs == [1, n], col = cs == [m, 1], full = cs == [m, n], one = cs == [1, 1]
+        guard row || col || full || one else { return nil }
+        let src = try elementPointer(c, Float.self)
+        let (buf, dst, count) = try newOutput([m, n], Float.self)
+        guard count > 0 else { return Tensor(dtype: .float32, shape: [m, n], buffer: buf) }
+        withExtendedLifetime(c) {
+            if full {
+                dst.update(from: src, count: count)
+            } else if row {
+                for i in 0..<m { (dst + i * n).update(from: src, count: n) }
+            } else if col {
+                for i in 0..<m { (dst + i * n).update(repeating: src[i], count: n) }
+            } else {
+                dst.update(repeating: src[0], count: count)
+            }
+        }
+        return Tensor(dtype: .float32, shape: [m, n], buffer: buf)
     }
 }
