@@ -20,11 +20,13 @@ struct BLASLibrary: @unchecked Sendable {
         Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>, Int32,
         UnsafePointer<Double>, Int32, Double, UnsafeMutablePointer<Double>, Int32) -> Void
     typealias SetThreads = @convention(c) (Int32) -> Void
+    typealias GetThreads = @convention(c) () -> Int32
     typealias CoreName = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
     let sgemm: SGemm
     let dgemm: DGemm
     let setThreads: SetThreads?
+    let getThreads: GetThreads?
     let coreName: CoreName?
 
     static let shared: BLASLibrary? = load()
@@ -58,9 +60,53 @@ struct BLASLibrary: @unchecked Sendable {
             return BLASLibrary(
                 sgemm: unsafeBitCast(s, to: SGemm.self), dgemm: unsafeBitCast(d, to: DGemm.self),
                 setThreads: dlsym(h, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) },
+                getThreads: dlsym(h, "openblas_get_num_threads").map { unsafeBitCast($0, to: GetThreads.self) },
                 coreName: dlsym(h, "openblas_get_corename").map { unsafeBitCast($0, to: CoreName.self) })
         }
         return nil
+    }
+}
+
+extension BLASLibrary {
+    /// Products below this many multiply-adds run on the calling thread alone. OpenBLAS
+    /// 0.3.21 wakes its threads above 262144 (4 · 65536) multiply-adds; handing work over costs
+    /// tens of microseconds (more on a busy machine), which products this small (a few tens of
+    /// microseconds on one core) do not win back: transformer layers at short sequence lengths
+    /// were slower at 2 threads than at 1.
+    static let singleThreadBelow = 4 << 20
+
+    /// The OpenBLAS thread count: its own default (OPENBLAS_NUM_THREADS or the processor
+    /// count) until `setBLASThreads` sets it.
+    nonisolated(unsafe) static var configuredThreads: Int = max(1, Int(BLASLibrary.shared?.getThreads?() ?? 1))
+
+    @inline(__always)
+    func isSmall(_ m: Int, _ n: Int, _ k: Int) -> Bool {
+        guard BLASLibrary.configuredThreads > 1 else { return false }
+        let (mn, o1) = m.multipliedReportingOverflow(by: n)
+        let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
+        return !o1 && !o2 && mnk < BLASLibrary.singleThreadBelow
+    }
+
+    /// How many column slabs to split a product of `m` rows and `n` columns (not small) into,
+    /// one per kernel thread, or nil to let OpenBLAS thread it. With a few rows against a large
+    /// B (linear layers at short sequence lengths, memory-bound: each weight is read once for
+    /// a few multiply-adds), OpenBLAS 0.3.21's own threads were slower than one thread
+    /// (BERT-base shapes 16x768x3072: 21 ms vs 17.5 ms for eight products, load ~1.5), while
+    /// one slab of B per thread, each product single-threaded, took 13-16.5 ms.
+    static func columnSlabs(m: Int, n: Int) -> Int? {
+        let threads = min(kernelThreads, configuredThreads)
+        guard threads > 1, m <= 64, n >= 256 * threads else { return nil }
+        return threads
+    }
+
+    /// Runs `body` with OpenBLAS at one thread, then puts the configured count back. The
+    /// count is a global of OpenBLAS: a product started meanwhile on another thread may run
+    /// on one thread too (same results: OpenBLAS splits rows and columns, never the sum).
+    func singleThreaded(_ body: () -> Void) {
+        guard let setThreads else { body(); return }
+        setThreads(1)
+        body()
+        setThreads(Int32(BLASLibrary.configuredThreads))
     }
 }
 
@@ -88,8 +134,27 @@ public func sgemm(
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
-    blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    let ta = transA ? cblasTrans : cblasNoTrans, tb = transB ? cblasTrans : cblasNoTrans
+    if blas.isSmall(m, n, k) {
+        blas.singleThreaded {
+            blas.sgemm(cblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+    } else if let parts = BLASLibrary.columnSlabs(m: m, n: n) {
+        // A few rows against a large B: each thread takes a slab of C's (and op(B)'s) columns.
+        let per = (n + parts - 1) / parts
+        let width = (per + 15) / 16 * 16
+        blas.singleThreaded {
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let j0 = p * width, j1 = min(n, j0 + width)
+                guard j0 < j1 else { return }
+                let bp = transB ? b + j0 * ldb : b + j0
+                blas.sgemm(cblasRowMajor, ta, tb, Int32(m), Int32(j1 - j0), Int32(k), alpha, a, Int32(lda),
+                           bp, Int32(ldb), beta, c + j0, Int32(ldc))
+            }
+        }
+    } else {
+        blas.sgemm(cblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
 }
 
 /// Double-precision variant of `sgemm`.
@@ -116,8 +181,11 @@ public func dgemm(
         }
         return
     }
-    blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    let call = {
+        blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+                   Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    if blas.isSmall(m, n, k) { blas.singleThreaded(call) } else { call() }
 }
 
 /// The plain triple loop that `sgemm` replaces; tests check the BLAS path against it.
@@ -142,6 +210,7 @@ public func sgemmReference(
 /// Sets the number of OpenBLAS threads and of the elementwise kernels' threads (once, at start-up).
 public func setBLASThreads(_ n: Int) {
     kernelThreads = max(1, n)
+    BLASLibrary.configuredThreads = max(1, n)
     BLASLibrary.shared?.setThreads?(Int32(max(1, n)))
 }
 

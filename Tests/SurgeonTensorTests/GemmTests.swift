@@ -34,6 +34,64 @@ import Testing
     }
 }
 
+@Suite struct BLASThreadingTests {
+    /// Small products run with OpenBLAS at one thread when more are configured, and the
+    /// configured count is put back; results are those of the reference loop either way.
+    @Test func smallProductsRunSingleThreaded() throws {
+        guard let blas = BLASLibrary.shared, blas.getThreads != nil, blas.setThreads != nil else { return }
+        let saved = BLASLibrary.configuredThreads
+        BLASLibrary.configuredThreads = 2
+        defer { BLASLibrary.configuredThreads = saved }
+        #expect(blas.isSmall(16, 128, 512))
+        #expect(!blas.isSmall(16, 768, 3072))
+        #expect(!blas.isSmall(Int.max / 2, 3, 1))
+        var inside: Int32 = 0
+        blas.singleThreaded { inside = blas.getThreads?() ?? 0 }
+        #expect(inside == 1)
+        #expect(blas.getThreads?() == 2)
+        BLASLibrary.configuredThreads = 1
+        #expect(!blas.isSmall(16, 128, 512))
+        blas.setThreads?(Int32(saved))
+
+        let m = 16, n = 40, k = 24
+        let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }, b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
+        var c1 = [Float](repeating: 0, count: m * n), c2 = c1
+        BLASLibrary.configuredThreads = 2
+        sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c1, ldc: n)
+        blas.setThreads?(Int32(saved))
+        sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c2, ldc: n)
+        #expect(c1 == c2)
+    }
+}
+
+extension BLASThreadingTests {
+    /// Few rows against a large B are split into column slabs (one per thread), with B
+    /// transposed or not and a C with a wider row stride; each slab is a plain product.
+    @Test(arguments: [false, true])
+    func columnSlabsMatchReference(transB: Bool) throws {
+        guard BLASLibrary.shared != nil else { return }
+        let savedBLAS = BLASLibrary.configuredThreads, savedKernel = kernelThreads
+        BLASLibrary.configuredThreads = 2
+        kernelThreads = 2
+        defer {
+            BLASLibrary.configuredThreads = savedBLAS
+            kernelThreads = savedKernel
+            BLASLibrary.shared?.setThreads?(Int32(savedBLAS))
+        }
+        #expect(BLASLibrary.columnSlabs(m: 16, n: 1003) == 2)
+        #expect(BLASLibrary.columnSlabs(m: 65, n: 1003) == nil)
+        #expect(BLASLibrary.columnSlabs(m: 16, n: 300) == nil)
+        let m = 16, n = 1003, k = 300, ldc = n + 5
+        let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }
+        let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
+        let ldb = transB ? k : n
+        var c1 = [Float](repeating: 1, count: m * ldc), c2 = c1
+        sgemm(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &c1, ldc: ldc)
+        sgemmReference(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &c2, ldc: ldc)
+        #expect(c1 == c2)
+    }
+}
+
 @Suite struct AllocatorTests {
     /// glibc is told to keep freed tensor blocks (mallopt found and applied once).
     @Test func allocatorIsTunedOnLinux() throws {

@@ -38,8 +38,12 @@ enum MatMul {
         case .float32:
             result = try a.withUnsafeBuffer(of: Float.self) { pa in
                 try b.withUnsafeBuffer(of: Float.self) { pb in
-                    try Tensor.build(outShape, of: Float.self) { pc in
-                        guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else { return }
+                    // sgemm with beta 0 writes every element of C.
+                    try Tensor.buildOverwriting(outShape, of: Float.self) { pc in
+                        guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else {
+                            pc.initialize(repeating: 0)
+                            return
+                        }
                         if nb > 1 && foldsBatch(offA: offA, offB: offB) {
                             // [batch..., m, k] @ [k, n]: the batches are consecutive rows of one product.
                             sgemm(transA: false, transB: false, m: nb * m, n: n, k: k, alpha: 1,
