@@ -137,6 +137,13 @@ public final class Interpreter {
         return p
     }
 
+    /// Whether a plan for runs keeping `keep` (observed or not) is compiled (for tests).
+    func hasCompiledPlan(keep: [String], observing: Bool) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return plans.contains { $0.observing == observing && $0.keep == keep }
+    }
+
     /// Drops compiled plans (and the constants they computed).
     public func clearPlans() {
         lock.lock()
