@@ -92,6 +92,27 @@ extension BLASThreadingTests {
     }
 }
 
+extension BLASThreadingTests {
+    /// Few rows against a B that fits in cache run in slabs of at most 1M multiply-adds;
+    /// transposes, more rows, big B and small products run whole. Results equal the loop's.
+    @Test func directSlabsMatchReference() throws {
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 512, k: 128, transA: false, transB: false) == 256)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 128, k: 512, transA: false, transB: false) == 64)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 1000, k: 128, transA: false, transB: false) == 336)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 384, k: 128, transA: false, transB: false) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 768, k: 768, transA: false, transB: false) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 100, n: 512, k: 128, transA: false, transB: false) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 512, k: 128, transA: false, transB: true) == nil)
+        let m = 16, n = 1000, k = 128, ldc = n + 3
+        let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }
+        let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
+        var c1 = [Float](repeating: 2, count: m * ldc), c2 = c1
+        sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c1, ldc: ldc)
+        sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c2, ldc: ldc)
+        #expect(c1 == c2)
+    }
+}
+
 @Suite struct AllocatorTests {
     /// glibc is told to keep freed tensor blocks (mallopt found and applied once).
     @Test func allocatorIsTunedOnLinux() throws {
