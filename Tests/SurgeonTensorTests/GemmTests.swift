@@ -102,7 +102,12 @@ extension BLASThreadingTests {
         #expect(BLASLibrary.directSlabWidth(m: 16, n: 384, k: 128, transA: false, transB: false) == nil)
         #expect(BLASLibrary.directSlabWidth(m: 16, n: 768, k: 768, transA: false, transB: false) == nil)
         #expect(BLASLibrary.directSlabWidth(m: 100, n: 512, k: 128, transA: false, transB: false) == nil)
-        #expect(BLASLibrary.directSlabWidth(m: 16, n: 512, k: 128, transA: false, transB: true) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 512, k: 128, transA: true, transB: false) == nil)
+        // transposed B: at most 1200 / m columns and 1M multiply-adds, at least 32 wide
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 3072, k: 768, transA: false, transB: true) == 64)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 768, k: 3072, transA: false, transB: true) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 60, k: 768, transA: false, transB: true) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 40, n: 3072, k: 768, transA: false, transB: true) == nil)
         let m = 16, n = 1000, k = 128, ldc = n + 3
         let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }
         let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
@@ -110,6 +115,11 @@ extension BLASThreadingTests {
         sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c1, ldc: ldc)
         sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c2, ldc: ldc)
         #expect(c1 == c2)
+        // the same product with B transposed (n x k) runs in slabs of 64 rows of B
+        let bt = (0..<(n * k)).map { b[($0 % k) * n + $0 / k] }
+        var c3 = [Float](repeating: 2, count: m * ldc)
+        sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: bt, ldb: k, beta: 1, c: &c3, ldc: ldc)
+        #expect(c3 == c2)
     }
 }
 

@@ -20,7 +20,7 @@ final class ExecutionPlan {
         /// `node` by reference, handed to each OpContext.
         private(set) var nodeBox: NodeBox
         /// nil for a model-local function call.
-        let kernel: Kernel?
+        var kernel: Kernel?
         let function: Function?
         let opset: Int
         /// Slot per node input (-1 for an omitted input).
@@ -166,7 +166,13 @@ extension Interpreter {
             defaults: defaults, requiredInputs: requiredInputs, optionalInputs: optionalInputs, kept: kept)
         if !observing {
             plan.steps.removeAll { $0.folded }
-            PlanFusion.apply(to: plan, keep: Set(kept.map(\.slot)), graphOutputs: Set(g.outputs.map { slot($0.name) }), registry: registry)
+            PlanFusion.apply(to: plan, keep: Set(kept.map(\.slot)), graphOutputs: Set(g.outputs.map { slot($0.name) }), registry: registry,
+                             transposedWeight: { name in
+                                 if let box = self.transposedWeights[name] { return box }
+                                 let box = TransposedWeight()
+                                 self.transposedWeights[name] = box
+                                 return box
+                             })
         }
         ExecutionPlan.computeReleases(plan, keep: Set(kept.map(\.slot)), implicitReads: { step in
             step.hasSubgraphs ? step.node.implicitInputs.compactMap { slotOfName[$0] } : []

@@ -40,6 +40,9 @@ public final class Interpreter {
     let compileLock = NSLock()
     /// Outputs of constant top-level nodes by node index (nil: the node could not be folded).
     var foldCache: [Int: [Value]?] = [:]
+    /// Transposed copies of large constant MatMul weights by name, shared by every plan
+    /// (made on first use; see PlanFusion). Guarded by `compileLock`.
+    var transposedWeights: [String: TransposedWeight] = [:]
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model
@@ -151,6 +154,7 @@ public final class Interpreter {
         lock.unlock()
         compileLock.lock()
         foldCache.removeAll()
+        transposedWeights.removeAll()
         compileLock.unlock()
     }
 
