@@ -161,6 +161,26 @@ public func sgemm(
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
+    blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// `sgemm` for linear layers (MatMul, Gemm, Attention): the same product, with OpenBLAS's
+/// threading replaced where it was measured to lose (see `BLASLibrary.isSmall`,
+/// `columnSlabs`, `directSlabWidth`): small products on one thread, a few rows against a
+/// large B split into one column slab per kernel thread, and a few rows in slabs that
+/// OpenBLAS runs with its small-matrix kernel. Convolutions keep `sgemm`.
+@inline(__always)
+public func sgemmAdaptive(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    guard m > 0, n > 0, k > 0, let blas = BLASLibrary.shared else {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc)
+        return
+    }
     let ta = transA ? cblasTrans : cblasNoTrans, tb = transB ? cblasTrans : cblasNoTrans
     // Columns j0..<j1 of C (and of op(B)), in the direct slabs of `directSlabWidth` when it
     // gives some: OpenBLAS runs those with its small-matrix kernel, which reads B unpacked.
@@ -214,11 +234,8 @@ public func dgemm(
         }
         return
     }
-    let call = {
-        blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-                   Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
-    if blas.isSmall(m, n, k) { blas.singleThreaded(call) } else { call() }
+    blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// The plain triple loop that `sgemm` replaces; tests check the BLAS path against it.

@@ -14,6 +14,9 @@ import Testing
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &c1, ldc: n)
         sgemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &c2, ldc: n)
         for i in 0..<(m * n) { #expect(abs(c1[i] - c2[i]) < 1e-4) }
+        var c3 = c0
+        sgemmAdaptive(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &c3, ldc: n)
+        for i in 0..<(m * n) { #expect(abs(c3[i] - c2[i]) < 1e-4) }
     }
 
     /// OpenBLAS is opened at run time; on this machine's x86-64 it must be found and use a
@@ -57,7 +60,7 @@ import Testing
         let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }, b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
         var c1 = [Float](repeating: 0, count: m * n), c2 = c1
         BLASLibrary.configuredThreads = 2
-        sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c1, ldc: n)
+        sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c1, ldc: n)
         blas.setThreads?(Int32(saved))
         sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c2, ldc: n)
         #expect(c1 == c2)
@@ -86,7 +89,7 @@ extension BLASThreadingTests {
         let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
         let ldb = transB ? k : n
         var c1 = [Float](repeating: 1, count: m * ldc), c2 = c1
-        sgemm(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &c1, ldc: ldc)
+        sgemmAdaptive(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &c1, ldc: ldc)
         sgemmReference(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &c2, ldc: ldc)
         #expect(c1 == c2)
     }
@@ -112,13 +115,13 @@ extension BLASThreadingTests {
         let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }
         let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
         var c1 = [Float](repeating: 2, count: m * ldc), c2 = c1
-        sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c1, ldc: ldc)
+        sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c1, ldc: ldc)
         sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c2, ldc: ldc)
         #expect(c1 == c2)
         // the same product with B transposed (n x k) runs in slabs of 64 rows of B
         let bt = (0..<(n * k)).map { b[($0 % k) * n + $0 / k] }
         var c3 = [Float](repeating: 2, count: m * ldc)
-        sgemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: bt, ldb: k, beta: 1, c: &c3, ldc: ldc)
+        sgemmAdaptive(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: bt, ldb: k, beta: 1, c: &c3, ldc: ldc)
         #expect(c3 == c2)
     }
 }

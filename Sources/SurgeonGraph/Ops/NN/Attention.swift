@@ -164,7 +164,7 @@ enum Attention {
                     ks.withUnsafeBufferPointer { pk in
                         scores.withUnsafeMutableBufferPointer { ps in
                             guard let a = pq.baseAddress, let kb = pk.baseAddress, let c = ps.baseAddress else { return }
-                            sgemm(transA: false, transB: true, m: S, n: L, k: D, alpha: 1,
+                            sgemmAdaptive(transA: false, transB: true, m: S, n: L, k: D, alpha: 1,
                                   a: a + (b * Hq + h) * S * D, lda: D, b: kb + (b * Hkv + kh) * L * D, ldb: D,
                                   beta: 0, c: c, ldc: L)
                         }
@@ -252,7 +252,7 @@ enum Attention {
                     V.data.withUnsafeBufferPointer { pv in
                         y.withUnsafeMutableBufferPointer { py in
                             guard let a = pp.baseAddress, let vb = pv.baseAddress, let c = py.baseAddress else { return }
-                            sgemm(transA: false, transB: false, m: S, n: Dv, k: L, alpha: 1,
+                            sgemmAdaptive(transA: false, transB: false, m: S, n: Dv, k: L, alpha: 1,
                                   a: a, lda: L, b: vb + (b * Hkv + kh) * L * Dv, ldb: Dv,
                                   beta: 0, c: c + (b * Hq + h) * S * Dv, ldc: Dv)
                         }

@@ -35,7 +35,7 @@ enum Gemm {
             try b.withUnsafeBuffer(of: Float.self) { pb in
                 let pc = base.rawPointer.assumingMemoryBound(to: Float.self)
                 guard let ba = pa.baseAddress, let bb = pb.baseAddress else { return }
-                sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                sgemmAdaptive(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                       a: ba, lda: a.shape[1], b: bb, ldb: b.shape[1], beta: effBeta, c: pc, ldc: n)
             }
         }

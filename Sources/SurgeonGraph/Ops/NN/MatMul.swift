@@ -31,7 +31,7 @@ enum MatMul {
                         pc.initialize(repeating: 0)
                         return
                     }
-                    sgemm(transA: false, transB: true, m: rows, n: n, k: k, alpha: 1, a: ba, lda: max(k, 1),
+                    sgemmAdaptive(transA: false, transB: true, m: rows, n: n, k: k, alpha: 1, a: ba, lda: max(k, 1),
                           b: bw, ldb: max(k, 1), beta: 0, c: bc, ldc: n)
                 }
             }
@@ -69,12 +69,12 @@ enum MatMul {
                         }
                         if nb > 1 && foldsBatch(offA: offA, offB: offB) {
                             // [batch..., m, k] @ [k, n]: the batches are consecutive rows of one product.
-                            sgemm(transA: false, transB: false, m: nb * m, n: n, k: k, alpha: 1,
+                            sgemmAdaptive(transA: false, transB: false, m: nb * m, n: n, k: k, alpha: 1,
                                   a: ba, lda: k, b: bb, ldb: n, beta: 0, c: bc, ldc: n)
                             return
                         }
                         for i in 0..<nb {
-                            sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                            sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
                                   a: ba + offA[i] * m * k, lda: k, b: bb + offB[i] * k * n, ldb: n,
                                   beta: 0, c: bc + i * m * n, ldc: n)
                         }
