@@ -34,10 +34,11 @@ enum Pow {
     }
 
     /// The float32 fast path for a one-element exponent (GELU's x^3, RMSNorm's x^2): squares
-    /// and cubes multiply (x*x is what pow rounds to; a cube is rounded once from the exact
-    /// product, in Double), other exponents call powf; split over the kernel threads. nil for
-    /// anything else (the general kernels then run). Results equal the general kernels', but
-    /// for a float32 cube, which may differ from powf's by its last bit.
+    /// and cubes multiply (x*x is the correctly rounded square; a cube is rounded once from
+    /// the exact product, in Double), other exponents call powf; split over the kernel
+    /// threads. nil for anything else (the general kernels then run). Results equal the
+    /// general kernels' (the Double path for integer exponents), but float32 squares and
+    /// cubes may differ from glibc's powf by one ulp (powf is not always correctly rounded).
     static func fastPowF32(_ x: Tensor, _ y: Tensor) throws -> Tensor? {
         guard x.dtype == .float32, y.count == 1, y.rank <= x.rank, y.dtype.isNumeric else { return nil }
         let e: Double

@@ -29,7 +29,8 @@ func tanhF(_ x: Float) -> Float {
     s = s * z - 17.0 / 315
     s = s * z + 2.0 / 15
     s = s * z - 1.0 / 3
-    let small = x + x * z * s
+    // x (1 + z s), not x + x z s: keeps the sign of -0.
+    let small = x * (1 + z * s)
     let big = 1 - 2 / (fastExpF(2 * ax) + 1)
     let signedBig = x < 0 ? -big : big
     return ax < 0.5 ? small : (x.isNaN ? x : signedBig)
