@@ -166,13 +166,15 @@ extension Interpreter {
             defaults: defaults, requiredInputs: requiredInputs, optionalInputs: optionalInputs, kept: kept)
         if !observing {
             plan.steps.removeAll { $0.folded }
-            PlanFusion.apply(to: plan, keep: Set(kept.map(\.slot)), graphOutputs: Set(g.outputs.map { slot($0.name) }), registry: registry,
-                             transposedWeight: { name in
-                                 if let box = self.transposedWeights[name] { return box }
-                                 let box = TransposedWeight()
-                                 self.transposedWeights[name] = box
-                                 return box
-                             })
+            PlanFusion.apply(to: plan, keep: Set(kept.map(\.slot)), graphOutputs: Set(g.outputs.map { slot($0.name) }), registry: registry)
+        }
+        if fusionEnabled {
+            PlanFusion.useTransposedWeights(in: plan) { name in
+                if let box = self.transposedWeights[name] { return box }
+                let box = TransposedWeight()
+                self.transposedWeights[name] = box
+                return box
+            }
         }
         ExecutionPlan.computeReleases(plan, keep: Set(kept.map(\.slot)), implicitReads: { step in
             step.hasSubgraphs ? step.node.implicitInputs.compactMap { slotOfName[$0] } : []

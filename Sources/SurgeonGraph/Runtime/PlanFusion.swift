@@ -35,8 +35,7 @@ struct Epilogue {
 /// A value is fused away only when exactly one node reads it and it is neither kept
 /// (an output or an inspected value) nor a constant.
 enum PlanFusion {
-    static func apply(to plan: ExecutionPlan, keep: Set<Int>, graphOutputs: Set<Int>, registry: OpRegistry,
-                      transposedWeight: (String) -> TransposedWeight = { _ in TransposedWeight() }) {
+    static func apply(to plan: ExecutionPlan, keep: Set<Int>, graphOutputs: Set<Int>, registry: OpRegistry) {
         var readers = [Int](repeating: 0, count: plan.slotCount)
         var readerStep = [Int](repeating: -1, count: plan.slotCount)
         var producer = [Int](repeating: -1, count: plan.slotCount)
@@ -115,15 +114,19 @@ enum PlanFusion {
         if !removed.isEmpty {
             plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
         }
+    }
 
-        // MatMul by a large constant float32 matrix: with few rows, multiply by its transpose
-        // (see `transposedWeightMatMul`). Only where the product is not kept: it may differ
-        // from the plain kernel's in the last bits.
-        for k in plan.steps.indices {
+    /// MatMul by a large constant float32 matrix: with few rows, multiply by its transpose
+    /// (see `transposedWeightMatMul`). A choice of kernel, not a fusion: every plan of a
+    /// fusing interpreter makes it, observed or not, so inspected values are the ones plain
+    /// runs compute.
+    static func useTransposedWeights(in plan: ExecutionPlan, transposedWeight: (String) -> TransposedWeight) {
+        var constant: [Int: Value] = [:]
+        for c in plan.constants { constant[c.slot] = c.value }
+        for k in plan.steps.indices where !plan.steps[k].folded {
             let st = plan.steps[k]
             guard st.node.opType == "MatMul", st.node.domain.isEmpty, st.kernel != nil, !st.hasSubgraphs,
                   st.inputs.count == 2, st.inputs[0] >= 0, constant[st.inputs[0]] == nil, st.inputs[1] >= 0,
-                  st.outputs.count == 1, let y = st.outputs.first, y >= 0, !keep.contains(y), !graphOutputs.contains(y),
                   case .tensor(let w)? = constant[st.inputs[1]], w.dtype == .float32, w.rank == 2,
                   w.count >= TransposedWeight.minimumCount else { continue }
             plan.steps[k].kernel = transposedWeightMatMul(transposedWeight(st.node.inputs[1]))
