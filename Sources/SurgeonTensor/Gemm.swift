@@ -20,11 +20,13 @@ struct BLASLibrary: @unchecked Sendable {
         Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>, Int32,
         UnsafePointer<Double>, Int32, Double, UnsafeMutablePointer<Double>, Int32) -> Void
     typealias SetThreads = @convention(c) (Int32) -> Void
+    typealias GetThreads = @convention(c) () -> Int32
     typealias CoreName = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
     let sgemm: SGemm
     let dgemm: DGemm
     let setThreads: SetThreads?
+    let getThreads: GetThreads?
     let coreName: CoreName?
 
     static let shared: BLASLibrary? = load()
@@ -58,9 +60,80 @@ struct BLASLibrary: @unchecked Sendable {
             return BLASLibrary(
                 sgemm: unsafeBitCast(s, to: SGemm.self), dgemm: unsafeBitCast(d, to: DGemm.self),
                 setThreads: dlsym(h, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) },
+                getThreads: dlsym(h, "openblas_get_num_threads").map { unsafeBitCast($0, to: GetThreads.self) },
                 coreName: dlsym(h, "openblas_get_corename").map { unsafeBitCast($0, to: CoreName.self) })
         }
         return nil
+    }
+}
+
+extension BLASLibrary {
+    /// Products below this many multiply-adds run on the calling thread alone. OpenBLAS
+    /// 0.3.21 wakes its threads above 262144 (4 · 65536) multiply-adds; handing work over costs
+    /// tens of microseconds (more on a busy machine), which products this small (a few tens of
+    /// microseconds on one core) do not win back: transformer layers at short sequence lengths
+    /// were slower at 2 threads than at 1.
+    static let singleThreadBelow = 4 << 20
+
+    /// The OpenBLAS thread count: its own default (OPENBLAS_NUM_THREADS or the processor
+    /// count) until `setBLASThreads` sets it.
+    nonisolated(unsafe) static var configuredThreads: Int = max(1, Int(BLASLibrary.shared?.getThreads?() ?? 1))
+
+    @inline(__always)
+    func isSmall(_ m: Int, _ n: Int, _ k: Int) -> Bool {
+        guard BLASLibrary.configuredThreads > 1 else { return false }
+        let (mn, o1) = m.multipliedReportingOverflow(by: n)
+        let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
+        return !o1 && !o2 && mnk < BLASLibrary.singleThreadBelow
+    }
+
+    /// The width of the column slabs that OpenBLAS (SkylakeX) runs with its small-matrix
+    /// kernel, which reads B unpacked (packing B, "itcopy", cost as much as the multiply for
+    /// a few rows), or nil when the product runs whole. Both need at most 32 rows:
+    /// - B as is (not transposed): B of at most 1 MiB (in cache), more than 1M multiply-adds
+    ///   (below, the small kernel runs anyway); slabs of up to 0.9M multiply-adds. gpt2 /
+    ///   llama shapes at sequence length 16 (128x512, 512x128, 128x1000): 19-32 µs instead
+    ///   of 22-44 µs; with 100 rows or a larger B the slabs were slower.
+    /// - B transposed (rows of k contiguous floats): slabs of at most 1200 / m columns and 1M
+    ///   multiply-adds (the kernel's own limits), at least 32 wide. BERT-base's 768x3072 and
+    ///   768x768 weights: 24-27% faster than the whole product, either layout.
+    static func directSlabWidth(m: Int, n: Int, k: Int, transA: Bool, transB: Bool) -> Int? {
+        guard !transA, m > 0, m <= 32, k > 0, n > 0 else { return nil }
+        let (kn, o1) = k.multipliedReportingOverflow(by: n)
+        guard !o1 else { return nil }
+        if transB {
+            guard k >= 32 else { return nil }
+            let width = min(1200 / m, 1_000_000 / (m * k)) / 16 * 16
+            return width >= 32 && width < n ? width : nil
+        }
+        guard kn <= (1 << 18), m * kn > 1_000_000 else { return nil }
+        let limit = 900_000
+        let parts = (m * kn + limit - 1) / limit
+        let width = ((n + parts - 1) / parts + 15) / 16 * 16
+        guard width < n, m * width * k <= 1_000_000 else { return nil }
+        return width
+    }
+
+    /// How many column slabs to split a product of `m` rows and `n` columns (not small) into,
+    /// one per kernel thread, or nil to let OpenBLAS thread it. With a few rows against a large
+    /// B (linear layers at short sequence lengths, memory-bound: each weight is read once for
+    /// a few multiply-adds), OpenBLAS 0.3.21's own threads were slower than one thread
+    /// (BERT-base shapes 16x768x3072: 21 ms vs 17.5 ms for eight products, load ~1.5), while
+    /// one slab of B per thread, each product single-threaded, took 13-16.5 ms.
+    static func columnSlabs(m: Int, n: Int) -> Int? {
+        let threads = min(kernelThreads, configuredThreads)
+        guard threads > 1, m <= 64, n >= 256 * threads else { return nil }
+        return threads
+    }
+
+    /// Runs `body` with OpenBLAS at one thread, then puts the configured count back. The
+    /// count is a global of OpenBLAS: a product started meanwhile on another thread may run
+    /// on one thread too (same results: OpenBLAS splits rows and columns, never the sum).
+    func singleThreaded(_ body: () -> Void) {
+        guard let setThreads else { body(); return }
+        setThreads(1)
+        body()
+        setThreads(Int32(BLASLibrary.configuredThreads))
     }
 }
 
@@ -90,6 +163,51 @@ public func sgemm(
     }
     blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// `sgemm` for linear layers (MatMul, Gemm, Attention): the same product, with OpenBLAS's
+/// threading replaced where it was measured to lose (see `BLASLibrary.isSmall`,
+/// `columnSlabs`, `directSlabWidth`): small products on one thread, a few rows against a
+/// large B split into one column slab per kernel thread, and a few rows in slabs that
+/// OpenBLAS runs with its small-matrix kernel. Convolutions keep `sgemm`.
+@inline(__always)
+public func sgemmAdaptive(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    guard m > 0, n > 0, k > 0, let blas = BLASLibrary.shared else {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc)
+        return
+    }
+    let ta = transA ? cblasTrans : cblasNoTrans, tb = transB ? cblasTrans : cblasNoTrans
+    // Columns j0..<j1 of C (and of op(B)), in the direct slabs of `directSlabWidth` when it
+    // gives some: OpenBLAS runs those with its small-matrix kernel, which reads B unpacked.
+    let columns = { (j0: Int, j1: Int) in
+        let width = BLASLibrary.directSlabWidth(m: m, n: j1 - j0, k: k, transA: transA, transB: transB) ?? (j1 - j0)
+        var j = j0
+        while j < j1 {
+            let w = min(width, j1 - j)
+            blas.sgemm(cblasRowMajor, ta, tb, Int32(m), Int32(w), Int32(k), alpha, a, Int32(lda),
+                       transB ? b + j * ldb : b + j, Int32(ldb), beta, c + j, Int32(ldc))
+            j += w
+        }
+    }
+    if !blas.isSmall(m, n, k), let parts = BLASLibrary.columnSlabs(m: m, n: n) {
+        // A few rows against a large B: each thread takes a slab of the columns.
+        let width = ((n + parts - 1) / parts + 15) / 16 * 16
+        blas.singleThreaded {
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let j0 = p * width, j1 = min(n, j0 + width)
+                if j0 < j1 { columns(j0, j1) }
+            }
+        }
+    } else if blas.isSmall(m, n, k) || BLASLibrary.directSlabWidth(m: m, n: n, k: k, transA: transA, transB: transB) != nil {
+        blas.singleThreaded { columns(0, n) }
+    } else {
+        blas.sgemm(cblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
 }
 
 /// Double-precision variant of `sgemm`.
@@ -142,6 +260,7 @@ public func sgemmReference(
 /// Sets the number of OpenBLAS threads and of the elementwise kernels' threads (once, at start-up).
 public func setBLASThreads(_ n: Int) {
     kernelThreads = max(1, n)
+    BLASLibrary.configuredThreads = max(1, n)
     BLASLibrary.shared?.setThreads?(Int32(max(1, n)))
 }
 

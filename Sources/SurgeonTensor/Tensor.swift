@@ -82,6 +82,19 @@ public struct Tensor: @unchecked Sendable {
         return Tensor(dtype: T.dtype, shape: shape, buffer: buf)
     }
 
+    /// Like `build`, without zero-filling first: `fill` must write every element (kernels whose
+    /// loops or BLAS calls overwrite the whole output).
+    @inlinable
+    public static func buildOverwriting<T: TensorScalar>(
+        _ shape: [Int], of type: T.Type, _ fill: (UnsafeMutableBufferPointer<T>) throws -> Void
+    ) throws -> Tensor {
+        let n = try checkedCount(shape, dtype: T.dtype)
+        let buf = TensorBuffer(uninitializedByteCount: n * MemoryLayout<T>.stride)
+        let typed = buf.pointer.bindMemory(to: T.self, capacity: max(n, 1))
+        try fill(UnsafeMutableBufferPointer(start: typed, count: n))
+        return Tensor(dtype: T.dtype, shape: shape, buffer: buf)
+    }
+
     /// Element count of `shape` for a tensor about to be allocated: refuses negative extents,
     /// sizes past the memory budget (counting the tensor bytes already live) or, with no
     /// budget, past `tensorByteLimit`.

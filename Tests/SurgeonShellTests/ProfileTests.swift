@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SurgeonGraph
 @testable import SurgeonShell
 
 @Suite struct ProfileTests {
@@ -12,6 +13,18 @@ import Testing
         let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 7)
         #expect(rows[0] == "node,op,ms")
+    }
+
+    /// The warm-up run observes too, so the timed run's (unfused, observed) plan is compiled
+    /// before timing starts: compiling it is not charged to the first node.
+    @Test func profileWarmsUpTheObservedPlan() throws {
+        let (t, s) = runScript("profile x=ones(1,5)")
+        #expect(t.failures == 0, "\(t.errors)")
+        let m = try s.requireCurrent()
+        let interp = m.runtime.interpreter(for: m.model, shouldCancel: nil)
+        let wanted = RunCommand.wantedValues(m, try RunCommand.inspectTargets(m))
+        #expect(interp.hasCompiledPlan(keep: wanted, observing: true))
+        #expect(!interp.hasCompiledPlan(keep: wanted, observing: false))
     }
 
     @Test func benchReportsRunCountAndInspectState() {

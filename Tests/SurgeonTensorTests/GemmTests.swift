@@ -14,6 +14,9 @@ import Testing
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &c1, ldc: n)
         sgemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &c2, ldc: n)
         for i in 0..<(m * n) { #expect(abs(c1[i] - c2[i]) < 1e-4) }
+        var c3 = c0
+        sgemmAdaptive(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &c3, ldc: n)
+        for i in 0..<(m * n) { #expect(abs(c3[i] - c2[i]) < 1e-4) }
     }
 
     /// OpenBLAS is opened at run time; on this machine's x86-64 it must be found and use a
@@ -31,6 +34,95 @@ import Testing
         sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c1, ldc: n)
         sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c2, ldc: n)
         #expect(c1 == c2)
+    }
+}
+
+@Suite struct BLASThreadingTests {
+    /// Small products run with OpenBLAS at one thread when more are configured, and the
+    /// configured count is put back; results are those of the reference loop either way.
+    @Test func smallProductsRunSingleThreaded() throws {
+        guard let blas = BLASLibrary.shared, blas.getThreads != nil, blas.setThreads != nil else { return }
+        let saved = BLASLibrary.configuredThreads
+        BLASLibrary.configuredThreads = 2
+        defer { BLASLibrary.configuredThreads = saved }
+        #expect(blas.isSmall(16, 128, 512))
+        #expect(!blas.isSmall(16, 768, 3072))
+        #expect(!blas.isSmall(Int.max / 2, 3, 1))
+        var inside: Int32 = 0
+        blas.singleThreaded { inside = blas.getThreads?() ?? 0 }
+        #expect(inside == 1)
+        #expect(blas.getThreads?() == 2)
+        BLASLibrary.configuredThreads = 1
+        #expect(!blas.isSmall(16, 128, 512))
+        blas.setThreads?(Int32(saved))
+
+        let m = 16, n = 40, k = 24
+        let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }, b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
+        var c1 = [Float](repeating: 0, count: m * n), c2 = c1
+        BLASLibrary.configuredThreads = 2
+        sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c1, ldc: n)
+        blas.setThreads?(Int32(saved))
+        sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c2, ldc: n)
+        #expect(c1 == c2)
+    }
+}
+
+extension BLASThreadingTests {
+    /// Few rows against a large B are split into column slabs (one per thread), with B
+    /// transposed or not and a C with a wider row stride; each slab is a plain product.
+    @Test(arguments: [false, true])
+    func columnSlabsMatchReference(transB: Bool) throws {
+        guard BLASLibrary.shared != nil else { return }
+        let savedBLAS = BLASLibrary.configuredThreads, savedKernel = kernelThreads
+        BLASLibrary.configuredThreads = 2
+        kernelThreads = 2
+        defer {
+            BLASLibrary.configuredThreads = savedBLAS
+            kernelThreads = savedKernel
+            BLASLibrary.shared?.setThreads?(Int32(savedBLAS))
+        }
+        #expect(BLASLibrary.columnSlabs(m: 16, n: 1003) == 2)
+        #expect(BLASLibrary.columnSlabs(m: 65, n: 1003) == nil)
+        #expect(BLASLibrary.columnSlabs(m: 16, n: 300) == nil)
+        let m = 16, n = 1003, k = 300, ldc = n + 5
+        let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }
+        let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
+        let ldb = transB ? k : n
+        var c1 = [Float](repeating: 1, count: m * ldc), c2 = c1
+        sgemmAdaptive(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &c1, ldc: ldc)
+        sgemmReference(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ldb, beta: 0.5, c: &c2, ldc: ldc)
+        #expect(c1 == c2)
+    }
+}
+
+extension BLASThreadingTests {
+    /// Few rows against a B that fits in cache run in slabs of at most 1M multiply-adds;
+    /// transposes, more rows, big B and small products run whole. Results equal the loop's.
+    @Test func directSlabsMatchReference() throws {
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 512, k: 128, transA: false, transB: false) == 256)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 128, k: 512, transA: false, transB: false) == 64)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 1000, k: 128, transA: false, transB: false) == 336)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 384, k: 128, transA: false, transB: false) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 768, k: 768, transA: false, transB: false) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 100, n: 512, k: 128, transA: false, transB: false) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 512, k: 128, transA: true, transB: false) == nil)
+        // transposed B: at most 1200 / m columns and 1M multiply-adds, at least 32 wide
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 3072, k: 768, transA: false, transB: true) == 64)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 768, k: 3072, transA: false, transB: true) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 16, n: 60, k: 768, transA: false, transB: true) == nil)
+        #expect(BLASLibrary.directSlabWidth(m: 40, n: 3072, k: 768, transA: false, transB: true) == nil)
+        let m = 16, n = 1000, k = 128, ldc = n + 3
+        let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }
+        let b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
+        var c1 = [Float](repeating: 2, count: m * ldc), c2 = c1
+        sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c1, ldc: ldc)
+        sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 1, c: &c2, ldc: ldc)
+        #expect(c1 == c2)
+        // the same product with B transposed (n x k) runs in slabs of 64 rows of B
+        let bt = (0..<(n * k)).map { b[($0 % k) * n + $0 / k] }
+        var c3 = [Float](repeating: 2, count: m * ldc)
+        sgemmAdaptive(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: bt, ldb: k, beta: 1, c: &c3, ldc: ldc)
+        #expect(c3 == c2)
     }
 }
 

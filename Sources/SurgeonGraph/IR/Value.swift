@@ -1,10 +1,13 @@
 import SurgeonTensor
 
 /// A runtime value flowing along a graph edge: a tensor, a sequence of tensors, or an optional.
-public indirect enum Value: Sendable {
+///
+/// Only `optional` is boxed (it nests a Value); a tensor or sequence is stored inline, so
+/// wrapping a kernel's result allocates nothing.
+public enum Value: Sendable {
     case tensor(Tensor)
     case sequence([Tensor])
-    case optional(Value?)
+    indirect case optional(Value?)
 
     /// The tensor inside, or a message naming what it is instead.
     public func asTensor() throws -> Tensor {

@@ -13,9 +13,14 @@ final class ExecutionPlan {
         /// Index in `graph.nodes` (for events and errors).
         let nodeIndex: Int
         /// The node as run: the graph's node, or a rewrite (a Conv with a BatchNormalization folded in).
-        var node: Node
+        var node: Node {
+            get { nodeBox.node }
+            set { nodeBox = NodeBox(newValue) }
+        }
+        /// `node` by reference, handed to each OpContext.
+        private(set) var nodeBox: NodeBox
         /// nil for a model-local function call.
-        let kernel: Kernel?
+        var kernel: Kernel?
         let function: Function?
         let opset: Int
         /// Slot per node input (-1 for an omitted input).
@@ -29,6 +34,17 @@ final class ExecutionPlan {
         var release: [Int] = []
         /// True when the outputs were computed at compile time; only kept to report to observers.
         var folded = false
+
+        init(nodeIndex: Int, node: Node, kernel: Kernel?, function: Function?, opset: Int, inputs: [Int], outputs: [Int], hasSubgraphs: Bool) {
+            self.nodeIndex = nodeIndex
+            nodeBox = NodeBox(node)
+            self.kernel = kernel
+            self.function = function
+            self.opset = opset
+            self.inputs = inputs
+            self.outputs = outputs
+            self.hasSubgraphs = hasSubgraphs
+        }
     }
 
     var steps: [Step]
@@ -151,6 +167,14 @@ extension Interpreter {
         if !observing {
             plan.steps.removeAll { $0.folded }
             PlanFusion.apply(to: plan, keep: Set(kept.map(\.slot)), graphOutputs: Set(g.outputs.map { slot($0.name) }), registry: registry)
+        }
+        if fusionEnabled {
+            PlanFusion.useTransposedWeights(in: plan) { name in
+                if let box = self.transposedWeights[name] { return box }
+                let box = TransposedWeight()
+                self.transposedWeights[name] = box
+                return box
+            }
         }
         ExecutionPlan.computeReleases(plan, keep: Set(kept.map(\.slot)), implicitReads: { step in
             step.hasSubgraphs ? step.node.implicitInputs.compactMap { slotOfName[$0] } : []

@@ -40,6 +40,9 @@ public final class Interpreter {
     let compileLock = NSLock()
     /// Outputs of constant top-level nodes by node index (nil: the node could not be folded).
     var foldCache: [Int: [Value]?] = [:]
+    /// Transposed copies of large constant MatMul weights by name, shared by every plan
+    /// (made on first use; see PlanFusion). Guarded by `compileLock`.
+    var transposedWeights: [String: TransposedWeight] = [:]
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model
@@ -137,6 +140,13 @@ public final class Interpreter {
         return p
     }
 
+    /// Whether a plan for runs keeping `keep` (observed or not) is compiled (for tests).
+    func hasCompiledPlan(keep: [String], observing: Bool) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return plans.contains { $0.observing == observing && $0.keep == keep }
+    }
+
     /// Drops compiled plans (and the constants they computed).
     public func clearPlans() {
         lock.lock()
@@ -144,6 +154,7 @@ public final class Interpreter {
         lock.unlock()
         compileLock.lock()
         foldCache.removeAll()
+        transposedWeights.removeAll()
         compileLock.unlock()
     }
 
@@ -227,7 +238,7 @@ public final class Interpreter {
                 } else {
                     runner = noSubgraphs
                 }
-                outs = try callKernel(kernel, OpContext(node: steps[si].node, inputs: inputs, opset: steps[si].opset, subgraphRunner: runner))
+                outs = try callKernel(kernel, OpContext(nodeBox: steps[si].nodeBox, inputs: inputs, opset: steps[si].opset, subgraphRunner: runner))
             } else {
                 throw GraphError("no kernel for \(steps[si].node.opType)")
             }
@@ -297,7 +308,7 @@ public final class Interpreter {
             }
             inputs.append(v)
         }
-        let outs = try callKernel(e.kernel, OpContext(node: e.node, inputs: inputs, opset: e.opset, subgraphRunner: noSubgraphs))
+        let outs = try callKernel(e.kernel, OpContext(nodeBox: e.nodeBox, inputs: inputs, opset: e.opset, subgraphRunner: noSubgraphs))
         guard let out = outs.first else { throw NodeFailure(node: e.node, message: "produced no output") }
         y = out
     }

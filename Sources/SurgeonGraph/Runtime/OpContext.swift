@@ -3,7 +3,10 @@ import SurgeonTensor
 /// What a kernel sees: its node, its input values, the opset in force, and a way to run
 /// subgraphs (If, Loop, Scan).
 public struct OpContext {
-    public let node: Node
+    /// The node, held by reference: a plan makes one box per step, so creating a context for
+    /// each run of a node copies no strings or arrays.
+    let nodeBox: NodeBox
+    public var node: Node { nodeBox.node }
     /// One entry per node input; nil where the input was omitted ("").
     public let inputs: [Value?]
     /// The opset version of the node's domain.
@@ -11,7 +14,11 @@ public struct OpContext {
     let subgraphRunner: (Graph, [Value]) throws -> [Value]
 
     public init(node: Node, inputs: [Value?], opset: Int, subgraphRunner: @escaping (Graph, [Value]) throws -> [Value]) {
-        self.node = node
+        self.init(nodeBox: NodeBox(node), inputs: inputs, opset: opset, subgraphRunner: subgraphRunner)
+    }
+
+    init(nodeBox: NodeBox, inputs: [Value?], opset: Int, subgraphRunner: @escaping (Graph, [Value]) throws -> [Value]) {
+        self.nodeBox = nodeBox
         self.inputs = inputs
         self.opset = opset
         self.subgraphRunner = subgraphRunner
@@ -142,4 +149,10 @@ public struct OpContext {
     public func error(_ message: String) -> GraphError {
         GraphError("\(node.opType): \(message)")
     }
+}
+
+/// A node shared by reference (see `OpContext.nodeBox`).
+final class NodeBox: @unchecked Sendable {
+    let node: Node
+    init(_ node: Node) { self.node = node }
 }

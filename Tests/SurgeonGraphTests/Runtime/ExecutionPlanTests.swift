@@ -83,6 +83,53 @@ import TestSupport
         #expect(isClose(r1, try #require(rp["r"]).asTensor(), atol: 1e-5, rtol: 1e-5))
     }
 
+    /// x → MatMul(W, a 512x600 constant) → Add(bias) → y: with few rows the plans multiply by
+    /// Wᵀ (made once, shared by plans), with many rows by W as is; a kept or observed product
+    /// is the value plain runs compute (the choice is the kernel's, in every plan).
+    @Test func largeConstantWeightIsUsedTransposedForFewRows() throws {
+        let k = 512, n = 600
+        let g = Graph(name: "g", nodes: [
+            Node(name: "mm", opType: "MatMul", inputs: ["x", "W"], outputs: ["m"]),
+            Node(name: "add", opType: "Add", inputs: ["m", "bias"], outputs: ["y"]),
+        ], inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
+                      initializers: [("W", try Self.rnd([k, n], seed: 21)), ("bias", try Self.rnd([n], seed: 22))])
+        let model = Model(graph: g, opsetImports: ["": 17])
+        for rows in [16, 100] {
+            let x = try Self.rnd([1, rows, k], seed: 23)
+            let fused = Interpreter(model: model), plain = Interpreter(model: model)
+            plain.fusionEnabled = false
+            let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+            let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+            #expect(yf.shape == [1, rows, n])
+            #expect(isClose(yf, yp, atol: 1e-5, rtol: 1e-5))
+            #expect(fused.transposedWeights["W"]?.isMade == (rows <= TransposedWeight.maximumRows), "\(rows) rows")
+            #expect(plain.transposedWeights.isEmpty)
+            // Kept and observed products are the same values; close to the untransposed ones.
+            let mf = try #require(fused.run(feeds: ["x": .tensor(x)], outputs: ["m"])["m"]).asTensor()
+            var observed: Tensor?
+            _ = try fused.run(feeds: ["x": .tensor(x)]) { e in
+                if let v = e.outputs.first(where: { $0.0 == "m" })?.1 { observed = try? v.asTensor() }
+            }
+            let mo = try #require(observed)
+            #expect(try mf.scalars(of: Float.self) == mo.scalars(of: Float.self))
+            let mp = try #require(plain.run(feeds: ["x": .tensor(x)], outputs: ["m"])["m"]).asTensor()
+            #expect(isClose(mf, mp, atol: 1e-5, rtol: 1e-5))
+        }
+        // The transposed product itself against the plain one, rank-1 and batched A.
+        let w = try Self.rnd([k, n], seed: 24), wt = try transposed(w, perm: [1, 0])
+        for shape in [[k], [2, 3, k]] {
+            let a = try Self.rnd(shape, seed: 25)
+            let t = try MatMul.matmul(a, transposedWeight: wt), p = try MatMul.matmul(a, w)
+            #expect(t.shape == p.shape)
+            #expect(isClose(t, p, atol: 1e-5, rtol: 1e-5))
+        }
+        #expect(throws: (any Error).self) { try MatMul.matmul(try Self.rnd([2, 7], seed: 1), transposedWeight: wt) }
+        // A box serves one constant only.
+        let box = TransposedWeight()
+        #expect(box.matrix(for: w) != nil)
+        #expect(box.matrix(for: try Self.rnd([k, n], seed: 26)) == nil)
+    }
+
     @Test func observerSeesEveryNodeUnfused() throws {
         let model = try Self.convNet()
         let x = try Self.rnd([1, 4, 5, 5], seed: 12)

@@ -144,8 +144,12 @@ enum Attention {
         let softRound: (Float) -> Float = softmaxPrecision.flatMap { DType(rawValue: $0) }.map { roundingFunction(for: $0) } ?? rnd
 
         let stepRound = dtype == .bfloat16 && (softmaxPrecision == nil || softmaxPrecision == DType.bfloat16.rawValue)
-        let qs = Q.data.map { rnd($0 * sq) }
-        let ks = K.data.map { rnd($0 * sq) }
+        // float32 with float32 softmax and no softcap: every rounding above is the identity, so
+        // the rows run as plain loops (same operations in the same order, without the closures).
+        let plain32 = dtype == .float32 && softcap == 0
+            && (softmaxPrecision == nil || softmaxPrecision == DType.float32.rawValue)
+        let qs = plain32 ? Q.data.map { $0 * sq } : Q.data.map { rnd($0 * sq) }
+        let ks = plain32 ? K.data.map { $0 * sq } : K.data.map { rnd($0 * sq) }
         let group = Hq / Hkv
         var y = [Float](repeating: 0, count: B * Hq * S * Dv)
         let wantQK = ctx.node.outputs.count > 3 && !ctx.node.outputs[3].isEmpty
@@ -160,12 +164,52 @@ enum Attention {
                     ks.withUnsafeBufferPointer { pk in
                         scores.withUnsafeMutableBufferPointer { ps in
                             guard let a = pq.baseAddress, let kb = pk.baseAddress, let c = ps.baseAddress else { return }
-                            sgemm(transA: false, transB: true, m: S, n: L, k: D, alpha: 1,
+                            sgemmAdaptive(transA: false, transB: true, m: S, n: L, k: D, alpha: 1,
                                   a: a + (b * Hq + h) * S * D, lda: D, b: kb + (b * Hkv + kh) * L * D, ldb: D,
                                   beta: 0, c: c, ldc: L)
                         }
                     }
                 }
+                if plain32 && !(wantQK && mode == 3) {
+                    for i in 0..<S {
+                        var allMasked = true
+                        for j in 0..<L {
+                            let bj = bias(b, h, i, j)
+                            rowBias[j] = bj
+                            if !(bj == -.infinity) { allMasked = false }
+                        }
+                        scores.withUnsafeBufferPointer { ps in
+                        probs.withUnsafeMutableBufferPointer { pp in
+                        rowBias.withUnsafeBufferPointer { rb in
+                            guard let sc = ps.baseAddress.map({ $0 + i * L }), let pr = pp.baseAddress.map({ $0 + i * L }),
+                                  let bb = rb.baseAddress else { return }
+                            var mx = -Float.infinity
+                            for j in 0..<L {
+                                let withBias = sc[j] + bb[j]
+                                pr[j] = withBias
+                                if withBias > mx { mx = withBias }
+                            }
+                            if wantQK {
+                                for j in 0..<L { qkOut[((b * Hq + h) * S + i) * L + j] = mode < 2 ? sc[j] : pr[j] }
+                            }
+                            if allMasked {
+                                for j in 0..<L { pr[j] = 0 }
+                                return
+                            }
+                            let m0: Float = mx == -.infinity ? 0 : mx
+                            var sum: Float = 0
+                            for j in 0..<L {
+                                let e = expf(pr[j] - m0)
+                                pr[j] = e
+                                sum = sum + e
+                            }
+                            if sum == 0 { sum = 1 }
+                            for j in 0..<L { pr[j] = pr[j] / sum }
+                        }
+                        }
+                        }
+                    }
+                } else {
                 for i in 0..<S {
                     var allMasked = true
                     for j in 0..<L {
@@ -203,11 +247,12 @@ enum Attention {
                         for j in 0..<L { qkOut[((b * Hq + h) * S + i) * L + j] = probs[i * L + j] }
                     }
                 }
+                }
                 probs.withUnsafeBufferPointer { pp in
                     V.data.withUnsafeBufferPointer { pv in
                         y.withUnsafeMutableBufferPointer { py in
                             guard let a = pp.baseAddress, let vb = pv.baseAddress, let c = py.baseAddress else { return }
-                            sgemm(transA: false, transB: false, m: S, n: Dv, k: L, alpha: 1,
+                            sgemmAdaptive(transA: false, transB: false, m: S, n: Dv, k: L, alpha: 1,
                                   a: a, lda: L, b: vb + (b * Hkv + kh) * L * Dv, ldb: Dv,
                                   beta: 0, c: c + (b * Hq + h) * S * Dv, ldc: Dv)
                         }
@@ -227,9 +272,15 @@ enum Attention {
             yShape = [B, S, Hq * Dv]
         }
         var outs: [Value] = [.tensor(try floatTensor(y, shape: yShape, dtype: dtype))]
-        outs.append(.tensor(try floatTensor(K.data, shape: [B, Hkv, L, D], dtype: dtype)))
-        outs.append(.tensor(try floatTensor(V.data, shape: [B, Hkv, L, Dv], dtype: dtype)))
-        if wantQK { outs.append(.tensor(try floatTensor(qkOut, shape: [B, Hq, S, L], dtype: dtype))) }
+        // present_key / present_value only when the node names them or a later output follows
+        // (an unnamed output's value is dropped by the interpreter).
+        let outNames = ctx.node.outputs
+        if outNames.dropFirst().contains(where: { !$0.isEmpty }) {
+            let named = { (k: Int) in k < outNames.count && !outNames[k].isEmpty }
+            outs.append(named(1) ? .tensor(try floatTensor(K.data, shape: [B, Hkv, L, D], dtype: dtype)) : .optional(nil))
+            outs.append(named(2) ? .tensor(try floatTensor(V.data, shape: [B, Hkv, L, Dv], dtype: dtype)) : .optional(nil))
+            if wantQK { outs.append(.tensor(try floatTensor(qkOut, shape: [B, Hq, S, L], dtype: dtype))) }
+        }
         return outs
     }
 

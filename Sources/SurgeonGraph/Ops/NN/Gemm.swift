@@ -26,7 +26,7 @@ enum Gemm {
         }
         var base: Tensor
         if let c, beta != 0 {
-            base = try c.cast(to: .float32).broadcast(to: [m, n]).copied()
+            base = try filledC(c.cast(to: .float32), m: m, n: n) ?? c.cast(to: .float32).broadcast(to: [m, n]).copied()
         } else {
             base = try Tensor(zeros: .float32, shape: [m, n])
         }
@@ -35,10 +35,35 @@ enum Gemm {
             try b.withUnsafeBuffer(of: Float.self) { pb in
                 let pc = base.rawPointer.assumingMemoryBound(to: Float.self)
                 guard let ba = pa.baseAddress, let bb = pb.baseAddress else { return }
-                sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                sgemmAdaptive(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                       a: ba, lda: a.shape[1], b: bb, ldb: b.shape[1], beta: effBeta, c: pc, ldc: n)
             }
         }
         return base
+    }
+
+    /// A fresh [m, n] float32 tensor holding C broadcast, for the common shapes (a scalar, a
+    /// row of n, a column of m, the full matrix) without going through a per-element index
+    /// table; nil for other shapes (then `broadcast(to:)` does it).
+    static func filledC(_ c: Tensor, m: Int, n: Int) throws -> Tensor? {
+        guard c.dtype == .float32, c.rank <= 2 else { return nil }
+        let cs = c.rank == 2 ? c.shape : c.rank == 1 ? [1, c.shape[0]] : [1, 1]
+        let row = cs == [1, n], col = cs == [m, 1], full = cs == [m, n], one = cs == [1, 1]
+        guard row || col || full || one else { return nil }
+        let src = try elementPointer(c, Float.self)
+        let (buf, dst, count) = try newOutput([m, n], Float.self)
+        guard count > 0 else { return Tensor(dtype: .float32, shape: [m, n], buffer: buf) }
+        withExtendedLifetime(c) {
+            if full {
+                dst.update(from: src, count: count)
+            } else if row {
+                for i in 0..<m { (dst + i * n).update(from: src, count: n) }
+            } else if col {
+                for i in 0..<m { (dst + i * n).update(repeating: src[i], count: n) }
+            } else {
+                dst.update(repeating: src[0], count: count)
+            }
+        }
+        return Tensor(dtype: .float32, shape: [m, n], buffer: buf)
     }
 }

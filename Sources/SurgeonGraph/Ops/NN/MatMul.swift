@@ -15,6 +15,29 @@ enum MatMul {
         return offB.first == 0
     }
 
+    /// `a @ wtᵀ` for a float32 `a` of shape [..., k] and `wt` of shape [n, k] (a weight stored
+    /// transposed): one product over all of a's rows, B read transposed.
+    static func matmul(_ a: Tensor, transposedWeight wt: Tensor) throws -> Tensor {
+        guard a.dtype == .float32, wt.dtype == .float32, wt.rank == 2, a.rank >= 1, a.shape[a.rank - 1] == wt.shape[1] else {
+            throw TensorError("MatMul: \(a.typeDescription) does not match a transposed \(wt.typeDescription) weight")
+        }
+        let k = wt.shape[1], n = wt.shape[0]
+        let rows = k == 0 ? a.shape.dropLast().reduce(1, *) : a.count / k
+        let outShape = Array(a.shape.dropLast()) + [n]
+        return try a.withUnsafeBuffer(of: Float.self) { pa in
+            try wt.withUnsafeBuffer(of: Float.self) { pw in
+                try Tensor.buildOverwriting(outShape, of: Float.self) { pc in
+                    guard let ba = pa.baseAddress, let bw = pw.baseAddress, let bc = pc.baseAddress else {
+                        pc.initialize(repeating: 0)
+                        return
+                    }
+                    sgemmAdaptive(transA: false, transB: true, m: rows, n: n, k: k, alpha: 1, a: ba, lda: max(k, 1),
+                          b: bw, ldb: max(k, 1), beta: 0, c: bc, ldc: n)
+                }
+            }
+        }
+    }
+
     static func matmul(_ a0: Tensor, _ b0: Tensor) throws -> Tensor {
         guard a0.dtype == b0.dtype else { throw TensorError("MatMul of \(a0.dtype) and \(b0.dtype)") }
         guard a0.rank >= 1 && b0.rank >= 1 else { throw TensorError("MatMul needs operands of rank 1 or more") }
@@ -38,16 +61,20 @@ enum MatMul {
         case .float32:
             result = try a.withUnsafeBuffer(of: Float.self) { pa in
                 try b.withUnsafeBuffer(of: Float.self) { pb in
-                    try Tensor.build(outShape, of: Float.self) { pc in
-                        guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else { return }
+                    // sgemm with beta 0 writes every element of C.
+                    try Tensor.buildOverwriting(outShape, of: Float.self) { pc in
+                        guard let ba = pa.baseAddress, let bb = pb.baseAddress, let bc = pc.baseAddress else {
+                            pc.initialize(repeating: 0)
+                            return
+                        }
                         if nb > 1 && foldsBatch(offA: offA, offB: offB) {
                             // [batch..., m, k] @ [k, n]: the batches are consecutive rows of one product.
-                            sgemm(transA: false, transB: false, m: nb * m, n: n, k: k, alpha: 1,
+                            sgemmAdaptive(transA: false, transB: false, m: nb * m, n: n, k: k, alpha: 1,
                                   a: ba, lda: k, b: bb, ldb: n, beta: 0, c: bc, ldc: n)
                             return
                         }
                         for i in 0..<nb {
-                            sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                            sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
                                   a: ba + offA[i] * m * k, lda: k, b: bb + offB[i] * k * n, ldb: n,
                                   beta: 0, c: bc + i * m * n, ldc: n)
                         }

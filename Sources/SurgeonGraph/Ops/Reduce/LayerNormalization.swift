@@ -23,21 +23,28 @@ enum LayerNormalization {
                 let b = try bias.map { try AffineOperand<T>($0, shape: shape, axis: axis, name: "B") }
                 var stats: (mean: [T], invStd: [T]) = ([], [])
                 let y = try x.withUnsafeBuffer(of: T.self) { src in
-                    try Tensor.build(x.shape, of: T.self) { dst in
+                    // normalizeRows writes every element (rows * n of them).
+                    try Tensor.buildOverwriting(x.shape, of: T.self) { dst in
                         stats = normalizeRows(src, dst, rows: rows, n: n, epsilon: T(eps), centered: true, scale: sc, bias: b)
                     }
                 }
                 return (y, stats.mean, stats.invStd)
             }
+            // Mean and InvStdDev are only built when the node names them.
+            let wantsStats = ctx.node.outputs.dropFirst().contains { !$0.isEmpty }
             var outs: [Value]
             if x.dtype == .float32 {
                 let (y, m, s) = try run(Float.self)
-                outs = [.tensor(try y.cast(to: x0.dtype)), .tensor(try Tensor(shape: statShape, scalars: m)),
-                        .tensor(try Tensor(shape: statShape, scalars: s))]
+                outs = [.tensor(try y.cast(to: x0.dtype))]
+                if wantsStats {
+                    outs += [.tensor(try Tensor(shape: statShape, scalars: m)), .tensor(try Tensor(shape: statShape, scalars: s))]
+                }
             } else {
                 let (y, m, s) = try run(Double.self)
-                outs = [.tensor(y), .tensor(try Tensor(shape: statShape, scalars: m)),
-                        .tensor(try Tensor(shape: statShape, scalars: s))]
+                outs = [.tensor(y)]
+                if wantsStats {
+                    outs += [.tensor(try Tensor(shape: statShape, scalars: m)), .tensor(try Tensor(shape: statShape, scalars: s))]
+                }
             }
             return outs
         }

@@ -532,16 +532,20 @@ func normalizeRows<T: KernelFloat>(
         let inv = T(1 / (ssD / nn + Double(epsilon)).squareRoot())
         meanP[row] = mean
         invP[row] = inv
+        // Row pointers (not dst[base + j]) so that the loops vectorise.
+        guard let d = dst.baseAddress.map({ $0 + base }) else { return }
         switch (scale, bias) {
         case (let sc?, let b?) where !sc.full && !b.full:
             sc.values.withUnsafeBufferPointer { sv in
                 b.values.withUnsafeBufferPointer { bv in
-                    for j in 0..<n { dst[base + j] = (src[base + j] - mean) * inv * sv[j] + bv[j] }
+                    guard let s = sv.baseAddress, let bb = bv.baseAddress else { return }
+                    for j in 0..<n { d[j] = (p[j] - mean) * inv * s[j] + bb[j] }
                 }
             }
         case (let sc?, nil) where !sc.full:
             sc.values.withUnsafeBufferPointer { sv in
-                for j in 0..<n { dst[base + j] = (src[base + j] - mean) * inv * sv[j] }
+                guard let s = sv.baseAddress else { return }
+                for j in 0..<n { d[j] = (p[j] - mean) * inv * s[j] }
             }
         default:
             for j in 0..<n {

@@ -75,7 +75,8 @@ enum Softmax {
         _ x: Tensor, _ t: T.Type, outer: Int, r: Int, inner: Int, log: Bool
     ) throws -> Tensor {
         try x.withUnsafeBuffer(of: T.self) { src in
-            try Tensor.build(x.shape, of: T.self) { dst in
+            // softmaxBlocks writes every element.
+            try Tensor.buildOverwriting(x.shape, of: T.self) { dst in
                 softmaxBlocks(src, dst, outer: outer, r: r, inner: inner, log: log)
             }
         }

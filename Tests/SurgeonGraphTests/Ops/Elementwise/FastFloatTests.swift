@@ -101,12 +101,74 @@ import TestSupport
         #expect(GeluErfF.apply(-.infinity).isNaN || GeluErfF.apply(-.infinity) == 0)
     }
 
+    /// tanhF against libm's double tanh: relative error ≤ 4e-7 (a few ulp) everywhere, on both
+    /// sides of the 0.5 switch, and the special values.
+    @Test func tanhMatchesDouble() {
+        var worst = 0.0
+        var x: Float = -20
+        while x < 20 {
+            let ref = Foundation.tanh(Double(x))
+            if x != 0 { worst = max(worst, abs(Double(tanhF(x)) - ref) / abs(ref)) }
+            x += 0.000377
+        }
+        for t: Float in [1e-30, 1e-10, 1e-5, 1e-3, -2e-4, 0.4999, 0.5, 0.5001, -0.5, 9, 9.1, 44, 45, 100] {
+            let ref = Foundation.tanh(Double(t))
+            worst = max(worst, abs(Double(tanhF(t)) - ref) / abs(ref))
+        }
+        #expect(worst <= 4e-7, "rel \(worst)")
+        #expect(tanhF(.nan).isNaN)
+        #expect(tanhF(.infinity) == 1 && tanhF(-.infinity) == -1)
+        #expect(tanhF(0) == 0 && tanhF(-0.0) == 0 && tanhF(-0.0).sign == .minus)
+        #expect(tanhF(1000) == 1 && tanhF(-1000) == -1)
+        // float64 keeps libm
+        let d = try? runNode("Tanh", [try Tensor(shape: [2], scalars: [0.5, -3.0])])[0].scalars(of: Double.self)
+        #expect(d == [Foundation.tanh(0.5), Foundation.tanh(-3.0)])
+    }
+
+    /// Pow's float32 fast path (one-element exponent) against the general kernels: float32
+    /// exponents bit for bit but squares and cubes, within one ulp of powf (x*x is the
+    /// correctly rounded square; glibc's powf is not always); int64 exponents 2 and 3 like
+    /// the Double path; other shapes and dtypes fall back.
+    @Test func powFastPathMatchesGeneralKernel() throws {
+        let v = Self.values(200_003).map { $0 * 0.37 }
+        let x = try f32([1, 200_003], v)
+        func general(_ e: Float) throws -> [Float] {
+            try bmap2(x, try f32([], [e]), Float.self, Float.self, Float.self) { Foundation.pow($0, $1) }.scalars(of: Float.self)
+        }
+        for e: Float in [2, 0.5, -1, 1.7, 0, 3] {
+            let y = try runNode("Pow", [x, try f32([], [e])])[0]
+            #expect(y.shape == [1, 200_003])
+            let fast = try y.scalars(of: Float.self), plain = try general(e)
+            if e == 2 || e == 3 {
+                let ulps = zip(fast, plain).map { a, b -> Int in
+                    a.isNaN && b.isNaN || a == b ? 0 : (a.isFinite && b.isFinite ? Int(abs(Int64(a.bitPattern) - Int64(b.bitPattern))) : 99)
+                }
+                #expect((ulps.max() ?? 0) <= 1)
+            } else {
+                #expect(try Self.sameBits(y, try f32([1, 200_003], plain)), "exponent \(e)")
+            }
+        }
+        for e: Int64 in [2, 3] {
+            let y = try runNode("Pow", [x, try Tensor(shape: [1], scalars: [e])])[0]
+            let ref = try x.cast(to: .float64).scalars(of: Double.self).map { Float(Foundation.pow($0, Double(e))) }
+            #expect(try Self.sameBits(y, try f32([1, 200_003], ref)), "int64 exponent \(e)")
+        }
+        // not a fast case: integer exponent 4 (Double path), a rank-widening exponent, a tensor exponent
+        #expect(try Pow.fastPowF32(x, try Tensor(shape: [1], scalars: [Int64(4)])) == nil)
+        #expect(try Pow.fastPowF32(try f32([2], [1, 2]), try f32([1, 1], [2])) == nil)
+        #expect(try Pow.fastPowF32(try f32([2], [1, 2]), try f32([2], [2, 3])) == nil)
+        let w = try runNode("Pow", [try f32([2], [3, -2]), try f32([1, 1], [3])])[0]
+        #expect(w.shape == [1, 2])
+        #expect(try w.scalars(of: Float.self) == [27, -8])
+    }
+
     /// The ops on a tensor above the parallel threshold give the per-element kernel's values.
     @Test func unaryOpsMatchScalarKernel() throws {
         let v = Self.values(300_007)
         let x = try f32([300_007], v)
         let checks: [(String, (Float) -> Float)] = [
             ("Erf", ErfF.apply), ("Relu", ReluF.apply), ("Sigmoid", SigmoidF.apply), ("Sqrt", SqrtF.apply),
+            ("Tanh", TanhF.apply),
         ]
         for (op, f) in checks {
             let y = try runNode(op, [x])[0]

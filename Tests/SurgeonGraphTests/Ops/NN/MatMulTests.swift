@@ -34,4 +34,30 @@ import TestSupport
         #expect(!MatMul.foldsBatch(offA: [0, 1], offB: [0, 1]))
         #expect(!MatMul.foldsBatch(offA: [0, 0], offB: [0, 1]))
     }
+
+    /// Gemm's C filled directly (scalar, row, column, full matrix) equals C broadcast by the
+    /// general path, with alpha/beta and transposes; other C shapes still broadcast or fail.
+    @Test func gemmBiasShapes() throws {
+        let m = 3, k = 4, n = 5
+        let a = (0..<(m * k)).map { Float(($0 * 7) % 11) - 5 }, b = (0..<(k * n)).map { Float(($0 * 3) % 7) - 3 }
+        let ab = try reference(a, [m, k], b, [k, n]).scalars(of: Float.self)
+        let cases: [([Int], [Float])] = [
+            ([], [1.5]), ([1], [2]), ([n], [1, 2, 3, 4, 5]), ([1, n], [5, 4, 3, 2, 1]), ([m, 1], [7, 8, 9]),
+            ([m, n], (0..<(m * n)).map { Float($0) * 0.5 }), ([1, 1], [-1]),
+        ]
+        for (cs, cv) in cases {
+            let c = try f32(cs, cv)
+            let expected = try c.broadcast(to: [m, n]).scalars(of: Float.self)
+            let at = try Tensor(shape: [k, m], scalars: (0..<(m * k)).map { a[($0 % m) * k + $0 / m] })
+            let y = try runNode("Gemm", [at, try f32([k, n], b), c],
+                                attributes: [Attribute(name: "alpha", value: .float(2)), Attribute(name: "beta", value: .float(0.5)),
+                                             Attribute(name: "transA", value: .int(1))])[0]
+            #expect(y.shape == [m, n])
+            let want = (0..<(m * n)).map { 2 * ab[$0] + 0.5 * expected[$0] }
+            #expect(isClose(y, try f32([m, n], want)), "C \(cs)")
+        }
+        #expect(try Gemm.filledC(try f32([2, n], [Float](repeating: 1, count: 2 * n)), m: m, n: n) == nil)
+        #expect(throws: (any Error).self) { try runNode("Gemm", [try f32([m, k], a), try f32([k, n], b), try f32([2], [1, 2])]) }
+    }
 }
+
