@@ -262,7 +262,59 @@ func recurrentActivation(_ name: String, alpha: Float?, beta: Float?) throws -> 
     }
 }
 
-/// The inputs and attributes every recurrent op shares, in time-major Float form.
+/// The inputs and attributes every recurrent op shares, checked but not copied: X, W and R
+/// stay tensors (the fast float32 kernels read them in place), the small ones are Floats.
+struct RecurrentShape {
+    let seq: Int, batch: Int, input: Int, hidden: Int, dirs: Int
+    let layout: Int
+    let reverseOnly: Bool
+    /// X as given (`[seq, batch, input]`, or `[batch, seq, input]` under layout 1), W, R.
+    let xT: Tensor, wT: Tensor, rT: Tensor
+    /// Per direction: B `[2*gates*hidden]` (Wb then Rb), zeros when absent.
+    let b: [[Float]]
+    let seqLens: [Int]
+    let clip: Float?
+
+    init(ctx: OpContext, gates: Int) throws {
+        xT = try ctx.tensor(0); wT = try ctx.tensor(1); rT = try ctx.tensor(2)
+        try requireFloat(xT, ctx.node.opType, "X")
+        guard xT.rank == 3, wT.rank == 3, rT.rank == 3 else { throw ctx.error("X, W and R must be 3-D") }
+        layout = try ctx.int("layout", 0)
+        let direction = try ctx.string("direction", "forward")
+        guard ["forward", "reverse", "bidirectional"].contains(direction) else { throw ctx.error("unknown direction '\(direction)'") }
+        dirs = direction == "bidirectional" ? 2 : 1
+        reverseOnly = direction == "reverse"
+        if layout != 0 { seq = xT.shape[1]; batch = xT.shape[0] } else { seq = xT.shape[0]; batch = xT.shape[1] }
+        input = xT.shape[2]
+        let h = rT.shape[2]
+        if let hs = try ctx.intIfPresent("hidden_size"), hs != h { throw ctx.error("hidden_size \(hs) does not match R \(rT.typeDescription)") }
+        hidden = h
+        guard wT.shape == [dirs, gates * h, input] else { throw ctx.error("W \(wT.typeDescription) should be \(shapeString([dirs, gates * h, input]))") }
+        guard rT.shape == [dirs, gates * h, h] else { throw ctx.error("R \(rT.typeDescription) should be \(shapeString([dirs, gates * h, h]))") }
+        let nd = dirs, bs = batch, sq = seq
+        if let bT = try ctx.optionalTensor(3) {
+            guard bT.shape == [dirs, 2 * gates * h] else { throw ctx.error("B \(bT.typeDescription) should be \(shapeString([dirs, 2 * gates * h]))") }
+            let bv = bT.floatArray()
+            b = (0..<nd).map { Array(bv[($0 * 2 * gates * h)..<(($0 + 1) * 2 * gates * h)]) }
+        } else {
+            b = Array(repeating: Array(repeating: 0, count: 2 * gates * h), count: dirs)
+        }
+        if let sl = try ctx.optionalTensor(4) {
+            let v = sl.intArray()
+            guard v.count == bs, v.allSatisfy({ $0 >= 0 && $0 <= sq }) else { throw ctx.error("sequence_lens must hold \(batch) values in 0...\(seq)") }
+            seqLens = v
+        } else {
+            seqLens = Array(repeating: seq, count: batch)
+        }
+        clip = try ctx.has("clip") ? ctx.float("clip", 0) : nil
+    }
+
+    /// Whether direction `d` runs backwards in time.
+    func isReverse(_ d: Int) -> Bool { reverseOnly || d == 1 }
+}
+
+/// The inputs and attributes every recurrent op shares, in time-major Float form (the plain
+/// kernels).
 struct RecurrentSetup {
     let seq: Int, batch: Int, input: Int, hidden: Int, dirs: Int
     let layout: Int
@@ -280,61 +332,37 @@ struct RecurrentSetup {
     let reverseOnly: Bool
 
     init(ctx: OpContext, gates: Int, defaultActs: [String]) throws {
-        let xT = try ctx.tensor(0), wT = try ctx.tensor(1), rT = try ctx.tensor(2)
-        try requireFloat(xT, ctx.node.opType, "X")
-        guard xT.rank == 3, wT.rank == 3, rT.rank == 3 else { throw ctx.error("X, W and R must be 3-D") }
-        layout = try ctx.int("layout", 0)
-        dtype = xT.dtype
-        let direction = try ctx.string("direction", "forward")
-        guard ["forward", "reverse", "bidirectional"].contains(direction) else { throw ctx.error("unknown direction '\(direction)'") }
-        dirs = direction == "bidirectional" ? 2 : 1
-        reverseOnly = direction == "reverse"
-        var xv = xT.floatArray()
-        if layout != 0 {
-            seq = xT.shape[1]; batch = xT.shape[0]
-            xv = transpose01(xv, xT.shape[0], xT.shape[1], xT.shape[2])
-        } else {
-            seq = xT.shape[0]; batch = xT.shape[1]
-        }
-        input = xT.shape[2]
-        let h = rT.shape[2]
-        if let hs = try ctx.intIfPresent("hidden_size"), hs != h { throw ctx.error("hidden_size \(hs) does not match R \(rT.typeDescription)") }
-        hidden = h
-        guard wT.shape == [dirs, gates * h, input] else { throw ctx.error("W \(wT.typeDescription) should be \(shapeString([dirs, gates * h, input]))") }
-        guard rT.shape == [dirs, gates * h, h] else { throw ctx.error("R \(rT.typeDescription) should be \(shapeString([dirs, gates * h, h]))") }
-        x = xv
-        let nd = dirs, inp = input, bs = batch, sq = seq
-        let wv = wT.floatArray(), rv = rT.floatArray()
+        let sh = try RecurrentShape(ctx: ctx, gates: gates)
+        let xT = sh.xT
+        seq = sh.seq; batch = sh.batch; input = sh.input; hidden = sh.hidden; dirs = sh.dirs
+        layout = sh.layout; dtype = xT.dtype; reverseOnly = sh.reverseOnly
+        b = sh.b; seqLens = sh.seqLens; clip = sh.clip
+        let xv = xT.floatArray()
+        x = layout != 0 ? transpose01(xv, xT.shape[0], xT.shape[1], xT.shape[2]) : xv
+        let nd = dirs, inp = input, h = hidden
+        let wv = sh.wT.floatArray(), rv = sh.rT.floatArray()
         w = (0..<nd).map { Array(wv[($0 * gates * h * inp)..<(($0 + 1) * gates * h * inp)]) }
         r = (0..<nd).map { Array(rv[($0 * gates * h * h)..<(($0 + 1) * gates * h * h)]) }
-        if let bT = try ctx.optionalTensor(3) {
-            guard bT.shape == [dirs, 2 * gates * h] else { throw ctx.error("B \(bT.typeDescription) should be \(shapeString([dirs, 2 * gates * h]))") }
-            let bv = bT.floatArray()
-            b = (0..<nd).map { Array(bv[($0 * 2 * gates * h)..<(($0 + 1) * 2 * gates * h)]) }
-        } else {
-            b = Array(repeating: Array(repeating: 0, count: 2 * gates * h), count: dirs)
-        }
-        if let sl = try ctx.optionalTensor(4) {
-            let v = sl.intArray()
-            guard v.count == bs, v.allSatisfy({ $0 >= 0 && $0 <= sq }) else { throw ctx.error("sequence_lens must hold \(batch) values in 0...\(seq)") }
-            seqLens = v
-        } else {
-            seqLens = Array(repeating: seq, count: batch)
-        }
         h0 = try RecurrentSetup.state(ctx, 5, dirs: dirs, batch: batch, hidden: h, layout: layout)
-        clip = try ctx.has("clip") ? ctx.float("clip", 0) : nil
         acts = try RecurrentSetup.activations(ctx, dirs: dirs, defaultActs: defaultActs)
     }
 
     /// The `activations` (with `activation_alpha`/`activation_beta`) per direction, or the defaults.
     static func activations(_ ctx: OpContext, dirs: Int, defaultActs: [String]) throws -> [[(Float) -> Float]] {
+        try activationSpecs(ctx, dirs: dirs, defaultActs: defaultActs).map { list in
+            try list.map { try recurrentActivation($0.name, alpha: $0.alpha, beta: $0.beta) }
+        }
+    }
+
+    /// The activation names with their alpha/beta per direction (`activations` as data).
+    static func activationSpecs(_ ctx: OpContext, dirs: Int, defaultActs: [String]) throws -> [[(name: String, alpha: Float?, beta: Float?)]] {
         let names = try ctx.strings("activations") ?? []
         let alphas = try ctx.floats("activation_alpha") ?? [], betas = try ctx.floats("activation_beta") ?? []
         let per = defaultActs.count
-        var all: [[(Float) -> Float]] = []
+        var all: [[(name: String, alpha: Float?, beta: Float?)]] = []
         var ai = 0, bi = 0
         for d in 0..<dirs {
-            var list: [(Float) -> Float] = []
+            var list: [(name: String, alpha: Float?, beta: Float?)] = []
             for k in 0..<per {
                 let name = names.count == per * dirs ? names[d * per + k] : (names.count == per ? names[k] : defaultActs[k])
                 let usesAlpha = ["affine", "leakyrelu", "thresholdedrelu", "scaledtanh", "hardsigmoid", "elu"].contains(name.lowercased())
@@ -342,7 +370,7 @@ struct RecurrentSetup {
                 var a: Float? = nil, bb: Float? = nil
                 if usesAlpha && ai < alphas.count { a = alphas[ai]; ai += 1 }
                 if usesBeta && bi < betas.count { bb = betas[bi]; bi += 1 }
-                list.append(try recurrentActivation(name, alpha: a, beta: bb))
+                list.append((name, a, bb))
             }
             all.append(list)
         }
