@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Foundation
 
 // OpenBLAS is opened with dlopen on first use instead of being linked: OpenBLAS picks its
@@ -46,6 +47,8 @@ struct BLASLibrary: @unchecked Sendable {
         if getenv("OPENBLAS_CORETYPE") == nil, let core = coreTypeForThisCPU() {
             setenv("OPENBLAS_CORETYPE", core, 0)
         }
+        // No idle OpenBLAS pool (see `sgemm`); only when the user has not chosen.
+        setenv("OPENBLAS_NUM_THREADS", "1", 0)
         #if canImport(Darwin)
         let names = ["libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
                      "/usr/local/opt/openblas/lib/libopenblas.dylib"]
@@ -55,6 +58,8 @@ struct BLASLibrary: @unchecked Sendable {
         for name in names {
             guard let h = dlopen(name, RTLD_NOW | RTLD_GLOBAL) else { continue }
             guard let s = dlsym(h, "cblas_sgemm"), let d = dlsym(h, "cblas_dgemm") else { continue }
+            // One OpenBLAS thread: the kernel threads split large products (see `sgemm`).
+            if let t = dlsym(h, "openblas_set_num_threads") { unsafeBitCast(t, to: SetThreads.self)(1) }
             return BLASLibrary(
                 sgemm: unsafeBitCast(s, to: SGemm.self), dgemm: unsafeBitCast(d, to: DGemm.self),
                 setThreads: dlsym(h, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) },
@@ -67,8 +72,37 @@ struct BLASLibrary: @unchecked Sendable {
 // CBLAS enum values (cblas.h).
 private let cblasRowMajor: Int32 = 101, cblasNoTrans: Int32 = 111, cblasTrans: Int32 = 112
 
+/// How a product of `m`×`k` by `k`×`n` is shared among the kernel threads: OpenBLAS itself
+/// always runs on one thread (its pool spins after each call and fought our own threads for
+/// the cores, see DECISIONS.md), and large products are cut into one block of C rows or
+/// columns per kernel thread. Calls `body(i0, rows, j0, cols)` once per block.
+@inline(__always)
+func forEachGemmBlock(m: Int, n: Int, k: Int, threads: Int, _ body: (Int, Int, Int, Int) -> Void) {
+    let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
+    // Below ~1M multiply-adds (~20 µs on one core) a hand-off costs more than it saves.
+    let big = work.overflow || work.partialValue >= (1 << 20)
+    let parts = big ? min(threads, max(m, n / 16)) : 1
+    if parts <= 1 { body(0, m, 0, n); return }
+    if n >= m {
+        // Columns in multiples of 16 (a vector register's worth on every kernel set).
+        let per = ((n + parts - 1) / parts + 15) / 16 * 16
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let j0 = p * per
+            if j0 < n { body(0, m, j0, min(per, n - j0)) }
+        }
+    } else {
+        let per = (m + parts - 1) / parts
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let i0 = p * per
+            if i0 < m { body(i0, min(per, m - i0), 0, n) }
+        }
+    }
+}
+
 /// Matrix multiply `C = alpha * op(A) * op(B) + beta * C` on row-major float32 matrices,
 /// through OpenBLAS (plain loops when OpenBLAS cannot be opened). `op(X)` is X or its transpose.
+/// Large products use the kernel threads (`threads`, default all of them; 1 from code that
+/// already runs on one of several threads).
 /// - Parameters: `m`, `n`, `k`: op(A) is m×k, op(B) is k×n, C is m×n; `lda`, `ldb`, `ldc`
 ///   are row strides in elements.
 /// - Complexity: O(m·n·k).
@@ -76,7 +110,7 @@ private let cblasRowMajor: Int32 = 101, cblasNoTrans: Int32 = 111, cblasTrans: I
 public func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = kernelThreads
 ) {
     if m == 0 || n == 0 { return }
     if k == 0 {
@@ -88,8 +122,13 @@ public func sgemm(
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
-    blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    forEachGemmBlock(m: m, n: n, k: k, threads: threads) { i0, rows, j0, cols in
+        let ab = transA ? a + i0 : a + i0 * lda
+        let bb = transB ? b + j0 * ldb : b + j0
+        blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+                   Int32(rows), Int32(cols), Int32(k), alpha, ab, Int32(lda), bb, Int32(ldb), beta,
+                   c + i0 * ldc + j0, Int32(ldc))
+    }
 }
 
 /// Double-precision variant of `sgemm`.
@@ -97,7 +136,7 @@ public func sgemm(
 public func dgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, threads: Int = kernelThreads
 ) {
     if m == 0 || n == 0 { return }
     if k == 0 {
@@ -116,8 +155,13 @@ public func dgemm(
         }
         return
     }
-    blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    forEachGemmBlock(m: m, n: n, k: k, threads: threads) { i0, rows, j0, cols in
+        let ab = transA ? a + i0 : a + i0 * lda
+        let bb = transB ? b + j0 * ldb : b + j0
+        blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+                   Int32(rows), Int32(cols), Int32(k), alpha, ab, Int32(lda), bb, Int32(ldb), beta,
+                   c + i0 * ldc + j0, Int32(ldc))
+    }
 }
 
 /// The plain triple loop that `sgemm` replaces; tests check the BLAS path against it.
@@ -139,10 +183,11 @@ public func sgemmReference(
     }
 }
 
-/// Sets the number of OpenBLAS threads and of the elementwise kernels' threads (once, at start-up).
+/// Sets the number of kernel threads (once, at start-up): the elementwise kernels' and the
+/// matrix products' (split by `sgemm` itself; OpenBLAS stays on one thread).
 public func setBLASThreads(_ n: Int) {
     kernelThreads = max(1, n)
-    BLASLibrary.shared?.setThreads?(Int32(max(1, n)))
+    BLASLibrary.shared?.setThreads?(1)
 }
 
 /// The OpenBLAS kernel set in use ("SkylakeX", "Haswell", ...), or "none" without OpenBLAS.

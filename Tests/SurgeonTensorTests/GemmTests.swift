@@ -16,6 +16,35 @@ import Testing
         for i in 0..<(m * n) { #expect(abs(c1[i] - c2[i]) < 1e-4) }
     }
 
+    /// Large products are cut into row or column blocks, one per thread: each block shape
+    /// and transpose against the plain loop.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func splitProductsMatchReference(transA: Bool, transB: Bool) throws {
+        for (m, n, k) in [(37, 301, 100), (290, 41, 90), (5, 1000, 260)] {
+            var rng = SystemRandomNumberGenerator()
+            let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let c0 = (0..<(m * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+            var c1 = c0, c2 = c0
+            let lda = transA ? m : k, ldb = transB ? k : n
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb,
+                  beta: 1, c: &c1, ldc: n, threads: 3)
+            sgemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b,
+                           ldb: ldb, beta: 1, c: &c2, ldc: n)
+            let worst = zip(c1, c2).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-3, "\(m)x\(n)x\(k): off by \(worst)")
+            let ad = a.map(Double.init), bd = b.map(Double.init)
+            var d1 = [Double](repeating: 0, count: m * n)
+            dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: ad, lda: lda, b: bd, ldb: ldb,
+                  beta: 0, c: &d1, ldc: n, threads: 3)
+            var c3 = [Float](repeating: 0, count: m * n)
+            sgemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b,
+                           ldb: ldb, beta: 0, c: &c3, ldc: n)
+            let worstD = zip(d1, c3).map { abs($0 - Double($1)) }.max() ?? 0
+            #expect(worstD < 1e-3, "dgemm \(m)x\(n)x\(k): off by \(worstD)")
+        }
+    }
+
     /// OpenBLAS is opened at run time; on this machine's x86-64 it must be found and use a
     /// vector kernel set, not the SSE3 fallback, and a large product must still match.
     @Test func blasIsLoadedWithVectorKernels() {
@@ -41,5 +70,17 @@ import Testing
         #if os(Linux)
         #expect(allocatorTuned)
         #endif
+    }
+}
+
+@Suite struct Float32CopyTests {
+    /// A float16 tensor's float32 copy is made once per buffer and equals `cast`.
+    @Test func float16CopyIsKeptAndExact() throws {
+        let h = try Tensor(floats: [0.5, -2, 3.25, 1e-3, 65504], shape: [5], dtype: .float16)
+        let a = try h.float32Copy(), b = try h.float32Copy()
+        #expect(a.buffer === b.buffer)
+        #expect(try a.scalars(of: Float.self) == h.cast(to: .float32).scalars(of: Float.self))
+        let f = try Tensor(floats: [1, 2], shape: [2], dtype: .float32)
+        #expect(try f.float32Copy().scalars(of: Float.self) == [1, 2])
     }
 }
