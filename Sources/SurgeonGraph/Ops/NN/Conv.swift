@@ -313,20 +313,21 @@ enum Conv {
             let dstRow = dst + i * ow
             let y0 = i * sh - ph
             // Kernel rows aLo ..< aHi read input rows inside [0, h).
-            var aLo = 0
-            while aLo < kh && y0 + aLo * dh < 0 { aLo += 1 }
-            var aHi = kh
-            while aHi > aLo && y0 + (aHi - 1) * dh >= h { aHi -= 1 }
+            let aLo = y0 >= 0 ? 0 : min(kh, (-y0 + dh - 1) / dh)
+            let aHi = max(aLo, h - 1 - y0 < 0 ? 0 : min(kh, (h - 1 - y0) / dh + 1))
             if aLo == aHi { continue }
+            // One output with every tap checked (the borders and the last few columns).
             @inline(__always) func scalarAt(_ j: Int) {
                 var s: Float = 0
                 let x0 = j * sw - pw
-                for a in aLo..<aHi {
+                var a = aLo
+                while a < aHi {
                     let row = src + (y0 + a * dh) * w, kr = kernel + a * kw
                     for b in 0..<kw {
                         let x = x0 + b * dw
                         if x >= 0 && x < w { s += kr[b] * row[x] }
                     }
+                    a += 1
                 }
                 dstRow[j] += s
             }
@@ -352,6 +353,15 @@ enum Conv {
                 UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD8<Float>.self)
                 j += 8
             }
+            while j + 4 <= ow && j * sw - pw + span + 4 * sw <= w {
+                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD4<Float>.self)
+                for a in aLo..<aHi {
+                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
+                    for b in 0..<kw { acc += kr[b] * load4(row + b * dw, sw) }
+                }
+                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD4<Float>.self)
+                j += 4
+            }
             while j < ow { scalarAt(j); j += 1 }
         }
     }
@@ -368,6 +378,14 @@ enum Conv {
         var v = SIMD16<Float>()
         for l in 0..<16 { v[l] = p[l * sw] }
         return v
+    }
+
+    /// 4 values at `p`, `p + sw`, ...; reads `p[0 ..< 4 * sw]` when `sw` is 1 or 2.
+    @inline(__always)
+    static func load4(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD4<Float> {
+        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
+        if sw == 2 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self).evenHalf }
+        return SIMD4(p[0], p[sw], p[2 * sw], p[3 * sw])
     }
 
     /// 8 values at `p`, `p + sw`, ...; reads `p[0 ..< 8 * sw]` when `sw` is 1 or 2.
