@@ -320,13 +320,14 @@ enum Conv {
             @inline(__always) func scalarAt(_ j: Int) {
                 var s: Float = 0
                 let x0 = j * sw - pw
+                // Taps bLo ..< bHi read columns inside [0, w).
+                let bLo = x0 >= 0 ? 0 : min(kw, (-x0 + dw - 1) / dw)
+                let bHi = max(bLo, w - 1 - x0 < 0 ? 0 : min(kw, (w - 1 - x0) / dw + 1))
                 var a = aLo
                 while a < aHi {
-                    let row = src + (y0 + a * dh) * w, kr = kernel + a * kw
-                    for b in 0..<kw {
-                        let x = x0 + b * dw
-                        if x >= 0 && x < w { s += kr[b] * row[x] }
-                    }
+                    let row = src + (y0 + a * dh) * w + x0, kr = kernel + a * kw
+                    var b = bLo
+                    while b < bHi { s += kr[b] * row[b * dw]; b += 1 }
                     a += 1
                 }
                 dstRow[j] += s
