@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Foundation
 
 // OpenBLAS is opened with dlopen on first use instead of being linked: OpenBLAS picks its
@@ -48,6 +49,8 @@ struct BLASLibrary: @unchecked Sendable {
         if getenv("OPENBLAS_CORETYPE") == nil, let core = coreTypeForThisCPU() {
             setenv("OPENBLAS_CORETYPE", core, 0)
         }
+        // No idle OpenBLAS pool (see `sgemm`); only when the user has not chosen.
+        setenv("OPENBLAS_NUM_THREADS", "1", 0)
         #if canImport(Darwin)
         let names = ["libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
                      "/usr/local/opt/openblas/lib/libopenblas.dylib"]
@@ -57,6 +60,8 @@ struct BLASLibrary: @unchecked Sendable {
         for name in names {
             guard let h = dlopen(name, RTLD_NOW | RTLD_GLOBAL) else { continue }
             guard let s = dlsym(h, "cblas_sgemm"), let d = dlsym(h, "cblas_dgemm") else { continue }
+            // One OpenBLAS thread: the kernel threads split large products (see `sgemm`).
+            if let t = dlsym(h, "openblas_set_num_threads") { unsafeBitCast(t, to: SetThreads.self)(1) }
             return BLASLibrary(
                 sgemm: unsafeBitCast(s, to: SGemm.self), dgemm: unsafeBitCast(d, to: DGemm.self),
                 setThreads: dlsym(h, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) },
@@ -68,20 +73,18 @@ struct BLASLibrary: @unchecked Sendable {
 }
 
 extension BLASLibrary {
-    /// Products below this many multiply-adds run on the calling thread alone. OpenBLAS
-    /// 0.3.21 wakes its threads above 262144 (4 · 65536) multiply-adds; handing work over costs
-    /// tens of microseconds (more on a busy machine), which products this small (a few tens of
-    /// microseconds on one core) do not win back: transformer layers at short sequence lengths
-    /// were slower at 2 threads than at 1.
+    /// Linear-layer products below this many multiply-adds run on the calling thread alone:
+    /// handing work over costs tens of microseconds (more on a busy machine), which products
+    /// this small (a few tens of microseconds on one core) do not win back: transformer layers
+    /// at short sequence lengths were slower at 2 threads than at 1 (measured with OpenBLAS's
+    /// own threads, which woke above 262144 multiply-adds).
     static let singleThreadBelow = 4 << 20
 
-    /// The OpenBLAS thread count: its own default (OPENBLAS_NUM_THREADS or the processor
-    /// count) until `setBLASThreads` sets it.
-    nonisolated(unsafe) static var configuredThreads: Int = max(1, Int(BLASLibrary.shared?.getThreads?() ?? 1))
-
+    /// True when a product of this size runs on the calling thread alone (only when there are
+    /// several kernel threads to hand work to).
     @inline(__always)
-    func isSmall(_ m: Int, _ n: Int, _ k: Int) -> Bool {
-        guard BLASLibrary.configuredThreads > 1 else { return false }
+    static func isSmall(_ m: Int, _ n: Int, _ k: Int, threads: Int = kernelThreads) -> Bool {
+        guard threads > 1 else { return false }
         let (mn, o1) = m.multipliedReportingOverflow(by: n)
         let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
         return !o1 && !o2 && mnk < BLASLibrary.singleThreadBelow
@@ -115,33 +118,51 @@ extension BLASLibrary {
     }
 
     /// How many column slabs to split a product of `m` rows and `n` columns (not small) into,
-    /// one per kernel thread, or nil to let OpenBLAS thread it. With a few rows against a large
+    /// one per kernel thread, or nil to let `sgemm` split it. With a few rows against a large
     /// B (linear layers at short sequence lengths, memory-bound: each weight is read once for
     /// a few multiply-adds), OpenBLAS 0.3.21's own threads were slower than one thread
     /// (BERT-base shapes 16x768x3072: 21 ms vs 17.5 ms for eight products, load ~1.5), while
     /// one slab of B per thread, each product single-threaded, took 13-16.5 ms.
-    static func columnSlabs(m: Int, n: Int) -> Int? {
-        let threads = min(kernelThreads, configuredThreads)
+    static func columnSlabs(m: Int, n: Int, threads: Int = kernelThreads) -> Int? {
         guard threads > 1, m <= 64, n >= 256 * threads else { return nil }
         return threads
-    }
-
-    /// Runs `body` with OpenBLAS at one thread, then puts the configured count back. The
-    /// count is a global of OpenBLAS: a product started meanwhile on another thread may run
-    /// on one thread too (same results: OpenBLAS splits rows and columns, never the sum).
-    func singleThreaded(_ body: () -> Void) {
-        guard let setThreads else { body(); return }
-        setThreads(1)
-        body()
-        setThreads(Int32(BLASLibrary.configuredThreads))
     }
 }
 
 // CBLAS enum values (cblas.h).
 private let cblasRowMajor: Int32 = 101, cblasNoTrans: Int32 = 111, cblasTrans: Int32 = 112
 
+/// How a product of `m`×`k` by `k`×`n` is shared among the kernel threads: OpenBLAS itself
+/// always runs on one thread (its pool spins after each call and fought our own threads for
+/// the cores, see DECISIONS.md), and large products are cut into one block of C rows or
+/// columns per kernel thread. Calls `body(i0, rows, j0, cols)` once per block.
+@inline(__always)
+func forEachGemmBlock(m: Int, n: Int, k: Int, threads: Int, _ body: (Int, Int, Int, Int) -> Void) {
+    let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
+    // Below ~1M multiply-adds (~20 µs on one core) a hand-off costs more than it saves.
+    let big = work.overflow || work.partialValue >= (1 << 20)
+    let parts = big ? min(threads, max(m, n / 16)) : 1
+    if parts <= 1 { body(0, m, 0, n); return }
+    if n >= m {
+        // Columns in multiples of 16 (a vector register's worth on every kernel set).
+        let per = ((n + parts - 1) / parts + 15) / 16 * 16
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let j0 = p * per
+            if j0 < n { body(0, m, j0, min(per, n - j0)) }
+        }
+    } else {
+        let per = (m + parts - 1) / parts
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let i0 = p * per
+            if i0 < m { body(i0, min(per, m - i0), 0, n) }
+        }
+    }
+}
+
 /// Matrix multiply `C = alpha * op(A) * op(B) + beta * C` on row-major float32 matrices,
 /// through OpenBLAS (plain loops when OpenBLAS cannot be opened). `op(X)` is X or its transpose.
+/// Large products use the kernel threads (`threads`, default all of them; 1 from code that
+/// already runs on one of several threads).
 /// - Parameters: `m`, `n`, `k`: op(A) is m×k, op(B) is k×n, C is m×n; `lda`, `ldb`, `ldc`
 ///   are row strides in elements.
 /// - Complexity: O(m·n·k).
@@ -149,7 +170,7 @@ private let cblasRowMajor: Int32 = 101, cblasNoTrans: Int32 = 111, cblasTrans: I
 public func sgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = kernelThreads
 ) {
     if m == 0 || n == 0 { return }
     if k == 0 {
@@ -161,15 +182,20 @@ public func sgemm(
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
-    blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    forEachGemmBlock(m: m, n: n, k: k, threads: threads) { i0, rows, j0, cols in
+        let ab = transA ? a + i0 : a + i0 * lda
+        let bb = transB ? b + j0 * ldb : b + j0
+        blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+                   Int32(rows), Int32(cols), Int32(k), alpha, ab, Int32(lda), bb, Int32(ldb), beta,
+                   c + i0 * ldc + j0, Int32(ldc))
+    }
 }
 
-/// `sgemm` for linear layers (MatMul, Gemm, Attention): the same product, with OpenBLAS's
-/// threading replaced where it was measured to lose (see `BLASLibrary.isSmall`,
-/// `columnSlabs`, `directSlabWidth`): small products on one thread, a few rows against a
-/// large B split into one column slab per kernel thread, and a few rows in slabs that
-/// OpenBLAS runs with its small-matrix kernel. Convolutions keep `sgemm`.
+/// `sgemm` for linear layers (MatMul, Gemm, Attention): the same product, split among the
+/// kernel threads by shape (see `BLASLibrary.isSmall`, `columnSlabs`, `directSlabWidth`):
+/// small products on the calling thread, a few rows against a large B in one column slab per
+/// kernel thread, a few rows in slabs that OpenBLAS runs with its small-matrix kernel, and
+/// everything else as `sgemm` splits it. Convolutions call `sgemm`.
 @inline(__always)
 public func sgemmAdaptive(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
@@ -194,19 +220,19 @@ public func sgemmAdaptive(
             j += w
         }
     }
-    if !blas.isSmall(m, n, k), let parts = BLASLibrary.columnSlabs(m: m, n: n) {
+    let small = BLASLibrary.isSmall(m, n, k)
+    if !small, let parts = BLASLibrary.columnSlabs(m: m, n: n) {
         // A few rows against a large B: each thread takes a slab of the columns.
         let width = ((n + parts - 1) / parts + 15) / 16 * 16
-        blas.singleThreaded {
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let j0 = p * width, j1 = min(n, j0 + width)
-                if j0 < j1 { columns(j0, j1) }
-            }
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let j0 = p * width, j1 = min(n, j0 + width)
+            if j0 < j1 { columns(j0, j1) }
         }
-    } else if blas.isSmall(m, n, k) || BLASLibrary.directSlabWidth(m: m, n: n, k: k, transA: transA, transB: transB) != nil {
-        blas.singleThreaded { columns(0, n) }
+    } else if small || BLASLibrary.directSlabWidth(m: m, n: n, k: k, transA: transA, transB: transB) != nil {
+        columns(0, n)
     } else {
-        blas.sgemm(cblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc)
     }
 }
 
@@ -215,7 +241,7 @@ public func sgemmAdaptive(
 public func dgemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, threads: Int = kernelThreads
 ) {
     if m == 0 || n == 0 { return }
     if k == 0 {
@@ -234,8 +260,13 @@ public func dgemm(
         }
         return
     }
-    blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    forEachGemmBlock(m: m, n: n, k: k, threads: threads) { i0, rows, j0, cols in
+        let ab = transA ? a + i0 : a + i0 * lda
+        let bb = transB ? b + j0 * ldb : b + j0
+        blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
+                   Int32(rows), Int32(cols), Int32(k), alpha, ab, Int32(lda), bb, Int32(ldb), beta,
+                   c + i0 * ldc + j0, Int32(ldc))
+    }
 }
 
 /// The plain triple loop that `sgemm` replaces; tests check the BLAS path against it.
@@ -257,11 +288,11 @@ public func sgemmReference(
     }
 }
 
-/// Sets the number of OpenBLAS threads and of the elementwise kernels' threads (once, at start-up).
+/// Sets the number of kernel threads (once, at start-up): the elementwise kernels' and the
+/// matrix products' (split by `sgemm` itself; OpenBLAS stays on one thread).
 public func setBLASThreads(_ n: Int) {
     kernelThreads = max(1, n)
-    BLASLibrary.configuredThreads = max(1, n)
-    BLASLibrary.shared?.setThreads?(Int32(max(1, n)))
+    BLASLibrary.shared?.setThreads?(1)
 }
 
 /// The OpenBLAS kernel set in use ("SkylakeX", "Haswell", ...), or "none" without OpenBLAS.

@@ -107,6 +107,14 @@ extension Tensor {
         return int64Array().map { String($0) }
     }
 
+    /// This float16 / bfloat16 tensor in float32, converted once per buffer and kept beside it
+    /// (for weights that are read on every run: a float16 model's Conv weights); other types
+    /// convert as `cast` does, without keeping anything.
+    public func float32Copy() throws -> Tensor {
+        guard dtype == .float16 || dtype == .bfloat16 else { return try cast(to: .float32) }
+        return try buffer.memoized([byteOffset, count, dtype.size] + shape) { try cast(to: .float32) }
+    }
+
     /// The tensor converted to `target` (ONNX Cast semantics, round-to-nearest-even for floats).
     /// `saturate` and `e8m0Rounding` are Cast's attributes for the float8 targets: by default
     /// out-of-range values clamp to the largest finite value.

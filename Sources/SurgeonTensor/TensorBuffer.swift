@@ -6,6 +6,21 @@ public final class TensorBuffer: @unchecked Sendable {
     public let pointer: UnsafeMutableRawPointer
     public let byteCount: Int
     private let owner: AnyObject?
+    /// Converted copies of tensors viewing these bytes (see `Tensor.float32Copy()`), by
+    /// (byte offset, element count); they live and die with the buffer.
+    private var converted: [[Int]: Tensor] = [:]
+    private let convertedLock = NSLock()
+
+    /// The copy stored under `key`, made by `make` on the first call (bytes never change
+    /// once a tensor is built, so a copy stays right).
+    func memoized(_ key: [Int], _ make: () throws -> Tensor) rethrows -> Tensor {
+        convertedLock.lock()
+        defer { convertedLock.unlock() }
+        if let t = converted[key] { return t }
+        let t = try make()
+        converted[key] = t
+        return t
+    }
 
     /// Allocates `byteCount` zeroed bytes.
     public init(zeroedByteCount byteCount: Int) {

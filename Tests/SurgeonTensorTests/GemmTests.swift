@@ -19,6 +19,35 @@ import Testing
         for i in 0..<(m * n) { #expect(abs(c3[i] - c2[i]) < 1e-4) }
     }
 
+    /// Large products are cut into row or column blocks, one per thread: each block shape
+    /// and transpose against the plain loop.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func splitProductsMatchReference(transA: Bool, transB: Bool) throws {
+        for (m, n, k) in [(37, 301, 100), (290, 41, 90), (5, 1000, 260)] {
+            var rng = SystemRandomNumberGenerator()
+            let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let c0 = (0..<(m * n)).map { _ in Float.random(in: -1...1, using: &rng) }
+            var c1 = c0, c2 = c0
+            let lda = transA ? m : k, ldb = transB ? k : n
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb,
+                  beta: 1, c: &c1, ldc: n, threads: 3)
+            sgemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b,
+                           ldb: ldb, beta: 1, c: &c2, ldc: n)
+            let worst = zip(c1, c2).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-3, "\(m)x\(n)x\(k): off by \(worst)")
+            let ad = a.map(Double.init), bd = b.map(Double.init)
+            var d1 = [Double](repeating: 0, count: m * n)
+            dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: ad, lda: lda, b: bd, ldb: ldb,
+                  beta: 0, c: &d1, ldc: n, threads: 3)
+            var c3 = [Float](repeating: 0, count: m * n)
+            sgemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b,
+                           ldb: ldb, beta: 0, c: &c3, ldc: n)
+            let worstD = zip(d1, c3).map { abs($0 - Double($1)) }.max() ?? 0
+            #expect(worstD < 1e-3, "dgemm \(m)x\(n)x\(k): off by \(worstD)")
+        }
+    }
+
     /// OpenBLAS is opened at run time; on this machine's x86-64 it must be found and use a
     /// vector kernel set, not the SSE3 fallback, and a large product must still match.
     @Test func blasIsLoadedWithVectorKernels() {
@@ -38,30 +67,24 @@ import Testing
 }
 
 @Suite struct BLASThreadingTests {
-    /// Small products run with OpenBLAS at one thread when more are configured, and the
-    /// configured count is put back; results are those of the reference loop either way.
+    /// Small products run on the calling thread when there are several kernel threads; OpenBLAS
+    /// itself stays at one thread whatever `--threads` says (the kernel threads split products);
+    /// results are those of the reference loop either way.
     @Test func smallProductsRunSingleThreaded() throws {
-        guard let blas = BLASLibrary.shared, blas.getThreads != nil, blas.setThreads != nil else { return }
-        let saved = BLASLibrary.configuredThreads
-        BLASLibrary.configuredThreads = 2
-        defer { BLASLibrary.configuredThreads = saved }
-        #expect(blas.isSmall(16, 128, 512))
-        #expect(!blas.isSmall(16, 768, 3072))
-        #expect(!blas.isSmall(Int.max / 2, 3, 1))
-        var inside: Int32 = 0
-        blas.singleThreaded { inside = blas.getThreads?() ?? 0 }
-        #expect(inside == 1)
-        #expect(blas.getThreads?() == 2)
-        BLASLibrary.configuredThreads = 1
-        #expect(!blas.isSmall(16, 128, 512))
-        blas.setThreads?(Int32(saved))
+        guard let blas = BLASLibrary.shared else { return }
+        #expect(BLASLibrary.isSmall(16, 128, 512, threads: 2))
+        #expect(!BLASLibrary.isSmall(16, 768, 3072, threads: 2))
+        #expect(!BLASLibrary.isSmall(Int.max / 2, 3, 1, threads: 2))
+        #expect(!BLASLibrary.isSmall(16, 128, 512, threads: 1))
+        let saved = kernelThreads
+        setBLASThreads(2)
+        defer { setBLASThreads(saved) }
+        if let get = blas.getThreads { #expect(get() == 1) }
 
         let m = 16, n = 40, k = 24
         let a = (0..<(m * k)).map { Float(($0 * 7) % 13) - 6 }, b = (0..<(k * n)).map { Float(($0 * 5) % 11) - 5 }
         var c1 = [Float](repeating: 0, count: m * n), c2 = c1
-        BLASLibrary.configuredThreads = 2
         sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c1, ldc: n)
-        blas.setThreads?(Int32(saved))
         sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c2, ldc: n)
         #expect(c1 == c2)
     }
@@ -73,13 +96,10 @@ extension BLASThreadingTests {
     @Test(arguments: [false, true])
     func columnSlabsMatchReference(transB: Bool) throws {
         guard BLASLibrary.shared != nil else { return }
-        let savedBLAS = BLASLibrary.configuredThreads, savedKernel = kernelThreads
-        BLASLibrary.configuredThreads = 2
+        let savedKernel = kernelThreads
         kernelThreads = 2
         defer {
-            BLASLibrary.configuredThreads = savedBLAS
             kernelThreads = savedKernel
-            BLASLibrary.shared?.setThreads?(Int32(savedBLAS))
         }
         #expect(BLASLibrary.columnSlabs(m: 16, n: 1003) == 2)
         #expect(BLASLibrary.columnSlabs(m: 65, n: 1003) == nil)
@@ -133,5 +153,17 @@ extension BLASThreadingTests {
         #if os(Linux)
         #expect(allocatorTuned)
         #endif
+    }
+}
+
+@Suite struct Float32CopyTests {
+    /// A float16 tensor's float32 copy is made once per buffer and equals `cast`.
+    @Test func float16CopyIsKeptAndExact() throws {
+        let h = try Tensor(floats: [0.5, -2, 3.25, 1e-3, 65504], shape: [5], dtype: .float16)
+        let a = try h.float32Copy(), b = try h.float32Copy()
+        #expect(a.buffer === b.buffer)
+        #expect(try a.scalars(of: Float.self) == h.cast(to: .float32).scalars(of: Float.self))
+        let f = try Tensor(floats: [1, 2], shape: [2], dtype: .float32)
+        #expect(try f.float32Copy().scalars(of: Float.self) == [1, 2])
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import SurgeonTensor
 
 /// Conv (opset 1, 11, 22): N-D convolution with groups, strides, dilations, pads / auto_pad
@@ -59,8 +60,9 @@ enum Conv {
             }
         }
         // float16 / bfloat16: one conversion in and out, the products in float32 (as onnxruntime).
-        return try conv(ctx: ctx, x: x.cast(to: .float32), w: w.cast(to: .float32),
-                        bias: bias?.cast(to: .float32)).cast(to: x.dtype)
+        // The weights' float32 copy is made once and kept with them (not on every run).
+        return try conv(ctx: ctx, x: x.cast(to: .float32), w: w.float32Copy(),
+                        bias: bias?.float32Copy()).cast(to: x.dtype)
     }
 
     /// The fast convolution on arrays (Float with sgemm, Double with dgemm). Same contract as
@@ -104,57 +106,131 @@ enum Conv {
 
         let isPointwise = kSp.allSatisfy { $0 == 1 } && geom.strides.allSatisfy { $0 == 1 }
             && geom.padBegin.allSatisfy { $0 == 0 } && geom.padEnd.allSatisfy { $0 == 0 }
-        // Output positions are tiled along the outer output axes ("rows" of the last axis).
-        let last = outSp[r - 1]
-        let rows = outSize / last
-        let colRows = cg * kSize
-        let tileRows = max(1, min(rows, (1 << 22) / max(1, colRows * last)))
-        // Every element of the column buffer is written by im2col before gemm reads it.
-        let colCount = (depthwise || isPointwise) ? 0 : colRows * tileRows * last
-        let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
-        defer { cb.deallocate() }
         let inStrides = contiguousStrides(inSp)
         let outerOut = Array(outSp.dropLast())
 
         // The bias goes in first and the products add to it (gemm beta 1), saving a pass.
-        var beta: T = 0
-        if let bias {
-            for b in 0..<n {
-                for oc in 0..<m { (yb + (b * m + oc) * outSize).update(repeating: bias[oc], count: outSize) }
+        let beta: T = bias == nil ? 0 : 1
+        func fillBias(_ b: Int, _ oc0: Int, _ count: Int, col0: Int, cols: Int) {
+            guard let bias else { return }
+            for oc in oc0..<(oc0 + count) {
+                (yb + (b * m + oc) * outSize + col0).update(repeating: bias[oc], count: cols)
             }
-            beta = 1
         }
-        for b in 0..<n {
-            if depthwise {
-                // Channels are independent: spread them over the kernel threads.
-                let (h, w) = (inSp[0], inSp[1])
-                parallelItems(c, costPerItem: outSize * kSize) { ch in
-                    depthwise2D(src: xb + (b * c + ch) * inSize, h: h, w: w,
-                                kernel: wb + ch * kSize, geom: geom,
-                                dst: yb + (b * m + ch) * outSize)
+        if depthwise {
+            let (h, w) = (inSp[0], inSp[1])
+            // Channels (of every batch item) are independent: spread them over the kernel threads.
+            parallelItems(n * c, costPerItem: outSize * kSize) { item in
+                let b = item / c, ch = item % c
+                fillBias(b, ch, 1, col0: 0, cols: outSize)
+                let src = xb + item * inSize, dst = yb + (b * m + ch) * outSize, kern = wb + ch * kSize
+                if T.self == Float.self {
+                    depthwise2DFloat(src: UnsafeRawPointer(src).assumingMemoryBound(to: Float.self), h: h, w: w,
+                                     kernel: UnsafeRawPointer(kern).assumingMemoryBound(to: Float.self), geom: geom,
+                                     dst: UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self))
+                } else {
+                    depthwise2D(src: src, h: h, w: w, kernel: kern, geom: geom, dst: dst)
                 }
-                continue
             }
-            for gi in 0..<group {
-                let xg = xb + (b * c + gi * cg) * inSize
-                let wg = wb + gi * mg * colRows
-                let yg = yb + (b * m + gi * mg) * outSize
-                if isPointwise {
+            return
+        }
+        if isPointwise {
+            for b in 0..<n {
+                fillBias(b, 0, m, col0: 0, cols: outSize)
+                for gi in 0..<group {
                     T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
-                          a: wg, lda: cg, b: xg, ldb: inSize, beta: beta, c: yg, ldc: outSize)
-                    continue
+                           a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize,
+                           beta: beta, c: yb + (b * m + gi * mg) * outSize, ldc: outSize, threads: kernelThreads)
                 }
-                var row0 = 0
-                while row0 < rows {
-                    let nr = min(tileRows, rows - row0)
-                    let ncol = nr * last
-                    im2col(src: xg, channels: cg, inSp: inSp, inStrides: inStrides, inSize: inSize,
-                           geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr,
-                           dst: cb)
-                    T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
-                          a: wg, lda: colRows, b: cb, ldb: ncol, beta: beta,
-                          c: yg + row0 * last, ldc: outSize)
-                    row0 += nr
+            }
+            return
+        }
+        // im2col + gemm on tiles of output rows (a row = all positions along the last axis):
+        // at least ~256 columns per tile (OpenBLAS packs the weights once per call), and the
+        // column buffer near 1 MB so it is still in cache when gemm packs it. The tiles of every
+        // (batch, group) are shared among the kernel threads, each with its own buffer; with
+        // fewer tiles than threads, the tiles run in turn and each product is split instead.
+        let last = outSp[r - 1]
+        let rows = outSize / last
+        let colRows = cg * kSize
+        let minRows = (256 + last - 1) / last
+        let tileRows = max(1, min(rows, max(minRows, (1 << 18) / max(1, colRows * last))))
+        let tilesPerGroup = (rows + tileRows - 1) / tileRows
+        let items = n * group * tilesPerGroup
+        let threads = max(1, kernelThreads)
+        let workers = items >= threads ? threads : 1
+        let gemmThreads = workers > 1 ? 1 : threads
+        let colCount = colRows * tileRows * last
+        // Every element of a column buffer is written by im2col before gemm reads it.
+        let run: (Int, UnsafeMutablePointer<T>) -> Void = { item, cb in
+            let tile = item % tilesPerGroup, gi = (item / tilesPerGroup) % group, b = item / (tilesPerGroup * group)
+            let row0 = tile * tileRows
+            let nr = min(tileRows, rows - row0)
+            let ncol = nr * last
+            let xg = xb + (b * c + gi * cg) * inSize
+            fillBias(b, gi * mg, mg, col0: row0 * last, cols: ncol)
+            if r == 2 {
+                im2col2D(src: xg, channels: cg, h: inSp[0], w: inSp[1], geom: geom, row0: row0, rowCount: nr, dst: cb)
+            } else {
+                im2col(src: xg, channels: cg, inSp: inSp, inStrides: inStrides, inSize: inSize,
+                       geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr, dst: cb)
+            }
+            T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
+                   a: wb + gi * mg * colRows, lda: colRows, b: cb, ldb: ncol, beta: beta,
+                   c: yb + (b * m + gi * mg) * outSize + row0 * last, ldc: outSize, threads: gemmThreads)
+        }
+        if workers == 1 {
+            let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
+            defer { cb.deallocate() }
+            for item in 0..<items { run(item, cb) }
+            return
+        }
+        let per = (items + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { wi in
+            let lo = wi * per, hi = min(items, lo + per)
+            guard lo < hi else { return }
+            let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
+            defer { cb.deallocate() }
+            for item in lo..<hi { run(item, cb) }
+        }
+    }
+
+    /// `im2col` for 2-D inputs (`[channels, h, w]` at `src`): the same buffer, without the
+    /// N-D index bookkeeping.
+    static func im2col2D<T: GemmScalar>(src: UnsafePointer<T>, channels: Int, h: Int, w: Int, geom: SpatialGeometry,
+                                        row0: Int, rowCount: Int, dst: UnsafeMutablePointer<T>) {
+        let kh = geom.kernel[0], kw = geom.kernel[1]
+        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        let ph = geom.padBegin[0], pw = geom.padBegin[1]
+        let last = geom.output[1]
+        let ncol = rowCount * last
+        let kSize = kh * kw
+        for ch in 0..<channels {
+            let chBase = src + ch * h * w
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let out = dst + (ch * kSize + ky * kw + kx) * ncol
+                    let kOffL = kx * dw - pw
+                    // Output columns j whose input column j*sw + kOffL lies in [0, w): jLo ..< jHi.
+                    let jLo = min(last, kOffL >= 0 ? 0 : (-kOffL + sw - 1) / sw)
+                    let jHi = max(jLo, w - 1 - kOffL < 0 ? 0 : min(last, (w - 1 - kOffL) / sw + 1))
+                    for rr in 0..<rowCount {
+                        let o = out + rr * last
+                        let iy = (row0 + rr) * sh - ph + ky * dh
+                        if iy < 0 || iy >= h {
+                            o.update(repeating: 0, count: last)
+                            continue
+                        }
+                        let line = chBase + iy * w
+                        if jLo > 0 { o.update(repeating: 0, count: jLo) }
+                        if sw == 1 {
+                            (o + jLo).update(from: line + (jLo + kOffL), count: jHi - jLo)
+                        } else {
+                            var p = jLo &* sw &+ kOffL
+                            for j in jLo..<jHi { o[j] = line[p]; p &+= sw }
+                        }
+                        if jHi < last { (o + jHi).update(repeating: 0, count: last - jHi) }
+                    }
                 }
             }
         }
@@ -220,6 +296,109 @@ enum Conv {
         }
     }
 
+    /// `depthwise2D` for Float: the outputs whose taps all read inside the input row go 16
+    /// (then 8) at a time in SIMD registers, one register per output block and every tap
+    /// accumulated before the single store; the border outputs go one at a time. Same result
+    /// contract as `depthwise2D` (adds to `dst`).
+    static func depthwise2DFloat(src: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>,
+                                 geom: SpatialGeometry, dst: UnsafeMutablePointer<Float>) {
+        let kh = geom.kernel[0], kw = geom.kernel[1]
+        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        let ph = geom.padBegin[0], pw = geom.padBegin[1]
+        let oh = geom.output[0], ow = geom.output[1]
+        // First output column whose leftmost tap is inside the row.
+        let jIn0 = min(ow, (pw + sw - 1) / sw)
+        let span = (kw - 1) * dw
+        for i in 0..<oh {
+            let dstRow = dst + i * ow
+            let y0 = i * sh - ph
+            // Kernel rows aLo ..< aHi read input rows inside [0, h).
+            let aLo = y0 >= 0 ? 0 : min(kh, (-y0 + dh - 1) / dh)
+            let aHi = max(aLo, h - 1 - y0 < 0 ? 0 : min(kh, (h - 1 - y0) / dh + 1))
+            if aLo == aHi { continue }
+            // One output with every tap checked (the borders and the last few columns).
+            @inline(__always) func scalarAt(_ j: Int) {
+                var s: Float = 0
+                let x0 = j * sw - pw
+                // Taps bLo ..< bHi read columns inside [0, w).
+                let bLo = x0 >= 0 ? 0 : min(kw, (-x0 + dw - 1) / dw)
+                let bHi = max(bLo, w - 1 - x0 < 0 ? 0 : min(kw, (w - 1 - x0) / dw + 1))
+                var a = aLo
+                while a < aHi {
+                    let row = src + (y0 + a * dh) * w + x0, kr = kernel + a * kw
+                    var b = bLo
+                    while b < bHi { s += kr[b] * row[b * dw]; b += 1 }
+                    a += 1
+                }
+                dstRow[j] += s
+            }
+            for j in 0..<jIn0 { scalarAt(j) }
+            var j = jIn0
+            // A block of L outputs reads up to x0 + span + L*sw - 1 (a whole vector per tap
+            // when sw is 1 or 2); it runs vectorised only when that stays inside the row.
+            while j + 16 <= ow && j * sw - pw + span + 16 * sw <= w {
+                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD16<Float>.self)
+                for a in aLo..<aHi {
+                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
+                    for b in 0..<kw { acc += kr[b] * load16(row + b * dw, sw) }
+                }
+                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD16<Float>.self)
+                j += 16
+            }
+            while j + 8 <= ow && j * sw - pw + span + 8 * sw <= w {
+                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD8<Float>.self)
+                for a in aLo..<aHi {
+                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
+                    for b in 0..<kw { acc += kr[b] * load8(row + b * dw, sw) }
+                }
+                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD8<Float>.self)
+                j += 8
+            }
+            while j + 4 <= ow && j * sw - pw + span + 4 * sw <= w {
+                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD4<Float>.self)
+                for a in aLo..<aHi {
+                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
+                    for b in 0..<kw { acc += kr[b] * load4(row + b * dw, sw) }
+                }
+                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD4<Float>.self)
+                j += 4
+            }
+            while j < ow { scalarAt(j); j += 1 }
+        }
+    }
+
+    /// 16 values at `p`, `p + sw`, ...; reads `p[0 ..< 16 * sw]` when `sw` is 1 or 2.
+    @inline(__always)
+    static func load16(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD16<Float> {
+        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        if sw == 2 {
+            let lo = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+            let hi = UnsafeRawPointer(p + 16).loadUnaligned(as: SIMD16<Float>.self)
+            return SIMD16(lowHalf: lo.evenHalf, highHalf: hi.evenHalf)
+        }
+        var v = SIMD16<Float>()
+        for l in 0..<16 { v[l] = p[l * sw] }
+        return v
+    }
+
+    /// 4 values at `p`, `p + sw`, ...; reads `p[0 ..< 4 * sw]` when `sw` is 1 or 2.
+    @inline(__always)
+    static func load4(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD4<Float> {
+        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
+        if sw == 2 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self).evenHalf }
+        return SIMD4(p[0], p[sw], p[2 * sw], p[3 * sw])
+    }
+
+    /// 8 values at `p`, `p + sw`, ...; reads `p[0 ..< 8 * sw]` when `sw` is 1 or 2.
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD8<Float> {
+        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+        if sw == 2 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
+        var v = SIMD8<Float>()
+        for l in 0..<8 { v[l] = p[l * sw] }
+        return v
+    }
+
     /// One channel of a 2-D depthwise convolution, computed directly and added to `dst`
     /// (which holds zeros or the bias).
     static func depthwise2D<T: GemmScalar>(src: UnsafePointer<T>, h: Int, w: Int, kernel: UnsafePointer<T>,
@@ -261,21 +440,23 @@ enum Conv {
 protocol GemmScalar: BinaryFloatingPoint {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
-                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int, threads: Int)
 }
 
 extension Float: GemmScalar {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc, threads: threads)
     }
 }
 
 extension Double: GemmScalar {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                      a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-                     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, threads: Int) {
+        dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc, threads: threads)
     }
 }

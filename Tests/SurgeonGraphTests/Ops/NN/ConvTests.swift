@@ -40,6 +40,57 @@ import TestSupport
         }
     }
 
+    /// The SIMD depthwise kernel (vector blocks, borders, strides 1-3, dilations, batches),
+    /// the tiled 2-D im2col (several tiles, shared among threads) and the pointwise split,
+    /// on random shapes, against the plain reference loop.
+    @Test func randomShapesMatchReference() throws {
+        var seed: UInt32 = 11
+        func next(_ n: Int) -> Int { seed = seed &* 1664525 &+ 1013904223; return Int(seed >> 8) % n }
+        func rnd() -> Float { Float(next(1 << 20)) / Float(1 << 20) - 0.5 }
+        for trial in 0..<40 {
+            let kind = trial % 4  // 0, 1: depthwise, 2: grouped / dense im2col, 3: pointwise
+            let batch = 1 + next(2)
+            let k = [1, 3, 5, 7][next(4)]
+            let s = kind == 3 ? 1 : 1 + next(3), d = kind == 3 ? 1 : 1 + next(2)
+            let pb = kind == 3 ? 0 : next(k), pe = kind == 3 ? 0 : next(k)
+            let h = max(1, (k - 1) * d + 1 - pb - pe) + next(9)
+            let w = max(1, (k - 1) * d + 1 - pb - pe) + next(kind < 2 ? 70 : 40)
+            let group: Int, c: Int, m: Int
+            switch kind {
+            case 0, 1: c = 1 + next(5); group = c; m = c
+            case 2: group = 1 + next(2); c = group * (1 + next(40)); m = group * (1 + next(6))
+            default: group = 1; c = 1 + next(20); m = 1 + next(20)
+            }
+            let kk = kind == 3 ? 1 : k
+            let xShape = [batch, c, h, w], wShape = [m, c / group, kk, kk]
+            let out = [(h + pb + pe - ((kk - 1) * d + 1)) / s + 1, (w + pb + pe - ((kk - 1) * d + 1)) / s + 1]
+            let geom = SpatialGeometry(kernel: [kk, kk], strides: [s, s], dilations: [d, d], padBegin: [pb, pb],
+                                       padEnd: [pe, pe], output: out)
+            let xv = (0..<xShape.reduce(1, *)).map { _ in rnd() }
+            let wv = (0..<wShape.reduce(1, *)).map { _ in rnd() }
+            let bv: [Float]? = next(2) == 0 ? nil : (0..<m).map { _ in rnd() }
+            let fast = try Conv.convFast(x: xv, xShape: xShape, w: wv, wShape: wShape, bias: bv, geom: geom, group: group)
+            let ref = ConvReference.conv(x: xv.map(Double.init), xShape: xShape, w: wv.map(Double.init), wShape: wShape,
+                                         bias: bv?.map(Double.init), geom: geom, group: group)
+            #expect(fast.count == ref.count)
+            let worst = zip(fast, ref).map { abs(Double($0) - $1) }.max() ?? 0
+            #expect(worst < 1e-4, "x \(xShape) w \(wShape) s \(s) d \(d) pads \(pb),\(pe): off by \(worst)")
+        }
+        // Enough output rows × columns for several im2col tiles.
+        for (xShape, wShape, s) in [([1, 64, 31, 33], [8, 64, 3, 3], 1), ([2, 30, 40, 45], [6, 30, 3, 3], 2)] {
+            let geom = SpatialGeometry(kernel: [3, 3], strides: [s, s], dilations: [1, 1], padBegin: [1, 1],
+                                       padEnd: [1, 1], output: [(xShape[2] - 1) / s + 1, (xShape[3] - 1) / s + 1])
+            let xv = (0..<xShape.reduce(1, *)).map { _ in rnd() }
+            let wv = (0..<wShape.reduce(1, *)).map { _ in rnd() }
+            let bv = (0..<wShape[0]).map { _ in rnd() }
+            let fast = try Conv.convFast(x: xv, xShape: xShape, w: wv, wShape: wShape, bias: bv, geom: geom, group: 1)
+            let ref = ConvReference.conv(x: xv.map(Double.init), xShape: xShape, w: wv.map(Double.init), wShape: wShape,
+                                         bias: bv.map(Double.init), geom: geom, group: 1)
+            let worst = zip(fast, ref).map { abs(Double($0) - $1) }.max() ?? 0
+            #expect(fast.count == ref.count && worst < 1e-4, "x \(xShape): off by \(worst)")
+        }
+    }
+
     @Test func channelMismatchIsAnError() throws {
         let x = try f32([1, 2, 3, 3], Array(repeating: 0, count: 18))
         let w = try f32([1, 3, 1, 1], [1, 1, 1])
