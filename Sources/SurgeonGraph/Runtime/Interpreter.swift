@@ -31,7 +31,11 @@ public final class Interpreter {
     public var checkBetweenNodes: (() throws -> Void)?
     /// Whether plans may fuse nodes (on by default; tests compare both ways). The environment
     /// variable SURGEON_NO_FUSION=1 turns it off, to measure or rule out the fusions.
-    public var fusionEnabled = ProcessInfo.processInfo.environment["SURGEON_NO_FUSION"] == nil
+    public var fusionEnabled = Interpreter.fusionByDefault
+
+    /// Read once: building ProcessInfo's environment dictionary per interpreter cost a
+    /// noticeable part of loading a small model.
+    static let fusionByDefault = getenv("SURGEON_NO_FUSION") == nil
 
     private let lock = NSLock()
     private var plans: [(keep: [String], observing: Bool, fusing: Bool, plan: ExecutionPlan)] = []
