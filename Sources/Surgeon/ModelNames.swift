@@ -493,10 +493,31 @@ struct NodeScopes {
             for link in chains[i] { members[link.path, default: []].append(i) }
         }
         var producer: [String: Int] = [:]
-        for (i, n) in nodes.enumerated() { for o in n.outputs where !o.isEmpty { producer[o] = i } }
+        var valueIndex: [String: Int] = [:]
+        for (i, n) in nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty {
+                producer[o] = i
+                if valueIndex[o] == nil { valueIndex[o] = valueIndex.count }
+            }
+        }
+        // Paths some call of which is named explicitly (`path@k`).
+        var keyedPaths = Set<String>()
+        for chain in chains { for link in chain where !link.callKey.isEmpty { keyedPaths.insert(link.path) } }
+        // Each node's produced inputs as (producer, value number), looked up once rather than
+        // once per enclosing module.
+        var reads: [[(producer: Int, value: Int)]] = []
+        if exporter != .torchScript {
+            reads = nodes.map { n in
+                n.inputs.compactMap { v in
+                    guard !v.isEmpty, let p = producer[v], let k = valueIndex[v] else { return nil }
+                    return (p, k)
+                }
+            }
+        }
+        let isConstant = nodes.map { $0.opType == "Constant" }
         var result: [String: [[Int]]] = [:]
         for (path, list) in members {
-            if exporter == .torchScript || list.contains(where: { i in chains[i].contains { $0.path == path && !$0.callKey.isEmpty } }) {
+            if exporter == .torchScript || keyedPaths.contains(path) {
                 // Distinct call keys (TorchScript's raw scope prefixes, or an exporter's
                 // `path@k`) are distinct calls.
                 var keys: [String] = []
@@ -521,12 +542,12 @@ struct NodeScopes {
                     let ra = find(a), rb = find(b)
                     if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
                 }
-                var firstReader: [String: Int] = [:]
+                var firstReader: [Int: Int] = [:]
                 for i in list {
-                    for v in nodes[i].inputs where !v.isEmpty {
-                        if let p = producer[v], set.contains(p) {
+                    for (p, v) in reads[i] {
+                        if set.contains(p) {
                             union(p, i)
-                        } else if let p = producer[v], nodes[p].opType != "Constant" {
+                        } else if !isConstant[p] {
                             if let other = firstReader[v] { union(other, i) } else { firstReader[v] = i }
                         }
                     }
