@@ -258,6 +258,9 @@ public final class Interpreter {
         }
         }
         var result: [String: Value] = [:]
+        // Sized once: with `inspect all` every value is returned, and growing the table
+        // rehashed it several times per run (a tenth of a small model's run).
+        result.reserveCapacity(plan.kept.count)
         for (name, s) in plan.kept {
             guard s >= 0, let v = values[s] else {
                 throw GraphError("output '\(name)' was not computed")
