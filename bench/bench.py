@@ -137,6 +137,18 @@ def ours(binary, path, feeds, runs, threads, timeout, inspect=False):
     return (med[0] if med else None), (int(rss.group(1)) / 1024 if rss else None), error
 
 
+def inspect_ratio(binary, path, feeds, runs, threads, timeout, rounds=3):
+    """inspect all / plain in one process: `rounds` pairs of plain and inspect-all benches,
+    alternating so both see the same machine load; the median of the pairs' ratios."""
+    bench = f"bench runs={runs} warmup=2 {feed_text(feeds)}\n"
+    script = f'load "{path}" as m\n' + (bench + "inspect all\n" + bench + "inspect off\n") * rounds
+    out, _, _, _ = run_child([binary, "--threads", str(threads)], script, timeout)
+    med = parse_medians(out)
+    if len(med) != 2 * rounds:
+        return None
+    return statistics.median(med[2 * k + 1] / med[2 * k] for k in range(rounds))
+
+
 def script_time(binary, threads, timeout, script, base_script="\n", repeats=3):
     """Median wall time of `script` minus that of `base_script` (interleaved), in ms."""
     diffs = []
@@ -373,8 +385,7 @@ def main():
                 torch_ratios.append(tratio)
             insp = None
             if plain and not args.no_inspect:
-                im, _, _ = ours(args.binary, path, feeds, args.runs, args.threads, args.timeout, inspect=True)
-                insp = im / plain if im else None
+                insp = inspect_ratio(args.binary, path, feeds, args.runs, args.threads, args.timeout, args.rounds)
                 if insp:
                     insp_ratios.append(insp)
             ld = None if args.no_load or plain is None else load_time(args.binary, path, args.threads, args.timeout)

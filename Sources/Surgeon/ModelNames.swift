@@ -114,7 +114,7 @@ public struct ModelNames: Sendable {
         for (p, i) in order.enumerated() { position[i] = p }
         var occ: [String: [LayerOccurrence]] = [:]
         var byLabel: [String: LayerOccurrence] = [:]
-        let groups = scopes.callGroups(model: model, consumers: consumers, position: position)
+        let groups = scopes.callGroups(model: model, order: order, consumers: consumers, position: position)
         for path in layerList {
             guard let calls = groups[path] else { continue }
             var list: [LayerOccurrence] = []
@@ -169,11 +169,9 @@ public struct ModelNames: Sendable {
                 prefixes.insert(parts.joined(separator: "."))
             }
         }
-        func isLeaf(_ m: String) -> Bool {
-            // A module is a leaf when no other known module lies under it.
-            if !prefixes.contains(m) { return true }
-            return !allModules.contains { $0.hasPrefix(m + ".") }
-        }
+        // A module is a leaf when no other known module lies under it: `prefixes` holds every
+        // proper dotted prefix of a known module, so one lies under `m` exactly when it is there.
+        func isLeaf(_ m: String) -> Bool { !prefixes.contains(m) }
         var bases = [String](repeating: "", count: g.nodes.count)
         switch scopes.exporter {
         case .unknown:
@@ -207,9 +205,8 @@ public struct ModelNames: Sendable {
                 for m in members where m != main { fxSecondary.insert(m) }
             }
             for i in order {
-                let n = g.nodes[i]
                 let m = nodeModules[i]
-                let op = snakeCase(n.opType)
+                let op = scopes.opNames[i]
                 if !m.isEmpty && isLeaf(m) {
                     bases[i] = outputNode.contains(i) ? m : m + "." + op
                 } else {
@@ -373,34 +370,58 @@ struct NodeScopes {
     var fxNames: [String] = []
     /// `<fn>`: FX name without counter (dynamo) or snake-case op type (legacy).
     var functionNames: [String] = []
+    /// Snake-case op type of each node (`matmul`).
+    var opNames: [String] = []
     var classes: [String: String] = [:]
 
     init(model: Model, order: [Int]) {
         let nodes = model.graph.nodes
         chains = Array(repeating: [], count: nodes.count)
         fxNames = Array(repeating: "", count: nodes.count)
-        functionNames = nodes.map { snakeCase($0.opType) }
+        // Loading small models is mostly naming them: everything below that depends only on a
+        // piece of text (an op type, a module scope, a class list) is computed once per text.
+        var snake: [String: String] = [:]
+        opNames = nodes.map { n in
+            if let s = snake[n.opType] { return s }
+            let s = snakeCase(n.opType)
+            snake[n.opType] = s
+            return s
+        }
+        functionNames = opNames
         if nodes.contains(where: { $0.metadataValue("pkg.torch.onnx.name_scopes") != nil }) {
             exporter = .dynamo
+            var links: [String: Link] = [:]
+            var classLists: [String: [String]] = [:]
+            var classKeys: [String: String] = [:]
             for (i, n) in nodes.enumerated() {
                 guard let raw = n.metadataValue("pkg.torch.onnx.name_scopes"),
                       let scopes = parsePythonStringList(raw), scopes.count >= 2 else { continue }
                 let fx = scopes[scopes.count - 1]
                 fxNames[i] = fx
                 functionNames[i] = stripCounter(fx)
-                let modules = scopes[1..<(scopes.count - 1)].filter { !$0.isEmpty }
-                // A `path@k` scope (newer exporters) names the call explicitly.
-                chains[i] = modules.map { m in
-                    if let at = m.lastIndex(of: "@") {
-                        return Link(path: String(m[..<at]), callKey: String(m[m.index(after: at)...]))
-                    }
-                    return Link(path: m, callKey: "")
+                var chain: [Link] = []
+                chain.reserveCapacity(scopes.count - 2)
+                for m in scopes[1..<(scopes.count - 1)] where !m.isEmpty {
+                    if let l = links[m] { chain.append(l); continue }
+                    let l = NodeScopes.link(m)
+                    links[m] = l
+                    chain.append(l)
                 }
-                if let rawClasses = n.metadataValue("pkg.torch.onnx.class_hierarchy"),
-                   let cls = parsePythonStringList(rawClasses), cls.count == scopes.count {
+                chains[i] = chain
+                if let rawClasses = n.metadataValue("pkg.torch.onnx.class_hierarchy") {
+                    let parsed: [String]?
+                    if let c = classLists[rawClasses] { parsed = c } else {
+                        parsed = parsePythonStringList(rawClasses)
+                        if let parsed { classLists[rawClasses] = parsed }
+                    }
+                    guard let cls = parsed, cls.count == scopes.count else { continue }
                     if classes[""] == nil, let c = cls.first { classes[""] = shortClass(c) }
                     for (k, m0) in scopes.enumerated() where k > 0 && k < scopes.count - 1 && !m0.isEmpty {
-                        let m = m0.split(separator: "@").first.map(String.init) ?? m0
+                        let m: String
+                        if let known = classKeys[m0] { m = known } else {
+                            m = m0.split(separator: "@").first.map(String.init) ?? m0
+                            classKeys[m0] = m
+                        }
                         if classes[m] == nil { classes[m] = shortClass(cls[k]) }
                     }
                 }
@@ -455,19 +476,48 @@ struct NodeScopes {
         }
     }
 
+    /// A dynamo module scope: `path`, or `path@k` (newer exporters name the call explicitly).
+    static func link(_ m: String) -> Link {
+        if let at = m.lastIndex(of: "@") {
+            return Link(path: String(m[..<at]), callKey: String(m[m.index(after: at)...]))
+        }
+        return Link(path: m, callKey: "")
+    }
+
     /// For every module path, its calls: lists of node indices in execution order.
-    func callGroups(model: Model, consumers: [String: [Int]], position: [Int]) -> [String: [[Int]]] {
+    /// `order` is the execution order (`position` its inverse).
+    func callGroups(model: Model, order: [Int], consumers: [String: [Int]], position: [Int]) -> [String: [[Int]]] {
         let nodes = model.graph.nodes
         var members: [String: [Int]] = [:]
-        let byPosition = nodes.indices.sorted { position[$0] < position[$1] }
-        for i in byPosition {
+        for i in order {
             for link in chains[i] { members[link.path, default: []].append(i) }
         }
         var producer: [String: Int] = [:]
-        for (i, n) in nodes.enumerated() { for o in n.outputs where !o.isEmpty { producer[o] = i } }
+        var valueIndex: [String: Int] = [:]
+        for (i, n) in nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty {
+                producer[o] = i
+                if valueIndex[o] == nil { valueIndex[o] = valueIndex.count }
+            }
+        }
+        // Paths some call of which is named explicitly (`path@k`).
+        var keyedPaths = Set<String>()
+        for chain in chains { for link in chain where !link.callKey.isEmpty { keyedPaths.insert(link.path) } }
+        // Each node's produced inputs as (producer, value number), looked up once rather than
+        // once per enclosing module.
+        var reads: [[(producer: Int, value: Int)]] = []
+        if exporter != .torchScript {
+            reads = nodes.map { n in
+                n.inputs.compactMap { v in
+                    guard !v.isEmpty, let p = producer[v], let k = valueIndex[v] else { return nil }
+                    return (p, k)
+                }
+            }
+        }
+        let isConstant = nodes.map { $0.opType == "Constant" }
         var result: [String: [[Int]]] = [:]
         for (path, list) in members {
-            if exporter == .torchScript || list.contains(where: { i in chains[i].contains { $0.path == path && !$0.callKey.isEmpty } }) {
+            if exporter == .torchScript || keyedPaths.contains(path) {
                 // Distinct call keys (TorchScript's raw scope prefixes, or an exporter's
                 // `path@k`) are distinct calls.
                 var keys: [String] = []
@@ -492,12 +542,12 @@ struct NodeScopes {
                     let ra = find(a), rb = find(b)
                     if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
                 }
-                var firstReader: [String: Int] = [:]
+                var firstReader: [Int: Int] = [:]
                 for i in list {
-                    for v in nodes[i].inputs where !v.isEmpty {
-                        if let p = producer[v], set.contains(p) {
+                    for (p, v) in reads[i] {
+                        if set.contains(p) {
                             union(p, i)
-                        } else if let p = producer[v], nodes[p].opType != "Constant" {
+                        } else if !isConstant[p] {
                             if let other = firstReader[v] { union(other, i) } else { firstReader[v] = i }
                         }
                     }
@@ -528,6 +578,15 @@ enum TorchScriptScope {
 
 /// `relu_2` -> ("relu", 2); nil when there is no numeric counter.
 func splitCounter(_ s: String) -> (String, Int)? {
+    if s.utf8.allSatisfy({ $0 < 0x80 }) {
+        // ASCII (FX names): the same on bytes, without grapheme breaking.
+        guard let us = s.utf8.lastIndex(of: UInt8(ascii: "_")) else { return nil }
+        let tail = s.utf8[s.utf8.index(after: us)...]
+        guard !tail.isEmpty, tail.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let n = Int(s[s.utf8.index(after: us)...]) else { return nil }
+        let base = String(s[..<us])
+        return base.isEmpty ? nil : (base, n)
+    }
     guard let us = s.lastIndex(of: "_") else { return nil }
     let tail = s[s.index(after: us)...]
     guard !tail.isEmpty, tail.allSatisfy(\.isASCII), tail.allSatisfy(\.isNumber), let n = Int(tail) else { return nil }
@@ -545,6 +604,13 @@ func shortClass(_ s: String) -> String {
 
 /// `MatMul` -> `matmul`, `GlobalAveragePool` -> `global_average_pool`, `LSTM` -> `lstm`.
 public func snakeCase(_ op: String) -> String {
+    // Op types are ASCII: on bytes this is a tenth of the Character/Foundation path's time,
+    // and it ran twice per node on every load.
+    asciiSnakeCase(op) ?? characterSnakeCase(op)
+}
+
+/// `snakeCase` on Characters (any text).
+func characterSnakeCase(_ op: String) -> String {
     let s = Array(op.replacingOccurrences(of: "MatMul", with: "Matmul").replacingOccurrences(of: "NaN", with: "Nan"))
     var out = ""
     for (k, c) in s.enumerated() {
@@ -558,11 +624,60 @@ public func snakeCase(_ op: String) -> String {
     return out
 }
 
+/// `snakeCase` for an ASCII name (the same result, on bytes); nil when `op` is not ASCII.
+func asciiSnakeCase(_ op: String) -> String? {
+    let raw = Array(op.utf8)
+    guard raw.allSatisfy({ $0 < 0x80 }) else { return nil }
+    func replacing(_ from: [UInt8], _ to: [UInt8], in bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if i + from.count <= bytes.count && bytes[i..<(i + from.count)].elementsEqual(from) {
+                out.append(contentsOf: to)
+                i += from.count
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return out
+    }
+    let s = replacing(Array("NaN".utf8), Array("Nan".utf8), in: replacing(Array("MatMul".utf8), Array("Matmul".utf8), in: raw))
+    func isUpper(_ c: UInt8) -> Bool { c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") }
+    func isLower(_ c: UInt8) -> Bool { c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") }
+    func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+    var out: [UInt8] = []
+    out.reserveCapacity(s.count + 4)
+    for k in s.indices {
+        let c = s[k]
+        if isUpper(c) && k > 0 {
+            let prev = s[k - 1]
+            let nextLower = k + 1 < s.count && isLower(s[k + 1])
+            if isLower(prev) || isDigit(prev) || (isUpper(prev) && nextLower) { out.append(UInt8(ascii: "_")) }
+        }
+        out.append(isUpper(c) ? c + 32 : c)
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
 /// Parses a Python list of strings as printed by `repr`: `['', 'layer1', "it's"]`.
 func parsePythonStringList(_ text: String) -> [String]? {
     // On UTF-8 bytes: the syntax is ASCII, and walking Characters (grapheme breaking) made
-    // this a sixth of the load time of dynamo exports.
-    let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+    // this a sixth of the load time of dynamo exports. Foundation's trimming (through
+    // NSString) then was most of the names' time: only a text that is not already bracketed
+    // can have whitespace to trim.
+    let utf8 = text.utf8
+    if utf8.first == UInt8(ascii: "["), utf8.last == UInt8(ascii: "]"),
+       let items = utf8.withContiguousStorageIfAvailable({ parsePythonStringList(bytes: $0) }) {
+        return items
+    }
+    let trimmed = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+    return trimmed.withUnsafeBufferPointer { parsePythonStringList(bytes: $0) }
+}
+
+/// `parsePythonStringList` on the text's UTF-8 bytes.
+private func parsePythonStringList(bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
     guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else { return nil }
     let end = bytes.count - 1
     var items: [String] = []
@@ -575,6 +690,14 @@ func parsePythonStringList(_ text: String) -> [String]? {
         let quote = c
         s.removeAll(keepingCapacity: true)
         i += 1
+        // Most items have no escape: taken straight from the text.
+        var j = i
+        while j < end && bytes[j] != quote && bytes[j] != UInt8(ascii: "\\") { j += 1 }
+        if j < end && bytes[j] == quote {
+            items.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self))
+            i = j + 1
+            continue
+        }
         var closed = false
         while i < end {
             let d = bytes[i]

@@ -15,35 +15,157 @@ public enum ONNXExport {
 
     /// Saves `model` to `path` (atomically: a temporary file renamed into place).
     /// Models whose weights pass 2 GB, the protobuf limit, get their initializers in
-    /// `<file>.data` beside it (ONNX external data).
+    /// `<file>.data` beside it (ONNX external data). Large weights go from the tensors'
+    /// memory (often the mapped model file) straight to the file, never through a copy.
     public static func save(_ model: Model, path: String) throws {
+        try save(model, path: path, externalDataFrom: (1 << 31) - (64 << 20))
+    }
+
+    /// `save`, with weights of `externalDataFrom` bytes or more going to external data.
+    static func save(_ model: Model, path: String, externalDataFrom limit: Int) throws {
         let weightBytes = model.graph.initializers.values.reduce(0) { $0 + $1.byteCount }
-        if weightBytes < (1 << 31) - (64 << 20) {
-            try writeFileAtomically(try encode(model), to: path)
+        if weightBytes < limit {
+            let w = try AtomicFileWriter(path: path)
+            try encode(model) { try w.write($0) }
+            try w.commit()
             return
         }
         let dataName = (path as NSString).lastPathComponent + ".data"
         let dir = (path as NSString).deletingLastPathComponent
         let dataPath = (dir.isEmpty ? "." : dir) + "/" + dataName
-        var blob = Data()
+        // Offsets first (each tensor 64-byte aligned), then the bytes, tensor by tensor.
+        var blobCount = 0
+        var placed: [(Tensor, Int)] = []
         var p = try proto(model, externalize: { name, t in
             var tp = Onnx_TensorProto()
             tp.name = name
             tp.dataType = Int32(t.dtype.rawValue)
             tp.dims = t.shape.map { Int64($0) }
-            let offset = blob.count
-            let bytes = t.onnxRawData()
-            blob.append(bytes)
-            while blob.count % 64 != 0 { blob.append(0) }
+            let offset = blobCount
+            let length = t.dtype.packedBits == nil ? t.byteCount : t.dtype.packedByteCount(t.count)
+            placed.append((t, length))
+            blobCount += length
+            blobCount += (64 - blobCount % 64) % 64
             tp.dataLocation = .external
-            tp.externalData = [entry("location", dataName), entry("offset", String(offset)), entry("length", String(bytes.count))]
+            tp.externalData = [entry("location", dataName), entry("offset", String(offset)), entry("length", String(length))]
             return tp
         })
         p.irVersion = max(p.irVersion, 4)
-        try writeFileAtomically(blob, to: dataPath)
+        let blob = try AtomicFileWriter(path: dataPath)
+        var written = 0
+        let zeros = [UInt8](repeating: 0, count: 64)
+        for (t, length) in placed {
+            if t.dtype.packedBits == nil {
+                try blob.write(UnsafeRawBufferPointer(start: t.rawPointer, count: length))
+            } else {
+                try blob.write(t.onnxRawData())
+            }
+            written += length
+            let pad = (64 - written % 64) % 64
+            try zeros.withUnsafeBytes { try blob.write(UnsafeRawBufferPointer(rebasing: $0.prefix(pad))) }
+            written += pad
+        }
+        try blob.commit()
         do { try writeFileAtomically(try p.serializedData(), to: path) } catch let e as GraphError { throw e } catch {
             throw GraphError("cannot encode model: \(error)")
         }
+    }
+
+    /// Raw data at least this big is streamed from tensor memory by `encode(_:emit:)`.
+    static let streamedRawBytes = 64 << 10
+
+    /// Serializes `model` in pieces handed to `emit`, in order: the bytes of `encode(model)`
+    /// (fields in field-number order, as protobuf writes them), with every large raw_data
+    /// handed over straight from the tensor's memory instead of being copied into messages.
+    public static func encode(_ model: Model, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var streamed: [String: Tensor] = [:]
+        let p = try proto(model, externalize: { name, t in
+            guard t.dtype.packedBits == nil, t.byteCount >= streamedRawBytes else { return t.proto(name: name) }
+            // Everything but raw_data (field 9); dims, data_type and name are fields 1, 2 and 8.
+            var tp = Onnx_TensorProto()
+            tp.name = name
+            tp.dataType = Int32(t.dtype.rawValue)
+            tp.dims = t.shape.map { Int64($0) }
+            streamed[name] = t
+            return tp
+        })
+        func bytes(_ m: some SwiftProtobuf.Message) throws -> Data {
+            do { return try m.serializedData() } catch { throw GraphError("cannot encode model: \(error)") }
+        }
+        // ModelProto: fields 1-6, graph (7), then 8 and up.
+        var head = Onnx_ModelProto()
+        if p.hasIrVersion { head.irVersion = p.irVersion }
+        if p.hasProducerName { head.producerName = p.producerName }
+        if p.hasProducerVersion { head.producerVersion = p.producerVersion }
+        if p.hasDomain { head.domain = p.domain }
+        if p.hasModelVersion { head.modelVersion = p.modelVersion }
+        if p.hasDocString { head.docString = p.docString }
+        var tail = p
+        tail.clearIrVersion(); tail.clearProducerName(); tail.clearProducerVersion()
+        tail.clearDomain(); tail.clearModelVersion(); tail.clearDocString(); tail.clearGraph()
+        // GraphProto: node (1), name (2), initializer (5), then 10 and up.
+        let g = p.graph
+        var graphHead = Onnx_GraphProto()
+        graphHead.node = g.node
+        if g.hasName { graphHead.name = g.name }
+        var graphTail = g
+        graphTail.node = []
+        graphTail.clearName()
+        graphTail.initializer = []
+        var inits: [(head: Data, raw: Tensor?)] = []
+        inits.reserveCapacity(g.initializer.count)
+        for t in g.initializer {
+            inits.append((try bytes(t), t.hasRawData ? nil : streamed[t.name]))
+        }
+        let graphHeadBytes = try bytes(graphHead)
+        var graphCount = graphHeadBytes.count
+        for i in inits {
+            let size = i.head.count + (i.raw.map { rawFieldSize($0.byteCount) } ?? 0)
+            graphCount += 1 + varintSize(size) + size
+        }
+        let graphTailBytes = try bytes(graphTail)
+        graphCount += graphTailBytes.count
+        func emitData(_ d: Data) throws { try d.withUnsafeBytes { try emit($0) } }
+        func emitLength(field: Int, _ n: Int) throws {
+            var b: [UInt8] = []
+            appendVarint(&b, UInt64(field << 3 | 2))
+            appendVarint(&b, UInt64(n))
+            try b.withUnsafeBytes { try emit($0) }
+        }
+        try emitData(try bytes(head))
+        try emitLength(field: 7, graphCount)
+        try emitData(graphHeadBytes)
+        for i in inits {
+            guard let t = i.raw else {
+                try emitLength(field: 5, i.head.count)
+                try emitData(i.head)
+                continue
+            }
+            try emitLength(field: 5, i.head.count + rawFieldSize(t.byteCount))
+            try emitData(i.head)
+            try emitLength(field: 9, t.byteCount)
+            try emit(UnsafeRawBufferPointer(start: t.rawPointer, count: t.byteCount))
+        }
+        try emitData(graphTailBytes)
+        try emitData(try bytes(tail))
+    }
+
+    /// Bytes of a length-delimited field 9 (raw_data) holding `n` bytes.
+    static func rawFieldSize(_ n: Int) -> Int { 1 + varintSize(n) + n }
+
+    static func varintSize(_ n: Int) -> Int {
+        var v = UInt64(n), k = 1
+        while v >= 0x80 { v >>= 7; k += 1 }
+        return k
+    }
+
+    static func appendVarint(_ b: inout [UInt8], _ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            b.append(UInt8(v & 0x7f) | 0x80)
+            v >>= 7
+        }
+        b.append(UInt8(v))
     }
 
     public static func entry(_ k: String, _ v: String) -> Onnx_StringStringEntryProto {

@@ -62,14 +62,87 @@ public enum ValueFiles {
 
 /// Writes to a temporary file beside `path`, then renames it over `path`: nothing half written.
 public func writeFileAtomically(_ data: Data, to path: String) throws {
-    let dir = (path as NSString).deletingLastPathComponent
-    let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: tmp, contents: data) else {
-        throw GraphError("cannot write \(path): \(String(cString: strerror(errno)))")
+    let w = try AtomicFileWriter(path: path)
+    try data.withUnsafeBytes { try w.write($0) }
+    try w.commit()
+}
+
+/// `write(2)` (the writer's own `write` methods hide the C name inside the class).
+private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
+
+/// A file written through a temporary file beside it, renamed into place by `commit()`;
+/// dropped without `commit()` (an error on the way), the temporary file is removed and the
+/// target is untouched. Small writes are gathered; large ones go straight to the file.
+final class AtomicFileWriter {
+    let path: String
+    private let tmp: String
+    private var fd: Int32
+    private var pending: [UInt8] = []
+    private static let gather = 1 << 20
+
+    init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw GraphError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        pending.reserveCapacity(AtomicFileWriter.gather)
     }
-    if rename(tmp, path) != 0 {
-        let msg = String(cString: strerror(errno))
-        unlink(tmp)
-        throw GraphError("cannot write \(path): \(msg)")
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count > 0 else { return }
+        if pending.count + bytes.count <= AtomicFileWriter.gather {
+            pending.append(contentsOf: bytes)
+            return
+        }
+        try flush()
+        if bytes.count < AtomicFileWriter.gather { pending.append(contentsOf: bytes) } else { try writeAll(bytes) }
+    }
+
+    func write(_ data: Data) throws { try data.withUnsafeBytes { try write($0) } }
+
+    private func flush() throws {
+        guard !pending.isEmpty else { return }
+        try pending.withUnsafeBytes { try writeAll($0) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var p = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = posixWrite(fd, p, min(left, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw GraphError("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { throw GraphError("cannot write \(path): no progress writing") }
+            p += n
+            left -= n
+        }
+    }
+
+    /// Flushes, closes and renames the temporary file over `path`.
+    func commit() throws {
+        try flush()
+        let f = fd
+        fd = -1
+        if close(f) != 0 {
+            let msg = String(cString: strerror(errno))
+            unlink(tmp)
+            throw GraphError("cannot write \(path): \(msg)")
+        }
+        if rename(tmp, path) != 0 {
+            let msg = String(cString: strerror(errno))
+            unlink(tmp)
+            throw GraphError("cannot write \(path): \(msg)")
+        }
+    }
+
+    deinit {
+        if fd >= 0 {
+            close(fd)
+            unlink(tmp)
+        }
     }
 }

@@ -100,7 +100,9 @@ enum RunCommand {
     /// Every value name a run of `m` must return: outputs, then inspected values.
     static func wantedValues(_ m: LoadedModel, _ targets: [(label: String, values: [String])]) -> [String] {
         var wanted = m.model.graph.outputs.map(\.name)
-        for t in targets { for v in t.values where !wanted.contains(v) { wanted.append(v) } }
+        // A set beside the list: `inspect all` on a thousand-node model made this quadratic.
+        var seen = Set(wanted)
+        for t in targets { for v in t.values where seen.insert(v).inserted { wanted.append(v) } }
         return wanted
     }
 

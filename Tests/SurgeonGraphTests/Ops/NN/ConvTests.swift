@@ -91,6 +91,40 @@ import TestSupport
         }
     }
 
+    /// With a bias the output buffer is not zeroed first: every element must still be written,
+    /// whatever the freed memory it reuses held (NaN here), on every path.
+    @Test func biasedOutputIsFullyWrittenOverDirtyMemory() throws {
+        let cases: [(x: [Int], w: [Int], group: Int, pads: [Int], strides: [Int])] = [
+            ([2, 4, 7, 6], [6, 2, 3, 2], 2, [1, 0, 2, 1], [2, 1]),   // im2col + gemm, groups
+            ([1, 3, 9, 9], [3, 1, 3, 3], 3, [1, 1, 1, 1], [2, 2]),   // depthwise
+            ([1, 4, 5, 3], [5, 4, 1, 1], 1, [0, 0, 0, 0], [1, 1]),   // pointwise
+            ([1, 2, 11], [3, 2, 3], 1, [2, 1], [2]),                 // 1-D
+        ]
+        var seed: UInt32 = 11
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        for c in cases {
+            let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
+            let wv = (0..<c.w.reduce(1, *)).map { _ in rnd() }
+            let bv = (0..<c.w[0]).map { _ in rnd() }
+            let attrs = [Attribute(name: "group", value: .int(c.group)), Attribute(name: "pads", value: .ints(c.pads)),
+                         Attribute(name: "strides", value: .ints(c.strides))]
+            let unbiased = try runNode("Conv", [try f32(c.x, xv), try f32(c.w, wv)], attributes: attrs)[0]
+            for _ in 0..<3 {
+                // Freed NaN-filled buffers of about the output's size, for the allocator to hand back.
+                let dirty = (0..<4).map { _ in TensorBuffer(uninitializedByteCount: unbiased.byteCount) }
+                for d in dirty { d.pointer.initializeMemory(as: Float.self, repeating: .nan, count: unbiased.count) }
+            }
+            let y = try runNode("Conv", [try f32(c.x, xv), try f32(c.w, wv), try f32([c.w[0]], bv)], attributes: attrs)[0]
+            let u = try unbiased.scalars(of: Float.self), v = try y.scalars(of: Float.self)
+            let per = u.count / (c.x[0] * c.w[0])
+            #expect(v.allSatisfy { !$0.isNaN }, "case \(c.x) \(c.w)")
+            for i in v.indices {
+                let oc = (i / per) % c.w[0]
+                #expect(abs(v[i] - (u[i] + bv[oc])) < 1e-5, "case \(c.x) \(c.w) at \(i)")
+            }
+        }
+    }
+
     @Test func channelMismatchIsAnError() throws {
         let x = try f32([1, 2, 3, 3], Array(repeating: 0, count: 18))
         let w = try f32([1, 3, 1, 1], [1, 1, 1])
