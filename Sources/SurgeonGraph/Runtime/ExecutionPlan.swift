@@ -29,6 +29,8 @@ final class ExecutionPlan {
         var release: [Int] = []
         /// True when the outputs were computed at compile time; only kept to report to observers.
         var folded = false
+        /// Set on a QuantizeLinear → DequantizeLinear pair run as one step (PlanFakeQuantize.swift).
+        var fakeQuantize: FakeQuantize?
     }
 
     var steps: [Step]

@@ -10,6 +10,8 @@ struct Epilogue {
     enum InPlace {
         case relu
         case clip(lo: Float, hi: Float)
+        /// A fused QuantizeLinear → DequantizeLinear pair.
+        case fakeQuantize(FakeQuantize)
         /// y op other, or other op y when `reversed` (only Sub cares).
         case binary(Binary, other: Int, reversed: Bool)
     }
@@ -29,6 +31,8 @@ struct Epilogue {
 /// Plan-time rewrites for runs where no one sees the intermediates they remove:
 /// - Conv followed by BatchNormalization (inference form, constant parameters): the
 ///   normalisation is folded into the convolution's weights and bias once, at compile time.
+/// - QuantizeLinear → DequantizeLinear on an activation: one fake-quantize step
+///   (PlanFakeQuantize.swift), itself fused as an epilogue when it follows another node.
 /// - A node followed by Relu / Clip / Add / Sub / Mul reading its result: those run as
 ///   epilogues of the step (see `Epilogue`). Chains are followed (Conv → Add → Relu).
 /// A value is fused away only when exactly one node reads it and it is neither kept
@@ -50,6 +54,12 @@ enum PlanFusion {
             s >= 0 && readers[s] == 1 && !keep.contains(s) && !graphOutputs.contains(s) && constant[s] == nil
         }
         var removed = Set<Int>()
+
+        // QuantizeLinear → DequantizeLinear pairs (before the epilogues, which may take them).
+        for r in fuseQuantizePairs(plan, constant: constant, fusible: fusible, readerStep: readerStep, removed: &removed) {
+            readers[r.gone] = 0
+            producer[r.output] = r.step
+        }
 
         // Conv + BatchNormalization.
         for k in plan.steps.indices {
@@ -118,6 +128,7 @@ enum PlanFusion {
     /// How `step` (reading the previous result at input `chain`) is applied in place, or nil
     /// when it is not an op fused this way.
     static func inPlaceForm(of step: ExecutionPlan.Step, chain: Int, constant: [Int: Value]) -> Epilogue.InPlace? {
+        if let fq = step.fakeQuantize { return chain == 0 && step.inputs.count == 1 ? .fakeQuantize(fq) : nil }
         let n = step.node
         switch n.opType {
         case "Relu":
@@ -199,6 +210,9 @@ extension Epilogue {
         switch inPlace {
         case .relu:
             for i in 0..<n { let v = p[i]; p[i] = v < 0 ? 0 : v }
+            return true
+        case .fakeQuantize(let fq):
+            fq.apply(p, p, n)
             return true
         case .clip(let lo, let hi):
             for i in 0..<n {
