@@ -15,7 +15,7 @@ final class ExecutionPlan {
         /// The node as run: the graph's node, or a rewrite (a Conv with a BatchNormalization folded in).
         var node: Node
         /// nil for a model-local function call.
-        let kernel: Kernel?
+        var kernel: Kernel?
         let function: Function?
         let opset: Int
         /// Slot per node input (-1 for an omitted input).

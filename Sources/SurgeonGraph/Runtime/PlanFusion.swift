@@ -35,6 +35,8 @@ struct Epilogue {
 ///   (PlanFakeQuantize.swift), itself fused as an epilogue when it follows another node.
 /// - A node followed by Relu / Clip / Add / Sub / Mul reading its result: those run as
 ///   epilogues of the step (see `Epilogue`). Chains are followed (Conv → Add → Relu).
+/// - MatMul / Gemm / Conv with float16 or bfloat16 constant inputs (weights): the constants
+///   are converted to float32 once (PlanHalfWeights.swift) instead of at every run.
 /// A value is fused away only when exactly one node reads it and it is neither kept
 /// (an output or an inspected value) nor a constant.
 enum PlanFusion {
@@ -123,6 +125,7 @@ enum PlanFusion {
         if !removed.isEmpty {
             plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
         }
+        upcastHalfConstants(plan, constant: constant)
     }
 
     /// How `step` (reading the previous result at input `chain`) is applied in place, or nil

@@ -71,15 +71,15 @@ enum ConvInteger {
         let perSlice = max(1, exactSlice / max(kSize, 1))
         if cg <= perSlice {
             // One slice: the whole convolution at once.
-            var y = [Float](repeating: 0, count: count)
+            let yb = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            defer { yb.deallocate() }
+            yb.initialize(repeating: 0, count: count)
             try xf.withUnsafeBufferPointer { px in
                 try wf.withUnsafeBufferPointer { pw in
-                    try y.withUnsafeMutableBufferPointer { py in
-                        guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
-                        try Conv.convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: nil, geom: geom,
-                                          group: group, y: yb)
-                        for i in 0..<count { dst[i] = Int32(yb[i]) }
-                    }
+                    guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
+                    try Conv.convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: nil, geom: geom,
+                                      group: group, y: yb)
+                    wholeFloatsToInt32(yb, dst, count, accumulate: false)
                 }
             }
             return Tensor(dtype: .int32, shape: outShape, buffer: buf)
@@ -104,8 +104,7 @@ enum ConvInteger {
                             ySlice.update(repeating: 0, count: mg * outSize)
                             try Conv.convCore(x: xb + (b * c + gi * cg + c0) * inSize, xShape: [1, cs] + inSp,
                                               w: wSlice, wShape: [mg, cs] + kSp, bias: nil, geom: geom, group: 1, y: ySlice)
-                            let out = dst + (b * m + gi * mg) * outSize
-                            for i in 0..<(mg * outSize) { out[i] &+= Int32(ySlice[i]) }
+                            wholeFloatsToInt32(ySlice, dst + (b * m + gi * mg) * outSize, mg * outSize, accumulate: true)
                         }
                         c0 += cs
                     }
