@@ -11,23 +11,33 @@ struct FakeQuantize: Sendable {
     let lo: Float, hi: Float
     let dqScale: Float, dqZero: Int32
 
-    /// `dst[i] = dq(q(src[i]))` for `i < n`; `dst` may be `src` (in place).
-    func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-        // As QuantizeLinear's fast loop: adding 1.5 * 2^23 rounds to an integer (ties to even)
-        // that then sits in the low mantissa bits.
+    /// One element: the two kernels' float32 operations. As QuantizeLinear's fast loop,
+    /// adding 1.5 * 2^23 rounds to an integer (ties to even) that then sits in the low
+    /// mantissa bits.
+    @inline(__always)
+    func element(_ x: Float) -> Float {
         let magic: Float = 12_582_912
         let magicBits = Int32(bitPattern: magic.bitPattern)
-        let lo = self.lo + magic, hi = self.hi + magic
-        let s1 = qScale, z1 = qZero, s2 = dqScale, z2 = dqZero
+        let q = x / qScale
+        var t = (q + magic) + qZero
+        t = t < lo + magic ? lo + magic : t
+        t = t > hi + magic ? hi + magic : t
+        let v = Int32(bitPattern: t.bitPattern) &- magicBits
+        return Float((q == q ? v : 0) &- dqZero) * dqScale
+    }
+
+    /// `dst[i] = dq(q(src[i]))` for `i < n`; `dst` must not overlap `src` (see `applyInPlace`).
+    func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
         parallelChunks(n) { r in
-            for i in r {
-                let q = src[i] / s1
-                var t = (q + magic) + z1
-                t = t < lo ? lo : t
-                t = t > hi ? hi : t
-                let v = Int32(bitPattern: t.bitPattern) &- magicBits
-                dst[i] = Float((q == q ? v : 0) &- z2) * s2
-            }
+            for i in r { dst[i] = element(src[i]) }
+        }
+    }
+
+    /// `p[i] = dq(q(p[i]))` for `i < n`. A loop of its own: through `apply(p, p, n)` the
+    /// vectorised loop's overlap check fails and the scalar one runs, several times slower.
+    func applyInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        parallelChunks(n) { r in
+            for i in r { p[i] = element(p[i]) }
         }
     }
 

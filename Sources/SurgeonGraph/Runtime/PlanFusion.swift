@@ -215,7 +215,7 @@ extension Epilogue {
             for i in 0..<n { let v = p[i]; p[i] = v < 0 ? 0 : v }
             return true
         case .fakeQuantize(let fq):
-            fq.apply(p, p, n)
+            fq.applyInPlace(p, n)
             return true
         case .clip(let lo, let hi):
             for i in 0..<n {
