@@ -34,6 +34,8 @@ final class ExecutionPlan {
         var release: [Int] = []
         /// True when the outputs were computed at compile time; only kept to report to observers.
         var folded = false
+        /// Set on a QuantizeLinear → DequantizeLinear pair run as one step (PlanFakeQuantize.swift).
+        var fakeQuantize: FakeQuantize?
 
         init(nodeIndex: Int, node: Node, kernel: Kernel?, function: Function?, opset: Int, inputs: [Int], outputs: [Int], hasSubgraphs: Bool) {
             self.nodeIndex = nodeIndex

@@ -10,6 +10,8 @@ struct Epilogue {
     enum InPlace {
         case relu
         case clip(lo: Float, hi: Float)
+        /// A fused QuantizeLinear → DequantizeLinear pair.
+        case fakeQuantize(FakeQuantize)
         /// y op other, or other op y when `reversed` (only Sub cares).
         case binary(Binary, other: Int, reversed: Bool)
     }
@@ -30,8 +32,12 @@ struct Epilogue {
 /// Plan-time rewrites for runs where no one sees the intermediates they remove:
 /// - Conv followed by BatchNormalization (inference form, constant parameters): the
 ///   normalisation is folded into the convolution's weights and bias once, at compile time.
+/// - QuantizeLinear → DequantizeLinear on an activation: one fake-quantize step
+///   (PlanFakeQuantize.swift), itself fused as an epilogue when it follows another node.
 /// - A node followed by Relu / Clip / Add / Sub / Mul reading its result: those run as
 ///   epilogues of the step (see `Epilogue`). Chains are followed (Conv → Add → Relu).
+/// - MatMul / Gemm / Conv with float16 or bfloat16 constant inputs (weights): the constants
+///   are converted to float32 once (PlanHalfWeights.swift) instead of at every run.
 /// A value is fused away only when exactly one node reads it and it is neither kept
 /// (an output or an inspected value) nor a constant.
 enum PlanFusion {
@@ -51,6 +57,12 @@ enum PlanFusion {
             s >= 0 && readers[s] == 1 && !keep.contains(s) && !graphOutputs.contains(s) && constant[s] == nil
         }
         var removed = Set<Int>()
+
+        // QuantizeLinear → DequantizeLinear pairs (before the epilogues, which may take them).
+        for r in fuseQuantizePairs(plan, constant: constant, fusible: fusible, readerStep: readerStep, removed: &removed) {
+            readers[r.gone] = 0
+            producer[r.output] = r.step
+        }
 
         // Conv + BatchNormalization.
         for k in plan.steps.indices {
@@ -114,6 +126,7 @@ enum PlanFusion {
         if !removed.isEmpty {
             plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
         }
+        upcastHalfConstants(plan, constant: constant)
     }
 
     /// MatMul by a large constant float32 matrix: with few rows, multiply by its transpose
@@ -153,6 +166,7 @@ enum PlanFusion {
     /// How `step` (reading the previous result at input `chain`) is applied in place, or nil
     /// when it is not an op fused this way.
     static func inPlaceForm(of step: ExecutionPlan.Step, chain: Int, constant: [Int: Value]) -> Epilogue.InPlace? {
+        if let fq = step.fakeQuantize { return chain == 0 && step.inputs.count == 1 ? .fakeQuantize(fq) : nil }
         let n = step.node
         switch n.opType {
         case "Relu":
@@ -234,6 +248,9 @@ extension Epilogue {
         switch inPlace {
         case .relu:
             for i in 0..<n { let v = p[i]; p[i] = v < 0 ? 0 : v }
+            return true
+        case .fakeQuantize(let fq):
+            fq.applyInPlace(p, n)
             return true
         case .clip(let lo, let hi):
             for i in 0..<n {

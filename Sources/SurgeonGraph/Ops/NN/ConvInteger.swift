@@ -1,19 +1,30 @@
 import SurgeonTensor
 
 /// ConvInteger (opset 10): convolution of `x - x_zero_point` and `w - w_zero_point` (scalar or
-/// per output channel) accumulated exactly (float64 im2col + dgemm), output int32.
+/// per output channel), output int32. 8-bit operands run through float32 `sgemm` in exact
+/// slices (`fast`); other integer types accumulate exactly in float64 (im2col + dgemm).
 enum ConvInteger {
     static func register(_ r: inout OpRegistry) {
         r.register("ConvInteger", since: 10) { ctx in
             let x = try ctx.tensor(0), w = try ctx.tensor(1)
             guard x.dtype.isInteger, w.dtype.isInteger else { throw ctx.error("x and w must be integer tensors") }
-            let y = try integerConv(ctx: ctx, x: x, w: w, xZp: ctx.optionalTensor(2), wZp: ctx.optionalTensor(3))
+            let xZp = try ctx.optionalTensor(2), wZp = try ctx.optionalTensor(3)
+            if let y = try fast(ctx: ctx, x: x, w: w, xZp: xZp, wZp: wZp) { return [.tensor(y)] }
+            let y = try integerConv(ctx: ctx, x: x, w: w, xZp: xZp, wZp: wZp)
             return [.tensor(try Tensor(doubles: y.values, shape: y.shape, dtype: .int32))]
         }
     }
 
-    /// The shifted convolution as doubles and its output shape.
+    /// The shifted convolution as doubles and its output shape (through `fast` when it applies).
     static func integerConv(ctx: OpContext, x: Tensor, w: Tensor, xZp: Tensor?, wZp: Tensor?) throws -> (values: [Double], shape: [Int]) {
+        if let y = try fast(ctx: ctx, x: x, w: w, xZp: xZp, wZp: wZp) {
+            return (try y.scalars(of: Int32.self).map { Double($0) }, y.shape)
+        }
+        return try plain(ctx: ctx, x: x, w: w, xZp: xZp, wZp: wZp)
+    }
+
+    /// Any integer types, in float64 (exact for sums below 2^53).
+    static func plain(ctx: OpContext, x: Tensor, w: Tensor, xZp: Tensor?, wZp: Tensor?) throws -> (values: [Double], shape: [Int]) {
         let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
         var xv = x.doubleArray(), wv = w.doubleArray()
         if let xZp {
@@ -29,5 +40,99 @@ enum ConvInteger {
         }
         let y = try Conv.convFast(x: xv, xShape: x.shape, w: wv, wShape: w.shape, bias: nil, geom: geom, group: group)
         return (y, [x.shape[0], w.shape[0]] + geom.output)
+    }
+
+    /// Products per output summed in one float32 pass: |sum| <= 256 * 255 * 255 < 2^24, so
+    /// every partial sum is an exactly representable integer whatever the order.
+    static let exactSlice = 256
+
+    /// 8-bit x and w with a scalar x zero point and a scalar or per-output-channel w zero
+    /// point: the shifted operands as float32 through `Conv.convCore` (sgemm), over slices of
+    /// input channels of at most `exactSlice` products per output, each exact, added up in
+    /// Int32 (wrapping, as int32 accumulation does). nil when the general path must run.
+    static func fast(ctx: OpContext, x: Tensor, w: Tensor, xZp: Tensor?, wZp: Tensor?) throws -> Tensor? {
+        guard x.dtype == .uint8 || x.dtype == .int8, w.dtype == .uint8 || w.dtype == .int8 else { return nil }
+        if let xZp, xZp.count != 1 || xZp.dtype != x.dtype { return nil }
+        let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
+        let n = x.shape[0], c = x.shape[1], m = w.shape[0]
+        if let wZp, (wZp.count != 1 && wZp.count != m) || wZp.dtype != w.dtype { return nil }
+        let inSp = Array(x.shape[2...]), kSp = Array(w.shape[2...])
+        let inSize = inSp.reduce(1, *), kSize = kSp.reduce(1, *), outSize = geom.output.reduce(1, *)
+        guard kSize <= exactSlice else { return nil }
+        let cg = c / group, mg = m / group
+        let outShape = [n, m] + geom.output
+        let (buf, dst, count) = try newOutput(outShape, Int32.self)
+        if count == 0 { return Tensor(dtype: .int32, shape: outShape, buffer: buf) }
+
+        let xz = try xZp.map { Float($0.int64Array()[0]) } ?? 0
+        let wz: [Float] = wZp.map { $0.int64Array().map { Float($0) } } ?? [0]
+        let xf = try shiftedFloats(x, zeroPoints: [xz], run: max(x.count, 1))
+        let wf = try shiftedFloats(w, zeroPoints: wz, run: max(w.count / max(m, 1), 1))
+        let perSlice = max(1, exactSlice / max(kSize, 1))
+        if cg <= perSlice {
+            // One slice: the whole convolution at once.
+            let yb = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            defer { yb.deallocate() }
+            yb.initialize(repeating: 0, count: count)
+            try xf.withUnsafeBufferPointer { px in
+                try wf.withUnsafeBufferPointer { pw in
+                    guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
+                    try Conv.convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: nil, geom: geom,
+                                      group: group, y: yb)
+                    wholeFloatsToInt32(yb, dst, count, accumulate: false)
+                }
+            }
+            return Tensor(dtype: .int32, shape: outShape, buffer: buf)
+        }
+        // Slices of `perSlice` input channels of one group, each a convolution of its own.
+        dst.update(repeating: 0, count: count)
+        let ySlice = UnsafeMutablePointer<Float>.allocate(capacity: mg * outSize)
+        defer { ySlice.deallocate() }
+        let wSlice = UnsafeMutablePointer<Float>.allocate(capacity: mg * perSlice * kSize)
+        defer { wSlice.deallocate() }
+        try xf.withUnsafeBufferPointer { px in
+            try wf.withUnsafeBufferPointer { pw in
+                guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
+                for gi in 0..<group {
+                    var c0 = 0
+                    while c0 < cg {
+                        let cs = min(perSlice, cg - c0)
+                        for o in 0..<mg {
+                            (wSlice + o * cs * kSize).update(from: wb + ((gi * mg + o) * cg + c0) * kSize, count: cs * kSize)
+                        }
+                        for b in 0..<n {
+                            ySlice.update(repeating: 0, count: mg * outSize)
+                            try Conv.convCore(x: xb + (b * c + gi * cg + c0) * inSize, xShape: [1, cs] + inSp,
+                                              w: wSlice, wShape: [mg, cs] + kSp, bias: nil, geom: geom, group: 1, y: ySlice)
+                            wholeFloatsToInt32(ySlice, dst + (b * m + gi * mg) * outSize, mg * outSize, accumulate: true)
+                        }
+                        c0 += cs
+                    }
+                }
+            }
+        }
+        return Tensor(dtype: .int32, shape: outShape, buffer: buf)
+    }
+
+    /// The elements of an 8-bit tensor minus a zero point per run of `run` elements (one
+    /// zero point for all, or one per output channel of a weight), as floats.
+    static func shiftedFloats(_ t: Tensor, zeroPoints z: [Float], run: Int) throws -> [Float] {
+        var out = [Float](repeating: 0, count: t.count)
+        try out.withUnsafeMutableBufferPointer { o in
+            func fill<S: TensorScalar & BinaryInteger>(_ type: S.Type) throws {
+                let p = try elementPointer(t, S.self)
+                withExtendedLifetime(t) {
+                    var start = 0
+                    for zi in z.indices where start < o.count {
+                        let end = z.count == 1 ? o.count : min(o.count, start + run)
+                        let z0 = z[zi]
+                        for i in start..<end { o[i] = Float(Int32(p[i])) - z0 }
+                        start = end
+                    }
+                }
+            }
+            if t.dtype == .uint8 { try fill(UInt8.self) } else { try fill(Int8.self) }
+        }
+        return out
     }
 }

@@ -60,11 +60,7 @@ enum MatMulInteger {
                     let kk = min(slice, k - k0)
                     sgemm(transA: false, transB: false, m: m, n: n, k: kk, alpha: 1,
                           a: pa + k0, lda: k, b: pb + k0 * n, ldb: n, beta: 0, c: tmp, ldc: n)
-                    if k0 == 0 {
-                        for i in 0..<count { dst[i] = Int32(tmp[i]) }
-                    } else {
-                        for i in 0..<count { dst[i] &+= Int32(tmp[i]) }
-                    }
+                    wholeFloatsToInt32(tmp, dst, count, accumulate: k0 > 0)
                     k0 += kk
                 }
             }

@@ -554,3 +554,21 @@ struct QuantLayout {
         }
     }
 }
+
+/// Float32 values that are whole numbers of magnitude below 2^31, as Int32: written to `dst`,
+/// or added to it (wrapping) when `accumulate`. Through float64 bit patterns (adding 1.5·2^52
+/// leaves the integer in the low mantissa bits), so the loop vectorises where Swift's checked
+/// `Int32(Float)` branches per element.
+func wholeFloatsToInt32(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Int32>, _ n: Int, accumulate: Bool) {
+    let magic: Double = 6_755_399_441_055_744
+    let magicBits = Int64(bitPattern: magic.bitPattern)
+    if accumulate {
+        for i in 0..<n {
+            dst[i] &+= Int32(truncatingIfNeeded: Int64(bitPattern: (Double(src[i]) + magic).bitPattern) &- magicBits)
+        }
+    } else {
+        for i in 0..<n {
+            dst[i] = Int32(truncatingIfNeeded: Int64(bitPattern: (Double(src[i]) + magic).bitPattern) &- magicBits)
+        }
+    }
+}

@@ -73,6 +73,60 @@ import TestSupport
         }
     }
 
+    @Test mutating func dynamicQuantizeMatchesPlain() throws {
+        // Mixed signs, all positive, all negative, all zero; odd sizes and one split over threads.
+        for (n, shift, scale) in [(7, 0, 10), (1001, 0.6, 3), (1000, -0.6, 3), (33, 0, 0), (200_003, 0.1, 50)] as [(Int, Float, Float)] {
+            var v = (0..<n).map { _ in (rnd() + shift) * scale }
+            if n > 20 { v[3] = 2.5 * scale; v[11] = -0.0 }
+            let x = try f32([n], v)
+            let fast = try #require(try DynamicQuantizeLinear.fast(x))
+            let plain = try DynamicQuantizeLinear.plain(x)
+            #expect(fast.0.int64Array() == plain.0.int64Array(), "\(n)")
+            #expect(try fast.1.scalars(of: Float.self) == plain.1.scalars(of: Float.self))
+            #expect(fast.2.int64Array() == plain.2.int64Array())
+        }
+        // NaN and infinities are left to the plain path.
+        #expect(try DynamicQuantizeLinear.fast(f32([9], [1, 2, 3, 4, 5, 6, 7, 8, .nan])) == nil)
+        #expect(try DynamicQuantizeLinear.fast(f32([3], [1, -.infinity, 3])) == nil)
+    }
+
+    @Test mutating func convIntegerMatchesPlain() throws {
+        // (x shape, w shape, group, pads, strides): K = channels × kernel below and above 256
+        // (slices), depthwise, 1×1, strided and padded, a batch of 2, 1-D.
+        let cases: [([Int], [Int], Int, [Int], [Int])] = [
+            ([1, 3, 9, 8], [4, 3, 3, 3], 1, [1, 1, 1, 1], [1, 1]),
+            ([2, 40, 7, 6], [5, 40, 3, 3], 1, [1, 0, 1, 2], [2, 1]),
+            ([1, 300, 5, 5], [6, 300, 1, 1], 1, [0, 0, 0, 0], [1, 1]),
+            ([1, 8, 6, 7], [8, 1, 3, 3], 8, [1, 1, 1, 1], [2, 2]),
+            ([2, 60, 5, 4], [6, 30, 3, 3], 2, [1, 1, 1, 1], [1, 1]),
+            ([1, 70, 11], [3, 70, 5], 1, [2, 2], [1]),
+        ]
+        for (xShape, wShape, group, pads, strides) in cases {
+            for (tx, tw) in [(DType.uint8, DType.int8), (.int8, .int8), (.uint8, .uint8)] {
+                func ints(_ count: Int, _ t: DType) -> [Int64] {
+                    (0..<count).map { _ in t == .uint8 ? Int64((rnd() + 0.5) * 255) : Int64(rnd() * 255) }
+                }
+                let x = try Tensor(int64s: ints(xShape.reduce(1, *), tx), shape: xShape, dtype: tx)
+                let w = try Tensor(int64s: ints(wShape.reduce(1, *), tw), shape: wShape, dtype: tw)
+                // Extreme values, where the products are largest.
+                let xz = try Tensor(int64s: [tx == .uint8 ? 255 : -128], shape: [], dtype: tx)
+                let wzCh = try Tensor(int64s: ints(wShape[0], tw), shape: [wShape[0]], dtype: tw)
+                let node = Node(name: "c", opType: "ConvInteger", inputs: ["x", "w", "xz", "wz"], outputs: ["y"],
+                                attributes: [Attribute(name: "group", value: .int(group)),
+                                             Attribute(name: "pads", value: .ints(pads)),
+                                             Attribute(name: "strides", value: .ints(strides))])
+                for (zx, zw) in [(nil, nil), (xz, wzCh), (xz, try Tensor(int64s: ints(1, tw), shape: [], dtype: tw))] as [(Tensor?, Tensor?)] {
+                    let ctx = OpContext(node: node, inputs: [.tensor(x), .tensor(w), zx.map { .tensor($0) }, zw.map { .tensor($0) }],
+                                        opset: 10, subgraphRunner: noSubgraphs)
+                    let fast = try #require(try ConvInteger.fast(ctx: ctx, x: x, w: w, xZp: zx, wZp: zw))
+                    let plain = try ConvInteger.plain(ctx: ctx, x: x, w: w, xZp: zx, wZp: zw)
+                    #expect(fast.shape == plain.shape && fast.int64Array() == plain.values.map { Int64($0) },
+                            "\(xShape) \(wShape) \(tx) \(tw)")
+                }
+            }
+        }
+    }
+
     @Test func blockedAndOtherTypesTakeThePlainPath() throws {
         let x = try f32([4], [1, 2, 3, 4]), s = try f32([2], [1, 2])
         #expect(try QuantizeLinear.fast(x: x, scale: s, zp: nil, outType: .uint8, axis: 0, block: 2) == nil)

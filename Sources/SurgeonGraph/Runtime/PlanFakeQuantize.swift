@@ -1,0 +1,144 @@
+import SurgeonTensor
+
+/// QuantizeLinear followed by DequantizeLinear on an activation (QDQ-format models put the
+/// pair after every quantized tensor) computed as one float32 → float32 pass: the integer
+/// tensor in between is never made. Per element, exactly the operations of the two kernels'
+/// float32 paths: `q = x / s₁`, rounded half to even, plus z₁, saturated to the integer type
+/// (NaN gives 0), then `Float(q - z₂) * s₂`, so results are bit-identical to running both.
+struct FakeQuantize: Sendable {
+    let qScale: Float, qZero: Float
+    /// The integer type's range.
+    let lo: Float, hi: Float
+    let dqScale: Float, dqZero: Int32
+
+    /// One element: the two kernels' float32 operations. As QuantizeLinear's fast loop,
+    /// adding 1.5 * 2^23 rounds to an integer (ties to even) that then sits in the low
+    /// mantissa bits.
+    @inline(__always)
+    func element(_ x: Float) -> Float {
+        let magic: Float = 12_582_912
+        let magicBits = Int32(bitPattern: magic.bitPattern)
+        let q = x / qScale
+        var t = (q + magic) + qZero
+        t = t < lo + magic ? lo + magic : t
+        t = t > hi + magic ? hi + magic : t
+        let v = Int32(bitPattern: t.bitPattern) &- magicBits
+        return Float((q == q ? v : 0) &- dqZero) * dqScale
+    }
+
+    /// `dst[i] = dq(q(src[i]))` for `i < n`; `dst` must not overlap `src` (see `applyInPlace`).
+    func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        parallelChunks(n) { r in
+            for i in r { dst[i] = element(src[i]) }
+        }
+    }
+
+    /// `p[i] = dq(q(p[i]))` for `i < n`. A loop of its own: through `apply(p, p, n)` the
+    /// vectorised loop's overlap check fails and the scalar one runs, several times slower.
+    func applyInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        parallelChunks(n) { r in
+            for i in r { p[i] = element(p[i]) }
+        }
+    }
+
+    /// The result in a new tensor (x float32).
+    func run(_ x: Tensor) throws -> Tensor {
+        let p = try elementPointer(x, Float.self)
+        let (buf, dst, n) = try newOutput(x.shape, Float.self)
+        withExtendedLifetime(x) { apply(p, dst, n) }
+        return Tensor(dtype: .float32, shape: x.shape, buffer: buf)
+    }
+}
+
+extension PlanFusion {
+    /// Rewrites each QuantizeLinear step whose integer output only a DequantizeLinear reads
+    /// (and no one keeps) into one fake-quantize step producing the DequantizeLinear's output;
+    /// the DequantizeLinear step index goes into `removed`. Scales must be constant float32
+    /// scalars, zero points constant 8-bit scalars (or absent). At run time an input other
+    /// than float32 runs the two original kernels. Returns, per rewrite, the integer slot that
+    /// no longer exists, and the step that now produces the DequantizeLinear's output.
+    static func fuseQuantizePairs(_ plan: ExecutionPlan, constant: [Int: Value], fusible: (Int) -> Bool,
+                                  readerStep: [Int], removed: inout Set<Int>) -> [(gone: Int, output: Int, step: Int)] {
+        var rewrites: [(gone: Int, output: Int, step: Int)] = []
+        for k in plan.steps.indices {
+            let q = plan.steps[k]
+            guard q.node.opType == "QuantizeLinear", q.node.domain.isEmpty, let qKernel = q.kernel, !q.folded,
+                  q.outputs.count == 1, let y = q.outputs.first, fusible(y), readerStep[y] > k,
+                  q.inputs.count >= 2, q.inputs[0] >= 0 else { continue }
+            let c = readerStep[y]
+            let dq = plan.steps[c]
+            guard dq.node.opType == "DequantizeLinear", dq.node.domain.isEmpty, let dqKernel = dq.kernel,
+                  dq.inputs.first == y, dq.inputs.count >= 2, dq.outputs.count == 1, dq.outputs[0] >= 0,
+                  let fq = fakeQuantize(q: q, dq: dq, constant: constant) else { continue }
+            let qInputs: [Value?] = q.inputs.map { $0 < 0 ? nil : constant[$0] }
+            let dqInputs: [Value?] = dq.inputs.map { $0 < 0 ? nil : constant[$0] }
+            let (qNode, dqNode, qOpset, dqOpset) = (q.node, dq.node, q.opset, dq.opset)
+            let kernel: Kernel = { ctx in
+                let x = try ctx.tensor(0)
+                if x.dtype == .float32 { return [.tensor(try fq.run(x))] }
+                // Other input types: the two kernels, as unfused.
+                var qi = qInputs
+                qi[0] = .tensor(x)
+                let qOut = try qKernel(OpContext(node: qNode, inputs: qi, opset: qOpset, subgraphRunner: noSubgraphs))
+                var di = dqInputs
+                di[0] = qOut.first
+                return try dqKernel(OpContext(node: dqNode, inputs: di, opset: dqOpset, subgraphRunner: noSubgraphs))
+            }
+            var node = q.node
+            node.inputs = [q.node.inputs[0]]
+            node.outputs = dq.node.outputs
+            var step = ExecutionPlan.Step(nodeIndex: q.nodeIndex, node: node, kernel: kernel, function: nil, opset: q.opset,
+                                          inputs: [q.inputs[0]], outputs: dq.outputs, hasSubgraphs: false)
+            step.fakeQuantize = fq
+            plan.steps[k] = step
+            removed.insert(c)
+            rewrites.append((y, dq.outputs[0], k))
+        }
+        return rewrites
+    }
+
+    /// The pair's parameters, or nil when the pair is not a per-tensor 8-bit one with
+    /// constant parameters and float32 output.
+    static func fakeQuantize(q: ExecutionPlan.Step, dq: ExecutionPlan.Step, constant: [Int: Value]) -> FakeQuantize? {
+        func tensor(_ step: ExecutionPlan.Step, _ i: Int) -> Tensor?? {
+            guard i < step.inputs.count, step.inputs[i] >= 0 else { return .some(nil) }
+            guard case .tensor(let t)? = constant[step.inputs[i]], t.count == 1 else { return .none }
+            return .some(t)
+        }
+        func blockFree(_ n: Node) -> Bool {
+            switch n.attribute("block_size") {
+            case nil: return true
+            case .int(let b)?: return b <= 0
+            default: return false
+            }
+        }
+        guard q.inputs.count <= 3, dq.inputs.count <= 3, blockFree(q.node), blockFree(dq.node),
+              case .some(let qs?) = tensor(q, 1), case .some(let qz) = tensor(q, 2),
+              case .some(let ds?) = tensor(dq, 1), case .some(let dz) = tensor(dq, 2),
+              qs.dtype == .float32, ds.dtype == .float32 else { return nil }
+        // The integer type: the zero point's, else output_dtype, else uint8 (as the kernel).
+        var type = DType.uint8
+        switch q.node.attribute("output_dtype") {
+        case nil: break
+        case .int(let v)?:
+            guard let t = DType(rawValue: Int(v)) else { return nil }
+            type = t
+        default: return nil
+        }
+        if let qz {
+            if q.node.attribute("output_dtype") != nil && qz.dtype != type { return nil }
+            type = qz.dtype
+        }
+        guard type == .uint8 || type == .int8 else { return nil }
+        if let dz, dz.dtype != type { return nil }
+        switch dq.node.attribute("output_dtype") {
+        case nil: break
+        case .int(let v)?: guard DType(rawValue: Int(v)) == .float32 else { return nil }
+        default: return nil
+        }
+        guard let s1 = try? qs.scalars(of: Float.self).first, let s2 = try? ds.scalars(of: Float.self).first else { return nil }
+        let z1 = qz?.int64Array().first ?? 0, z2 = dz?.int64Array().first ?? 0
+        let (lo, hi): (Float, Float) = type == .uint8 ? (0, 255) : (-128, 127)
+        return FakeQuantize(qScale: s1, qZero: Float(z1), lo: lo, hi: hi, dqScale: s2, dqZero: Int32(z2))
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+@testable import SurgeonGraph
+import SurgeonTensor
+import Testing
+import TestSupport
+
+/// float16 / bfloat16 weights of MatMul, Gemm and Conv converted once per plan: the same
+/// numbers as the half kernels converting them at every run.
+@Suite struct HalfWeightsTests {
+    static func model(_ half: DType) throws -> Model {
+        func t(_ shape: [Int], _ seed: UInt32) throws -> Tensor {
+            try ExecutionPlanTests.rnd(shape, seed: seed).cast(to: half)
+        }
+        let inits: [(String, Tensor)] = [
+            ("W", try t([3, 3, 3, 3], 1)), ("B", try t([3], 2)), ("M", try t([5, 4], 3)),
+            ("G", try t([4, 6], 4)), ("C", try t([6], 5)), ("shape", try Tensor(shape: [2], scalars: [Int64(-1), 5])),
+        ]
+        let nodes = [
+            Node(name: "conv", opType: "Conv", inputs: ["x", "W", "B"], outputs: ["c"],
+                 attributes: [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]),
+            Node(name: "rs", opType: "Reshape", inputs: ["c", "shape"], outputs: ["r"]),
+            Node(name: "mm", opType: "MatMul", inputs: ["r", "M"], outputs: ["m"]),
+            Node(name: "gemm", opType: "Gemm", inputs: ["m", "G", "C"], outputs: ["y"]),
+        ]
+        let g = Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
+                      initializers: inits)
+        return Model(graph: g, opsetImports: ["": 17])
+    }
+
+    @Test func convertedWeightsGiveTheHalfKernelsResults() throws {
+        for half in [DType.float16, .bfloat16] {
+            let model = try Self.model(half)
+            let x = try ExecutionPlanTests.rnd([2, 3, 5, 5], seed: 9).cast(to: half)
+            let fused = Interpreter(model: model)
+            let plain = Interpreter(model: model)
+            plain.fusionEnabled = false
+            let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+            let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+            #expect(yf.dtype == half && yf.shape == yp.shape)
+            let bf = try yf.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+            let bp = try yp.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+            #expect(bf == bp, "\(half)")
+            #expect(Set(bp).count > 10)
+            // Every weight and bias read by the three steps is a float32 constant.
+            let plan = try fused.plan(keep: ["y"], observing: false)
+            let constants = Dictionary(plan.constants.map { ($0.slot, $0.value) }, uniquingKeysWith: { a, _ in a })
+            for st in plan.steps where ["Conv", "MatMul", "Gemm"].contains(st.node.opType) {
+                for s in st.inputs.dropFirst() {
+                    guard case .tensor(let t)? = constants[s] else { Issue.record("\(st.node.opType) input is not constant"); continue }
+                    #expect(t.dtype == .float32)
+                }
+            }
+        }
+    }
+
+    @Test func aFloat32InputStillMeetsTheKernelsCheck() throws {
+        // x float32 with float16 weights: whatever the kernels say unfused, they say fused.
+        let model = try Self.model(.float16)
+        let x = try ExecutionPlanTests.rnd([1, 3, 5, 5], seed: 4)
+        let fused = Interpreter(model: model)
+        let plain = Interpreter(model: model)
+        plain.fusionEnabled = false
+        let a = Result { try fused.run(feeds: ["x": .tensor(x)])["y"]?.asTensor().int64Array() }
+        let b = Result { try plain.run(feeds: ["x": .tensor(x)])["y"]?.asTensor().int64Array() }
+        switch (a, b) {
+        case (.success(let u), .success(let v)): #expect(u == v)
+        case (.failure(let e), .failure(let f)): #expect("\(e)" == "\(f)")
+        default: Issue.record("fused and unfused runs disagree: \(a) vs \(b)")
+        }
+    }
+}
