@@ -51,6 +51,26 @@ public final class TensorBuffer: @unchecked Sendable {
     /// True when the bytes belong to another object (a mapped file), not to this buffer.
     public var isBorrowed: Bool { owner != nil }
 
+    /// Tells the kernel that the pages lying wholly inside bytes `byteOffset ..< byteOffset +
+    /// count` are not needed for now (a converted copy of them is in use): they leave the
+    /// process's resident memory and are read from the file again if touched. Only for bytes
+    /// borrowed from a memory-mapped `MappedFile` (read-only, private: nothing can be lost);
+    /// anything else is left alone. Returns true when the advice was given.
+    @discardableResult
+    public func releaseMappedPages(byteOffset: Int, byteCount count: Int) -> Bool {
+        #if os(Linux)
+        guard let file = owner as? MappedFile, file.isMapped, byteOffset >= 0, count > 0,
+              byteOffset <= byteCount - count else { return false }
+        let page = max(1, Int(sysconf(Int32(_SC_PAGESIZE))))
+        let start = Int(bitPattern: pointer + byteOffset)
+        let lo = (start + page - 1) / page * page, hi = (start + count) / page * page
+        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return false }
+        return madvise(p, hi - lo, MADV_DONTNEED) == 0
+        #else
+        return false
+        #endif
+    }
+
     deinit {
         if owner == nil {
             pointer.deallocate()
@@ -105,7 +125,8 @@ public final class MappedFile: @unchecked Sendable {
         isMapped = true
     }
 
-    private let isMapped: Bool
+    /// False for an empty file (a one-byte allocation stands in for the mapping).
+    let isMapped: Bool
 
     deinit {
         if isMapped { munmap(pointer, byteCount) } else { pointer.deallocate() }

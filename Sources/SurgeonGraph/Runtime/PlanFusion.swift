@@ -305,6 +305,10 @@ final class TransposedWeight: @unchecked Sendable {
         guard let t = try? transposed(w, perm: [1, 0]) else { failed = true; return nil }
         source = key
         value = t
+        // Products read Wᵀ from now on: W's pages of a mapped model file leave the resident
+        // set (read from the file again if something else reads W), so the copy does not
+        // double the weights' memory (BERT-base: ~330 MB).
+        w.buffer.releaseMappedPages(byteOffset: w.byteOffset, byteCount: w.byteCount)
         return t
     }
 
