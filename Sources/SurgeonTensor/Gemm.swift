@@ -135,16 +135,30 @@ private let cblasRowMajor: Int32 = 101, cblasNoTrans: Int32 = 111, cblasTrans: I
 /// How a product of `m`×`k` by `k`×`n` is shared among the kernel threads: OpenBLAS itself
 /// always runs on one thread (its pool spins after each call and fought our own threads for
 /// the cores, see DECISIONS.md), and large products are cut into one block of C rows or
-/// columns per kernel thread. Calls `body(i0, rows, j0, cols)` once per block.
+/// columns per kernel thread. Calls `body(rows, cols, a, b, c)` once per block, with the
+/// block's corner in A (or Aᵀ), B (or Bᵀ) and C.
 @inline(__always)
-func forEachGemmBlock(m: Int, n: Int, k: Int, threads: Int, _ body: (Int, Int, Int, Int) -> Void) {
+func forEachGemmBlock<T>(
+    m: Int, n: Int, k: Int, threads: Int, transA: Bool, transB: Bool,
+    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>, ldc: Int,
+    _ body: (Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
+) {
     let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
     // Below ~1M multiply-adds (~20 µs on one core) a hand-off costs more than it saves.
     let big = work.overflow || work.partialValue >= (1 << 20)
     let parts = big ? min(threads, max(m, n / 16)) : 1
+    forEachBlock(m: m, n: n, parts: parts, byColumns: n >= m) { i0, rows, j0, cols in
+        body(rows, cols, transA ? a + i0 : a + i0 * lda, transB ? b + j0 * ldb : b + j0, c + i0 * ldc + j0)
+    }
+}
+
+/// Cuts C (`m`×`n`) into `parts` blocks run concurrently, of columns (in multiples of 16, a
+/// vector register's worth on every kernel set) or of rows, and calls `body(i0, rows, j0,
+/// cols)` per block; one call over all of C when `parts` ≤ 1.
+@inline(__always)
+func forEachBlock(m: Int, n: Int, parts: Int, byColumns: Bool, _ body: (Int, Int, Int, Int) -> Void) {
     if parts <= 1 { body(0, m, 0, n); return }
-    if n >= m {
-        // Columns in multiples of 16 (a vector register's worth on every kernel set).
+    if byColumns {
         let per = ((n + parts - 1) / parts + 15) / 16 * 16
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let j0 = p * per
@@ -182,12 +196,10 @@ public func sgemm(
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
-    forEachGemmBlock(m: m, n: n, k: k, threads: threads) { i0, rows, j0, cols in
-        let ab = transA ? a + i0 : a + i0 * lda
-        let bb = transB ? b + j0 * ldb : b + j0
+    forEachGemmBlock(m: m, n: n, k: k, threads: threads, transA: transA, transB: transB,
+                     a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) { rows, cols, ab, bb, cb in
         blas.sgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-                   Int32(rows), Int32(cols), Int32(k), alpha, ab, Int32(lda), bb, Int32(ldb), beta,
-                   c + i0 * ldc + j0, Int32(ldc))
+                   Int32(rows), Int32(cols), Int32(k), alpha, ab, Int32(lda), bb, Int32(ldb), beta, cb, Int32(ldc))
     }
 }
 
@@ -223,11 +235,7 @@ public func sgemmAdaptive(
     let small = BLASLibrary.isSmall(m, n, k)
     if !small, let parts = BLASLibrary.columnSlabs(m: m, n: n) {
         // A few rows against a large B: each thread takes a slab of the columns.
-        let width = ((n + parts - 1) / parts + 15) / 16 * 16
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let j0 = p * width, j1 = min(n, j0 + width)
-            if j0 < j1 { columns(j0, j1) }
-        }
+        forEachBlock(m: m, n: n, parts: parts, byColumns: true) { _, _, j0, cols in columns(j0, j0 + cols) }
     } else if small || BLASLibrary.directSlabWidth(m: m, n: n, k: k, transA: transA, transB: transB) != nil {
         columns(0, n)
     } else {
@@ -260,12 +268,10 @@ public func dgemm(
         }
         return
     }
-    forEachGemmBlock(m: m, n: n, k: k, threads: threads) { i0, rows, j0, cols in
-        let ab = transA ? a + i0 : a + i0 * lda
-        let bb = transB ? b + j0 * ldb : b + j0
+    forEachGemmBlock(m: m, n: n, k: k, threads: threads, transA: transA, transB: transB,
+                     a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) { rows, cols, ab, bb, cb in
         blas.dgemm(cblasRowMajor, transA ? cblasTrans : cblasNoTrans, transB ? cblasTrans : cblasNoTrans,
-                   Int32(rows), Int32(cols), Int32(k), alpha, ab, Int32(lda), bb, Int32(ldb), beta,
-                   c + i0 * ldc + j0, Int32(ldc))
+                   Int32(rows), Int32(cols), Int32(k), alpha, ab, Int32(lda), bb, Int32(ldb), beta, cb, Int32(ldc))
     }
 }
 

@@ -75,11 +75,7 @@ public struct Tensor: @unchecked Sendable {
     public static func build<T: TensorScalar>(
         _ shape: [Int], of type: T.Type, _ fill: (UnsafeMutableBufferPointer<T>) throws -> Void
     ) throws -> Tensor {
-        let n = try checkedCount(shape, dtype: T.dtype)
-        let buf = TensorBuffer(zeroedByteCount: n * MemoryLayout<T>.stride)
-        let typed = buf.pointer.bindMemory(to: T.self, capacity: max(n, 1))
-        try fill(UnsafeMutableBufferPointer(start: typed, count: n))
-        return Tensor(dtype: T.dtype, shape: shape, buffer: buf)
+        try make(shape, zeroed: true, fill)
     }
 
     /// Like `build`, without zero-filling first: `fill` must write every element (kernels whose
@@ -88,8 +84,17 @@ public struct Tensor: @unchecked Sendable {
     public static func buildOverwriting<T: TensorScalar>(
         _ shape: [Int], of type: T.Type, _ fill: (UnsafeMutableBufferPointer<T>) throws -> Void
     ) throws -> Tensor {
+        try make(shape, zeroed: false, fill)
+    }
+
+    /// `build` (zeroed first) and `buildOverwriting` (left uninitialised).
+    @inlinable
+    static func make<T: TensorScalar>(
+        _ shape: [Int], zeroed: Bool, _ fill: (UnsafeMutableBufferPointer<T>) throws -> Void
+    ) throws -> Tensor {
         let n = try checkedCount(shape, dtype: T.dtype)
-        let buf = TensorBuffer(uninitializedByteCount: n * MemoryLayout<T>.stride)
+        let bytes = n * MemoryLayout<T>.stride
+        let buf = zeroed ? TensorBuffer(zeroedByteCount: bytes) : TensorBuffer(uninitializedByteCount: bytes)
         let typed = buf.pointer.bindMemory(to: T.self, capacity: max(n, 1))
         try fill(UnsafeMutableBufferPointer(start: typed, count: n))
         return Tensor(dtype: T.dtype, shape: shape, buffer: buf)

@@ -6,7 +6,8 @@ extension PlanFusion {
     static let upcastingOps: Set<String> = ["MatMul", "Gemm", "Conv"]
 
     /// For each step of `upcastingOps` reading float16 / bfloat16 constants (weights, biases):
-    /// the constants are converted to float32 once, here, and the step's kernel is wrapped to
+    /// the constants are converted to float32 once per weight buffer (`Tensor.float32Copy`, the
+    /// copy Conv's half path and every other plan share), and the step's kernel is wrapped to
     /// do what the half kernel does with the rest: the other inputs of that type cast to
     /// float32, the float32 kernel, the outputs cast back. Same numbers as the half kernel,
     /// without converting every weight at every run. When, at run time, a non-constant float
@@ -34,7 +35,7 @@ extension PlanFusion {
                 guard t.dtype == half else { continue }
                 if let f = converted[s] {
                     inputs[i] = f
-                } else if let f32 = try? t.cast(to: .float32) {
+                } else if let f32 = try? t.float32Copy() {
                     let slot = plan.slotCount
                     plan.slotCount += 1
                     plan.constants.append((slot, .tensor(f32)))

@@ -31,13 +31,21 @@ func erfF(_ x: Float) -> Float {
     s = s * z - 1.0 / 3
     s = s * z + 1
     let small = 1.1283791670955126 * x * s
-    let t = 1 / (1 + 0.3275911 * ax)
+    let big = 1 - erfcPolynomialAS(ax) * fastExpF(-z)
+    let signedBig = x < 0 ? -big : big
+    return ax < 0.5 ? small : (x.isNaN ? x : signedBig)
+}
+
+/// Abramowitz & Stegun 7.1.26 without its exponential: `t(a1 + t(a2 + ... + t a5))` with
+/// `t = 1 / (1 + p u)`, so that erfc(u) ≈ erfcPolynomialAS(u) · exp(-u²) for u ≥ 0 (absolute
+/// error below 1.5e-7). Shared by `erfF` and Gelu's erf form.
+@inline(__always)
+func erfcPolynomialAS(_ u: Float) -> Float {
+    let t = 1 / (1 + 0.3275911 * u)
     var q: Float = 1.061405429
     q = q * t - 1.453152027
     q = q * t + 1.421413741
     q = q * t - 0.284496736
     q = q * t + 0.254829592
-    let big = 1 - q * t * fastExpF(-z)
-    let signedBig = x < 0 ? -big : big
-    return ax < 0.5 ? small : (x.isNaN ? x : signedBig)
+    return q * t
 }

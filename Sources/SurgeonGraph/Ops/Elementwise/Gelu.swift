@@ -32,13 +32,7 @@ enum Gelu {
 enum GeluErfF: FloatUnaryKernel {
     @inline(__always) static func apply(_ x: Float) -> Float {
         let u = Swift.abs(x) * 0.70710678118654752
-        let t = 1 / (1 + 0.3275911 * u)
-        var q: Float = 1.061405429
-        q = q * t - 1.453152027
-        q = q * t + 1.421413741
-        q = q * t - 0.284496736
-        q = q * t + 0.254829592
-        let c = q * t * fastExpF(-0.5 * x * x)
+        let c = erfcPolynomialAS(u) * fastExpF(-0.5 * x * x)
         return 0.5 * x * (x < 0 ? c : 2 - c)
     }
 }

@@ -22,7 +22,7 @@ func tanhF(_ x: Float) -> Float {
     let ax = Swift.abs(x)
     let z = x * x
     // x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - 1382x^11/155925 + 21844x^13/6081075 - 929569x^15/638512875
-    var s: Float = -929569.0 / 638512875
+    var s: Float = -929569.0 / 638512896  // 638512875 rounded to float, as it always was
     s = s * z + 21844.0 / 6081075
     s = s * z - 1382.0 / 155925
     s = s * z + 62.0 / 2835

@@ -157,6 +157,16 @@ enum Attention {
         var scores = [Float](repeating: 0, count: S * L)
         var probs = [Float](repeating: 0, count: S * L)
         var rowBias = [Float](repeating: 0, count: L)
+        /// Row i's additive bias (masks, causal) into `rowBias`; true when every key is masked.
+        func fillRowBias(_ b: Int, _ h: Int, _ i: Int) -> Bool {
+            var allMasked = true
+            for j in 0..<L {
+                let bj = bias(b, h, i, j)
+                rowBias[j] = bj
+                if !(bj == -.infinity) { allMasked = false }
+            }
+            return allMasked
+        }
         for b in 0..<B {
             for h in 0..<Hq {
                 let kh = h / group
@@ -172,12 +182,7 @@ enum Attention {
                 }
                 if plain32 && !(wantQK && mode == 3) {
                     for i in 0..<S {
-                        var allMasked = true
-                        for j in 0..<L {
-                            let bj = bias(b, h, i, j)
-                            rowBias[j] = bj
-                            if !(bj == -.infinity) { allMasked = false }
-                        }
+                        let allMasked = fillRowBias(b, h, i)
                         scores.withUnsafeBufferPointer { ps in
                         probs.withUnsafeMutableBufferPointer { pp in
                         rowBias.withUnsafeBufferPointer { rb in
@@ -211,12 +216,7 @@ enum Attention {
                     }
                 } else {
                 for i in 0..<S {
-                    var allMasked = true
-                    for j in 0..<L {
-                        let bj = bias(b, h, i, j)
-                        rowBias[j] = bj
-                        if !(bj == -.infinity) { allMasked = false }
-                    }
+                    let allMasked = fillRowBias(b, h, i)
                     var mx = -Float.infinity
                     for j in 0..<L {
                         var s = rnd(scores[i * L + j])
