@@ -27,7 +27,9 @@ let package = Package(
             path: "Sources/ONNXProto"
         ),
 
-        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS"]),
+        // The int8 matrix product on AVX-512 VNNI (runtime dispatch), see DECISIONS.md.
+        .target(name: "CQGemm", path: "Sources/CQGemm"),
+        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CQGemm"]),
         .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor"]),
         .target(
             name: "SurgeonONNX",

@@ -168,7 +168,8 @@ extension Interpreter {
             defaults: defaults, requiredInputs: requiredInputs, optionalInputs: optionalInputs, kept: kept)
         if !observing {
             plan.steps.removeAll { $0.folded }
-            PlanFusion.apply(to: plan, keep: Set(kept.map(\.slot)), graphOutputs: Set(g.outputs.map { slot($0.name) }), registry: registry)
+            PlanFusion.apply(to: plan, keep: Set(kept.map(\.slot)), graphOutputs: Set(g.outputs.map { slot($0.name) }), registry: registry,
+                             graph: fusionEnabled ? g : nil)
         }
         if fusionEnabled {
             PlanFusion.useTransposedWeights(in: plan) { name in

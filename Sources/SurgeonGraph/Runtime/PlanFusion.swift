@@ -41,7 +41,7 @@ struct Epilogue {
 /// A value is fused away only when exactly one node reads it and it is neither kept
 /// (an output or an inspected value) nor a constant.
 enum PlanFusion {
-    static func apply(to plan: ExecutionPlan, keep: Set<Int>, graphOutputs: Set<Int>, registry: OpRegistry) {
+    static func apply(to plan: ExecutionPlan, keep: Set<Int>, graphOutputs: Set<Int>, registry: OpRegistry, graph: Graph? = nil) {
         var readers = [Int](repeating: 0, count: plan.slotCount)
         var readerStep = [Int](repeating: -1, count: plan.slotCount)
         var producer = [Int](repeating: -1, count: plan.slotCount)
@@ -57,6 +57,22 @@ enum PlanFusion {
             s >= 0 && readers[s] == 1 && !keep.contains(s) && !graphOutputs.contains(s) && constant[s] == nil
         }
         var removed = Set<Int>()
+
+        // Conv of DequantizeLinear'd 8-bit activations and int8 weights, on the integers
+        // (before the Q → DQ pairs, which would otherwise take its input's DequantizeLinear).
+        if let graph {
+            for r in fuseQuantizedConvs(plan, graph: graph, constant: constant, fusible: fusible, producer: producer,
+                                        removed: &removed) {
+                if r.dequantizeRemoved {
+                    readers[r.dequantized] = 0
+                    readerStep[r.quantized] = r.step
+                } else {
+                    readers[r.dequantized] -= 1
+                    readers[r.quantized] += 1
+                    readerStep[r.quantized] = max(readerStep[r.quantized], r.step)
+                }
+            }
+        }
 
         // QuantizeLinear → DequantizeLinear pairs (before the epilogues, which may take them).
         for r in fuseQuantizePairs(plan, constant: constant, fusible: fusible, readerStep: readerStep, removed: &removed) {

@@ -1,0 +1,143 @@
+import Foundation
+@testable import SurgeonGraph
+import SurgeonTensor
+import Testing
+import TestSupport
+
+/// A QDQ Conv (8-bit activations, int8 weights) run on the integers (VNNI) against the
+/// float32 convolution of the dequantized values.
+@Suite(.enabled(if: QGemm.available, "needs AVX-512 VNNI"))
+struct QuantizedConvTests {
+    static func values(_ n: Int, seed: UInt32, scale: Float) -> [Float] {
+        var s = seed
+        return (0..<n).map { _ in
+            s = s &* 1664525 &+ 1013904223
+            return (Float(s >> 8) / Float(1 << 24) - 0.5) * scale
+        }
+    }
+
+    /// x → Q → DQ → Conv(DQ(wq), DQ(bq)) → Relu → y, plus Add(xd, ...) when `shareInput`.
+    static func net(type: DType, m: Int, c: Int, k: Int, attributes: [Attribute], perChannel: Bool,
+                    weightZero: Int64 = 0, shareInput: Bool = false) throws -> Model {
+        let signed = type == .int8
+        let wCount = m * c * k * k
+        let wq = values(wCount, seed: 11, scale: 254).map { Int64($0.rounded()) }
+        let scales = perChannel ? values(m, seed: 4, scale: 0.01).map { abs($0) + 0.001 } : [Float(0.004)]
+        var inits: [(String, Tensor)] = [
+            ("wq", try Tensor(int64s: wq, shape: [m, c, k, k], dtype: .int8)),
+            ("ws", try Tensor(shape: [scales.count], scalars: scales)),
+            ("wz", try Tensor(int64s: Array(repeating: weightZero, count: scales.count), shape: [scales.count], dtype: .int8)),
+            ("bq", try Tensor(int64s: values(m, seed: 8, scale: 2000).map { Int64($0.rounded()) }, shape: [m], dtype: .int32)),
+            ("bs", try Tensor(shape: [m], scalars: scales.count == 1 ? Array(repeating: scales[0] * 0.05, count: m) : scales.map { $0 * 0.05 })),
+            ("sx", Tensor(scalar: Float(0.05))),
+            ("zx", try Tensor(int64s: [signed ? -9 : 121], shape: [], dtype: type)),
+        ]
+        inits.append(("bz", try Tensor(int64s: Array(repeating: 0, count: m), shape: [m], dtype: .int32)))
+        var nodes = [
+            Node(name: "q", opType: "QuantizeLinear", inputs: ["x", "sx", "zx"], outputs: ["xq"]),
+            Node(name: "dq", opType: "DequantizeLinear", inputs: ["xq", "sx", "zx"], outputs: ["xd"]),
+            Node(name: "dqw", opType: "DequantizeLinear", inputs: ["wq", "ws", "wz"], outputs: ["w"],
+                 attributes: [Attribute(name: "axis", value: .int(0))]),
+            Node(name: "dqb", opType: "DequantizeLinear", inputs: ["bq", "bs", "bz"], outputs: ["b"],
+                 attributes: [Attribute(name: "axis", value: .int(0))]),
+            Node(name: "conv", opType: "Conv", inputs: ["xd", "w", "b"], outputs: ["c"], attributes: attributes),
+            Node(name: "relu", opType: "Relu", inputs: ["c"], outputs: ["y"]),
+        ]
+        var outputs = [ValueInfo(name: "y")]
+        if shareInput {
+            nodes.append(Node(name: "neg", opType: "Neg", inputs: ["xd"], outputs: ["n"]))
+            outputs.append(ValueInfo(name: "n"))
+        }
+        let g = Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: outputs, initializers: inits)
+        return Model(graph: g, opsetImports: ["": 21])
+    }
+
+    static func compare(_ model: Model, xShape: [Int], outputs: [String] = ["y"]) throws -> (fused: Interpreter, maxError: Float) {
+        let x = try f32(xShape, values(xShape.reduce(1, *), seed: 3, scale: 14))
+        let fused = Interpreter(model: model)
+        let plain = Interpreter(model: model)
+        plain.fusionEnabled = false
+        let rf = try fused.run(feeds: ["x": .tensor(x)], outputs: outputs)
+        let rp = try plain.run(feeds: ["x": .tensor(x)], outputs: outputs)
+        var worst: Float = 0
+        for name in outputs {
+            let a = try #require(rf[name]).asTensor().scalars(of: Float.self)
+            let b = try #require(rp[name]).asTensor().scalars(of: Float.self)
+            #expect(a.count == b.count)
+            let scale = max(b.map { abs($0) }.max() ?? 0, 1e-6)
+            for (u, v) in zip(a, b) { worst = max(worst, abs(u - v) / scale) }
+            #expect(Set(b).count > 10, "the test must see varied outputs")
+        }
+        return (fused, worst)
+    }
+
+    @Test(arguments: [DType.uint8, .int8])
+    func integerConvMatchesFloatConv(type: DType) throws {
+        let cases: [(m: Int, c: Int, k: Int, attrs: [Attribute], x: [Int], perChannel: Bool)] = [
+            (16, 3, 3, [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))], [2, 3, 9, 11], true),
+            (9, 5, 3, [Attribute(name: "strides", value: .ints([2, 2])), Attribute(name: "pads", value: .ints([1, 0, 2, 1]))], [1, 5, 13, 10], false),
+            (40, 8, 1, [], [1, 8, 7, 7], true),
+            (7, 4, 3, [Attribute(name: "dilations", value: .ints([2, 1])), Attribute(name: "pads", value: .ints([2, 1, 2, 1]))], [1, 4, 12, 12], true),
+            (33, 6, 5, [Attribute(name: "strides", value: .ints([3, 1])), Attribute(name: "pads", value: .ints([2, 2, 2, 2]))], [1, 6, 8, 40], true),
+        ]
+        for cs in cases {
+            let model = try Self.net(type: type, m: cs.m, c: cs.c, k: cs.k, attributes: cs.attrs, perChannel: cs.perChannel)
+            let (fused, err) = try Self.compare(model, xShape: cs.x)
+            #expect(err < 2e-6, "\(type) \(cs.m)×\(cs.c)×\(cs.k)")
+            // Q, then the Conv reading the integers (Relu as its epilogue); DQ gone.
+            let plan = try fused.plan(keep: ["y"], observing: false)
+            #expect(plan.steps.map(\.node.opType) == ["QuantizeLinear", "Conv"])
+            #expect(plan.steps.last?.node.inputs.first == "xq")
+            #expect(plan.steps.last?.epilogues.count == 1)
+        }
+    }
+
+    @Test func sharedOrKeptDequantizedInputStays() throws {
+        let attrs = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
+        let model = try Self.net(type: .uint8, m: 8, c: 3, k: 3, attributes: attrs, perChannel: true, shareInput: true)
+        let (fused, err) = try Self.compare(model, xShape: [1, 3, 6, 6], outputs: ["y", "n"])
+        #expect(err < 2e-6)
+        let plan = try fused.plan(keep: ["y", "n"], observing: false)
+        #expect(plan.steps.map(\.node.opType).contains("DequantizeLinear"))
+        #expect(plan.steps.first { $0.node.opType == "Conv" }?.node.inputs.first == "xq")
+        // Kept: the DequantizeLinear output is still computed, exactly.
+        let plain = try Self.net(type: .uint8, m: 8, c: 3, k: 3, attributes: attrs, perChannel: true)
+        let (f2, err2) = try Self.compare(plain, xShape: [1, 3, 6, 6], outputs: ["y", "xd"])
+        #expect(err2 == 0 || err2 < 2e-6)
+        let p2 = try f2.plan(keep: ["y", "xd"], observing: false)
+        #expect(p2.steps.map(\.node.opType).contains("DequantizeLinear"))
+    }
+
+    @Test func nonzeroWeightZeroPointOrObserverKeepsTheFloatConv() throws {
+        let attrs = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
+        let model = try Self.net(type: .uint8, m: 8, c: 3, k: 3, attributes: attrs, perChannel: true, weightZero: 3)
+        let (fused, err) = try Self.compare(model, xShape: [1, 3, 6, 6])
+        #expect(err < 2e-6)
+        let plan = try fused.plan(keep: ["y"], observing: false)
+        #expect(plan.steps.first { $0.node.opType == "Conv" }?.node.inputs.first == "xd")
+        let m2 = try Self.net(type: .uint8, m: 8, c: 3, k: 3, attributes: attrs, perChannel: true)
+        let observed = try Interpreter(model: m2).plan(keep: ["y"], observing: true)
+        #expect(observed.steps.first { $0.node.opType == "Conv" }?.node.inputs.first == "xd")
+    }
+
+    @Test func wrongRuntimeTypeFallsBackToTheKernels() throws {
+        // The plan expects uint8 for xq; feeding xq directly as int8 runs DQ + Conv as written.
+        let attrs = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
+        var model = try Self.net(type: .uint8, m: 8, c: 3, k: 3, attributes: attrs, perChannel: true)
+        model.graph.nodes.removeFirst()
+        model.graph.inputs = [ValueInfo(name: "xq")]
+        let xq = try Tensor(int64s: (0..<(3 * 36)).map { Int64($0 % 250) }, shape: [1, 3, 6, 6], dtype: .uint8)
+        let fused = Interpreter(model: model), plain = Interpreter(model: model)
+        plain.fusionEnabled = false
+        let a = try #require(fused.run(feeds: ["xq": .tensor(xq)])["y"]).asTensor().scalars(of: Float.self)
+        let b = try #require(plain.run(feeds: ["xq": .tensor(xq)])["y"]).asTensor().scalars(of: Float.self)
+        let scale = b.map { abs($0) }.max() ?? 1
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 2e-6 * scale })
+        let bad = try Tensor(int64s: (0..<(3 * 36)).map { Int64($0 % 100) }, shape: [1, 3, 6, 6], dtype: .int8)
+        // An int8 tensor where the plan expects uint8: the fused step runs DequantizeLinear + Conv
+        // as written, so the result is the unfused one bit for bit.
+        let fb = try #require(fused.run(feeds: ["xq": .tensor(bad)])["y"]).asTensor().scalars(of: Float.self)
+        let pb = try #require(plain.run(feeds: ["xq": .tensor(bad)])["y"]).asTensor().scalars(of: Float.self)
+        #expect(fb.map(\.bitPattern) == pb.map(\.bitPattern))
+    }
+}
