@@ -41,52 +41,73 @@ struct QuantizedConv: @unchecked Sendable {
         let colBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: max(colBytes, 1))
         defer { colBuf.deallocate() }
         let src = try elementPointer(xq, UInt8.self, allowingSigned: true)
-        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
-        let ph = geom.padBegin[0], pw = geom.padBegin[1]
         try withExtendedLifetime(xq) {
             for b in 0..<n {
                 let image = src + b * c * h * w
-                // im2col: row r = (channel, tap row, tap column), one column per output position.
-                parallelItems(depth, costPerItem: cols) { r in
-                    let ch = r / (kh * kw), a = (r / kw) % kh, t = r % kw
-                    let plane = image + ch * h * w
-                    let row = colBuf + r * cols
-                    let xOff = t * dw - pw
-                    // Output columns whose input column ox·sw + xOff is inside [0, w).
-                    let lo = xOff >= 0 ? 0 : min(ow, (-xOff + sw - 1) / sw)
-                    let hi = max(lo, w - 1 - xOff < 0 ? 0 : min(ow, (w - 1 - xOff) / sw + 1))
-                    for oy in 0..<oh {
-                        let dst = row + oy * ow
-                        let iy = oy * sh - ph + a * dh
-                        if iy < 0 || iy >= h {
-                            dst.update(repeating: pad, count: ow)
-                            continue
-                        }
-                        if lo > 0 { dst.update(repeating: pad, count: lo) }
-                        if hi < ow { (dst + hi).update(repeating: pad, count: ow - hi) }
-                        let line = plane + iy * w + xOff
-                        if sw == 1 && flip == 0 {
-                            (dst + lo).update(from: line + lo, count: hi - lo)
-                        } else {
-                            var p = lo &* sw
-                            for j in lo..<hi { dst[j] = line[p] ^ flip; p &+= sw }
-                        }
-                    }
-                }
+                im2col(image: image, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: pad, flip: flip,
+                       cols: cols, dst: colBuf)
                 // Products as int32 into the output's own memory, then turned into floats in place.
                 let out = y + b * m * cols
                 let acc = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int32.self)
                 QGemm.multiply(weights, b: colBuf, ldb: cols, n: cols, c: acc, ldc: cols)
-                let sums = weights.rowSums
-                parallelItems(m, costPerItem: cols) { oc in
-                    let correction = z &* sums[oc], s = scale[oc], bo = bias?[oc] ?? 0
-                    let ai = acc + oc * cols
-                    let yf = out + oc * cols
-                    for j in 0..<cols { yf[j] = Float(ai[j] &- correction) * s + bo }
-                }
+                dequantize(acc, into: out, rows: m, cols: cols, zeroPoint: z)
             }
         }
         return Tensor(dtype: .float32, shape: outShape, buffer: buf)
+    }
+}
+
+extension QuantizedConv {
+    /// The uint8 im2col matrix of one image: row r = (channel, tap row, tap column), one column
+    /// per output position; taps outside the image read `pad`; int8 values are shifted by 128
+    /// (`flip`). Rows are short on small maps (7-56 bytes), but the copies stay
+    /// memcpy/memset calls all the same (measured faster than byte loops).
+    @inline(never)
+    func im2col(image: UnsafePointer<UInt8>, channels c: Int, h: Int, w: Int, kh: Int, kw: Int, geom: SpatialGeometry,
+                pad: UInt8, flip: UInt8, cols: Int, dst colBuf: UnsafeMutablePointer<UInt8>) {
+        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        let ph = geom.padBegin[0], pw = geom.padBegin[1]
+        let oh = geom.output[0], ow = geom.output[1]
+        parallelItems(c &* kh &* kw, costPerItem: cols) { r in
+            let ch = r / (kh &* kw), a = (r / kw) % kh, t = r % kw
+            let plane = image + ch &* h &* w
+            let row = colBuf + r &* cols
+            let xOff = t &* dw &- pw
+            // Output columns whose input column ox·sw + xOff is inside [0, w).
+            let lo = xOff >= 0 ? 0 : min(ow, (-xOff + sw - 1) / sw)
+            let hi = max(lo, w - 1 - xOff < 0 ? 0 : min(ow, (w - 1 - xOff) / sw + 1))
+            for oy in 0..<oh {
+                let dst = row + oy &* ow
+                let iy = oy &* sh &- ph &+ a &* dh
+                if iy < 0 || iy >= h {
+                    dst.update(repeating: pad, count: ow)
+                    continue
+                }
+                if lo > 0 { dst.update(repeating: pad, count: lo) }
+                let line = plane + (iy &* w &+ xOff)
+                if sw == 1 && flip == 0 {
+                    (dst + lo).update(from: line + lo, count: hi &- lo)
+                } else {
+                    var p = lo &* sw
+                    for j in lo..<hi { dst[j] = line[p] ^ flip; p &+= sw }
+                }
+                if hi < ow { (dst + hi).update(repeating: pad, count: ow &- hi) }
+            }
+        }
+    }
+
+    /// `out[oc][j] = Float(acc[oc][j] − z·Σw[oc]) · scale[oc] + bias[oc]`, in place (`acc` is
+    /// `out`'s memory read as int32: each element is read before it is written).
+    @inline(never)
+    func dequantize(_ acc: UnsafeMutablePointer<Int32>, into out: UnsafeMutablePointer<Float>, rows m: Int, cols: Int,
+                    zeroPoint z: Int32) {
+        let sums = weights.rowSums
+        parallelItems(m, costPerItem: cols) { oc in
+            let correction = z &* sums[oc], s = scale[oc], bo = bias?[oc] ?? 0
+            let ai = acc + oc &* cols
+            let yf = out + oc &* cols
+            for j in 0..<cols { yf[j] = Float(ai[j] &- correction) * s + bo }
+        }
     }
 }
 
