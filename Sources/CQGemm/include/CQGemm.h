@@ -1,5 +1,5 @@
-// An 8-bit integer matrix product for quantized convolutions: C (int32) = A (int8) × B (uint8),
-// on AVX-512 VNNI (`vpdpbusd`, 64 multiply-adds per instruction) when the CPU has it.
+// An 8-bit integer matrix product for quantized convolutions: C (int32) = A (uint8) × Wᵀ
+// (int8), on AVX-512 VNNI (`vpdpbusd`, 64 multiply-adds per instruction) when the CPU has it.
 // Like OpenBLAS for float32 GEMM, a narrow accelerator under the Swift core: SurgeonTensor
 // wraps it (QGemm.swift), keeps a plain Swift kernel as the yardstick, and uses this one only
 // when `sq_qgemm_available()` says the CPU and OS run it (runtime dispatch; the rest of the
@@ -10,27 +10,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Rows of A per kernel block and columns of B per panel.
+/// Rows of A (positions) per kernel block and rows of W (output channels) per packed panel.
 #define SQ_QGEMM_MR 8
 #define SQ_QGEMM_NR 32
 
 /// 1 when the AVX-512 VNNI kernel can run here, else 0.
 int sq_qgemm_available(void);
 
-/// Bytes of A (m × k) packed for the kernel: m and k rounded up to MR and 4.
-size_t sq_qgemm_packed_a_size(int m, int k);
+/// Bytes of W (n × k int8) packed for the kernel: n rounded up to NR, k up to 4.
+size_t sq_qgemm_packed_w_size(int n, int k);
 
-/// Packs row-major int8 A (m × k, row stride lda) into `packed`
-/// (sq_qgemm_packed_a_size bytes): blocks of MR rows, 4 consecutive k per row, zero padded.
-void sq_qgemm_pack_a(const int8_t *a, int lda, int m, int k, int8_t *packed);
+/// Packs row-major int8 W (n × k, row stride ldw) into `packed` (sq_qgemm_packed_w_size
+/// bytes): panels of NR rows of W; in each, for every 4 consecutive k, NR × 4 bytes; zero padded.
+void sq_qgemm_pack_w(const int8_t *w, int ldw, int n, int k, int8_t *packed);
 
-/// Bytes of scratch one call of sq_qgemm_u8s8 needs for a given k (one packed panel of B).
-size_t sq_qgemm_scratch_size(int k);
-
-/// C[i][j] = sum over p < k of A[i][p] * B[p][j], for i < m and n0 <= j < n1; wrapping int32.
-/// A packed by sq_qgemm_pack_a; B row-major uint8 (k × ldb); C row-major int32 (row stride
-/// ldc). `scratch` holds sq_qgemm_scratch_size(k) bytes. Only call when sq_qgemm_available().
-void sq_qgemm_u8s8(int m, int n0, int n1, int k, const int8_t *packedA, const uint8_t *b, int ldb,
-                   int32_t *c, int ldc, uint8_t *scratch);
+/// C[i][j] = sum over p < k of A[i][p] * W[j][p], for m0 <= i < m1 and j < n; wrapping int32.
+/// A row-major uint8 with row stride lda, a multiple of 4 holding at least k rounded up to 4
+/// bytes per row (the bytes past k are read and multiplied by the zero padding of W);
+/// `rows` is A's total row count (rows past it are never read). W packed by sq_qgemm_pack_w;
+/// C row-major int32 (row stride ldc). Only call when sq_qgemm_available().
+void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda,
+                   const int8_t *packedW, int32_t *c, int ldc);
 
 #endif

@@ -8,8 +8,10 @@ import SurgeonTensor
 /// of the dequantized values only by that convolution's own rounding (relative ~1e-6), as
 /// onnxruntime's QLinearConv does for these models.
 struct QuantizedConv: @unchecked Sendable {
-    /// The weights as an int8 matrix [M, C·kh·kw] (group 1).
-    let weights: QGemm.PackedMatrix
+    /// The weights as an int8 matrix [M, kh·kw·C]: each row in (tap row, tap column, channel)
+    /// order, the order of an NHWC im2col row (group 1).
+    let weights: QGemm.PackedWeights
+    /// [M, C, kh, kw] as in the graph.
     let weightShape: [Int]
     /// sx · sw[m] per output channel.
     let scale: [Float]
@@ -17,6 +19,27 @@ struct QuantizedConv: @unchecked Sendable {
     /// Activation zero point and integer type.
     let zeroPoint: Int32
     let signed: Bool
+
+    /// `wq` ([M, C, kh, kw] row-major) reordered to rows of (kh, kw, C) and packed.
+    init(wq: [Int8], shape: [Int], scale: [Float], bias: [Float]?, zeroPoint: Int32, signed: Bool) throws {
+        let m = shape[0], c = shape[1], kh = shape[2], kw = shape[3]
+        var reordered = [Int8](repeating: 0, count: wq.count)
+        for o in 0..<m {
+            for ch in 0..<c {
+                for a in 0..<kh {
+                    for t in 0..<kw {
+                        reordered[((o * kh + a) * kw + t) * c + ch] = wq[((o * c + ch) * kh + a) * kw + t]
+                    }
+                }
+            }
+        }
+        weights = try QGemm.PackedWeights(reordered, rows: m, depth: c * kh * kw)
+        weightShape = shape
+        self.scale = scale
+        self.bias = bias
+        self.zeroPoint = zeroPoint
+        self.signed = signed
+    }
 
     /// The float32 output, or nil when `xq` is not what the plan expected (the caller then
     /// runs the original kernels).
@@ -27,7 +50,8 @@ struct QuantizedConv: @unchecked Sendable {
         let n = xq.shape[0], c = xq.shape[1], h = xq.shape[2], w = xq.shape[3]
         let m = weightShape[0], kh = weightShape[2], kw = weightShape[3]
         let oh = geom.output[0], ow = geom.output[1]
-        let cols = oh * ow, depth = c * kh * kw
+        let positions = oh * ow, depth = c * kh * kw
+        let stride = QGemm.rowStride(depth: depth)
         let outShape = [n, m, oh, ow]
         let (buf, y, count) = try newOutput(outShape, Float.self)
         if count == 0 { return Tensor(dtype: .float32, shape: outShape, buffer: buf) }
@@ -36,21 +60,21 @@ struct QuantizedConv: @unchecked Sendable {
         let flip: UInt8 = signed ? 0x80 : 0
         let z = signed ? zeroPoint + 128 : zeroPoint
         guard z >= 0, z <= 255 else { return nil }
-        let pad = UInt8(z)
-        let colBytes = try Tensor.checkedCount([depth, cols], dtype: .uint8)
-        let colBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: max(colBytes, 1))
-        defer { colBuf.deallocate() }
-        let src = try elementPointer(xq, UInt8.self, allowingSigned: true)
+        let imageBytes = try Tensor.checkedCount([h, w, c], dtype: .uint8)
+        let colBytes = try Tensor.checkedCount([positions, stride], dtype: .uint8)
+        let accCount = try Tensor.checkedCount([positions, m], dtype: .int32)
+        let nhwc = UnsafeMutablePointer<UInt8>.allocate(capacity: max(imageBytes, 1))
+        let cols = UnsafeMutablePointer<UInt8>.allocate(capacity: max(colBytes, 1))
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: max(accCount, 1))
+        defer { nhwc.deallocate(); cols.deallocate(); acc.deallocate() }
+        let src = try bytePointer(xq)
         try withExtendedLifetime(xq) {
             for b in 0..<n {
-                let image = src + b * c * h * w
-                im2col(image: image, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: pad, flip: flip,
-                       cols: cols, dst: colBuf)
-                // Products as int32 into the output's own memory, then turned into floats in place.
-                let out = y + b * m * cols
-                let acc = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int32.self)
-                QGemm.multiply(weights, b: colBuf, ldb: cols, n: cols, c: acc, ldc: cols)
-                dequantize(acc, into: out, rows: m, cols: cols, zeroPoint: z)
+                toNHWC(src + b * c * h * w, channels: c, h: h, w: w, flip: flip, dst: nhwc)
+                im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
+                           stride: stride, dst: cols)
+                QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
+                dequantize(acc, positions: positions, channels: m, zeroPoint: z, into: y + b * m * positions)
             }
         }
         return Tensor(dtype: .float32, shape: outShape, buffer: buf)
@@ -58,62 +82,97 @@ struct QuantizedConv: @unchecked Sendable {
 }
 
 extension QuantizedConv {
-    /// The uint8 im2col matrix of one image: row r = (channel, tap row, tap column), one column
-    /// per output position; taps outside the image read `pad`; int8 values are shifted by 128
-    /// (`flip`). Rows are short on small maps (7-56 bytes), but the copies stay
-    /// memcpy/memset calls all the same (measured faster than byte loops).
+    /// One image [C, H, W] to [H, W, C], int8 values shifted by 128 (`flip`), in tiles of
+    /// 8 channels × 64 pixels so both sides stay in cache.
     @inline(never)
-    func im2col(image: UnsafePointer<UInt8>, channels c: Int, h: Int, w: Int, kh: Int, kw: Int, geom: SpatialGeometry,
-                pad: UInt8, flip: UInt8, cols: Int, dst colBuf: UnsafeMutablePointer<UInt8>) {
-        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
-        let ph = geom.padBegin[0], pw = geom.padBegin[1]
-        let oh = geom.output[0], ow = geom.output[1]
-        parallelItems(c &* kh &* kw, costPerItem: cols) { r in
-            let ch = r / (kh &* kw), a = (r / kw) % kh, t = r % kw
-            let plane = image + ch &* h &* w
-            let row = colBuf + r &* cols
-            let xOff = t &* dw &- pw
-            // Output columns whose input column ox·sw + xOff is inside [0, w).
-            let lo = xOff >= 0 ? 0 : min(ow, (-xOff + sw - 1) / sw)
-            let hi = max(lo, w - 1 - xOff < 0 ? 0 : min(ow, (w - 1 - xOff) / sw + 1))
-            for oy in 0..<oh {
-                let dst = row + oy &* ow
-                let iy = oy &* sh &- ph &+ a &* dh
-                if iy < 0 || iy >= h {
-                    dst.update(repeating: pad, count: ow)
-                    continue
+    func toNHWC(_ src: UnsafePointer<UInt8>, channels c: Int, h: Int, w: Int, flip: UInt8, dst: UnsafeMutablePointer<UInt8>) {
+        let pixels = h &* w
+        let tile = 64
+        parallelItems((pixels + tile - 1) / tile, costPerItem: tile &* c) { t in
+            let p0 = t &* tile, p1 = min(pixels, p0 &+ tile)
+            var c0 = 0
+            while c0 < c {
+                let c1 = min(c, c0 &+ 8)
+                for p in p0..<p1 {
+                    let o = dst + p &* c
+                    for ch in c0..<c1 { o[ch] = src[ch &* pixels &+ p] ^ flip }
                 }
-                if lo > 0 { dst.update(repeating: pad, count: lo) }
-                let line = plane + (iy &* w &+ xOff)
-                if sw == 1 && flip == 0 {
-                    (dst + lo).update(from: line + lo, count: hi &- lo)
-                } else {
-                    var p = lo &* sw
-                    for j in lo..<hi { dst[j] = line[p] ^ flip; p &+= sw }
-                }
-                if hi < ow { (dst + hi).update(repeating: pad, count: ow &- hi) }
+                c0 = c1
             }
         }
     }
 
-    /// `out[oc][j] = Float(acc[oc][j] − z·Σw[oc]) · scale[oc] + bias[oc]`, in place (`acc` is
-    /// `out`'s memory read as int32: each element is read before it is written).
+    /// The NHWC im2col matrix: one row per output position, `stride` bytes, holding the
+    /// kh·kw·C inputs it reads in (tap row, tap column, channel) order; taps outside the image
+    /// read `pad`, and the bytes past kh·kw·C are 0. With unit dilation along the row, the kw
+    /// taps of a tap row are one contiguous run of kw·C bytes of the image.
     @inline(never)
-    func dequantize(_ acc: UnsafeMutablePointer<Int32>, into out: UnsafeMutablePointer<Float>, rows m: Int, cols: Int,
-                    zeroPoint z: Int32) {
+    func im2colNHWC(_ image: UnsafePointer<UInt8>, channels c: Int, h: Int, w: Int, kh: Int, kw: Int,
+                    geom: SpatialGeometry, pad: UInt8, stride: Int, dst: UnsafeMutablePointer<UInt8>) {
+        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        let ph = geom.padBegin[0], pw = geom.padBegin[1]
+        let oh = geom.output[0], ow = geom.output[1]
+        let depth = kh &* kw &* c
+        let run = kw &* c
+        parallelItems(oh, costPerItem: ow &* stride) { oy in
+            for ox in 0..<ow {
+                let row = dst + (oy &* ow &+ ox) &* stride
+                if stride > depth { (row + depth).update(repeating: 0, count: stride &- depth) }
+                let x0 = ox &* sw &- pw
+                for a in 0..<kh {
+                    let iy = oy &* sh &- ph &+ a &* dh
+                    let seg = row + a &* run
+                    if iy < 0 || iy >= h {
+                        seg.update(repeating: pad, count: run)
+                        continue
+                    }
+                    let line = image + iy &* w &* c
+                    if dw == 1 && x0 >= 0 && x0 &+ kw <= w {
+                        seg.update(from: line + x0 &* c, count: run)
+                        continue
+                    }
+                    for t in 0..<kw {
+                        let ix = x0 &+ t &* dw
+                        if ix < 0 || ix >= w {
+                            (seg + t &* c).update(repeating: pad, count: c)
+                        } else {
+                            (seg + t &* c).update(from: line + ix &* c, count: c)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `out[oc][p] = Float(acc[p][oc] − z·Σw[oc]) · scale[oc] + bias[oc]`: the products
+    /// ([positions, M]) turned into floats and transposed to [M, positions], in tiles.
+    @inline(never)
+    func dequantize(_ acc: UnsafePointer<Int32>, positions: Int, channels m: Int, zeroPoint z: Int32,
+                    into out: UnsafeMutablePointer<Float>) {
         let sums = weights.rowSums
-        parallelItems(m, costPerItem: cols) { oc in
-            let correction = z &* sums[oc], s = scale[oc], bo = bias?[oc] ?? 0
-            let ai = acc + oc &* cols
-            let yf = out + oc &* cols
-            for j in 0..<cols { yf[j] = Float(ai[j] &- correction) * s + bo }
+        let tile = 32
+        let correction = sums.map { z &* $0 }
+        let bias = self.bias ?? [Float](repeating: 0, count: m)
+        correction.withUnsafeBufferPointer { corr in
+            scale.withUnsafeBufferPointer { sc in
+                bias.withUnsafeBufferPointer { bi in
+                    parallelItems((positions + tile - 1) / tile, costPerItem: tile &* m) { t in
+                        let p0 = t &* tile, p1 = min(positions, p0 &+ tile)
+                        for oc in 0..<m {
+                            let cr = corr[oc], s = sc[oc], bo = bi[oc]
+                            let o = out + oc &* positions
+                            for p in p0..<p1 { o[p] = Float(acc[p &* m &+ oc] &- cr) * s + bo }
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
 /// A uint8 view of a uint8 or int8 tensor's bytes.
-private func elementPointer(_ t: Tensor, _ type: UInt8.Type, allowingSigned: Bool) throws -> UnsafePointer<UInt8> {
-    guard t.dtype == .uint8 || (allowingSigned && t.dtype == .int8) else {
+private func bytePointer(_ t: Tensor) throws -> UnsafePointer<UInt8> {
+    guard t.dtype == .uint8 || t.dtype == .int8 else {
         throw TensorError("expected uint8, got \(t.dtype)")
     }
     return UnsafePointer(t.rawPointer.bindMemory(to: UInt8.self, capacity: max(t.count, 1)))
@@ -159,10 +218,8 @@ extension PlanFusion {
                       let values = try? b.scalars(of: Float.self) else { continue }
                 bias = values
             }
-            let m = wq.shape[0], depth = wq.shape[1] * wq.shape[2] * wq.shape[3]
-            guard let packed = try? QGemm.PackedMatrix(wq.values, rows: m, depth: depth) else { continue }
-            let qc = QuantizedConv(weights: packed, weightShape: wq.shape, scale: wq.scales.map { sx * $0 },
-                                   bias: bias, zeroPoint: zx, signed: signed)
+            guard let qc = try? QuantizedConv(wq: wq.values, shape: wq.shape, scale: wq.scales.map { sx * $0 },
+                                              bias: bias, zeroPoint: zx, signed: signed) else { continue }
             let xq = dq.inputs[0]
             let dqNode = dq.node, dqOpset = dq.opset, convOpset = st.opset, convNodeBox = st.nodeBox
             let dqInputs: [Value?] = dq.inputs.map { $0 < 0 ? nil : constant[$0] }

@@ -78,6 +78,7 @@ struct QuantizedConvTests {
             (9, 5, 3, [Attribute(name: "strides", value: .ints([2, 2])), Attribute(name: "pads", value: .ints([1, 0, 2, 1]))], [1, 5, 13, 10], false),
             (40, 8, 1, [], [1, 8, 7, 7], true),
             (7, 4, 3, [Attribute(name: "dilations", value: .ints([2, 1])), Attribute(name: "pads", value: .ints([2, 1, 2, 1]))], [1, 4, 12, 12], true),
+            (5, 3, 3, [Attribute(name: "dilations", value: .ints([1, 3])), Attribute(name: "pads", value: .ints([0, 3, 1, 2]))], [1, 3, 7, 9], true),
             (33, 6, 5, [Attribute(name: "strides", value: .ints([3, 1])), Attribute(name: "pads", value: .ints([2, 2, 2, 2]))], [1, 6, 8, 40], true),
         ]
         for cs in cases {
