@@ -85,10 +85,20 @@ func binaryLoopsF32<K: FloatBinaryKernel>(
 func fastUnaryF32<K: FloatUnaryKernel>(_ x: Tensor, _ k: K.Type) throws -> Tensor {
     let p = try elementPointer(x, Float.self)
     let (buf, dst, n) = try newOutput(x.shape, Float.self)
-    withExtendedLifetime(x) {
-        parallelChunks(n) { r in for i in r { dst[i] = K.apply(p[i]) } }
-    }
+    withExtendedLifetime(x) { unaryLoopF32(p, dst, n, K.self) }
     return Tensor(dtype: .float32, shape: x.shape, buffer: buf)
+}
+
+/// The loop of `fastUnaryF32`: `dst[i] = K.apply(src[i])` for `n` elements, split over the
+/// kernel threads. `dst` may be `src` (the plan's in-place epilogues).
+func unaryLoopF32<K: FloatUnaryKernel>(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
+    parallelChunks(n) { r in for i in r { dst[i] = K.apply(src[i]) } }
+}
+
+/// `p[i] = p[i] * K.apply(p[i])` in place: Mul(x, f(x)) in one pass (SiLU is x * sigmoid(x)).
+/// Bit for bit what `K.apply` then `MulF` compute (x * s and s * x round alike).
+func gatedInPlaceF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
+    parallelChunks(n) { r in for i in r { let v = p[i]; p[i] = v * K.apply(v) } }
 }
 
 /// A binary op for any numeric dtype with the float32 fast path of kernel `K` first.
