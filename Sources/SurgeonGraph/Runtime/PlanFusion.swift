@@ -342,12 +342,11 @@ extension Epilogue {
             guard o.shape == y.shape || oc == 1
                     || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else { return false }
             withExtendedLifetime(o) {
-                let yp = UnsafePointer(p)
+                // Add and Mul give the same bits in either order.
                 switch op {
-                case .add: binaryLoopsF32(yp, n, q, oc, p, n, AddF.self)
-                case .mul: binaryLoopsF32(yp, n, q, oc, p, n, MulF.self)
-                case .sub:
-                    if reversed { binaryLoopsF32(q, oc, yp, n, p, n, SubF.self) } else { binaryLoopsF32(yp, n, q, oc, p, n, SubF.self) }
+                case .add: binaryInPlaceF32(p, n, q, oc, reversed: false, AddF.self)
+                case .mul: binaryInPlaceF32(p, n, q, oc, reversed: false, MulF.self)
+                case .sub: binaryInPlaceF32(p, n, q, oc, reversed: reversed, SubF.self)
                 }
             }
             return true
@@ -368,7 +367,7 @@ extension Epilogue.Unary {
     /// `p[i] = f(p[i])`, or with `gated` `p[i] * f(p[i])`, with the op's own float32 function.
     func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, gated: Bool) {
         switch self {
-        case .hardSigmoid(let alpha, let beta): hardSigmoidLoopF32(p, p, n, alpha: alpha, beta: beta, gated: gated)
+        case .hardSigmoid(let alpha, let beta): hardSigmoidInPlaceF32(p, n, alpha: alpha, beta: beta, gated: gated)
         case .sigmoid: run(p, n, gated, SigmoidF.self)
         case .hardSwish: run(p, n, gated, HardSwishF.self)
         case .geluErf: run(p, n, gated, GeluErfF.self)
@@ -377,7 +376,7 @@ extension Epilogue.Unary {
     }
 
     private func run<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ gated: Bool, _ k: K.Type) {
-        if gated { gatedInPlaceF32(p, n, K.self) } else { unaryLoopF32(p, p, n, K.self) }
+        if gated { gatedInPlaceF32(p, n, K.self) } else { unaryInPlaceF32(p, n, K.self) }
     }
 }
 

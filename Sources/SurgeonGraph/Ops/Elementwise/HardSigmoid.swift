@@ -10,7 +10,7 @@ enum HardSigmoid {
             if x.dtype == .float32 {
                 let p = try elementPointer(x, Float.self)
                 let (buf, dst, n) = try newOutput(x.shape, Float.self)
-                withExtendedLifetime(x) { hardSigmoidLoopF32(p, dst, n, alpha: alpha, beta: beta, gated: false) }
+                withExtendedLifetime(x) { hardSigmoidLoopF32(p, dst, n, alpha: alpha, beta: beta) }
                 return [.tensor(Tensor(dtype: .float32, shape: x.shape, buffer: buf))]
             }
             let a = Double(alpha), b = Double(beta)
@@ -26,13 +26,17 @@ func hardSigmoidF(_ x: Float, _ alpha: Float, _ beta: Float) -> Float {
     Swift.max(0, Swift.min(1, alpha * x + beta))
 }
 
-/// `dst[i] = hardSigmoidF(src[i])`, or with `gated` `src[i] * hardSigmoidF(src[i])` (a Mul of x
-/// by its HardSigmoid, run in place by the plan), split over the kernel threads. `dst` may be `src`.
-func hardSigmoidLoopF32(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
-                        alpha: Float, beta: Float, gated: Bool) {
+/// `dst[i] = hardSigmoidF(src[i])`, split over the kernel threads (`dst` not overlapping `src`).
+func hardSigmoidLoopF32(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float, beta: Float) {
+    parallelChunks(n) { r in for i in r { dst[i] = hardSigmoidF(src[i], alpha, beta) } }
+}
+
+/// In place (one pointer, so the loop vectorises): `p[i] = hardSigmoidF(p[i])`, or with `gated`
+/// `p[i] * hardSigmoidF(p[i])` (a Mul of x by its HardSigmoid, run by the plan).
+func hardSigmoidInPlaceF32(_ p: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float, beta: Float, gated: Bool) {
     if gated {
-        parallelChunks(n) { r in for i in r { let v = src[i]; dst[i] = v * hardSigmoidF(v, alpha, beta) } }
+        parallelChunks(n) { r in for i in r { let v = p[i]; p[i] = v * hardSigmoidF(v, alpha, beta) } }
     } else {
-        parallelChunks(n) { r in for i in r { dst[i] = hardSigmoidF(src[i], alpha, beta) } }
+        parallelChunks(n) { r in for i in r { p[i] = hardSigmoidF(p[i], alpha, beta) } }
     }
 }
