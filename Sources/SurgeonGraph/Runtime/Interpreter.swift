@@ -307,7 +307,13 @@ public final class Interpreter {
         guard let input = y else { throw NodeFailure(node: e.node, message: "its input has no value") }
         y = nil
         var inputs: [Value?] = []
-        for (k, s) in e.inputs.enumerated() {
+        if let g = e.gate {
+            // Mul(y, f(y)): the activation first, then the Mul in the node's operand order.
+            let gated = try callKernel(g.kernel, OpContext(nodeBox: g.nodeBox, inputs: [input], opset: g.opset, subgraphRunner: noSubgraphs))
+            guard let s = gated.first else { throw NodeFailure(node: g.nodeBox.node, message: "produced no output") }
+            inputs = e.chainIndex == 0 ? [input, s] : [s, input]
+        }
+        for (k, s) in e.inputs.enumerated() where e.gate == nil {
             if k == e.chainIndex { inputs.append(input); continue }
             if s < 0 { inputs.append(nil); continue }
             guard let v = values[s] else {

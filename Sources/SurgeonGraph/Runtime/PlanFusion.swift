@@ -5,7 +5,8 @@ import SurgeonTensor
 /// the result is a float32 tensor this step alone owns, it is applied in place (no new buffer,
 /// no extra pass through memory). Otherwise the node's own kernel runs as usual, so results are
 /// the same as unfused either way: relu, clip, and add / sub / mul by a same-shape tensor, a
-/// last-axis row (a bias) or a scalar compute exactly what the kernels compute.
+/// last-axis row (a bias) or a scalar, the float32 activations (`Unary`) and Mul(y, f(y))
+/// (`gated`: SiLU) compute exactly what the kernels compute, bit for bit.
 struct Epilogue {
     enum InPlace {
         case relu
@@ -14,8 +15,24 @@ struct Epilogue {
         case fakeQuantize(FakeQuantize)
         /// y op other, or other op y when `reversed` (only Sub cares).
         case binary(Binary, other: Int, reversed: Bool)
+        /// An activation with a float32 fast kernel, applied to y.
+        case unary(Unary)
+        /// y * f(y): a Mul of y by an activation of y (SiLU = x * sigmoid(x)); `gate` holds
+        /// the activation's node for the runs that cannot go in place.
+        case gated(Unary)
     }
     enum Binary { case add, sub, mul }
+    /// The activations with the same float32 per-element function as their op's fast kernel.
+    enum Unary: Equatable {
+        case sigmoid, hardSwish, geluErf, geluTanh
+        case hardSigmoid(alpha: Float, beta: Float)
+    }
+    /// The activation node of a `gated` epilogue (the Mul is the epilogue's own node).
+    struct Gate {
+        let nodeBox: NodeBox
+        let kernel: Kernel
+        let opset: Int
+    }
 
     let nodeIndex: Int
     let nodeBox: NodeBox
@@ -27,6 +44,7 @@ struct Epilogue {
     let chainIndex: Int
     let output: Int
     let inPlace: InPlace
+    var gate: Gate? = nil
 }
 
 /// Plan-time rewrites for runs where no one sees the intermediates they remove:
@@ -34,8 +52,12 @@ struct Epilogue {
 ///   normalisation is folded into the convolution's weights and bias once, at compile time.
 /// - QuantizeLinear → DequantizeLinear on an activation: one fake-quantize step
 ///   (PlanFakeQuantize.swift), itself fused as an epilogue when it follows another node.
-/// - A node followed by Relu / Clip / Add / Sub / Mul reading its result: those run as
-///   epilogues of the step (see `Epilogue`). Chains are followed (Conv → Add → Relu).
+/// - A node followed by Relu / Clip / Add / Sub / Mul / Sigmoid / HardSigmoid / HardSwish /
+///   Gelu reading its result: those run as epilogues of the step (see `Epilogue`). Chains are
+///   followed (Conv → Add → Relu).
+/// - A node whose result y is read by exactly an activation s = Sigmoid(y) (or HardSigmoid)
+///   and Mul(y, s) / Mul(s, y), s read by that Mul alone: one `gated` epilogue computing
+///   y * sigmoid(y) in place (SiLU as exported: Sigmoid then Mul).
 /// - MatMul / Gemm / Conv with float16 or bfloat16 constant inputs (weights): the constants
 ///   are converted to float32 once (PlanHalfWeights.swift) instead of at every run.
 /// A value is fused away only when exactly one node reads it and it is neither kept
@@ -44,13 +66,18 @@ enum PlanFusion {
     static func apply(to plan: ExecutionPlan, keep: Set<Int>, graphOutputs: Set<Int>, registry: OpRegistry, graph: Graph? = nil) {
         var readers = [Int](repeating: 0, count: plan.slotCount)
         var readerStep = [Int](repeating: -1, count: plan.slotCount)
+        var firstReaderStep = [Int](repeating: -1, count: plan.slotCount)
         var producer = [Int](repeating: -1, count: plan.slotCount)
         var constant: [Int: Value] = [:]
         for c in plan.constants { constant[c.slot] = c.value }
         for (k, st) in plan.steps.enumerated() {
             var reads = st.inputs
             if st.hasSubgraphs { reads += st.node.implicitInputs.compactMap { plan.slotOfName[$0] } }
-            for s in reads where s >= 0 { readers[s] += 1; readerStep[s] = k }
+            for s in reads where s >= 0 {
+                readers[s] += 1
+                readerStep[s] = k
+                if firstReaderStep[s] < 0 { firstReaderStep[s] = k }
+            }
             for s in st.outputs where s >= 0 { producer[s] = k }
         }
         func fusible(_ s: Int) -> Bool {
@@ -123,7 +150,27 @@ enum PlanFusion {
             let st = plan.steps[k]
             guard st.kernel != nil, !st.hasSubgraphs, !st.folded, st.outputs.count == 1, var y = st.outputs.first else { continue }
             var epilogues: [Epilogue] = []
-            while fusible(y) {
+            while true {
+                if !fusible(y) {
+                    // y read twice: by an activation s and by Mul(y, s), s read by that Mul alone.
+                    guard y >= 0, readers[y] == 2, !keep.contains(y), !graphOutputs.contains(y), constant[y] == nil else { break }
+                    let u = firstReaderStep[y], m = readerStep[y]
+                    guard u > k, m > u, !removed.contains(u), !removed.contains(m) else { break }
+                    let us = plan.steps[u], ms = plan.steps[m]
+                    guard us.node.domain.isEmpty, let uk = us.kernel, !us.hasSubgraphs, !us.folded, us.inputs == [y],
+                          us.outputs.count == 1, let s = us.outputs.first, fusible(s), readerStep[s] == m,
+                          case .unary(let f)? = inPlaceForm(of: us, chain: 0, constant: constant), f.gates,
+                          ms.node.opType == "Mul", ms.node.domain.isEmpty, let mk = ms.kernel, !ms.hasSubgraphs,
+                          ms.inputs.count == 2, ms.inputs == [y, s] || ms.inputs == [s, y],
+                          ms.outputs.count == 1, ms.outputs[0] >= 0 else { break }
+                    epilogues.append(Epilogue(nodeIndex: ms.nodeIndex, nodeBox: ms.nodeBox, kernel: mk, opset: ms.opset,
+                                              inputs: ms.inputs, chainIndex: ms.inputs[0] == y ? 0 : 1, output: ms.outputs[0],
+                                              inPlace: .gated(f), gate: Epilogue.Gate(nodeBox: us.nodeBox, kernel: uk, opset: us.opset)))
+                    removed.insert(u)
+                    removed.insert(m)
+                    y = ms.outputs[0]
+                    continue
+                }
                 let c = readerStep[y]
                 guard c > k, !removed.contains(c) else { break }
                 let e = plan.steps[c]
@@ -211,6 +258,28 @@ enum PlanFusion {
             guard step.inputs.count <= 3, case .some(let lo?) = bound(1, -.infinity),
                   case .some(let hi?) = bound(2, .infinity) else { return nil }
             return .clip(lo: lo, hi: hi)
+        case "Sigmoid", "HardSwish":
+            guard step.inputs.count == 1 else { return nil }
+            return .unary(n.opType == "Sigmoid" ? .sigmoid : .hardSwish)
+        case "HardSigmoid":
+            guard step.inputs.count == 1 else { return nil }
+            func value(_ name: String, _ d: Float) -> Float? {
+                switch n.attribute(name) {
+                case nil: return d
+                case .float(let v)?: return v
+                case .int(let v)?: return Float(v)
+                default: return nil
+                }
+            }
+            guard let alpha = value("alpha", 0.2), let beta = value("beta", 0.5) else { return nil }
+            return .unary(.hardSigmoid(alpha: alpha, beta: beta))
+        case "Gelu":
+            guard step.inputs.count == 1 else { return nil }
+            switch n.attribute("approximate") {
+            case nil, .string("none")?: return .unary(.geluErf)
+            case .string("tanh")?: return .unary(.geluTanh)
+            default: return nil
+            }
         case "Add", "Sub", "Mul":
             guard step.inputs.count == 2, step.inputs[0] != step.inputs[1] else { return nil }
             let other = step.inputs[1 - chain]
@@ -263,7 +332,13 @@ extension Epilogue {
         let p = y.rawPointer.assumingMemoryBound(to: Float.self)
         switch inPlace {
         case .relu:
-            for i in 0..<n { let v = p[i]; p[i] = v < 0 ? 0 : v }
+            parallelChunks(n) { r in for i in r { let v = p[i]; p[i] = v < 0 ? 0 : v } }
+            return true
+        case .unary(let f):
+            f.apply(p, n, gated: false)
+            return true
+        case .gated(let f):
+            f.apply(p, n, gated: true)
             return true
         case .fakeQuantize(let fq):
             fq.applyInPlace(p, n)
@@ -283,16 +358,41 @@ extension Epilogue {
             guard o.shape == y.shape || oc == 1
                     || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else { return false }
             withExtendedLifetime(o) {
-                let yp = UnsafePointer(p)
+                // Add and Mul give the same bits in either order.
                 switch op {
-                case .add: binaryLoopsF32(yp, n, q, oc, p, n, AddF.self)
-                case .mul: binaryLoopsF32(yp, n, q, oc, p, n, MulF.self)
-                case .sub:
-                    if reversed { binaryLoopsF32(q, oc, yp, n, p, n, SubF.self) } else { binaryLoopsF32(yp, n, q, oc, p, n, SubF.self) }
+                case .add: binaryInPlaceF32(p, n, q, oc, reversed: false, AddF.self)
+                case .mul: binaryInPlaceF32(p, n, q, oc, reversed: false, MulF.self)
+                case .sub: binaryInPlaceF32(p, n, q, oc, reversed: reversed, SubF.self)
                 }
             }
             return true
         }
+    }
+}
+
+extension Epilogue.Unary {
+    /// Whether Mul(y, f(y)) is fused as a `gated` epilogue (x * sigmoid(x) is SiLU, and
+    /// x * hardsigmoid(x) HardSwish as some exporters write it).
+    var gates: Bool {
+        switch self {
+        case .sigmoid, .hardSigmoid: return true
+        case .hardSwish, .geluErf, .geluTanh: return false
+        }
+    }
+
+    /// `p[i] = f(p[i])`, or with `gated` `p[i] * f(p[i])`, with the op's own float32 function.
+    func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, gated: Bool) {
+        switch self {
+        case .hardSigmoid(let alpha, let beta): hardSigmoidInPlaceF32(p, n, alpha: alpha, beta: beta, gated: gated)
+        case .sigmoid: run(p, n, gated, SigmoidF.self)
+        case .hardSwish: run(p, n, gated, HardSwishF.self)
+        case .geluErf: run(p, n, gated, GeluErfF.self)
+        case .geluTanh: run(p, n, gated, GeluTanhF.self)
+        }
+    }
+
+    private func run<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ gated: Bool, _ k: K.Type) {
+        if gated { gatedInPlaceF32(p, n, K.self) } else { unaryInPlaceF32(p, n, K.self) }
     }
 }
 

@@ -1,14 +1,42 @@
 import SurgeonTensor
 
-/// HardSigmoid: `max(0, min(1, alpha * x + beta))` (alpha 0.2, beta 0.5 by default).
+/// HardSigmoid: `max(0, min(1, alpha * x + beta))` (alpha 0.2, beta 0.5 by default). float32
+/// through `hardSigmoidLoopF32` (vectorised, parallel, the same expression as the general kernel).
 enum HardSigmoid {
     static func register(_ r: inout OpRegistry) {
         r.register("HardSigmoid", since: 1) { ctx in
             let alpha = try ctx.float("alpha", 0.2), beta = try ctx.float("beta", 0.5)
+            let x = try ctx.tensor(0)
+            if x.dtype == .float32 {
+                let p = try elementPointer(x, Float.self)
+                let (buf, dst, n) = try newOutput(x.shape, Float.self)
+                withExtendedLifetime(x) { hardSigmoidLoopF32(p, dst, n, alpha: alpha, beta: beta) }
+                return [.tensor(Tensor(dtype: .float32, shape: x.shape, buffer: buf))]
+            }
             let a = Double(alpha), b = Double(beta)
             return [.tensor(try unaryFloat(
-                ctx.tensor(0), "HardSigmoid",
-                { Swift.max(0, Swift.min(1, alpha * $0 + beta)) }, { Swift.max(0, Swift.min(1, a * $0 + b)) }))]
+                x, "HardSigmoid",
+                { hardSigmoidF($0, alpha, beta) }, { Swift.max(0, Swift.min(1, a * $0 + b)) }))]
         }
+    }
+}
+
+@inline(__always)
+func hardSigmoidF(_ x: Float, _ alpha: Float, _ beta: Float) -> Float {
+    Swift.max(0, Swift.min(1, alpha * x + beta))
+}
+
+/// `dst[i] = hardSigmoidF(src[i])`, split over the kernel threads (`dst` not overlapping `src`).
+func hardSigmoidLoopF32(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float, beta: Float) {
+    parallelChunks(n) { r in for i in r { dst[i] = hardSigmoidF(src[i], alpha, beta) } }
+}
+
+/// In place (one pointer, so the loop vectorises): `p[i] = hardSigmoidF(p[i])`, or with `gated`
+/// `p[i] * hardSigmoidF(p[i])` (a Mul of x by its HardSigmoid, run by the plan).
+func hardSigmoidInPlaceF32(_ p: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float, beta: Float, gated: Bool) {
+    if gated {
+        parallelChunks(n) { r in for i in r { let v = p[i]; p[i] = v * hardSigmoidF(v, alpha, beta) } }
+    } else {
+        parallelChunks(n) { r in for i in r { p[i] = hardSigmoidF(p[i], alpha, beta) } }
     }
 }
