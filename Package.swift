@@ -27,7 +27,9 @@ let package = Package(
             path: "Sources/ONNXProto"
         ),
 
-        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS"]),
+        // float16 <-> float32 with F16C, picked at run time (the default x86-64 target lacks it).
+        .target(name: "CHalfConvert", path: "Sources/CHalfConvert"),
+        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CHalfConvert"]),
         .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor"]),
         .target(
             name: "SurgeonONNX",
