@@ -27,9 +27,13 @@ let package = Package(
             path: "Sources/ONNXProto"
         ),
 
-        // The int8 matrix product on AVX-512 VNNI (runtime dispatch), see DECISIONS.md.
+        // Narrow accelerators in C under the Swift core, both dispatched at run time (the default
+        // x86-64 target lacks the instructions); see DECISIONS.md.
+        // float16 <-> float32 with F16C.
+        .target(name: "CHalfConvert", path: "Sources/CHalfConvert"),
+        // The int8 matrix product on AVX-512 VNNI.
         .target(name: "CQGemm", path: "Sources/CQGemm"),
-        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CQGemm"]),
+        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CHalfConvert", "CQGemm"]),
         .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor"]),
         .target(
             name: "SurgeonONNX",

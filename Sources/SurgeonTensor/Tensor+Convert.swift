@@ -15,7 +15,7 @@ extension Tensor {
         switch dtype {
         case .float32: return typed(Float.self).map { Double($0) }
         case .float64: return Array(typed(Double.self))
-        case .float16: return typed(Float16.self).map { Double($0) }
+        case .float16: return floatArray().map { Double($0) }
         case .bfloat16: return typed(BFloat16.self).map { Double($0.floatValue) }
         case .int8: return typed(Int8.self).map { Double($0) }
         case .int16: return typed(Int16.self).map { Double($0) }
@@ -44,7 +44,12 @@ extension Tensor {
     public func floatArray() -> [Float] {
         switch dtype {
         case .float32: return Array(typed(Float.self))
-        case .float16: return typed(UInt16.self).map { Float(bitPattern: halfBitsToFloatBits($0)) }
+        case .float16:
+            let src = typed(UInt16.self)
+            return [Float](unsafeUninitializedCapacity: count) { dst, initialized in
+                if let s = src.baseAddress, let d = dst.baseAddress { convertHalfToFloat(s, d, count) }
+                initialized = count
+            }
         case .bfloat16: return typed(BFloat16.self).map { $0.floatValue }
         case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0, .float4e2m1:
             return narrowFloats()
@@ -184,7 +189,14 @@ extension Tensor {
     public init(floats v: [Float], shape: [Int], dtype: DType = .float32) throws {
         switch dtype {
         case .float32: self = try Tensor(shape: shape, scalars: v)
-        case .float16: self = try Tensor(shape: shape, scalars: v.map { Float16($0) })
+        case .float16:
+            let n = try Tensor.checkedCount(shape, dtype: .float16)
+            guard n == v.count else { throw TensorError("\(v.count) values do not fill shape \(shape) (\(n) elements)") }
+            let buf = TensorBuffer(uninitializedByteCount: n * 2)
+            v.withUnsafeBufferPointer { src in
+                if let s = src.baseAddress { convertFloatToHalf(s, buf.pointer.bindMemory(to: UInt16.self, capacity: n), n) }
+            }
+            self.init(dtype: .float16, shape: shape, buffer: buf)
         case .bfloat16: self = try Tensor(shape: shape, scalars: v.map { BFloat16($0) })
         default: self = try Tensor(doubles: v.map { Double($0) }, shape: shape, dtype: dtype)
         }

@@ -93,6 +93,9 @@ enum ToInteger<I: FixedWidthInteger>: CastTarget {
 extension Tensor {
     /// `cast(to:)` for the common numeric pairs; nil when the general path must do it.
     func fastCast(to target: DType) -> Tensor? {
+        if dtype == .float16 && target == .float32 || dtype == .float32 && target == .float16 {
+            return halfFloatCast(to: target)
+        }
         switch dtype {
         case .float32: return castFrom(FromFloat32.self, to: target)
         case .float16: return castFrom(FromHalf.self, to: target)
@@ -126,6 +129,22 @@ extension Tensor {
         case .uint8: return castLoop(S.self, ToInteger<UInt8>.self, target)
         default: return nil
         }
+    }
+
+    /// float16 <-> float32 through the array conversions (F16C when the CPU has it).
+    private func halfFloatCast(to target: DType) -> Tensor {
+        let n = count
+        let buf = TensorBuffer(uninitializedByteCount: n * target.size)
+        withExtendedLifetime(self) {
+            if target == .float32 {
+                let src = UnsafePointer(rawPointer.bindMemory(to: UInt16.self, capacity: max(n, 1)))
+                convertHalfToFloat(src, buf.pointer.bindMemory(to: Float.self, capacity: max(n, 1)), n)
+            } else {
+                let src = UnsafePointer(rawPointer.bindMemory(to: Float.self, capacity: max(n, 1)))
+                convertFloatToHalf(src, buf.pointer.bindMemory(to: UInt16.self, capacity: max(n, 1)), n)
+            }
+        }
+        return Tensor(dtype: target, shape: shape, buffer: buf)
     }
 
     private func castLoop<S: CastSource, T: CastTarget>(_ s: S.Type, _ t: T.Type, _ target: DType) -> Tensor {

@@ -36,6 +36,10 @@ extension PlanFusion {
                 if let f = converted[s] {
                     inputs[i] = f
                 } else if let f32 = try? t.float32Copy() {
+                    // The plan reads the float32 copy from now on: the half weights' pages of a
+                    // mapped model file leave the resident set (read from the file again if
+                    // something reads them), so memory holds one copy of the weights, not 1.5.
+                    t.buffer.releaseMappedPages(byteOffset: t.byteOffset, byteCount: t.byteCount)
                     let slot = plan.slotCount
                     plan.slotCount += 1
                     plan.constants.append((slot, .tensor(f32)))

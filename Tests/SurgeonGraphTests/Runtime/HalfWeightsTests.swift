@@ -69,3 +69,42 @@ import TestSupport
         }
     }
 }
+
+extension HalfWeightsTests {
+    /// Half weights borrowed from a mapped file leave the resident set once the plan holds
+    /// their float32 copy, and still read back (from the file) with the same values.
+    @Test func mappedHalfWeightsAreReleasedAfterConversion() throws {
+        let w = try ExecutionPlanTests.rnd([128, 128], seed: 12).cast(to: .float16)
+        let path = NSTemporaryDirectory() + "half-weights-\(getpid()).bin"
+        defer { unlink(path) }
+        try Data(bytes: w.rawPointer, count: w.byteCount).write(to: URL(fileURLWithPath: path))
+        let file = try MappedFile(path: path)
+        let mapped = Tensor(dtype: .float16, shape: [128, 128],
+                            buffer: TensorBuffer(borrowing: file.pointer, byteCount: w.byteCount, owner: file))
+        let g = Graph(name: "g", nodes: [Node(name: "mm", opType: "MatMul", inputs: ["x", "W"], outputs: ["y"])],
+                      inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")], initializers: [("W", mapped)])
+        let model = Model(graph: g, opsetImports: ["": 17])
+        let x = try ExecutionPlanTests.rnd([3, 128], seed: 13).cast(to: .float16)
+        let fused = Interpreter(model: model)
+        let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        #if os(Linux)
+        // The mapping's resident size in this process (mincore would report the page cache).
+        let smapsData = FileHandle(forReadingAtPath: "/proc/self/smaps")?.readDataToEndOfFile() ?? Data()
+        let smaps = String(decoding: smapsData, as: UTF8.self)
+        var inMapping = false, rssKB: Int?
+        for line in smaps.split(separator: "\n") {
+            if line.first?.isHexDigit == true && line.contains("-") && line.contains(" ") {
+                inMapping = line.hasSuffix(path)
+            } else if inMapping, line.hasPrefix("Rss:") {
+                rssKB = Int(line.split(separator: " ").dropFirst().first ?? "")
+            }
+        }
+        #expect(rssKB == 0, "resident KB of the weights file: \(String(describing: rssKB))")
+        #endif
+        let plain = Interpreter(model: model)
+        plain.fusionEnabled = false
+        let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        #expect(try yf.scalars(of: Float16.self).map(\.bitPattern) == yp.scalars(of: Float16.self).map(\.bitPattern))
+        #expect(try mapped.scalars(of: Float16.self).map(\.bitPattern) == w.scalars(of: Float16.self).map(\.bitPattern))
+    }
+}

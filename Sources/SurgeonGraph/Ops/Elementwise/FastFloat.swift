@@ -197,6 +197,7 @@ func binaryNumericFast<K: FloatBinaryKernel>(
     int: ((Int64, Int64) -> Int64)?, uint: ((UInt64, UInt64) -> UInt64)?
 ) throws -> Tensor {
     if let r = try fastBinaryF32(a, b, K.self) { return r }
+    if let r = try fastBinaryHalf(a, b, K.self) { return r }
     return try binaryNumeric(a, b, name, float: float, double: double, int: int, uint: uint)
 }
 
@@ -204,5 +205,6 @@ func binaryNumericFast<K: FloatBinaryKernel>(
 @inline(__always)
 func unaryFloatFast<K: FloatUnaryKernel>(_ x: Tensor, _ name: String, _ k: K.Type, _ d: (Double) -> Double) throws -> Tensor {
     if x.dtype == .float32 { return try fastUnaryF32(x, K.self) }
+    if x.dtype == .float16 { return try fastUnaryHalf(x, K.self) }
     return try unaryFloat(x, name, K.apply, d)
 }

@@ -6,6 +6,7 @@ enum Relu {
         r.register("Relu", since: 1) { ctx in
             let x = try ctx.tensor(0)
             if x.dtype == .float32 { return [.tensor(try fastUnaryF32(x, ReluF.self))] }
+            if x.dtype == .float16 { return [.tensor(try reluHalf(x))] }
             return [.tensor(try unaryNumeric(
                 x, "Relu", float: { $0 < 0 ? 0 : $0 }, double: { $0 < 0 ? 0 : $0 },
                 int: { $0 > 0 ? $0 : 0 }, uint: nil))]

@@ -7,7 +7,7 @@ enum ExtraSupport {
     @inline(__always)
     static func round(_ x: Float, to dtype: DType) -> Float {
         switch dtype {
-        case .float16: return Float(Float16(x))
+        case .float16: return roundedToHalf(x)
         case .bfloat16: return BFloat16(x).floatValue
         default: return x
         }
@@ -18,7 +18,7 @@ enum ExtraSupport {
     static func round(_ x: Double, to dtype: DType) -> Double {
         switch dtype {
         case .float32: return Double(Float(x))
-        case .float16: return Double(Float16(Float(x)))
+        case .float16: return Double(roundedToHalf(Float(x)))
         case .bfloat16: return Double(BFloat16(Float(x)).floatValue)
         default: return x
         }

@@ -8,7 +8,7 @@ import SurgeonTensor
 /// Reduced-float kernels compute in Float and round where the ONNX reference would.
 func roundingFunction(for dtype: DType) -> (Float) -> Float {
     switch dtype {
-    case .float16: return { Float(Float16($0)) }
+    case .float16: return { roundedToHalf($0) }
     case .bfloat16: return { BFloat16($0).floatValue }
     default: return { $0 }
     }

@@ -48,7 +48,7 @@ enum Softmax {
     static func reducedFloatSoftmax(_ x: Tensor, outer: Int, r: Int, inner: Int) throws -> Tensor {
         let dt = x.dtype
         @inline(__always) func rd(_ v: Float) -> Float {
-            dt == .float16 ? Float(Float16(v)) : BFloat16(v).floatValue
+            dt == .float16 ? roundedToHalf(v) : BFloat16(v).floatValue
         }
         let wideSum = dt == .float16 && inner == 1
         var v = x.floatArray()
