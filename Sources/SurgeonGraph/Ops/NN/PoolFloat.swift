@@ -110,8 +110,9 @@ enum PoolFloat {
                             }
                             if isMax {
                                 if count == 0 { out.update(repeating: 0, count: ow); continue }
-                                let nan = combineRows(MaxKeepingNaN.self, srcRows, count, iw, line, checkNaN: true)
-                                if nan {
+                                if combineRows(Max.self, srcRows, count, iw, line, trackNaN: true) {
+                                    // A NaN in the window rows (rare): the NaN-keeping combine.
+                                    _ = combineRows(MaxKeepingNaN.self, srcRows, count, iw, line, trackNaN: false)
                                     combineColumns(MaxKeepingNaN.self, buf, aw, ow, out, divisor: nil)
                                 } else {
                                     combineColumns(Max.self, buf, aw, ow, out, divisor: nil)
@@ -121,7 +122,7 @@ enum PoolFloat {
                                 if count == 0 {
                                     line.update(repeating: 0, count: iw)
                                 } else {
-                                    _ = combineRows(Sum.self, srcRows, count, iw, line, checkNaN: false)
+                                    _ = combineRows(Sum.self, srcRows, count, iw, line, trackNaN: false)
                                 }
                                 // Divisor (D, H part) × (W part); 0 / 0 gives NaN for windows
                                 // that count nothing.
@@ -138,89 +139,101 @@ enum PoolFloat {
     /// How taps of a window combine (specialised per kind so the inner loops stay branch-free).
     protocol Combine {
         static func combine(_ acc: Float, _ v: Float) -> Float
-        static func combine(_ acc: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float>
-        static func combine(_ acc: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float>
+        static func combine<V: SIMD>(_ acc: V, _ v: V) -> V where V.Scalar == Float
     }
-    /// Largest value; only for rows without NaN (then it compiles to a plain max).
+    /// Largest value; NaN taps are lost (rows holding NaN go through `MaxKeepingNaN`). Compiles
+    /// to a plain max.
     enum Max: Combine {
         @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { v > a ? v : a }
-        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
-            a.replacing(with: v, where: v .> a)
-        }
-        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> {
+        @inline(__always) static func combine<V: SIMD>(_ a: V, _ v: V) -> V where V.Scalar == Float {
             a.replacing(with: v, where: v .> a)
         }
     }
     /// Largest value, NaN as soon as one tap is NaN.
     enum MaxKeepingNaN: Combine {
         @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { (v > a || v.isNaN) ? v : a }
-        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
-            a.replacing(with: v, where: (v .> a) .| (v .!= v))
-        }
-        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> {
+        @inline(__always) static func combine<V: SIMD>(_ a: V, _ v: V) -> V where V.Scalar == Float {
             a.replacing(with: v, where: (v .> a) .| (v .!= v))
         }
     }
     enum Sum: Combine {
         @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { a + v }
-        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> { a + v }
-        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> { a + v }
+        @inline(__always) static func combine<V: SIMD>(_ a: V, _ v: V) -> V where V.Scalar == Float { a + v }
     }
 
-    /// Combines `count` (≥ 1) input rows of `n` floats elementwise into `dst`; returns true
-    /// when the result holds a NaN (only looked for by the max kinds).
+    /// Combines `count` (≥ 1) input rows of `n` floats elementwise into `dst`, three rows in
+    /// the first pass and two in each further one. With `trackNaN`, returns whether any input
+    /// value was NaN (the caller then redoes the row with `MaxKeepingNaN`); else false.
     @inline(__always)
     static func combineRows<C: Combine>(_ c: C.Type, _ rows: [UnsafePointer<Float>], _ count: Int, _ n: Int,
-                                        _ dst: UnsafeMutablePointer<Float>, checkNaN: Bool) -> Bool {
+                                        _ dst: UnsafeMutablePointer<Float>, trackNaN: Bool) -> Bool {
         rows.withUnsafeBufferPointer { rp in
-            guard let r = rp.baseAddress else { return false }
-            dst.update(from: r[0], count: n)
-            var i = 1
-            // Two rows at a time halves the passes over dst.
-            while i + 1 < count {
-                let a = r[i], b = r[i + 1]
-                var j = 0
-                while j + 16 <= n {
-                    let v = C.combine(C.combine(load(dst + j), load(a + j)), load(b + j))
-                    UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD16<Float>.self)
-                    j += 16
-                }
-                while j < n { dst[j] = C.combine(C.combine(dst[j], a[j]), b[j]); j += 1 }
+            guard let r = rp.baseAddress, count > 0 else { return false }
+            if count == 1 {
+                dst.update(from: r[0], count: n)
+                return trackNaN && hasNaN(dst, n)
+            }
+            var nan = rowPass(C.self, dst, r[0], r[1], count > 2 ? r[2] : nil, n, trackNaN: trackNaN, first: true)
+            var i = 3
+            while i < count {
+                nan = rowPass(C.self, dst, UnsafePointer(dst), r[i], i + 1 < count ? r[i + 1] : nil, n,
+                              trackNaN: trackNaN, first: false) || nan
                 i += 2
             }
-            if i < count {
-                let a = r[i]
-                var j = 0
-                while j + 16 <= n {
-                    let v = C.combine(load(dst + j), load(a + j))
-                    UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD16<Float>.self)
-                    j += 16
-                }
-                while j < n { dst[j] = C.combine(dst[j], a[j]); j += 1 }
-            }
-            return checkNaN && hasNaN(dst, n)
+            return nan
         }
     }
 
+    /// `dst = combine(combine(a, b), c)` over `n` floats (`c` optional; `a` may be `dst`), 16
+    /// then 4 lanes at a time. Tracks NaN in `b`, `c` and, on the `first` pass, `a`.
     @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-    @inline(__always)
-    static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    static func rowPass<C: Combine>(_ cb: C.Type, _ dst: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>,
+                                    _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>?, _ n: Int,
+                                    trackNaN: Bool, first: Bool) -> Bool {
+        @inline(__always) func ld<V: SIMD>(_ p: UnsafePointer<Float>, _ j: Int, _ v: V.Type) -> V where V.Scalar == Float {
+            UnsafeRawPointer(p + j).loadUnaligned(as: V.self)
+        }
+        @inline(__always) func step<V: SIMD>(_ j: Int, _ v: V.Type, _ mask: inout SIMDMask<V.MaskStorage>)
+        where V.Scalar == Float {
+            let va: V = ld(a, j, V.self), vb: V = ld(b, j, V.self)
+            var acc = C.combine(va, vb)
+            if trackNaN {
+                mask = mask .| (vb .!= vb)
+                if first { mask = mask .| (va .!= va) }
+            }
+            if let c {
+                let vc: V = ld(c, j, V.self)
+                acc = C.combine(acc, vc)
+                if trackNaN { mask = mask .| (vc .!= vc) }
+            }
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: acc, as: V.self)
+        }
+        var m16 = SIMDMask<SIMD16<Int32>>(repeating: false)
+        var m4 = SIMDMask<SIMD4<Int32>>(repeating: false)
+        var j = 0
+        while j + 16 <= n { step(j, SIMD16<Float>.self, &m16); j += 16 }
+        while j + 4 <= n { step(j, SIMD4<Float>.self, &m4); j += 4 }
+        var nan = false
+        while j < n {
+            var v = C.combine(a[j], b[j])
+            if let c { v = C.combine(v, c[j]); nan = nan || c[j].isNaN }
+            nan = nan || b[j].isNaN || (first && a[j].isNaN)
+            dst[j] = v
+            j += 1
+        }
+        return trackNaN && (nan || any(m16) || any(m4))
     }
 
     /// Output column j = combine of `buf[j*stride + k*dilation]` over the W kernel taps k
     /// (the buffer's padding makes every tap readable), divided by `divisor.row * divisor.w[j]`
-    /// when a divisor is given.
+    /// when a divisor is given. Columns go 8 at a time; a ragged end redoes the last 8 (each
+    /// column is a pure function of `buf`).
     @inline(__always)
     static func combineColumns<C: Combine>(_ c: C.Type, _ buf: UnsafePointer<Float>, _ aw: AxisTaps, _ ow: Int,
                                            _ out: UnsafeMutablePointer<Float>,
                                            divisor: (w: UnsafePointer<Float>, row: Float)?) {
         let sw = aw.stride, dw = aw.dilation, kw = aw.kernel
-        var j = 0
-        while j + 8 <= ow {
+        @inline(__always) func block(_ j: Int) {
             let p = buf + j &* sw
             var acc = Conv.load8(p, sw)
             var k = 1
@@ -229,23 +242,33 @@ enum PoolFloat {
                 acc /= SIMD8(repeating: divisor.row) * UnsafeRawPointer(divisor.w + j).loadUnaligned(as: SIMD8<Float>.self)
             }
             UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD8<Float>.self)
-            j &+= 8
         }
-        while j < ow {
-            let p = buf + j &* sw
-            var acc = p[0]
-            var k = 1
-            while k < kw { acc = C.combine(acc, p[k &* dw]); k &+= 1 }
-            if let divisor { acc /= divisor.row * divisor.w[j] }
-            out[j] = acc
-            j &+= 1
+        if ow < 8 {
+            for j in 0..<ow {
+                let p = buf + j &* sw
+                var acc = p[0]
+                var k = 1
+                while k < kw { acc = C.combine(acc, p[k &* dw]); k &+= 1 }
+                if let divisor { acc /= divisor.row * divisor.w[j] }
+                out[j] = acc
+            }
+            return
         }
+        var j = 0
+        while j + 8 <= ow { block(j); j &+= 8 }
+        if j < ow { block(ow - 8) }
     }
 
-    /// True when any of the `n` floats at `p` is NaN (integer max over the magnitude bits).
+    /// True when any of the `n` floats at `p` is NaN.
     static func hasNaN(_ p: UnsafePointer<Float>, _ n: Int) -> Bool {
-        var m: UInt32 = 0
-        for i in 0..<n { m = Swift.max(m, p[i].bitPattern & 0x7fff_ffff) }
-        return m > 0x7f80_0000
+        var m = SIMDMask<SIMD4<Int32>>(repeating: false)
+        var j = 0
+        while j + 4 <= n {
+            let v = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD4<Float>.self)
+            m = m .| (v .!= v)
+            j += 4
+        }
+        while j < n { if p[j].isNaN { return true }; j += 1 }
+        return any(m)
     }
 }
