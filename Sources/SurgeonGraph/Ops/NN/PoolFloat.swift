@@ -136,29 +136,46 @@ enum PoolFloat {
         }
     }
 
-    /// How taps of a window combine (specialised per kind so the inner loops stay branch-free).
+    /// How taps of a window combine (specialised per kind so the inner loops stay branch-free;
+    /// concrete SIMD widths, as generic SIMD code runs lane by lane).
     protocol Combine {
         static func combine(_ acc: Float, _ v: Float) -> Float
-        static func combine<V: SIMD>(_ acc: V, _ v: V) -> V where V.Scalar == Float
+        static func combine(_ acc: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float>
+        static func combine(_ acc: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float>
+        static func combine(_ acc: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float>
     }
     /// Largest value; NaN taps are lost (rows holding NaN go through `MaxKeepingNaN`). Compiles
     /// to a plain max.
     enum Max: Combine {
         @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { v > a ? v : a }
-        @inline(__always) static func combine<V: SIMD>(_ a: V, _ v: V) -> V where V.Scalar == Float {
+        @inline(__always) static func combine(_ a: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float> {
+            a.replacing(with: v, where: v .> a)
+        }
+        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
+            a.replacing(with: v, where: v .> a)
+        }
+        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> {
             a.replacing(with: v, where: v .> a)
         }
     }
     /// Largest value, NaN as soon as one tap is NaN.
     enum MaxKeepingNaN: Combine {
         @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { (v > a || v.isNaN) ? v : a }
-        @inline(__always) static func combine<V: SIMD>(_ a: V, _ v: V) -> V where V.Scalar == Float {
+        @inline(__always) static func combine(_ a: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float> {
+            a.replacing(with: v, where: (v .> a) .| (v .!= v))
+        }
+        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
+            a.replacing(with: v, where: (v .> a) .| (v .!= v))
+        }
+        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> {
             a.replacing(with: v, where: (v .> a) .| (v .!= v))
         }
     }
     enum Sum: Combine {
         @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { a + v }
-        @inline(__always) static func combine<V: SIMD>(_ a: V, _ v: V) -> V where V.Scalar == Float { a + v }
+        @inline(__always) static func combine(_ a: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float> { a + v }
+        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> { a + v }
+        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> { a + v }
     }
 
     /// Combines `count` (≥ 1) input rows of `n` floats elementwise into `dst`, three rows in
@@ -185,34 +202,47 @@ enum PoolFloat {
     }
 
     /// `dst = combine(combine(a, b), c)` over `n` floats (`c` optional; `a` may be `dst`), 16
-    /// then 4 lanes at a time. Tracks NaN in `b`, `c` and, on the `first` pass, `a`.
+    /// then 4 lanes at a time. With `trackNaN`, returns whether `b`, `c` or, on the `first`
+    /// pass, `a` held a NaN.
     @inline(__always)
     static func rowPass<C: Combine>(_ cb: C.Type, _ dst: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>,
                                     _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>?, _ n: Int,
                                     trackNaN: Bool, first: Bool) -> Bool {
-        @inline(__always) func ld<V: SIMD>(_ p: UnsafePointer<Float>, _ j: Int, _ v: V.Type) -> V where V.Scalar == Float {
-            UnsafeRawPointer(p + j).loadUnaligned(as: V.self)
-        }
-        @inline(__always) func step<V: SIMD>(_ j: Int, _ v: V.Type, _ mask: inout SIMDMask<V.MaskStorage>)
-        where V.Scalar == Float {
-            let va: V = ld(a, j, V.self), vb: V = ld(b, j, V.self)
+        var m16 = SIMDMask<SIMD16<Int32>>(repeating: false)
+        var j = 0
+        while j + 16 <= n {
+            let va = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD16<Float>.self)
+            let vb = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD16<Float>.self)
             var acc = C.combine(va, vb)
             if trackNaN {
-                mask = mask .| (vb .!= vb)
-                if first { mask = mask .| (va .!= va) }
+                m16 = m16 .| (vb .!= vb)
+                if first { m16 = m16 .| (va .!= va) }
             }
             if let c {
-                let vc: V = ld(c, j, V.self)
+                let vc = UnsafeRawPointer(c + j).loadUnaligned(as: SIMD16<Float>.self)
                 acc = C.combine(acc, vc)
-                if trackNaN { mask = mask .| (vc .!= vc) }
+                if trackNaN { m16 = m16 .| (vc .!= vc) }
             }
-            UnsafeMutableRawPointer(dst + j).storeBytes(of: acc, as: V.self)
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: acc, as: SIMD16<Float>.self)
+            j += 16
         }
-        var m16 = SIMDMask<SIMD16<Int32>>(repeating: false)
         var m4 = SIMDMask<SIMD4<Int32>>(repeating: false)
-        var j = 0
-        while j + 16 <= n { step(j, SIMD16<Float>.self, &m16); j += 16 }
-        while j + 4 <= n { step(j, SIMD4<Float>.self, &m4); j += 4 }
+        while j + 4 <= n {
+            let va = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD4<Float>.self)
+            let vb = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD4<Float>.self)
+            var acc = C.combine(va, vb)
+            if trackNaN {
+                m4 = m4 .| (vb .!= vb)
+                if first { m4 = m4 .| (va .!= va) }
+            }
+            if let c {
+                let vc = UnsafeRawPointer(c + j).loadUnaligned(as: SIMD4<Float>.self)
+                acc = C.combine(acc, vc)
+                if trackNaN { m4 = m4 .| (vc .!= vc) }
+            }
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: acc, as: SIMD4<Float>.self)
+            j += 4
+        }
         var nan = false
         while j < n {
             var v = C.combine(a[j], b[j])
