@@ -217,6 +217,29 @@ func transposeTiles(src: UnsafeRawPointer, dst: UnsafeMutableRawPointer, size: I
                 var c0 = 0
                 while c0 < cols {
                     let c1 = min(cols, c0 + tile)
+                    if T.self == UInt32.self && r1 - r0 == tile && c1 - c0 == tile {
+                        // Full tile of 4-byte elements: 4 × 4 blocks through registers.
+                        let s32 = UnsafeRawPointer(sb), d32 = UnsafeMutableRawPointer(db)
+                        var c = c0
+                        while c < c1 {
+                            var r = r0
+                            while r < r1 {
+                                let i0 = s32.loadUnaligned(fromByteOffset: 4 &* (c &* ls &+ r), as: SIMD4<UInt32>.self)
+                                let i1 = s32.loadUnaligned(fromByteOffset: 4 &* ((c &+ 1) &* ls &+ r), as: SIMD4<UInt32>.self)
+                                let i2 = s32.loadUnaligned(fromByteOffset: 4 &* ((c &+ 2) &* ls &+ r), as: SIMD4<UInt32>.self)
+                                let i3 = s32.loadUnaligned(fromByteOffset: 4 &* ((c &+ 3) &* ls &+ r), as: SIMD4<UInt32>.self)
+                                let o = 4 &* (r &* cols &+ c)
+                                d32.storeBytes(of: SIMD4(i0[0], i1[0], i2[0], i3[0]), toByteOffset: o, as: SIMD4<UInt32>.self)
+                                d32.storeBytes(of: SIMD4(i0[1], i1[1], i2[1], i3[1]), toByteOffset: o &+ 4 &* cols, as: SIMD4<UInt32>.self)
+                                d32.storeBytes(of: SIMD4(i0[2], i1[2], i2[2], i3[2]), toByteOffset: o &+ 8 &* cols, as: SIMD4<UInt32>.self)
+                                d32.storeBytes(of: SIMD4(i0[3], i1[3], i2[3], i3[3]), toByteOffset: o &+ 12 &* cols, as: SIMD4<UInt32>.self)
+                                r &+= 4
+                            }
+                            c &+= 4
+                        }
+                        c0 = c1
+                        continue
+                    }
                     for c in c0..<c1 {
                         // One contiguous input run, written down a column of the tile.
                         let line = sb + c &* ls
