@@ -2,14 +2,19 @@ import SurgeonTensor
 
 /// Fast float32 max / average pooling for 1-D, 2-D and 3-D windows (the plain `poolND`
 /// computes in Double and builds tap lists per output position). Same results as `poolND`
-/// for `.max` (values only) and `.average`: windows clipped to the input, the first NaN of a
-/// window wins a max, an empty window gives 0 (max) or NaN (average).
+/// for `.max` (values only) and `.average`: windows clipped to the input, NaN wins a max, an
+/// empty window gives 0 (max) or NaN (average).
+///
+/// Separable, one output row at a time: the valid input rows of the row's (D, H) window are
+/// combined elementwise into a row buffer (full input width, SIMD), whose W padding holds
+/// the combine's identity (-inf for max, 0 for a sum); then every output column combines its
+/// taps from that buffer, 8 columns per SIMD register, with no bounds checks at all.
 enum PoolFloat {
     /// Per axis and output position: first and one-past-last valid kernel tap, and the taps
     /// inside the padded extent (for count_include_pad).
     struct AxisTaps {
         var kLo: [Int], kHi: [Int], incl: [Int]
-        var stride: Int, dilation: Int, pad: Int
+        var stride: Int, dilation: Int, pad: Int, kernel: Int
     }
 
     static func taps(input: Int, output: Int, kernel: Int, stride: Int, dilation: Int,
@@ -24,7 +29,7 @@ enum PoolFloat {
             }
             lo[o] = first; hi[o] = max(first, last + 1); incl[o] = cnt
         }
-        return AxisTaps(kLo: lo, kHi: hi, incl: incl, stride: stride, dilation: dilation, pad: padBegin)
+        return AxisTaps(kLo: lo, kHi: hi, incl: incl, stride: stride, dilation: dilation, pad: padBegin, kernel: kernel)
     }
 
     /// Pools `x` (`[N, C, spatial...]`, spatial rank 1...3) into a new float32 tensor, or
@@ -44,16 +49,13 @@ enum PoolFloat {
                 axes.append(taps(input: 1, output: 1, kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0))
             } else {
                 let g = a - pad
+                guard geom.kernel[g] >= 1, geom.strides[g] >= 1, geom.dilations[g] >= 1,
+                      geom.padBegin[g] >= 0, geom.padEnd[g] >= 0, geom.output[g] >= 0 else { return nil }
                 axes.append(taps(input: inSp[a], output: geom.output[g], kernel: geom.kernel[g],
                                  stride: geom.strides[g], dilation: geom.dilations[g],
                                  padBegin: geom.padBegin[g], padEnd: geom.padEnd[g]))
             }
         }
-        let od = axes[0].kLo.count, oh = axes[1].kLo.count, ow = axes[2].kLo.count
-        let ih = inSp[1], iw = inSp[2]
-        let inSize = inSp[0] * ih * iw, outSize = od * oh * ow
-        let nc = x.shape[0] * x.shape[1]
-        let outShape = Array(x.shape[0..<2]) + geom.output
         let isMax: Bool, includePad: Bool
         switch kind {
         case .max: isMax = true; includePad = false
@@ -61,120 +63,242 @@ enum PoolFloat {
         case .lp: return nil
         }
         let (ad, ah, aw) = (axes[0], axes[1], axes[2])
-        // Separable: first along W for every input row (tmp[d][h][ow]), then over the valid
-        // (kd, kh) rows of tmp for each output row, elementwise over ow (vectorisable).
-        // Max is "NaN if any tap is NaN, else the largest", so the order of taps is irrelevant.
-        let rowsIn = inSp[0] * ih
+        let od = ad.kLo.count, oh = ah.kLo.count, ow = aw.kLo.count
+        let ih = inSp[1], iw = inSp[2]
+        let inSize = inSp[0] * ih * iw, outSize = od * oh * ow
+        if inSize == 0 { return nil }  // only empty windows: the plain kernel's fills
+        let nc = x.shape[0] * x.shape[1]
+        let outShape = Array(x.shape[0..<2]) + geom.output
+        // Row buffer: position q holds input column q - pad; output column j reads positions
+        // j*stride + k*dilation, k < kernel. Slack past the end for the SIMD loads.
+        let reach = ow > 0 ? (ow - 1) * aw.stride + (aw.kernel - 1) * aw.dilation + 1 : 0
+        let bufLen = max(reach, aw.pad + iw) + 32 * aw.stride + 32
+        // Per output column: the W part of the average's divisor; the columns whose window
+        // misses the input along W (a max gives 0 there).
+        let wDiv: [Float] = (0..<ow).map { Float(includePad ? aw.incl[$0] : aw.kHi[$0] - aw.kLo[$0]) }
+        let wEmpty = (0..<ow).filter { aw.kLo[$0] == aw.kHi[$0] }
+        let rows = nc * od * oh
+        let maxRows = (ad.kernel) * (ah.kernel)
+        let rowCost = max(1, maxRows * iw + ow * aw.kernel)
         return try x.withUnsafeBuffer(of: Float.self) { src in
-            try Tensor.build(outShape, of: Float.self) { dst in
-                guard let sb = src.baseAddress, let db = dst.baseAddress else { return }
-                // Channels are independent: split them over the kernel threads, one scratch
-                // row buffer per chunk.
-                parallelChunks(nc, grain: max(1, parallelGrain / max(1, inSize))) { chunk in
-                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rowsIn * ow))
-                defer { tmp.deallocate() }
-                for ch in chunk {
-                    let s = sb + ch * inSize
-                    let o = db + ch * outSize
-                    if !isMax {
-                        combineChannel(Sum.self, s, tmp, o, ad: ad, ah: ah, aw: aw, rowsIn: rowsIn, ih: ih, iw: iw)
-                    } else if hasNaN(s, inSize) {
-                        combineChannel(MaxKeepingNaN.self, s, tmp, o, ad: ad, ah: ah, aw: aw, rowsIn: rowsIn, ih: ih, iw: iw)
-                    } else {
-                        combineChannel(Max.self, s, tmp, o, ad: ad, ah: ah, aw: aw, rowsIn: rowsIn, ih: ih, iw: iw)
-                    }
-                    // Empty windows and the average's divisor.
-                    for zd in 0..<od {
-                        for zh in 0..<oh {
-                            let out = o + (zd * oh + zh) * ow
-                            let taps = (ad.kHi[zd] - ad.kLo[zd]) * (ah.kHi[zh] - ah.kLo[zh])
-                            if taps == 0 {
-                                // No tap inside the input: 0 for max; for an average 0 / count,
-                                // NaN when nothing is counted.
-                                for zw in 0..<ow {
-                                    let div = includePad ? ad.incl[zd] * ah.incl[zh] * aw.incl[zw] : 0
-                                    out[zw] = isMax || div > 0 ? 0 : .nan
+            // Every output element is written below (no zero-fill first).
+            try Tensor.buildOverwriting(outShape, of: Float.self) { dst in
+                guard let sb = src.baseAddress, let db = dst.baseAddress, rows > 0, ow > 0 else { return }
+                // Output rows are independent: split them over the kernel threads, one row
+                // buffer per chunk (its padding is written once).
+                parallelChunks(rows, grain: max(1, parallelGrain / rowCost)) { chunk in
+                    let buf = UnsafeMutablePointer<Float>.allocate(capacity: bufLen)
+                    defer { buf.deallocate() }
+                    buf.initialize(repeating: isMax ? -.infinity : 0, count: bufLen)
+                    let line = buf + aw.pad
+                    var srcRows = [UnsafePointer<Float>](repeating: sb, count: maxRows)
+                    wDiv.withUnsafeBufferPointer { wd in
+                        guard let wdb = wd.baseAddress else { return }
+                        for item in chunk {
+                            let ch = item / (od * oh), zr = item % (od * oh)
+                            let zd = zr / oh, zh = zr % oh
+                            let s = sb + ch * inSize
+                            let out = db + ch * outSize + zr * ow
+                            var count = 0
+                            for kd in ad.kLo[zd]..<ad.kHi[zd] {
+                                let pd = zd &* ad.stride &- ad.pad &+ kd &* ad.dilation
+                                for kh in ah.kLo[zh]..<ah.kHi[zh] {
+                                    let ph = zh &* ah.stride &- ah.pad &+ kh &* ah.dilation
+                                    srcRows[count] = UnsafePointer(s + (pd &* ih &+ ph) &* iw)
+                                    count += 1
                                 }
-                                continue
                             }
                             if isMax {
-                                // Windows empty along W give 0.
-                                for zw in 0..<ow where aw.kLo[zw] == aw.kHi[zw] { out[zw] = 0 }
-                            } else {
-                                for zw in 0..<ow {
-                                    let wTaps = aw.kHi[zw] - aw.kLo[zw]
-                                    let div = includePad ? ad.incl[zd] * ah.incl[zh] * aw.incl[zw] : taps * wTaps
-                                    out[zw] = div > 0 ? out[zw] / Float(div) : .nan
+                                if count == 0 { out.update(repeating: 0, count: ow); continue }
+                                if combineRows(Max.self, srcRows, count, iw, line, trackNaN: true) {
+                                    // A NaN in the window rows (rare): the NaN-keeping combine.
+                                    _ = combineRows(MaxKeepingNaN.self, srcRows, count, iw, line, trackNaN: false)
+                                    combineColumns(MaxKeepingNaN.self, buf, aw, ow, out, divisor: nil)
+                                } else {
+                                    combineColumns(Max.self, buf, aw, ow, out, divisor: nil)
                                 }
+                                for j in wEmpty { out[j] = 0 }
+                            } else {
+                                if count == 0 {
+                                    line.update(repeating: 0, count: iw)
+                                } else {
+                                    _ = combineRows(Sum.self, srcRows, count, iw, line, trackNaN: false)
+                                }
+                                // Divisor (D, H part) × (W part); 0 / 0 gives NaN for windows
+                                // that count nothing.
+                                let rowDiv = includePad ? Float(ad.incl[zd] * ah.incl[zh]) : Float(count)
+                                combineColumns(Sum.self, buf, aw, ow, out, divisor: (wdb, rowDiv))
                             }
                         }
                     }
-                }
                 }
             }
         }
     }
 
-    /// How taps of a window combine (specialised per kind so the inner loops stay branch-free).
-    protocol Combine { static func combine(_ acc: Float, _ v: Float) -> Float }
-    /// Largest value; only for channels without NaN (then it compiles to a plain max).
-    enum Max: Combine { @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { v > a ? v : a } }
+    /// How taps of a window combine (specialised per kind so the inner loops stay branch-free;
+    /// concrete SIMD widths, as generic SIMD code runs lane by lane).
+    protocol Combine {
+        static func combine(_ acc: Float, _ v: Float) -> Float
+        static func combine(_ acc: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float>
+        static func combine(_ acc: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float>
+        static func combine(_ acc: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float>
+    }
+    /// Largest value; NaN taps are lost (rows holding NaN go through `MaxKeepingNaN`). Compiles
+    /// to a plain max.
+    enum Max: Combine {
+        @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { v > a ? v : a }
+        @inline(__always) static func combine(_ a: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float> {
+            a.replacing(with: v, where: v .> a)
+        }
+        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
+            a.replacing(with: v, where: v .> a)
+        }
+        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> {
+            a.replacing(with: v, where: v .> a)
+        }
+    }
     /// Largest value, NaN as soon as one tap is NaN.
     enum MaxKeepingNaN: Combine {
         @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { (v > a || v.isNaN) ? v : a }
+        @inline(__always) static func combine(_ a: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float> {
+            a.replacing(with: v, where: (v .> a) .| (v .!= v))
+        }
+        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
+            a.replacing(with: v, where: (v .> a) .| (v .!= v))
+        }
+        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> {
+            a.replacing(with: v, where: (v .> a) .| (v .!= v))
+        }
     }
-    enum Sum: Combine { @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { a + v } }
-
-    /// True when any of the `n` floats at `p` is NaN (integer max over the magnitude bits).
-    static func hasNaN(_ p: UnsafePointer<Float>, _ n: Int) -> Bool {
-        var m: UInt32 = 0
-        for i in 0..<n { m = Swift.max(m, p[i].bitPattern & 0x7fff_ffff) }
-        return m > 0x7f80_0000
+    enum Sum: Combine {
+        @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { a + v }
+        @inline(__always) static func combine(_ a: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float> { a + v }
+        @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> { a + v }
+        @inline(__always) static func combine(_ a: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> { a + v }
     }
 
-    /// One channel: combines along W into `tmp` (`[D*H, OW]`), then the valid (kd, kh) rows
-    /// of `tmp` into each output row. Windows empty along an axis are fixed up by the caller.
+    /// Combines `count` (≥ 1) input rows of `n` floats elementwise into `dst`, three rows in
+    /// the first pass and two in each further one. With `trackNaN`, returns whether any input
+    /// value was NaN (the caller then redoes the row with `MaxKeepingNaN`); else false.
     @inline(__always)
-    static func combineChannel<C: Combine>(_ c: C.Type, _ s: UnsafePointer<Float>, _ tmp: UnsafeMutablePointer<Float>,
-                                           _ o: UnsafeMutablePointer<Float>, ad: AxisTaps, ah: AxisTaps, aw: AxisTaps,
-                                           rowsIn: Int, ih: Int, iw: Int) {
-        let ow = aw.kLo.count, oh = ah.kLo.count, od = ad.kLo.count
-        aw.kLo.withUnsafeBufferPointer { kLo in
-            aw.kHi.withUnsafeBufferPointer { kHi in
-                for row in 0..<rowsIn {
-                    let line = s + row &* iw, t = tmp + row &* ow
-                    for zw in 0..<ow {
-                        let lo = kLo[zw], hi = kHi[zw]
-                        if lo == hi { t[zw] = 0; continue }
-                        var p = zw &* aw.stride &- aw.pad &+ lo &* aw.dilation
-                        var acc = line[p]
-                        for _ in (lo + 1)..<hi {
-                            p &+= aw.dilation
-                            acc = C.combine(acc, line[p])
-                        }
-                        t[zw] = acc
-                    }
-                }
+    static func combineRows<C: Combine>(_ c: C.Type, _ rows: [UnsafePointer<Float>], _ count: Int, _ n: Int,
+                                        _ dst: UnsafeMutablePointer<Float>, trackNaN: Bool) -> Bool {
+        rows.withUnsafeBufferPointer { rp in
+            guard let r = rp.baseAddress, count > 0 else { return false }
+            if count == 1 {
+                dst.update(from: r[0], count: n)
+                return trackNaN && hasNaN(dst, n)
             }
-        }
-        for zd in 0..<od {
-            for zh in 0..<oh {
-                let out = o + (zd * oh + zh) * ow
-                var first = true
-                for kd in ad.kLo[zd]..<ad.kHi[zd] {
-                    let pd = zd * ad.stride - ad.pad + kd * ad.dilation
-                    for kh in ah.kLo[zh]..<ah.kHi[zh] {
-                        let ph = zh * ah.stride - ah.pad + kh * ah.dilation
-                        let t = tmp + (pd * ih + ph) * ow
-                        if first {
-                            out.update(from: t, count: ow)
-                            first = false
-                        } else {
-                            for j in 0..<ow { out[j] = C.combine(out[j], t[j]) }
-                        }
-                    }
-                }
+            var nan = rowPass(C.self, dst, r[0], r[1], count > 2 ? r[2] : nil, n, trackNaN: trackNaN, first: true)
+            var i = 3
+            while i < count {
+                nan = rowPass(C.self, dst, UnsafePointer(dst), r[i], i + 1 < count ? r[i + 1] : nil, n,
+                              trackNaN: trackNaN, first: false) || nan
+                i += 2
             }
+            return nan
         }
+    }
+
+    /// `dst = combine(combine(a, b), c)` over `n` floats (`c` optional; `a` may be `dst`), 16
+    /// then 4 lanes at a time. With `trackNaN`, returns whether `b`, `c` or, on the `first`
+    /// pass, `a` held a NaN.
+    @inline(__always)
+    static func rowPass<C: Combine>(_ cb: C.Type, _ dst: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>,
+                                    _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>?, _ n: Int,
+                                    trackNaN: Bool, first: Bool) -> Bool {
+        var m16 = SIMDMask<SIMD16<Int32>>(repeating: false)
+        var j = 0
+        while j + 16 <= n {
+            let va = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD16<Float>.self)
+            let vb = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD16<Float>.self)
+            var acc = C.combine(va, vb)
+            if trackNaN {
+                m16 = m16 .| (vb .!= vb)
+                if first { m16 = m16 .| (va .!= va) }
+            }
+            if let c {
+                let vc = UnsafeRawPointer(c + j).loadUnaligned(as: SIMD16<Float>.self)
+                acc = C.combine(acc, vc)
+                if trackNaN { m16 = m16 .| (vc .!= vc) }
+            }
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: acc, as: SIMD16<Float>.self)
+            j += 16
+        }
+        var m4 = SIMDMask<SIMD4<Int32>>(repeating: false)
+        while j + 4 <= n {
+            let va = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD4<Float>.self)
+            let vb = UnsafeRawPointer(b + j).loadUnaligned(as: SIMD4<Float>.self)
+            var acc = C.combine(va, vb)
+            if trackNaN {
+                m4 = m4 .| (vb .!= vb)
+                if first { m4 = m4 .| (va .!= va) }
+            }
+            if let c {
+                let vc = UnsafeRawPointer(c + j).loadUnaligned(as: SIMD4<Float>.self)
+                acc = C.combine(acc, vc)
+                if trackNaN { m4 = m4 .| (vc .!= vc) }
+            }
+            UnsafeMutableRawPointer(dst + j).storeBytes(of: acc, as: SIMD4<Float>.self)
+            j += 4
+        }
+        var nan = false
+        while j < n {
+            var v = C.combine(a[j], b[j])
+            if let c { v = C.combine(v, c[j]); nan = nan || c[j].isNaN }
+            nan = nan || b[j].isNaN || (first && a[j].isNaN)
+            dst[j] = v
+            j += 1
+        }
+        return trackNaN && (nan || any(m16) || any(m4))
+    }
+
+    /// Output column j = combine of `buf[j*stride + k*dilation]` over the W kernel taps k
+    /// (the buffer's padding makes every tap readable), divided by `divisor.row * divisor.w[j]`
+    /// when a divisor is given. Columns go 8 at a time; a ragged end redoes the last 8 (each
+    /// column is a pure function of `buf`).
+    @inline(__always)
+    static func combineColumns<C: Combine>(_ c: C.Type, _ buf: UnsafePointer<Float>, _ aw: AxisTaps, _ ow: Int,
+                                           _ out: UnsafeMutablePointer<Float>,
+                                           divisor: (w: UnsafePointer<Float>, row: Float)?) {
+        let sw = aw.stride, dw = aw.dilation, kw = aw.kernel
+        @inline(__always) func block(_ j: Int) {
+            let p = buf + j &* sw
+            var acc = Conv.load8(p, sw)
+            var k = 1
+            while k < kw { acc = C.combine(acc, Conv.load8(p + k &* dw, sw)); k &+= 1 }
+            if let divisor {
+                acc /= SIMD8(repeating: divisor.row) * UnsafeRawPointer(divisor.w + j).loadUnaligned(as: SIMD8<Float>.self)
+            }
+            UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD8<Float>.self)
+        }
+        if ow < 8 {
+            for j in 0..<ow {
+                let p = buf + j &* sw
+                var acc = p[0]
+                var k = 1
+                while k < kw { acc = C.combine(acc, p[k &* dw]); k &+= 1 }
+                if let divisor { acc /= divisor.row * divisor.w[j] }
+                out[j] = acc
+            }
+            return
+        }
+        var j = 0
+        while j + 8 <= ow { block(j); j &+= 8 }
+        if j < ow { block(ow - 8) }
+    }
+
+    /// True when any of the `n` floats at `p` is NaN.
+    static func hasNaN(_ p: UnsafePointer<Float>, _ n: Int) -> Bool {
+        var m = SIMDMask<SIMD4<Int32>>(repeating: false)
+        var j = 0
+        while j + 4 <= n {
+            let v = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD4<Float>.self)
+            m = m .| (v .!= v)
+            j += 4
+        }
+        while j < n { if p[j].isNaN { return true }; j += 1 }
+        return any(m)
     }
 }

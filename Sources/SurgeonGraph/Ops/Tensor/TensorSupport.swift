@@ -111,7 +111,11 @@ extension Tensor {
 /// Reads `t` through element `strides` from element `offset`, producing a contiguous tensor of
 /// `shape`. Strides may be zero (broadcast) or negative (reversal); every reachable offset is
 /// checked against the input first.
-func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int) throws -> Tensor {
+///
+/// When the second-innermost (merged) axis reads contiguously and the innermost does not — a
+/// swap of the last two axes, NCHW↔NHWC and most other transposes — the last two axes go as
+/// blocked tile transposes (`transposeTiles`); `tiled: false` forces the general loop (tests).
+func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int, tiled: Bool = true) throws -> Tensor {
     guard shape.count == strides.count else { throw TensorError("internal: stridedCopy rank mismatch") }
     let n = try Tensor.checkedCount(shape, dtype: t.dtype)
     if n == 0 { return try Tensor(zeros: t.dtype, shape: shape) }
@@ -142,6 +146,11 @@ func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int) throws 
     let size = t.dtype.size
     let buf = TensorBuffer(uninitializedByteCount: n * size)
     let src = t.rawPointer, dst = buf.pointer
+    if tiled, dims.count >= 2, strs[dims.count - 2] == 1, strs[dims.count - 1] != 1,
+       dims[dims.count - 1] >= 4, dims[dims.count - 2] >= 4 {
+        transposeTiles(src: src, dst: dst, size: size, offset: offset, dims: dims, strides: strs)
+        return Tensor(dtype: t.dtype, shape: shape, buffer: buf)
+    }
     let inner = dims.removeLast(), innerStride = strs.removeLast()
     let outerCount = product(dims)
     let rank = dims.count
@@ -176,6 +185,78 @@ func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int) throws 
     default: run(UInt64.self)
     }
     return Tensor(dtype: t.dtype, shape: shape, buffer: buf)
+}
+
+/// `stridedCopy`'s transpose path: with `R = dims[-2]` (input stride 1) and `C = dims[-1]`
+/// (input stride `ls`), each output matrix `[R, C]` is `out[r][c] = in[base + r + c*ls]`, the
+/// outer axes walked with an odometer. Tiles of 32 × 32 keep the 32 input runs and the 32
+/// output rows in L1 (and within few pages), unlike a row of reads `ls` apart per output row.
+/// Large copies split the output rows over the kernel threads.
+func transposeTiles(src: UnsafeRawPointer, dst: UnsafeMutableRawPointer, size: Int, offset: Int,
+                    dims: [Int], strides: [Int]) {
+    let rank = dims.count
+    let rows = dims[rank - 2], cols = dims[rank - 1], ls = strides[rank - 1]
+    let outerDims = Array(dims[0..<(rank - 2)]), outerStrides = Array(strides[0..<(rank - 2)])
+    let outerCount = product(outerDims)
+    let matrix = rows * cols
+    // Input offsets of every outer index (few: batch or channel-block axes).
+    var bases = [Int](repeating: offset, count: outerCount)
+    if !outerDims.isEmpty {
+        forEachBroadcast(outerDims, [outerStrides]) { i, off in bases[i] = offset + off[0] }
+    }
+    func run<T>(_ ty: T.Type) {
+        let s = src.assumingMemoryBound(to: T.self), d = dst.assumingMemoryBound(to: T.self)
+        let tile = 32
+        // Items: (outer index, block of `tile` output rows).
+        let rowBlocks = (rows + tile - 1) / tile
+        parallelChunks(outerCount * rowBlocks, grain: max(1, parallelGrain / max(1, tile * cols))) { chunk in
+            for item in chunk {
+                let o = item / rowBlocks, r0 = (item % rowBlocks) * tile
+                let r1 = min(rows, r0 + tile)
+                let sb = s + bases[o], db = d + o * matrix
+                var c0 = 0
+                while c0 < cols {
+                    let c1 = min(cols, c0 + tile)
+                    if T.self == UInt32.self && r1 - r0 == tile && c1 - c0 == tile {
+                        // Full tile of 4-byte elements: 4 × 4 blocks through registers.
+                        let s32 = UnsafeRawPointer(sb), d32 = UnsafeMutableRawPointer(db)
+                        var c = c0
+                        while c < c1 {
+                            var r = r0
+                            while r < r1 {
+                                let i0 = s32.loadUnaligned(fromByteOffset: 4 &* (c &* ls &+ r), as: SIMD4<UInt32>.self)
+                                let i1 = s32.loadUnaligned(fromByteOffset: 4 &* ((c &+ 1) &* ls &+ r), as: SIMD4<UInt32>.self)
+                                let i2 = s32.loadUnaligned(fromByteOffset: 4 &* ((c &+ 2) &* ls &+ r), as: SIMD4<UInt32>.self)
+                                let i3 = s32.loadUnaligned(fromByteOffset: 4 &* ((c &+ 3) &* ls &+ r), as: SIMD4<UInt32>.self)
+                                let o = 4 &* (r &* cols &+ c)
+                                d32.storeBytes(of: SIMD4(i0[0], i1[0], i2[0], i3[0]), toByteOffset: o, as: SIMD4<UInt32>.self)
+                                d32.storeBytes(of: SIMD4(i0[1], i1[1], i2[1], i3[1]), toByteOffset: o &+ 4 &* cols, as: SIMD4<UInt32>.self)
+                                d32.storeBytes(of: SIMD4(i0[2], i1[2], i2[2], i3[2]), toByteOffset: o &+ 8 &* cols, as: SIMD4<UInt32>.self)
+                                d32.storeBytes(of: SIMD4(i0[3], i1[3], i2[3], i3[3]), toByteOffset: o &+ 12 &* cols, as: SIMD4<UInt32>.self)
+                                r &+= 4
+                            }
+                            c &+= 4
+                        }
+                        c0 = c1
+                        continue
+                    }
+                    for c in c0..<c1 {
+                        // One contiguous input run, written down a column of the tile.
+                        let line = sb + c &* ls
+                        var q = db + (r0 &* cols &+ c)
+                        for r in r0..<r1 { q.pointee = line[r]; q += cols }
+                    }
+                    c0 = c1
+                }
+            }
+        }
+    }
+    switch size {
+    case 1: run(UInt8.self)
+    case 2: run(UInt16.self)
+    case 4: run(UInt32.self)
+    default: run(UInt64.self)
+    }
 }
 
 /// Builds flat indices from per-axis coordinate maps: output element (o0, o1, ...) reads input

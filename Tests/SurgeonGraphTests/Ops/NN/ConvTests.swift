@@ -125,6 +125,43 @@ import TestSupport
         }
     }
 
+    /// Without a bias the output is not zero-filled first (except for depthwise, which adds
+    /// into it): every element must still be written, over NaN-filled freed buffers.
+    @Test func unbiasedOutputIsFullyWrittenOverDirtyMemory() throws {
+        let cases: [(x: [Int], w: [Int], group: Int, pads: [Int], strides: [Int])] = [
+            ([2, 4, 7, 6], [6, 2, 3, 2], 2, [1, 0, 2, 1], [2, 1]),   // im2col + gemm, groups
+            ([1, 3, 9, 9], [3, 1, 3, 3], 3, [1, 1, 1, 1], [2, 2]),   // depthwise
+            ([1, 1, 6, 5], [1, 1, 3, 3], 1, [1, 1, 1, 1], [1, 1]),   // one channel: depthwise too
+            ([1, 4, 5, 3], [5, 4, 1, 1], 1, [0, 0, 0, 0], [1, 1]),   // pointwise
+            ([2, 4, 5, 3], [6, 2, 1, 1], 2, [0, 0, 0, 0], [1, 1]),   // pointwise, groups
+            ([1, 2, 11], [3, 2, 3], 1, [2, 1], [2]),                 // 1-D
+            ([1, 2, 11], [2, 1, 3], 2, [1, 1], [1]),                 // 1-D depthwise
+        ]
+        var seed: UInt32 = 5
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        for c in cases {
+            let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
+            let wv = (0..<c.w.reduce(1, *)).map { _ in rnd() }
+            let attrs = [Attribute(name: "group", value: .int(c.group)), Attribute(name: "pads", value: .ints(c.pads)),
+                         Attribute(name: "strides", value: .ints(c.strides))]
+            let r = c.x.count - 2
+            var out: [Int] = []
+            for i in 0..<r { out.append((c.x[i + 2] + c.pads[i] + c.pads[i + r] - c.w[i + 2]) / c.strides[i] + 1) }
+            let geom = SpatialGeometry(kernel: Array(c.w[2...]), strides: c.strides, dilations: [Int](repeating: 1, count: r),
+                                       padBegin: Array(c.pads[..<r]), padEnd: Array(c.pads[r...]), output: out)
+            // The yardstick writes into a zeroed array.
+            let want = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: nil, geom: geom, group: c.group)
+            for _ in 0..<3 {
+                let dirty = (0..<4).map { _ in TensorBuffer(uninitializedByteCount: want.count * 4) }
+                for d in dirty { d.pointer.initializeMemory(as: Float.self, repeating: .nan, count: want.count) }
+            }
+            let y = try runNode("Conv", [try f32(c.x, xv), try f32(c.w, wv)], attributes: attrs)[0]
+            let v = try y.scalars(of: Float.self)
+            #expect(v.count == want.count)
+            #expect(zip(v, want).allSatisfy { abs($0 - $1) < 1e-5 }, "case \(c.x) \(c.w)")
+        }
+    }
+
     @Test func channelMismatchIsAnError() throws {
         let x = try f32([1, 2, 3, 3], Array(repeating: 0, count: 18))
         let w = try f32([1, 3, 1, 1], [1, 1, 1])

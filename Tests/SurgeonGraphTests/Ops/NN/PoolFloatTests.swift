@@ -15,6 +15,8 @@ import TestSupport
             Case(x: [1, 1, 3, 3], k: [3, 3], s: [3, 3], d: [1, 1], pb: [2, 2], pe: [2, 2]),  // windows past the input
             Case(x: [1, 1, 3, 3], k: [2, 2], s: [1, 1], d: [1, 1], pb: [2, 2], pe: [2, 2]),  // empty windows
             Case(x: [1, 2, 3, 4, 5], k: [2, 3, 3], s: [2, 1, 2], d: [1, 1, 1], pb: [2, 0, 1], pe: [1, 1, 1]),
+            // Big enough for the output rows to be split over the kernel threads.
+            Case(x: [2, 5, 57, 203], k: [3, 3], s: [2, 2], d: [1, 1], pb: [0, 0], pe: [1, 1]),
         ]
         var seed: UInt32 = 11
         func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
@@ -34,6 +36,58 @@ import TestSupport
                 let (plain, _) = try poolND(x.doubleArray(), shape: c.x, geom: geom, kind: kind)
                 let ref = try f32(Array(c.x[0..<2]) + out, plain.map { Float($0) })
                 #expect(isClose(fast, ref), "case \(c.x) \(c.k) \(kind)")
+            }
+        }
+    }
+
+    /// Random geometries (kernels 1-7, strides 1-3, dilations, pads, ceil_mode windows past
+    /// the padded input, odd widths, batch > 1) with -inf, +inf and NaN sprinkled in: max must
+    /// equal the plain kernel exactly (NaN where it gives NaN), averages within rounding.
+    @Test func randomGeometriesMatchPlainPool() throws {
+        var seed: UInt64 = 0x9e3779b97f4a7c15
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        for trial in 0..<300 {
+            let r = trial % 7 == 0 ? 1 : (trial % 11 == 0 ? 3 : 2)
+            var xs = [1 + next(2), 1 + next(3)]
+            var k: [Int] = [], s: [Int] = [], d: [Int] = [], pb: [Int] = [], pe: [Int] = [], out: [Int] = []
+            for a in 0..<r {
+                let kk = 1 + next(r == 3 ? 3 : 7), ss = 1 + next(3), dd = trial % 5 == 0 ? 1 + next(3) : 1
+                let ext = (kk - 1) * dd + 1
+                let size = max(1, ext - 2 + next(a == r - 1 ? 40 : 14))
+                let p0 = next(min(kk, 4)), p1 = next(min(kk, 4))
+                let span = size + p0 + p1 - ext
+                if span < 0 { xs.append(ext); k.append(kk); s.append(ss); d.append(dd); pb.append(0); pe.append(0); out.append(1); continue }
+                var o = span / ss + 1
+                if trial % 3 == 0 {  // ceil_mode
+                    o = (span + ss - 1) / ss + 1
+                    if (o - 1) * ss >= size + p0 { o -= 1 }
+                }
+                xs.append(size); k.append(kk); s.append(ss); d.append(dd); pb.append(p0); pe.append(p1); out.append(o)
+            }
+            let geom = SpatialGeometry(kernel: k, strides: s, dilations: d, padBegin: pb, padEnd: pe, output: out)
+            let n = xs.reduce(1, *)
+            var xv = (0..<n).map { _ in Float(next(2001)) / 100 - 10 }
+            if trial % 4 == 1 {
+                for _ in 0..<(1 + next(4)) { xv[next(n)] = [Float.nan, -.infinity, .infinity][next(3)] }
+            }
+            if trial % 9 == 2 { for i in 0..<n where next(3) == 0 { xv[i] = -.infinity } }
+            let x = try f32(xs, xv)
+            for kind in [PoolKind.max, .average(countIncludePad: false), .average(countIncludePad: true)] {
+                let fast = try #require(try PoolFloat.pool(x, geom: geom, kind: kind))
+                let (plain, _) = try poolND(x.doubleArray(), shape: xs, geom: geom, kind: kind)
+                let got = try fast.scalars(of: Float.self)
+                #expect(got.count == plain.count)
+                var same = got.count == plain.count
+                for i in 0..<min(got.count, plain.count) {
+                    let want = Float(plain[i])
+                    if want.isNaN || got[i].isNaN { same = same && want.isNaN && got[i].isNaN; continue }
+                    if case .max = kind { same = same && got[i] == want; continue }
+                    same = same && (got[i] == want || abs(got[i] - want) <= 1e-4 + 1e-4 * abs(want))
+                }
+                #expect(same, "trial \(trial) x \(xs) k \(k) s \(s) d \(d) pads \(pb) \(pe) out \(out) \(kind)")
             }
         }
     }
