@@ -158,10 +158,37 @@ extension QuantizedConv {
                 bias.withUnsafeBufferPointer { bi in
                     parallelItems((positions + tile - 1) / tile, costPerItem: tile &* m) { t in
                         let p0 = t &* tile, p1 = min(positions, p0 &+ tile)
+                        // 4 positions × 4 channels through registers: converted with the
+                        // channels in lanes, stored transposed (a row of 4 positions per channel).
+                        let p4 = p0 &+ (p1 &- p0) / 4 &* 4, m4 = m / 4 &* 4
+                        let raw = UnsafeRawPointer(acc), o = UnsafeMutableRawPointer(out)
+                        var oc = 0
+                        while oc < m4 {
+                            let cr = SIMD4<Int32>(corr[oc], corr[oc &+ 1], corr[oc &+ 2], corr[oc &+ 3])
+                            let s = SIMD4<Float>(sc[oc], sc[oc &+ 1], sc[oc &+ 2], sc[oc &+ 3])
+                            let b = SIMD4<Float>(bi[oc], bi[oc &+ 1], bi[oc &+ 2], bi[oc &+ 3])
+                            var p = p0
+                            while p < p4 {
+                                @inline(__always) func row(_ q: Int) -> SIMD4<Float> {
+                                    let v = raw.loadUnaligned(fromByteOffset: 4 &* (q &* m &+ oc), as: SIMD4<Int32>.self) &- cr
+                                    return SIMD4<Float>(Float(v[0]), Float(v[1]), Float(v[2]), Float(v[3])) * s + b
+                                }
+                                let f0 = row(p), f1 = row(p &+ 1), f2 = row(p &+ 2), f3 = row(p &+ 3)
+                                let d = 4 &* (oc &* positions &+ p), rs = 4 &* positions
+                                o.storeBytes(of: SIMD4(f0[0], f1[0], f2[0], f3[0]), toByteOffset: d, as: SIMD4<Float>.self)
+                                o.storeBytes(of: SIMD4(f0[1], f1[1], f2[1], f3[1]), toByteOffset: d &+ rs, as: SIMD4<Float>.self)
+                                o.storeBytes(of: SIMD4(f0[2], f1[2], f2[2], f3[2]), toByteOffset: d &+ 2 &* rs, as: SIMD4<Float>.self)
+                                o.storeBytes(of: SIMD4(f0[3], f1[3], f2[3], f3[3]), toByteOffset: d &+ 3 &* rs, as: SIMD4<Float>.self)
+                                p &+= 4
+                            }
+                            oc &+= 4
+                        }
+                        // The channels and positions left over, one at a time.
                         for oc in 0..<m {
                             let cr = corr[oc], s = sc[oc], bo = bi[oc]
-                            let o = out + oc &* positions
-                            for p in p0..<p1 { o[p] = Float(acc[p &* m &+ oc] &- cr) * s + bo }
+                            let row = out + oc &* positions
+                            let from = oc < m4 ? p4 : p0
+                            for p in from..<p1 { row[p] = Float(acc[p &* m &+ oc] &- cr) * s + bo }
                         }
                     }
                 }
