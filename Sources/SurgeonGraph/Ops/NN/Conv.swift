@@ -130,20 +130,34 @@ enum Conv {
                 (yb + (b * m + oc) * outSize + col0).update(repeating: bias[oc], count: cols)
             }
         }
+        if depthwise && T.self == Float.self {
+            // Float: through a padded copy per band (depthwise2DFloat), which writes bias + products.
+            let layout = DepthwiseLayout(h: inSp[0], w: inSp[1], geom: geom)
+            let grain = max(1, parallelGrain / max(1, outSize * kSize))
+            let xf = UnsafeRawPointer(xb).assumingMemoryBound(to: Float.self)
+            let wf = UnsafeRawPointer(wb).assumingMemoryBound(to: Float.self)
+            let yf = UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self)
+            // Channels (of every batch item) are independent: a contiguous run per kernel thread,
+            // each with its own scratch.
+            parallelChunks(n * c, grain: grain) { range in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, layout.scratchCount))
+                defer { scratch.deallocate() }
+                for item in range {
+                    let ch = item % c
+                    depthwise2DFloat(src: xf + item * inSize, layout: layout, kernel: wf + ch * kSize,
+                                     bias: bias.map { Float($0[ch]) } ?? 0, scratch: scratch, dst: yf + item * outSize)
+                }
+            }
+            return
+        }
         if depthwise {
             let (h, w) = (inSp[0], inSp[1])
             // Channels (of every batch item) are independent: spread them over the kernel threads.
             parallelItems(n * c, costPerItem: outSize * kSize) { item in
                 let b = item / c, ch = item % c
                 fillBias(b, ch, 1, col0: 0, cols: outSize)
-                let src = xb + item * inSize, dst = yb + (b * m + ch) * outSize, kern = wb + ch * kSize
-                if T.self == Float.self {
-                    depthwise2DFloat(src: UnsafeRawPointer(src).assumingMemoryBound(to: Float.self), h: h, w: w,
-                                     kernel: UnsafeRawPointer(kern).assumingMemoryBound(to: Float.self), geom: geom,
-                                     dst: UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self))
-                } else {
-                    depthwise2D(src: src, h: h, w: w, kernel: kern, geom: geom, dst: dst)
-                }
+                depthwise2D(src: xb + item * inSize, h: h, w: w, kernel: wb + ch * kSize, geom: geom,
+                            dst: yb + (b * m + ch) * outSize)
             }
             return
         }
@@ -309,107 +323,105 @@ enum Conv {
         }
     }
 
-    /// `depthwise2D` for Float: the outputs whose taps all read inside the input row go 16
-    /// (then 8) at a time in SIMD registers, one register per output block and every tap
-    /// accumulated before the single store; the border outputs go one at a time. Same result
-    /// contract as `depthwise2D` (adds to `dst`).
-    static func depthwise2DFloat(src: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>,
-                                 geom: SpatialGeometry, dst: UnsafeMutablePointer<Float>) {
-        let kh = geom.kernel[0], kw = geom.kernel[1]
-        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
-        let ph = geom.padBegin[0], pw = geom.padBegin[1]
-        let oh = geom.output[0], ow = geom.output[1]
-        // First output column whose leftmost tap is inside the row.
-        let jIn0 = min(ow, (pw + sw - 1) / sw)
-        let span = (kw - 1) * dw
-        for i in 0..<oh {
-            let dstRow = dst + i * ow
-            let y0 = i * sh - ph
-            // Kernel rows aLo ..< aHi read input rows inside [0, h).
-            let aLo = y0 >= 0 ? 0 : min(kh, (-y0 + dh - 1) / dh)
-            let aHi = max(aLo, h - 1 - y0 < 0 ? 0 : min(kh, (h - 1 - y0) / dh + 1))
-            if aLo == aHi { continue }
-            // One output with every tap checked (the borders and the last few columns).
-            @inline(__always) func scalarAt(_ j: Int) {
-                var s: Float = 0
-                let x0 = j * sw - pw
-                // Taps bLo ..< bHi read columns inside [0, w).
-                let bLo = x0 >= 0 ? 0 : min(kw, (-x0 + dw - 1) / dw)
-                let bHi = max(bLo, w - 1 - x0 < 0 ? 0 : min(kw, (w - 1 - x0) / dw + 1))
-                var a = aLo
-                while a < aHi {
-                    let row = src + (y0 + a * dh) * w + x0, kr = kernel + a * kw
-                    var b = bLo
-                    while b < bHi { s += kr[b] * row[b * dw]; b += 1 }
-                    a += 1
+    /// `depthwise2D` for Float, one channel at a time through a zero-padded copy of its input:
+    /// band by band (see `DepthwiseLayout`), the rows an output band reads are copied into
+    /// `scratch` with the pads as zeros and each row split into `sw` phases (columns x ≡ p mod
+    /// sw), so every tap of every output column is a unit-stride vector load and there is no
+    /// border path. Outputs go 16 / 8 / 4 at a time in SIMD registers, every tap accumulated
+    /// before the single store; the last 1-3 columns are computed as 4 (reading the copy's
+    /// zero slack) and only the valid lanes stored. Writes `dst` (`bias` + the products);
+    /// `scratch` holds `layout.scratchCount` floats.
+    static func depthwise2DFloat(src: UnsafePointer<Float>, layout l: DepthwiseLayout, kernel: UnsafePointer<Float>,
+                                 bias: Float, scratch: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>) {
+        l.offsets.withUnsafeBufferPointer { ob in
+            guard let off = ob.baseAddress else { return }
+            var i0 = 0
+            while i0 < l.oh {
+                let nr = min(l.bandRows, l.oh &- i0)
+                fillBand(src: src, layout: l, firstRow: i0 &* l.sh &- l.ph, rows: (nr &- 1) &* l.sh &+ l.extentRows,
+                         scratch: scratch)
+                switch l.taps {
+                case 9: depthwiseBand(l, 9, off, kernel, bias, scratch, dst + i0 &* l.ow, nr)
+                case 25: depthwiseBand(l, 25, off, kernel, bias, scratch, dst + i0 &* l.ow, nr)
+                case 49: depthwiseBand(l, 49, off, kernel, bias, scratch, dst + i0 &* l.ow, nr)
+                default: depthwiseBand(l, l.taps, off, kernel, bias, scratch, dst + i0 &* l.ow, nr)
                 }
-                dstRow[j] += s
+                i0 &+= nr
             }
-            for j in 0..<jIn0 { scalarAt(j) }
-            var j = jIn0
-            // A block of L outputs reads up to x0 + span + L*sw - 1 (a whole vector per tap
-            // when sw is 1 or 2); it runs vectorised only when that stays inside the row.
-            while j + 16 <= ow && j * sw - pw + span + 16 * sw <= w {
-                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD16<Float>.self)
-                for a in aLo..<aHi {
-                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
-                    for b in 0..<kw { acc += kr[b] * load16(row + b * dw, sw) }
-                }
-                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD16<Float>.self)
-                j += 16
-            }
-            while j + 8 <= ow && j * sw - pw + span + 8 * sw <= w {
-                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD8<Float>.self)
-                for a in aLo..<aHi {
-                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
-                    for b in 0..<kw { acc += kr[b] * load8(row + b * dw, sw) }
-                }
-                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD8<Float>.self)
-                j += 8
-            }
-            while j + 4 <= ow && j * sw - pw + span + 4 * sw <= w {
-                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD4<Float>.self)
-                for a in aLo..<aHi {
-                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
-                    for b in 0..<kw { acc += kr[b] * load4(row + b * dw, sw) }
-                }
-                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD4<Float>.self)
-                j += 4
-            }
-            while j < ow { scalarAt(j); j += 1 }
         }
     }
 
-    /// 16 values at `p`, `p + sw`, ...; reads `p[0 ..< 16 * sw]` when `sw` is 1 or 2.
+    /// Copies input rows `firstRow ..< firstRow + rows` (pads outside `[0, h)`) into `scratch`,
+    /// each as `sw` phase segments of `q` values: segment p holds padded columns p, p + sw, ...
     @inline(__always)
-    static func load16(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD16<Float> {
-        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-        if sw == 2 {
-            let lo = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-            let hi = UnsafeRawPointer(p + 16).loadUnaligned(as: SIMD16<Float>.self)
-            return SIMD16(lowHalf: lo.evenHalf, highHalf: hi.evenHalf)
+    static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
+                         scratch: UnsafeMutablePointer<Float>) {
+        let sw = l.sw, q = l.q, w = l.w
+        for r in 0..<rows {
+            let y = firstRow &+ r
+            let row = scratch + r &* l.rowStride
+            if y < 0 || y >= l.h {
+                row.update(repeating: 0, count: l.rowStride)
+                continue
+            }
+            let line = src + y &* w
+            for p in 0..<sw {
+                let seg = row + p &* q
+                // Segment index k is input column k*sw + p - pw: inside [0, w) for k in lo ..< hi.
+                let first = l.pw &- p
+                let lo = first > 0 ? min(q, (first &+ sw &- 1) / sw) : 0
+                let top = w &- 1 &+ first
+                let hi = top < 0 ? lo : max(lo, min(q, top / sw &+ 1))
+                if lo > 0 { seg.update(repeating: 0, count: lo) }
+                if sw == 1 {
+                    (seg + lo).update(from: line + (lo &- first), count: hi &- lo)
+                } else {
+                    var x = lo &* sw &- first
+                    for k in lo..<hi { seg[k] = line[x]; x &+= sw }
+                }
+                if hi < q { (seg + hi).update(repeating: 0, count: q &- hi) }
+            }
         }
-        var v = SIMD16<Float>()
-        for l in 0..<16 { v[l] = p[l * sw] }
-        return v
     }
 
-    /// 4 values at `p`, `p + sw`, ...; reads `p[0 ..< 4 * sw]` when `sw` is 1 or 2.
+    /// Output rows `0 ..< rows` of a band (`dst` at the band's first row) from its padded copy.
+    /// `taps` is `l.taps`, passed as a literal for the common kernels so the tap loop unrolls.
     @inline(__always)
-    static func load4(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD4<Float> {
-        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
-        if sw == 2 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self).evenHalf }
-        return SIMD4(p[0], p[sw], p[2 * sw], p[3 * sw])
-    }
-
-    /// 8 values at `p`, `p + sw`, ...; reads `p[0 ..< 8 * sw]` when `sw` is 1 or 2.
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD8<Float> {
-        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-        if sw == 2 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
-        var v = SIMD8<Float>()
-        for l in 0..<8 { v[l] = p[l * sw] }
-        return v
+    static func depthwiseBand(_ l: DepthwiseLayout, _ taps: Int, _ off: UnsafePointer<Int>, _ kernel: UnsafePointer<Float>,
+                              _ bias: Float, _ scratch: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                              _ rows: Int) {
+        let ow = l.ow
+        let rowStep = l.sh &* l.rowStride
+        for i in 0..<rows {
+            let base = UnsafePointer(scratch + i &* rowStep)
+            let out = dst + i &* ow
+            var j = 0
+            while j &+ 16 <= ow {
+                var acc = SIMD16<Float>(repeating: bias)
+                for t in 0..<taps { acc += kernel[t] * UnsafeRawPointer(base + (off[t] &+ j)).loadUnaligned(as: SIMD16<Float>.self) }
+                UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD16<Float>.self)
+                j &+= 16
+            }
+            if j &+ 8 <= ow {
+                var acc = SIMD8<Float>(repeating: bias)
+                for t in 0..<taps { acc += kernel[t] * UnsafeRawPointer(base + (off[t] &+ j)).loadUnaligned(as: SIMD8<Float>.self) }
+                UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD8<Float>.self)
+                j &+= 8
+            }
+            if j &+ 4 <= ow {
+                var acc = SIMD4<Float>(repeating: bias)
+                for t in 0..<taps { acc += kernel[t] * UnsafeRawPointer(base + (off[t] &+ j)).loadUnaligned(as: SIMD4<Float>.self) }
+                UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD4<Float>.self)
+                j &+= 4
+            }
+            if j < ow {
+                // The last 1-3 columns: 4 computed (the copy has zero slack), the valid ones stored.
+                var acc = SIMD4<Float>(repeating: bias)
+                for t in 0..<taps { acc += kernel[t] * UnsafeRawPointer(base + (off[t] &+ j)).loadUnaligned(as: SIMD4<Float>.self) }
+                var lane = 0
+                while j < ow { out[j] = acc[lane]; j &+= 1; lane &+= 1 }
+            }
+        }
     }
 
     /// One channel of a 2-D depthwise convolution, computed directly and added to `dst`
@@ -471,5 +483,45 @@ extension Double: GemmScalar {
                      beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, threads: Int) {
         dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
             beta: beta, c: c, ldc: ldc, threads: threads)
+    }
+}
+
+/// Where `Conv.depthwise2DFloat` reads: output rows go in bands of `bandRows`, and the
+/// `(bandRows - 1) * sh + extentRows` padded input rows a band reads are copied, `rowStride`
+/// floats each (`sw` phase segments of `q`). Output (i, j) of tap (a, b) reads
+/// `copy[(i - band start) * sh * rowStride + offsets[a * kw + b] + j]`: padded column
+/// j * sw + b * dw is phase (b * dw) % sw, index j + (b * dw) / sw. `q` covers the output
+/// columns rounded up to 4 plus the widest tap reach, so every vector load stays in the row.
+struct DepthwiseLayout {
+    let h: Int, w: Int, oh: Int, ow: Int
+    let sh: Int, sw: Int, ph: Int, pw: Int
+    let taps: Int, extentRows: Int
+    let q: Int, rowStride: Int, bandRows: Int
+    let offsets: [Int]
+    /// Floats the padded copy of one band needs.
+    var scratchCount: Int { ((bandRows - 1) * sh + extentRows) * rowStride }
+
+    /// About 128 KB of padded rows per band: in the L2 cache while the taps re-read them.
+    static let bandBudget = 1 << 15
+
+    /// - Parameter budget: floats of padded rows per band (the tests use small ones to force bands).
+    init(h: Int, w: Int, geom: SpatialGeometry, budget: Int = DepthwiseLayout.bandBudget) {
+        let kh = geom.kernel[0], kw = geom.kernel[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        self.h = h; self.w = w
+        oh = geom.output[0]; ow = geom.output[1]
+        sh = geom.strides[0]; sw = geom.strides[1]
+        ph = geom.padBegin[0]; pw = geom.padBegin[1]
+        taps = kh * kw
+        extentRows = (kh - 1) * dh + 1
+        q = (ow + 3) / 4 * 4 + (kw - 1) * dw / sw
+        rowStride = sw * q
+        let fit = (budget / max(1, rowStride) - extentRows) / sh + 1
+        bandRows = max(1, min(oh, fit))
+        var offs: [Int] = []
+        offs.reserveCapacity(taps)
+        for a in 0..<kh {
+            for b in 0..<kw { offs.append(a * dh * rowStride + (b * dw % sw) * q + b * dw / sw) }
+        }
+        offsets = offs
     }
 }
