@@ -326,11 +326,11 @@ enum Conv {
     /// `depthwise2D` for Float, one channel at a time through a zero-padded copy of its input:
     /// band by band (see `DepthwiseLayout`), the rows an output band reads are copied into
     /// `scratch` with the pads as zeros and each row split into `sw` phases (columns x ≡ p mod
-    /// sw), so every tap of every output column is a unit-stride vector load and there is no
-    /// border path. Outputs go 16 / 8 / 4 at a time in SIMD registers, every tap accumulated
-    /// before the single store; the last 1-3 columns are computed as 4 (reading the copy's
-    /// zero slack) and only the valid lanes stored. Writes `dst` (`bias` + the products);
-    /// `scratch` holds `layout.scratchCount` floats.
+    /// sw), so every tap of every output is a unit-stride vector load and there is no border
+    /// path. Outputs go in tiles of 4 rows × 8 (or, for the last 1-4 columns, 4) columns, eight
+    /// independent SIMD4 sums per tile so the adds' latency overlaps; a tile's rows past the
+    /// band and columns past the row read the copy's slack and are not stored. Writes `dst`
+    /// (`bias` + the products); `scratch` holds `layout.scratchCount` floats.
     static func depthwise2DFloat(src: UnsafePointer<Float>, layout l: DepthwiseLayout, kernel: UnsafePointer<Float>,
                                  bias: Float, scratch: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>) {
         l.offsets.withUnsafeBufferPointer { ob in
@@ -338,48 +338,55 @@ enum Conv {
             var i0 = 0
             while i0 < l.oh {
                 let nr = min(l.bandRows, l.oh &- i0)
-                fillBand(src: src, layout: l, firstRow: i0 &* l.sh &- l.ph, rows: (nr &- 1) &* l.sh &+ l.extentRows,
-                         scratch: scratch)
+                fillBand(src: src, layout: l, firstRow: i0 &* l.sh &- l.ph,
+                         rows: ((nr &+ 3) / 4 &* 4 &- 1) &* l.sh &+ l.extentRows, scratch: scratch)
+                let out = dst + i0 &* l.ow
                 switch l.taps {
-                case 9: depthwiseBand(l, 9, off, kernel, bias, scratch, dst + i0 &* l.ow, nr)
-                case 25: depthwiseBand(l, 25, off, kernel, bias, scratch, dst + i0 &* l.ow, nr)
-                case 49: depthwiseBand(l, 49, off, kernel, bias, scratch, dst + i0 &* l.ow, nr)
-                default: depthwiseBand(l, l.taps, off, kernel, bias, scratch, dst + i0 &* l.ow, nr)
+                case 9: depthwiseBand(l, 9, off, kernel, bias, scratch, out, nr)
+                case 25: depthwiseBand(l, 25, off, kernel, bias, scratch, out, nr)
+                default: depthwiseBand(l, l.taps, off, kernel, bias, scratch, out, nr)
                 }
                 i0 &+= nr
             }
         }
     }
 
-    /// Copies input rows `firstRow ..< firstRow + rows` (pads outside `[0, h)`) into `scratch`,
+    /// Copies input rows `firstRow ..< firstRow + rows` (zeros outside `[0, h)`) into `scratch`,
     /// each as `sw` phase segments of `q` values: segment p holds padded columns p, p + sw, ...
+    /// With `sw` > 1 the padded row is built in the row after the band first (`l.tempOffset`).
     @inline(__always)
     static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
                          scratch: UnsafeMutablePointer<Float>) {
-        let sw = l.sw, q = l.q, w = l.w
+        let sw = l.sw, q = l.q, w = l.w, stride = l.rowStride
+        let temp = scratch + l.tempOffset
+        // Padded columns lo ..< hi are input columns lo - pw ..< hi - pw.
+        let lo = min(stride, l.pw), hi = max(lo, min(stride, l.pw &+ w))
         for r in 0..<rows {
             let y = firstRow &+ r
-            let row = scratch + r &* l.rowStride
+            let row = scratch + r &* stride
             if y < 0 || y >= l.h {
-                row.update(repeating: 0, count: l.rowStride)
+                row.update(repeating: 0, count: stride)
                 continue
             }
-            let line = src + y &* w
-            for p in 0..<sw {
-                let seg = row + p &* q
-                // Segment index k is input column k*sw + p - pw: inside [0, w) for k in lo ..< hi.
-                let first = l.pw &- p
-                let lo = first > 0 ? min(q, (first &+ sw &- 1) / sw) : 0
-                let top = w &- 1 &+ first
-                let hi = top < 0 ? lo : max(lo, min(q, top / sw &+ 1))
-                if lo > 0 { seg.update(repeating: 0, count: lo) }
-                if sw == 1 {
-                    (seg + lo).update(from: line + (lo &- first), count: hi &- lo)
-                } else {
-                    var x = lo &* sw &- first
-                    for k in lo..<hi { seg[k] = line[x]; x &+= sw }
+            let padded = sw == 1 ? row : temp
+            if lo > 0 { padded.update(repeating: 0, count: lo) }
+            (padded + lo).update(from: src + (y &* w &+ lo &- l.pw), count: hi &- lo)
+            if hi < stride { (padded + hi).update(repeating: 0, count: stride &- hi) }
+            if sw == 2 {
+                // q is a multiple of 4: 8 padded values give 4 of each phase.
+                var k = 0
+                while k < q {
+                    let v = UnsafeRawPointer(temp + 2 &* k).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(row + k).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(row + (q &+ k)).storeBytes(of: v.oddHalf, as: SIMD4<Float>.self)
+                    k &+= 4
                 }
-                if hi < q { (seg + hi).update(repeating: 0, count: q &- hi) }
+            } else if sw > 2 {
+                for p in 0..<sw {
+                    let seg = row + p &* q
+                    var x = p
+                    for k in 0..<q { seg[k] = temp[x]; x &+= sw }
+                }
             }
         }
     }
@@ -391,36 +398,72 @@ enum Conv {
                               _ bias: Float, _ scratch: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                               _ rows: Int) {
         let ow = l.ow
-        let rowStep = l.sh &* l.rowStride
-        for i in 0..<rows {
-            let base = UnsafePointer(scratch + i &* rowStep)
-            let out = dst + i &* ow
-            var j = 0
-            while j &+ 16 <= ow {
-                var acc = SIMD16<Float>(repeating: bias)
-                for t in 0..<taps { acc += kernel[t] * UnsafeRawPointer(base + (off[t] &+ j)).loadUnaligned(as: SIMD16<Float>.self) }
-                UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD16<Float>.self)
-                j &+= 16
+        let step = l.sh &* l.rowStride
+        @inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+        }
+        @inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        // Stores the first `count` lanes of `v` at `p` (all of them with one store when it is full).
+        @inline(__always) func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, _ count: Int) where V.Scalar == Float {
+            if count == V.scalarCount {
+                UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+            } else {
+                for lane in 0..<count { p[lane] = v[lane] }
             }
-            if j &+ 8 <= ow {
-                var acc = SIMD8<Float>(repeating: bias)
-                for t in 0..<taps { acc += kernel[t] * UnsafeRawPointer(base + (off[t] &+ j)).loadUnaligned(as: SIMD8<Float>.self) }
-                UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD8<Float>.self)
+        }
+        var i = 0
+        while i < rows {
+            let base = UnsafePointer(scratch + i &* step)
+            let out = dst + i &* ow
+            let live = min(4, rows &- i)
+            var j = 0
+            // 4 rows × 8 columns: one SIMD8 sum per row.
+            while ow &- j > 4 {
+                let b = SIMD8<Float>(repeating: bias)
+                var a0 = b, a1 = b, a2 = b, a3 = b
+                for t in 0..<taps {
+                    let k = SIMD8<Float>(repeating: kernel[t])
+                    let p = base + (off[t] &+ j)
+                    a0 += k * load8(p); a1 += k * load8(p + step)
+                    a2 += k * load8(p + 2 &* step); a3 += k * load8(p + 3 &* step)
+                }
+                let n = min(8, ow &- j)
+                store(a0, out + j, n)
+                if live > 1 { store(a1, out + (ow &+ j), n) }
+                if live > 2 { store(a2, out + (2 &* ow &+ j), n) }
+                if live > 3 { store(a3, out + (3 &* ow &+ j), n) }
                 j &+= 8
             }
-            if j &+ 4 <= ow {
-                var acc = SIMD4<Float>(repeating: bias)
-                for t in 0..<taps { acc += kernel[t] * UnsafeRawPointer(base + (off[t] &+ j)).loadUnaligned(as: SIMD4<Float>.self) }
-                UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD4<Float>.self)
-                j &+= 4
-            }
             if j < ow {
-                // The last 1-3 columns: 4 computed (the copy has zero slack), the valid ones stored.
-                var acc = SIMD4<Float>(repeating: bias)
-                for t in 0..<taps { acc += kernel[t] * UnsafeRawPointer(base + (off[t] &+ j)).loadUnaligned(as: SIMD4<Float>.self) }
-                var lane = 0
-                while j < ow { out[j] = acc[lane]; j &+= 1; lane &+= 1 }
+                // The last 1-4 columns: 4 rows × 4, the taps split between two sums per row.
+                let b = SIMD4<Float>(repeating: bias)
+                var a0 = b, a1 = b, a2 = b, a3 = b
+                var c0 = SIMD4<Float>(), c1 = SIMD4<Float>(), c2 = SIMD4<Float>(), c3 = SIMD4<Float>()
+                var t = 0
+                while t &+ 1 < taps {
+                    let k = SIMD4<Float>(repeating: kernel[t]), k2 = SIMD4<Float>(repeating: kernel[t &+ 1])
+                    let p = base + (off[t] &+ j), p2 = base + (off[t &+ 1] &+ j)
+                    a0 += k * load4(p); a1 += k * load4(p + step)
+                    a2 += k * load4(p + 2 &* step); a3 += k * load4(p + 3 &* step)
+                    c0 += k2 * load4(p2); c1 += k2 * load4(p2 + step)
+                    c2 += k2 * load4(p2 + 2 &* step); c3 += k2 * load4(p2 + 3 &* step)
+                    t &+= 2
+                }
+                if t < taps {
+                    let k = SIMD4<Float>(repeating: kernel[t])
+                    let p = base + (off[t] &+ j)
+                    a0 += k * load4(p); a1 += k * load4(p + step)
+                    a2 += k * load4(p + 2 &* step); a3 += k * load4(p + 3 &* step)
+                }
+                let n = ow &- j
+                store(a0 + c0, out + j, n)
+                if live > 1 { store(a1 + c1, out + (ow &+ j), n) }
+                if live > 2 { store(a2 + c2, out + (2 &* ow &+ j), n) }
+                if live > 3 { store(a3 + c3, out + (3 &* ow &+ j), n) }
             }
+            i &+= 4
         }
     }
 
@@ -486,20 +529,23 @@ extension Double: GemmScalar {
     }
 }
 
-/// Where `Conv.depthwise2DFloat` reads: output rows go in bands of `bandRows`, and the
-/// `(bandRows - 1) * sh + extentRows` padded input rows a band reads are copied, `rowStride`
-/// floats each (`sw` phase segments of `q`). Output (i, j) of tap (a, b) reads
+/// Where `Conv.depthwise2DFloat` reads: output rows go in bands of `bandRows`, and the padded
+/// input rows a band reads (rounded up to whole tiles of 4 output rows) are copied,
+/// `rowStride` floats each (`sw` phase segments of `q`). Output (i, j) of tap (a, b) reads
 /// `copy[(i - band start) * sh * rowStride + offsets[a * kw + b] + j]`: padded column
 /// j * sw + b * dw is phase (b * dw) % sw, index j + (b * dw) / sw. `q` covers the output
-/// columns rounded up to 4 plus the widest tap reach, so every vector load stays in the row.
+/// columns rounded up to 4 plus the widest tap reach (a multiple of 4), so every vector load
+/// stays in its row.
 struct DepthwiseLayout {
     let h: Int, w: Int, oh: Int, ow: Int
     let sh: Int, sw: Int, ph: Int, pw: Int
     let taps: Int, extentRows: Int
     let q: Int, rowStride: Int, bandRows: Int
     let offsets: [Int]
-    /// Floats the padded copy of one band needs.
-    var scratchCount: Int { ((bandRows - 1) * sh + extentRows) * rowStride }
+    /// Where the padded row is built before its phases are split (after the band's rows).
+    var tempOffset: Int { ((bandRows + 3) / 4 * 4 - 1) * sh * rowStride + extentRows * rowStride }
+    /// Floats the padded copy of one band and the row being split need.
+    var scratchCount: Int { tempOffset + rowStride }
 
     /// About 128 KB of padded rows per band: in the L2 cache while the taps re-read them.
     static let bandBudget = 1 << 15
@@ -513,7 +559,7 @@ struct DepthwiseLayout {
         ph = geom.padBegin[0]; pw = geom.padBegin[1]
         taps = kh * kw
         extentRows = (kh - 1) * dh + 1
-        q = (ow + 3) / 4 * 4 + (kw - 1) * dw / sw
+        q = ((ow + 3) / 4 * 4 + (kw - 1) * dw / sw + 3) / 4 * 4
         rowStride = sw * q
         let fit = (budget / max(1, rowStride) - extentRows) / sh + 1
         bandRows = max(1, min(oh, fit))
