@@ -328,7 +328,8 @@ enum Conv {
     /// `scratch` with the pads as zeros and each row split into `sw` phases (columns x ≡ p mod
     /// sw), so every tap of every output is a unit-stride vector load and there is no border
     /// path. Outputs go in tiles of 4 rows × 8 (or, for the last 1-4 columns, 4) columns, eight
-    /// independent SIMD4 sums per tile so the adds' latency overlaps; a tile's rows past the
+    /// independent SIMD4 sums per tile so the adds' latency overlaps (and the 4 rows share each
+    /// tap's broadcast); a tile's rows past the
     /// band and columns past the row read the copy's slack and are not stored. Writes `dst`
     /// (`bias` + the products); `scratch` holds `layout.scratchCount` floats.
     static func depthwise2DFloat(src: UnsafePointer<Float>, layout l: DepthwiseLayout, kernel: UnsafePointer<Float>,
@@ -402,16 +403,18 @@ enum Conv {
         @inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
         }
-        @inline(__always) func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        }
         // Stores the first `count` lanes of `v` at `p` (all of them with one store when it is full).
-        @inline(__always) func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, _ count: Int) where V.Scalar == Float {
-            if count == V.scalarCount {
-                UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+        @inline(__always) func store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+            if count == 4 {
+                UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
             } else {
                 for lane in 0..<count { p[lane] = v[lane] }
             }
+        }
+        // Lanes 0-3 from `lo`, then `count - 4` (1-4) from `hi`.
+        @inline(__always) func store8(_ lo: SIMD4<Float>, _ hi: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+            UnsafeMutableRawPointer(p).storeBytes(of: lo, as: SIMD4<Float>.self)
+            store(hi, p + 4, count &- 4)
         }
         var i = 0
         while i < rows {
@@ -419,21 +422,24 @@ enum Conv {
             let out = dst + i &* ow
             let live = min(4, rows &- i)
             var j = 0
-            // 4 rows × 8 columns: one SIMD8 sum per row.
+            // 4 rows × 8 columns: two SIMD4 sums per row (8-lane vectors made the compiler
+            // shuffle halves between registers).
             while ow &- j > 4 {
-                let b = SIMD8<Float>(repeating: bias)
-                var a0 = b, a1 = b, a2 = b, a3 = b
+                let b = SIMD4<Float>(repeating: bias)
+                var a0 = b, a1 = b, a2 = b, a3 = b, c0 = b, c1 = b, c2 = b, c3 = b
                 for t in 0..<taps {
-                    let k = SIMD8<Float>(repeating: kernel[t])
+                    let k = SIMD4<Float>(repeating: kernel[t])
                     let p = base + (off[t] &+ j)
-                    a0 += k * load8(p); a1 += k * load8(p + step)
-                    a2 += k * load8(p + 2 &* step); a3 += k * load8(p + 3 &* step)
+                    a0 += k * load4(p); c0 += k * load4(p + 4)
+                    a1 += k * load4(p + step); c1 += k * load4(p + (step &+ 4))
+                    a2 += k * load4(p + 2 &* step); c2 += k * load4(p + (2 &* step &+ 4))
+                    a3 += k * load4(p + 3 &* step); c3 += k * load4(p + (3 &* step &+ 4))
                 }
                 let n = min(8, ow &- j)
-                store(a0, out + j, n)
-                if live > 1 { store(a1, out + (ow &+ j), n) }
-                if live > 2 { store(a2, out + (2 &* ow &+ j), n) }
-                if live > 3 { store(a3, out + (3 &* ow &+ j), n) }
+                store8(a0, c0, out + j, n)
+                if live > 1 { store8(a1, c1, out + (ow &+ j), n) }
+                if live > 2 { store8(a2, c2, out + (2 &* ow &+ j), n) }
+                if live > 3 { store8(a3, c3, out + (3 &* ow &+ j), n) }
                 j &+= 8
             }
             if j < ow {
