@@ -353,15 +353,16 @@ enum Conv {
     }
 
     /// Copies input rows `firstRow ..< firstRow + rows` (zeros outside `[0, h)`) into `scratch`,
-    /// each as `sw` phase segments of `q` values: segment p holds padded columns p, p + sw, ...
-    /// With `sw` > 1 the padded row is built in the row after the band first (`l.tempOffset`).
+    /// each as `sw` phase segments of `q` values: segment p index k is padded column k * sw + p
+    /// (input column k * sw + p - pw, zero outside `[0, w)`). Read straight from the input 4
+    /// indices at a time where all of them are inside the row (stride 2 as 8 values split into
+    /// even and odd lanes), one at a time at the borders.
     @inline(__always)
     static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
                          scratch: UnsafeMutablePointer<Float>) {
-        let sw = l.sw, q = l.q, w = l.w, stride = l.rowStride
-        let temp = scratch + l.tempOffset
-        // Padded columns lo ..< hi are input columns lo - pw ..< hi - pw.
-        let lo = min(stride, l.pw), hi = max(lo, min(stride, l.pw &+ w))
+        let sw = l.sw, q = l.q, w = l.w, pw = l.pw, stride = l.rowStride
+        // Indices below kA read left of the row; from kA, blocks of 4 while (k + 4) * sw - pw <= w.
+        let kA = min(q, (pw &+ sw &- 1) / sw)
         for r in 0..<rows {
             let y = firstRow &+ r
             let row = scratch + r &* stride
@@ -369,26 +370,34 @@ enum Conv {
                 row.update(repeating: 0, count: stride)
                 continue
             }
-            let padded = sw == 1 ? row : temp
-            if lo > 0 { padded.update(repeating: 0, count: lo) }
-            (padded + lo).update(from: src + (y &* w &+ lo &- l.pw), count: hi &- lo)
-            if hi < stride { (padded + hi).update(repeating: 0, count: stride &- hi) }
-            if sw == 2 {
-                // q is a multiple of 4: 8 padded values give 4 of each phase.
-                var k = 0
-                while k < q {
-                    let v = UnsafeRawPointer(temp + 2 &* k).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(row + k).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
-                    UnsafeMutableRawPointer(row + (q &+ k)).storeBytes(of: v.oddHalf, as: SIMD4<Float>.self)
-                    k &+= 4
-                }
-            } else if sw > 2 {
+            let line = src + y &* w
+            @inline(__always) func single(_ k: Int) {
+                var x = k &* sw &- pw
                 for p in 0..<sw {
-                    let seg = row + p &* q
-                    var x = p
-                    for k in 0..<q { seg[k] = temp[x]; x &+= sw }
+                    row[p &* q &+ k] = x >= 0 && x < w ? line[x] : 0
+                    x &+= 1
                 }
             }
+            var k = 0
+            while k < kA { single(k); k &+= 1 }
+            while k &+ 4 <= q && (k &+ 4) &* sw &- pw <= w {
+                let x0 = k &* sw &- pw
+                if sw == 1 {
+                    UnsafeMutableRawPointer(row + k).storeBytes(of: UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD4<Float>.self),
+                                                                as: SIMD4<Float>.self)
+                } else if sw == 2 {
+                    let v = UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(row + k).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(row + (q &+ k)).storeBytes(of: v.oddHalf, as: SIMD4<Float>.self)
+                } else {
+                    for p in 0..<sw {
+                        let seg = row + (p &* q &+ k), from = line + (x0 &+ p)
+                        seg[0] = from[0]; seg[1] = from[sw]; seg[2] = from[2 &* sw]; seg[3] = from[3 &* sw]
+                    }
+                }
+                k &+= 4
+            }
+            while k < q { single(k); k &+= 1 }
         }
     }
 
@@ -548,10 +557,8 @@ struct DepthwiseLayout {
     let taps: Int, extentRows: Int
     let q: Int, rowStride: Int, bandRows: Int
     let offsets: [Int]
-    /// Where the padded row is built before its phases are split (after the band's rows).
-    var tempOffset: Int { ((bandRows + 3) / 4 * 4 - 1) * sh * rowStride + extentRows * rowStride }
-    /// Floats the padded copy of one band and the row being split need.
-    var scratchCount: Int { tempOffset + rowStride }
+    /// Floats the padded copy of one band needs.
+    var scratchCount: Int { (((bandRows + 3) / 4 * 4 - 1) * sh + extentRows) * rowStride }
 
     /// About 128 KB of padded rows per band: in the L2 cache while the taps re-read them.
     static let bandBudget = 1 << 15
