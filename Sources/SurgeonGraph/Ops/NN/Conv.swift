@@ -354,32 +354,32 @@ enum Conv {
 
     /// Copies input rows `firstRow ..< firstRow + rows` (zeros outside `[0, h)`) into `scratch`,
     /// each as `sw` phase segments of `q` values: segment p index k is padded column k * sw + p
-    /// (input column k * sw + p - pw, zero outside `[0, w)`). Read straight from the input 4
-    /// indices at a time where all of them are inside the row (stride 2 as 8 values split into
-    /// even and odd lanes), one at a time at the borders.
+    /// (input column k * sw + p - pw, zero outside `[0, w)`). Each row is zeroed, then read
+    /// straight from the input 4 indices at a time where all of them are inside the row
+    /// (stride 2 as 8 values split into even and odd lanes), one at a time at the two ends.
     @inline(__always)
     static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
                          scratch: UnsafeMutablePointer<Float>) {
         let sw = l.sw, q = l.q, w = l.w, pw = l.pw, stride = l.rowStride
-        // Indices below kA read left of the row; from kA, blocks of 4 while (k + 4) * sw - pw <= w.
+        // Index kA is the first whose phase 0 reads inside the row; below kA - 1 all read pads.
         let kA = min(q, (pw &+ sw &- 1) / sw)
+        let zero = SIMD4<Float>()
         for r in 0..<rows {
             let y = firstRow &+ r
             let row = scratch + r &* stride
-            if y < 0 || y >= l.h {
-                row.update(repeating: 0, count: stride)
-                continue
-            }
+            var z = 0
+            while z < stride { UnsafeMutableRawPointer(row + z).storeBytes(of: zero, as: SIMD4<Float>.self); z &+= 4 }
+            if y < 0 || y >= l.h { continue }
             let line = src + y &* w
             @inline(__always) func single(_ k: Int) {
                 var x = k &* sw &- pw
                 for p in 0..<sw {
-                    row[p &* q &+ k] = x >= 0 && x < w ? line[x] : 0
+                    if x >= 0 && x < w { row[p &* q &+ k] = line[x] }
                     x &+= 1
                 }
             }
-            var k = 0
-            while k < kA { single(k); k &+= 1 }
+            if kA > 0 { single(kA &- 1) }
+            var k = kA
             while k &+ 4 <= q && (k &+ 4) &* sw &- pw <= w {
                 let x0 = k &* sw &- pw
                 if sw == 1 {
@@ -397,7 +397,7 @@ enum Conv {
                 }
                 k &+= 4
             }
-            while k < q { single(k); k &+= 1 }
+            while k < q && k &* sw &- pw < w { single(k); k &+= 1 }
         }
     }
 
