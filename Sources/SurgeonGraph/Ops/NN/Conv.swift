@@ -354,31 +354,22 @@ enum Conv {
 
     /// Copies input rows `firstRow ..< firstRow + rows` (zeros outside `[0, h)`) into `scratch`,
     /// each as `sw` phase segments of `q` values: segment p index k is padded column k * sw + p
-    /// (input column k * sw + p - pw, zero outside `[0, w)`). Read straight from the input 4 indices at a time where all of them are inside the row
-    /// (stride 2 as 8 values split into even and odd lanes), one at a time at the two ends
-    /// (zeroed first; zeroing whole rows cost a second store per value).
+    /// (input column k * sw + p - pw, zero outside `[0, w)`). Each row is zeroed, then read
+    /// straight from the input 4 indices at a time where all of them are inside the row
+    /// (stride 2 as 8 values split into even and odd lanes), one at a time at the two ends.
     @inline(__always)
     static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
                          scratch: UnsafeMutablePointer<Float>) {
         let sw = l.sw, q = l.q, w = l.w, pw = l.pw, stride = l.rowStride
         // Index kA is the first whose phase 0 reads inside the row; below kA - 1 all read pads.
         let kA = min(q, (pw &+ sw &- 1) / sw)
-        // Indices kA ..< kV go in vector blocks.
-        var kV = kA
-        while kV &+ 4 <= q && (kV &+ 4) &* sw &- pw <= w { kV &+= 4 }
+        let zero = SIMD4<Float>()
         for r in 0..<rows {
             let y = firstRow &+ r
             let row = scratch + r &* stride
-            if y < 0 || y >= l.h {
-                row.update(repeating: 0, count: stride)
-                continue
-            }
-            // Zeros where the blocks do not write; the ends' inside values overwrite some.
-            for p in 0..<sw {
-                let seg = row + p &* q
-                for k in 0..<kA { seg[k] = 0 }
-                for k in kV..<q { seg[k] = 0 }
-            }
+            var z = 0
+            while z < stride { UnsafeMutableRawPointer(row + z).storeBytes(of: zero, as: SIMD4<Float>.self); z &+= 4 }
+            if y < 0 || y >= l.h { continue }
             let line = src + y &* w
             @inline(__always) func single(_ k: Int) {
                 var x = k &* sw &- pw
@@ -389,7 +380,7 @@ enum Conv {
             }
             if kA > 0 { single(kA &- 1) }
             var k = kA
-            while k < kV {
+            while k &+ 4 <= q && (k &+ 4) &* sw &- pw <= w {
                 let x0 = k &* sw &- pw
                 if sw == 1 {
                     UnsafeMutableRawPointer(row + k).storeBytes(of: UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD4<Float>.self),
