@@ -253,16 +253,8 @@ enum Conv {
                         if sw == 1 {
                             (o + jLo).update(from: line + (jLo + kOffL), count: jHi - jLo)
                         } else {
-                            var p = jLo &* sw &+ kOffL, j = jLo
-                            if sw == 2 && T.self == Float.self {
-                                // 4 columns from the even lanes of 8 values while all 8 are in the row.
-                                while j &+ 4 <= jHi && p &+ 8 <= w {
-                                    let v = UnsafeRawPointer(line + p).loadUnaligned(as: SIMD8<Float>.self)
-                                    UnsafeMutableRawPointer(o + j).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
-                                    j &+= 4; p &+= 8
-                                }
-                            }
-                            while j < jHi { o[j] = line[p]; p &+= sw; j &+= 1 }
+                            var p = jLo &* sw &+ kOffL
+                            for j in jLo..<jHi { o[j] = line[p]; p &+= sw }
                         }
                         if jHi < last { (o + jHi).update(repeating: 0, count: last - jHi) }
                     }
