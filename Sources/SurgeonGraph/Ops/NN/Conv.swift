@@ -135,20 +135,34 @@ enum Conv {
                 (yb + (b * m + oc) * outSize + col0).update(repeating: bias[oc], count: cols)
             }
         }
+        if depthwise && T.self == Float.self {
+            // Float: through a padded copy per band (depthwise2DFloat), which writes bias + products.
+            let layout = DepthwiseLayout(h: inSp[0], w: inSp[1], geom: geom)
+            let grain = max(1, parallelGrain / max(1, outSize * kSize))
+            let xf = UnsafeRawPointer(xb).assumingMemoryBound(to: Float.self)
+            let wf = UnsafeRawPointer(wb).assumingMemoryBound(to: Float.self)
+            let yf = UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self)
+            // Channels (of every batch item) are independent: a contiguous run per kernel thread,
+            // each with its own scratch.
+            parallelChunks(n * c, grain: grain) { range in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, layout.scratchCount))
+                defer { scratch.deallocate() }
+                for item in range {
+                    let ch = item % c
+                    depthwise2DFloat(src: xf + item * inSize, layout: layout, kernel: wf + ch * kSize,
+                                     bias: bias.map { Float($0[ch]) } ?? 0, scratch: scratch, dst: yf + item * outSize)
+                }
+            }
+            return
+        }
         if depthwise {
             let (h, w) = (inSp[0], inSp[1])
             // Channels (of every batch item) are independent: spread them over the kernel threads.
             parallelItems(n * c, costPerItem: outSize * kSize) { item in
                 let b = item / c, ch = item % c
                 fillBias(b, ch, 1, col0: 0, cols: outSize)
-                let src = xb + item * inSize, dst = yb + (b * m + ch) * outSize, kern = wb + ch * kSize
-                if T.self == Float.self {
-                    depthwise2DFloat(src: UnsafeRawPointer(src).assumingMemoryBound(to: Float.self), h: h, w: w,
-                                     kernel: UnsafeRawPointer(kern).assumingMemoryBound(to: Float.self), geom: geom,
-                                     dst: UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self))
-                } else {
-                    depthwise2D(src: src, h: h, w: w, kernel: kern, geom: geom, dst: dst)
-                }
+                depthwise2D(src: xb + item * inSize, h: h, w: w, kernel: wb + ch * kSize, geom: geom,
+                            dst: yb + (b * m + ch) * outSize)
             }
             return
         }
@@ -314,107 +328,163 @@ enum Conv {
         }
     }
 
-    /// `depthwise2D` for Float: the outputs whose taps all read inside the input row go 16
-    /// (then 8) at a time in SIMD registers, one register per output block and every tap
-    /// accumulated before the single store; the border outputs go one at a time. Same result
-    /// contract as `depthwise2D` (adds to `dst`).
-    static func depthwise2DFloat(src: UnsafePointer<Float>, h: Int, w: Int, kernel: UnsafePointer<Float>,
-                                 geom: SpatialGeometry, dst: UnsafeMutablePointer<Float>) {
-        let kh = geom.kernel[0], kw = geom.kernel[1]
-        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
-        let ph = geom.padBegin[0], pw = geom.padBegin[1]
-        let oh = geom.output[0], ow = geom.output[1]
-        // First output column whose leftmost tap is inside the row.
-        let jIn0 = min(ow, (pw + sw - 1) / sw)
-        let span = (kw - 1) * dw
-        for i in 0..<oh {
-            let dstRow = dst + i * ow
-            let y0 = i * sh - ph
-            // Kernel rows aLo ..< aHi read input rows inside [0, h).
-            let aLo = y0 >= 0 ? 0 : min(kh, (-y0 + dh - 1) / dh)
-            let aHi = max(aLo, h - 1 - y0 < 0 ? 0 : min(kh, (h - 1 - y0) / dh + 1))
-            if aLo == aHi { continue }
-            // One output with every tap checked (the borders and the last few columns).
-            @inline(__always) func scalarAt(_ j: Int) {
-                var s: Float = 0
-                let x0 = j * sw - pw
-                // Taps bLo ..< bHi read columns inside [0, w).
-                let bLo = x0 >= 0 ? 0 : min(kw, (-x0 + dw - 1) / dw)
-                let bHi = max(bLo, w - 1 - x0 < 0 ? 0 : min(kw, (w - 1 - x0) / dw + 1))
-                var a = aLo
-                while a < aHi {
-                    let row = src + (y0 + a * dh) * w + x0, kr = kernel + a * kw
-                    var b = bLo
-                    while b < bHi { s += kr[b] * row[b * dw]; b += 1 }
-                    a += 1
+    /// `depthwise2D` for Float, one channel at a time through a zero-padded copy of its input:
+    /// band by band (see `DepthwiseLayout`), the rows an output band reads are copied into
+    /// `scratch` with the pads as zeros and each row split into `sw` phases (columns x ≡ p mod
+    /// sw), so every tap of every output is a unit-stride vector load and there is no border
+    /// path. Outputs go in tiles of 4 rows × 8 (or, for the last 1-4 columns, 4) columns, eight
+    /// independent SIMD4 sums per tile so the adds' latency overlaps (and the 4 rows share each
+    /// tap's broadcast); a tile's rows past the
+    /// band and columns past the row read the copy's slack and are not stored. Writes `dst`
+    /// (`bias` + the products); `scratch` holds `layout.scratchCount` floats.
+    static func depthwise2DFloat(src: UnsafePointer<Float>, layout l: DepthwiseLayout, kernel: UnsafePointer<Float>,
+                                 bias: Float, scratch: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>) {
+        l.offsets.withUnsafeBufferPointer { ob in
+            guard let off = ob.baseAddress else { return }
+            var i0 = 0
+            while i0 < l.oh {
+                let nr = min(l.bandRows, l.oh &- i0)
+                fillBand(src: src, layout: l, firstRow: i0 &* l.sh &- l.ph,
+                         rows: ((nr &+ 3) / 4 &* 4 &- 1) &* l.sh &+ l.extentRows, scratch: scratch)
+                let out = dst + i0 &* l.ow
+                switch l.taps {
+                case 9: depthwiseBand(l, 9, off, kernel, bias, scratch, out, nr)
+                case 25: depthwiseBand(l, 25, off, kernel, bias, scratch, out, nr)
+                default: depthwiseBand(l, l.taps, off, kernel, bias, scratch, out, nr)
                 }
-                dstRow[j] += s
+                i0 &+= nr
             }
-            for j in 0..<jIn0 { scalarAt(j) }
-            var j = jIn0
-            // A block of L outputs reads up to x0 + span + L*sw - 1 (a whole vector per tap
-            // when sw is 1 or 2); it runs vectorised only when that stays inside the row.
-            while j + 16 <= ow && j * sw - pw + span + 16 * sw <= w {
-                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD16<Float>.self)
-                for a in aLo..<aHi {
-                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
-                    for b in 0..<kw { acc += kr[b] * load16(row + b * dw, sw) }
-                }
-                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD16<Float>.self)
-                j += 16
-            }
-            while j + 8 <= ow && j * sw - pw + span + 8 * sw <= w {
-                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD8<Float>.self)
-                for a in aLo..<aHi {
-                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
-                    for b in 0..<kw { acc += kr[b] * load8(row + b * dw, sw) }
-                }
-                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD8<Float>.self)
-                j += 8
-            }
-            while j + 4 <= ow && j * sw - pw + span + 4 * sw <= w {
-                var acc = UnsafeRawPointer(dstRow + j).loadUnaligned(as: SIMD4<Float>.self)
-                for a in aLo..<aHi {
-                    let row = src + (y0 + a * dh) * w + (j * sw - pw), kr = kernel + a * kw
-                    for b in 0..<kw { acc += kr[b] * load4(row + b * dw, sw) }
-                }
-                UnsafeMutableRawPointer(dstRow + j).storeBytes(of: acc, as: SIMD4<Float>.self)
-                j += 4
-            }
-            while j < ow { scalarAt(j); j += 1 }
         }
     }
 
-    /// 16 values at `p`, `p + sw`, ...; reads `p[0 ..< 16 * sw]` when `sw` is 1 or 2.
+    /// Copies input rows `firstRow ..< firstRow + rows` (zeros outside `[0, h)`) into `scratch`,
+    /// each as `sw` phase segments of `q` values: segment p index k is padded column k * sw + p
+    /// (input column k * sw + p - pw, zero outside `[0, w)`). Each row is zeroed, then read
+    /// straight from the input 4 indices at a time where all of them are inside the row
+    /// (stride 2 as 8 values split into even and odd lanes), one at a time at the two ends.
     @inline(__always)
-    static func load16(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD16<Float> {
-        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-        if sw == 2 {
-            let lo = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-            let hi = UnsafeRawPointer(p + 16).loadUnaligned(as: SIMD16<Float>.self)
-            return SIMD16(lowHalf: lo.evenHalf, highHalf: hi.evenHalf)
+    static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
+                         scratch: UnsafeMutablePointer<Float>) {
+        let sw = l.sw, q = l.q, w = l.w, pw = l.pw, stride = l.rowStride
+        // Index kA is the first whose phase 0 reads inside the row; below kA - 1 all read pads.
+        let kA = min(q, (pw &+ sw &- 1) / sw)
+        let zero = SIMD4<Float>()
+        for r in 0..<rows {
+            let y = firstRow &+ r
+            let row = scratch + r &* stride
+            var z = 0
+            while z < stride { UnsafeMutableRawPointer(row + z).storeBytes(of: zero, as: SIMD4<Float>.self); z &+= 4 }
+            if y < 0 || y >= l.h { continue }
+            let line = src + y &* w
+            @inline(__always) func single(_ k: Int) {
+                var x = k &* sw &- pw
+                for p in 0..<sw {
+                    if x >= 0 && x < w { row[p &* q &+ k] = line[x] }
+                    x &+= 1
+                }
+            }
+            if kA > 0 { single(kA &- 1) }
+            var k = kA
+            while k &+ 4 <= q && (k &+ 4) &* sw &- pw <= w {
+                let x0 = k &* sw &- pw
+                if sw == 1 {
+                    UnsafeMutableRawPointer(row + k).storeBytes(of: UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD4<Float>.self),
+                                                                as: SIMD4<Float>.self)
+                } else if sw == 2 {
+                    let v = UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(row + k).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(row + (q &+ k)).storeBytes(of: v.oddHalf, as: SIMD4<Float>.self)
+                } else {
+                    for p in 0..<sw {
+                        let seg = row + (p &* q &+ k), from = line + (x0 &+ p)
+                        seg[0] = from[0]; seg[1] = from[sw]; seg[2] = from[2 &* sw]; seg[3] = from[3 &* sw]
+                    }
+                }
+                k &+= 4
+            }
+            while k < q && k &* sw &- pw < w { single(k); k &+= 1 }
         }
-        var v = SIMD16<Float>()
-        for l in 0..<16 { v[l] = p[l * sw] }
-        return v
     }
 
-    /// 4 values at `p`, `p + sw`, ...; reads `p[0 ..< 4 * sw]` when `sw` is 1 or 2.
+    /// Output rows `0 ..< rows` of a band (`dst` at the band's first row) from its padded copy.
+    /// `taps` is `l.taps`, passed as a literal for the common kernels so the tap loop unrolls.
     @inline(__always)
-    static func load4(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD4<Float> {
-        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self) }
-        if sw == 2 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self).evenHalf }
-        return SIMD4(p[0], p[sw], p[2 * sw], p[3 * sw])
-    }
-
-    /// 8 values at `p`, `p + sw`, ...; reads `p[0 ..< 8 * sw]` when `sw` is 1 or 2.
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD8<Float> {
-        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-        if sw == 2 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
-        var v = SIMD8<Float>()
-        for l in 0..<8 { v[l] = p[l * sw] }
-        return v
+    static func depthwiseBand(_ l: DepthwiseLayout, _ taps: Int, _ off: UnsafePointer<Int>, _ kernel: UnsafePointer<Float>,
+                              _ bias: Float, _ scratch: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                              _ rows: Int) {
+        let ow = l.ow
+        let step = l.sh &* l.rowStride
+        @inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+        }
+        // Stores the first `count` lanes of `v` at `p` (all of them with one store when it is full).
+        @inline(__always) func store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+            if count == 4 {
+                UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+            } else {
+                for lane in 0..<count { p[lane] = v[lane] }
+            }
+        }
+        // Lanes 0-3 from `lo`, then `count - 4` (1-4) from `hi`.
+        @inline(__always) func store8(_ lo: SIMD4<Float>, _ hi: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+            UnsafeMutableRawPointer(p).storeBytes(of: lo, as: SIMD4<Float>.self)
+            store(hi, p + 4, count &- 4)
+        }
+        var i = 0
+        while i < rows {
+            let base = UnsafePointer(scratch + i &* step)
+            let out = dst + i &* ow
+            let live = min(4, rows &- i)
+            var j = 0
+            // 4 rows × 8 columns: two SIMD4 sums per row (8-lane vectors made the compiler
+            // shuffle halves between registers).
+            while ow &- j > 4 {
+                let b = SIMD4<Float>(repeating: bias)
+                var a0 = b, a1 = b, a2 = b, a3 = b, c0 = b, c1 = b, c2 = b, c3 = b
+                for t in 0..<taps {
+                    let k = SIMD4<Float>(repeating: kernel[t])
+                    let p = base + (off[t] &+ j)
+                    a0 += k * load4(p); c0 += k * load4(p + 4)
+                    a1 += k * load4(p + step); c1 += k * load4(p + (step &+ 4))
+                    a2 += k * load4(p + 2 &* step); c2 += k * load4(p + (2 &* step &+ 4))
+                    a3 += k * load4(p + 3 &* step); c3 += k * load4(p + (3 &* step &+ 4))
+                }
+                let n = min(8, ow &- j)
+                store8(a0, c0, out + j, n)
+                if live > 1 { store8(a1, c1, out + (ow &+ j), n) }
+                if live > 2 { store8(a2, c2, out + (2 &* ow &+ j), n) }
+                if live > 3 { store8(a3, c3, out + (3 &* ow &+ j), n) }
+                j &+= 8
+            }
+            if j < ow {
+                // The last 1-4 columns: 4 rows × 4, the taps split between two sums per row.
+                let b = SIMD4<Float>(repeating: bias)
+                var a0 = b, a1 = b, a2 = b, a3 = b
+                var c0 = SIMD4<Float>(), c1 = SIMD4<Float>(), c2 = SIMD4<Float>(), c3 = SIMD4<Float>()
+                var t = 0
+                while t &+ 1 < taps {
+                    let k = SIMD4<Float>(repeating: kernel[t]), k2 = SIMD4<Float>(repeating: kernel[t &+ 1])
+                    let p = base + (off[t] &+ j), p2 = base + (off[t &+ 1] &+ j)
+                    a0 += k * load4(p); a1 += k * load4(p + step)
+                    a2 += k * load4(p + 2 &* step); a3 += k * load4(p + 3 &* step)
+                    c0 += k2 * load4(p2); c1 += k2 * load4(p2 + step)
+                    c2 += k2 * load4(p2 + 2 &* step); c3 += k2 * load4(p2 + 3 &* step)
+                    t &+= 2
+                }
+                if t < taps {
+                    let k = SIMD4<Float>(repeating: kernel[t])
+                    let p = base + (off[t] &+ j)
+                    a0 += k * load4(p); a1 += k * load4(p + step)
+                    a2 += k * load4(p + 2 &* step); a3 += k * load4(p + 3 &* step)
+                }
+                let n = ow &- j
+                store(a0 + c0, out + j, n)
+                if live > 1 { store(a1 + c1, out + (ow &+ j), n) }
+                if live > 2 { store(a2 + c2, out + (2 &* ow &+ j), n) }
+                if live > 3 { store(a3 + c3, out + (3 &* ow &+ j), n) }
+            }
+            i &+= 4
+        }
     }
 
     /// One channel of a 2-D depthwise convolution, computed directly and added to `dst`
@@ -476,5 +546,46 @@ extension Double: GemmScalar {
                      beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int, threads: Int) {
         dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
             beta: beta, c: c, ldc: ldc, threads: threads)
+    }
+}
+
+/// Where `Conv.depthwise2DFloat` reads: output rows go in bands of `bandRows`, and the padded
+/// input rows a band reads (rounded up to whole tiles of 4 output rows) are copied,
+/// `rowStride` floats each (`sw` phase segments of `q`). Output (i, j) of tap (a, b) reads
+/// `copy[(i - band start) * sh * rowStride + offsets[a * kw + b] + j]`: padded column
+/// j * sw + b * dw is phase (b * dw) % sw, index j + (b * dw) / sw. `q` covers the output
+/// columns rounded up to 4 plus the widest tap reach (a multiple of 4), so every vector load
+/// stays in its row.
+struct DepthwiseLayout {
+    let h: Int, w: Int, oh: Int, ow: Int
+    let sh: Int, sw: Int, ph: Int, pw: Int
+    let taps: Int, extentRows: Int
+    let q: Int, rowStride: Int, bandRows: Int
+    let offsets: [Int]
+    /// Floats the padded copy of one band needs.
+    var scratchCount: Int { (((bandRows + 3) / 4 * 4 - 1) * sh + extentRows) * rowStride }
+
+    /// About 128 KB of padded rows per band: in the L2 cache while the taps re-read them.
+    static let bandBudget = 1 << 15
+
+    /// - Parameter budget: floats of padded rows per band (the tests use small ones to force bands).
+    init(h: Int, w: Int, geom: SpatialGeometry, budget: Int = DepthwiseLayout.bandBudget) {
+        let kh = geom.kernel[0], kw = geom.kernel[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        self.h = h; self.w = w
+        oh = geom.output[0]; ow = geom.output[1]
+        sh = geom.strides[0]; sw = geom.strides[1]
+        ph = geom.padBegin[0]; pw = geom.padBegin[1]
+        taps = kh * kw
+        extentRows = (kh - 1) * dh + 1
+        q = ((ow + 3) / 4 * 4 + (kw - 1) * dw / sw + 3) / 4 * 4
+        rowStride = sw * q
+        let fit = (budget / max(1, rowStride) - extentRows) / sh + 1
+        bandRows = max(1, min(oh, fit))
+        var offs: [Int] = []
+        offs.reserveCapacity(taps)
+        for a in 0..<kh {
+            for b in 0..<kw { offs.append(a * dh * rowStride + (b * dw % sw) * q + b * dw / sw) }
+        }
+        offsets = offs
     }
 }

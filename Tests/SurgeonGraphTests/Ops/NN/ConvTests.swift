@@ -91,6 +91,86 @@ import TestSupport
         }
     }
 
+    /// `depthwise2DFloat` (padded copy, no border path) against the plain `depthwise2D` run in
+    /// Double: maps 1-20 wide and high (7×7 and 14×14 among them), square and oblong kernels
+    /// 1-7, strides 1-3, dilations 1-3, zero / asymmetric pads, bands forced small, with and
+    /// without a bias.
+    @Test func depthwiseFloatMatchesPlainLoop() throws {
+        var seed: UInt32 = 23
+        func next(_ n: Int) -> Int { seed = seed &* 1664525 &+ 1013904223; return Int(seed >> 8) % n }
+        func rnd() -> Float { Float(next(1 << 20)) / Float(1 << 20) - 0.5 }
+        var fixed: [(h: Int, w: Int, k: Int, s: Int)] = []
+        for k in [3, 5, 7] { for s in [1, 2] { fixed += [(7, 7, k, s), (14, 14, k, s)] } }
+        var checked = 0
+        for trial in 0..<(fixed.count + 400) {
+            let h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int
+            if trial < fixed.count {
+                (h, w, kh, sh) = fixed[trial]; kw = kh; sw = sh
+            } else {
+                h = 1 + next(20); w = 1 + next(20)
+                kh = 1 + next(7); kw = next(3) == 0 ? 1 + next(7) : kh
+                sh = 1 + next(3); sw = next(3) == 0 ? 1 + next(3) : sh
+            }
+            let dh = trial < fixed.count || next(3) > 0 ? 1 : 2 + next(2), dw = trial < fixed.count || next(3) > 0 ? 1 : 2 + next(2)
+            let zeroPads = trial < fixed.count ? false : next(5) == 0
+            let pt = trial < fixed.count ? kh / 2 : (zeroPads ? 0 : next(kh + 1)), pb = trial < fixed.count ? kh / 2 : (zeroPads ? 0 : next(kh + 1))
+            let pl = trial < fixed.count ? kw / 2 : (zeroPads ? 0 : next(kw + 1)), pr = trial < fixed.count ? kw / 2 : (zeroPads ? 0 : next(kw + 1))
+            let eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1
+            guard h + pt + pb >= eh, w + pl + pr >= ew else { continue }
+            let out = [(h + pt + pb - eh) / sh + 1, (w + pl + pr - ew) / sw + 1]
+            let geom = SpatialGeometry(kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw], padBegin: [pt, pl],
+                                       padEnd: [pb, pr], output: out)
+            let budget = next(2) == 0 ? DepthwiseLayout.bandBudget : 1 + next(200)
+            let layout = DepthwiseLayout(h: h, w: w, geom: geom, budget: budget)
+            let xv = (0..<(h * w)).map { _ in rnd() }, kv = (0..<(kh * kw)).map { _ in rnd() }
+            let bias: Float = next(2) == 0 ? 0 : rnd()
+            let count = out[0] * out[1]
+            var fast = [Float](repeating: .nan, count: count)
+            var scratch = [Float](repeating: .nan, count: max(1, layout.scratchCount))
+            var ref = [Double](repeating: Double(bias), count: count)
+            let xd = xv.map(Double.init), kd = kv.map(Double.init)
+            xv.withUnsafeBufferPointer { px in kv.withUnsafeBufferPointer { pk in
+                scratch.withUnsafeMutableBufferPointer { ps in fast.withUnsafeMutableBufferPointer { pf in
+                    Conv.depthwise2DFloat(src: px.baseAddress!, layout: layout, kernel: pk.baseAddress!, bias: bias,
+                                          scratch: ps.baseAddress!, dst: pf.baseAddress!)
+                } }
+            } }
+            xd.withUnsafeBufferPointer { px in kd.withUnsafeBufferPointer { pk in ref.withUnsafeMutableBufferPointer { pr in
+                Conv.depthwise2D(src: px.baseAddress!, h: h, w: w, kernel: pk.baseAddress!, geom: geom, dst: pr.baseAddress!)
+            } } }
+            let worst = zip(fast, ref).map { $0.isNaN ? .infinity : abs(Double($0) - $1) }.max() ?? 0
+            #expect(worst < 1e-5, "h \(h) w \(w) k \(kh)x\(kw) s \(sh),\(sw) d \(dh),\(dw) pads \(pt),\(pl),\(pb),\(pr) budget \(budget): off by \(worst)")
+            checked += 1
+        }
+        #expect(checked > 300)
+    }
+
+    /// The whole depthwise Conv path (channels split over threads, per-thread scratch, bias per
+    /// channel, batch > 1) against the reference, on mobile-net-like shapes.
+    @Test func depthwiseConvMatchesReference() throws {
+        var seed: UInt32 = 5
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        let cases: [(x: [Int], k: Int, s: Int, bias: Bool)] = [
+            ([2, 24, 14, 14], 3, 1, true), ([1, 40, 7, 7], 5, 1, true), ([3, 16, 20, 20], 3, 2, false),
+            ([1, 8, 17, 33], 7, 1, true), ([2, 12, 28, 28], 5, 2, true), ([1, 6, 9, 9], 3, 3, false),
+        ]
+        for c in cases {
+            let ch = c.x[1], p = c.k / 2
+            let out = [(c.x[2] + 2 * p - c.k) / c.s + 1, (c.x[3] + 2 * p - c.k) / c.s + 1]
+            let geom = SpatialGeometry(kernel: [c.k, c.k], strides: [c.s, c.s], dilations: [1, 1], padBegin: [p, p],
+                                       padEnd: [p, p], output: out)
+            let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
+            let wv = (0..<(ch * c.k * c.k)).map { _ in rnd() }
+            let bv: [Float]? = c.bias ? (0..<ch).map { _ in rnd() } : nil
+            let wShape = [ch, 1, c.k, c.k]
+            let fast = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: wShape, bias: bv, geom: geom, group: ch)
+            let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: wShape,
+                                         bias: bv?.map(Double.init), geom: geom, group: ch)
+            let worst = zip(fast, ref).map { abs(Double($0) - $1) }.max() ?? .infinity
+            #expect(fast.count == ref.count && worst < 1e-5, "x \(c.x) k \(c.k) s \(c.s): off by \(worst)")
+        }
+    }
+
     /// With a bias the output buffer is not zeroed first: every element must still be written,
     /// whatever the freed memory it reuses held (NaN here), on every path.
     @Test func biasedOutputIsFullyWrittenOverDirtyMemory() throws {
