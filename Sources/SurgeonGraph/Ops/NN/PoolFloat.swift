@@ -254,6 +254,16 @@ enum PoolFloat {
         return trackNaN && (nan || any(m16) || any(m4))
     }
 
+    /// 8 values at `p`, `p + sw`, ...; reads `p[0 ..< 8 * sw]` when `sw` is 1 or 2.
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>, _ sw: Int) -> SIMD8<Float> {
+        if sw == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+        if sw == 2 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
+        var v = SIMD8<Float>()
+        for l in 0..<8 { v[l] = p[l &* sw] }
+        return v
+    }
+
     /// Output column j = combine of `buf[j*stride + k*dilation]` over the W kernel taps k
     /// (the buffer's padding makes every tap readable), divided by `divisor.row * divisor.w[j]`
     /// when a divisor is given. Columns go 8 at a time; a ragged end redoes the last 8 (each
@@ -265,9 +275,9 @@ enum PoolFloat {
         let sw = aw.stride, dw = aw.dilation, kw = aw.kernel
         @inline(__always) func block(_ j: Int) {
             let p = buf + j &* sw
-            var acc = Conv.load8(p, sw)
+            var acc = load8(p, sw)
             var k = 1
-            while k < kw { acc = C.combine(acc, Conv.load8(p + k &* dw, sw)); k &+= 1 }
+            while k < kw { acc = C.combine(acc, load8(p + k &* dw, sw)); k &+= 1 }
             if let divisor {
                 acc /= SIMD8(repeating: divisor.row) * UnsafeRawPointer(divisor.w + j).loadUnaligned(as: SIMD8<Float>.self)
             }
