@@ -52,6 +52,8 @@ struct QuantizedConv: @unchecked Sendable {
         let oh = geom.output[0], ow = geom.output[1]
         let positions = oh * ow, depth = c * kh * kw
         let stride = QGemm.rowStride(depth: depth)
+        // The C kernel takes 32-bit sizes; anything near that runs the original kernels.
+        guard positions < 1 << 30, stride < 1 << 30, m < 1 << 30 else { return nil }
         let outShape = [n, m, oh, ow]
         let (buf, y, count) = try newOutput(outShape, Float.self)
         if count == 0 { return Tensor(dtype: .float32, shape: outShape, buffer: buf) }
