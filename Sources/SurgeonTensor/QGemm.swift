@@ -49,7 +49,8 @@ public enum QGemm {
     public static func multiply(a: UnsafePointer<UInt8>, lda: Int, m: Int, _ w: PackedWeights,
                                 c: UnsafeMutablePointer<Int32>, ldc: Int) {
         guard m > 0 else { return }
-        guard available, lda >= rowStride(depth: w.depth), lda % 4 == 0 else {
+        let limit = Int(Int32.max)
+        guard available, lda >= rowStride(depth: w.depth), lda % 4 == 0, m < limit, lda < limit, ldc < limit else {
             multiplyPlain(a: a, lda: lda, m: m, w, c: c, ldc: ldc)
             return
         }
