@@ -248,12 +248,29 @@ func foldInputs(_ ctx: OpContext, _ op: (Tensor, Tensor) throws -> Tensor) throw
     return acc
 }
 
-/// Logistic function, branch-free so loops over it vectorise: `1 / (1 + exp(-x))` with
-/// `fastExpF`. Within 3 ulp of `sigmoidReferenceF` for x > -87; below that the result is
-/// a tiny positive number (< 1e-37) where the reference gives a denormal or 0.
+/// Logistic function, branch-free and without exp so loops over it vectorise cheaply:
+/// x is clamped to [-17, 17], then `0.5 + x * P(u) / Q(u)` with u = x^2 / 17^2, P and Q of
+/// degree 4 (a rational minimax fit of sigmoid(x) - 0.5 on [0, 17], all coefficients
+/// positive so Q has no pole; DECISIONS.md 2026-11-27 "sig"), clamped to [0, 1].
+/// Absolute error <= 2.2e-7 against `sigmoidReferenceF` for every float; small outputs keep
+/// only that absolute accuracy (for x < -10, where sigmoid < 4.6e-5, the relative error
+/// grows, up to ~4x at x = -17; x <= -17 gives 0 or ~4e-8). NaN stays NaN, +-inf give 1 / 0.
 @inline(__always)
-func sigmoidF(_ x: Float) -> Float {
-    1 / (1 + fastExpF(-x))
+func sigmoidF(_ x0: Float) -> Float {
+    // Swift.max/min keep a NaN first argument.
+    let x = Swift.min(Swift.max(x0, -17), 17)
+    let u = x * x * (1 / 289 as Float)
+    var p: Float = 0.096054807305336
+    p = p * u + 1.9915648698806763
+    p = p * u + 4.601304531097412
+    p = p * u + 2.4215023517608643
+    p = p * u + 0.2499999850988388
+    var q: Float = 22.000972747802734
+    q = q * u + 125.80803680419922
+    q = q * u + 135.6761932373047
+    q = q * u + 33.769325256347656
+    q = q * u + 1
+    return Swift.max(Swift.min(x * p / q + 0.5, 1), 0)
 }
 
 /// The libm logistic function that `sigmoidF` replaced (the yardstick in tests).
