@@ -105,13 +105,6 @@ extension PlanFusion {
             guard case .tensor(let t)? = constant[step.inputs[i]], t.count == 1 else { return .none }
             return .some(t)
         }
-        func blockFree(_ n: Node) -> Bool {
-            switch n.attribute("block_size") {
-            case nil: return true
-            case .int(let b)?: return b <= 0
-            default: return false
-            }
-        }
         guard q.inputs.count <= 3, dq.inputs.count <= 3, blockFree(q.node), blockFree(dq.node),
               case .some(let qs?) = tensor(q, 1), case .some(let qz) = tensor(q, 2),
               case .some(let ds?) = tensor(dq, 1), case .some(let dz) = tensor(dq, 2),

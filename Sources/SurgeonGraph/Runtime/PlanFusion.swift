@@ -226,6 +226,16 @@ enum PlanFusion {
         }
     }
 
+    /// A float attribute (an int one converted), `d` when absent, nil for another kind.
+    static func floatAttribute(_ n: Node, _ name: String, _ d: Float) -> Float? {
+        switch n.attribute(name) {
+        case nil: return d
+        case .float(let v)?: return v
+        case .int(let v)?: return Float(v)
+        default: return nil
+        }
+    }
+
     /// How `step` (reading the previous result at input `chain`) is applied in place, or nil
     /// when it is not an op fused this way.
     static func inPlaceForm(of step: ExecutionPlan.Step, chain: Int, constant: [Int: Value]) -> Epilogue.InPlace? {
@@ -238,15 +248,7 @@ enum PlanFusion {
             guard chain == 0 else { return nil }
             if step.opset < 11 {
                 guard step.inputs.count == 1 else { return nil }
-                func bound(_ name: String, _ d: Float) -> Float? {
-                    switch n.attribute(name) {
-                    case nil: return d
-                    case .float(let v)?: return v
-                    case .int(let v)?: return Float(v)
-                    default: return nil
-                    }
-                }
-                guard let lo = bound("min", -.infinity), let hi = bound("max", .infinity) else { return nil }
+                guard let lo = floatAttribute(n, "min", -.infinity), let hi = floatAttribute(n, "max", .infinity) else { return nil }
                 return .clip(lo: lo, hi: hi)
             }
             func bound(_ k: Int, _ d: Float) -> Float?? {
@@ -263,15 +265,7 @@ enum PlanFusion {
             return .unary(n.opType == "Sigmoid" ? .sigmoid : .hardSwish)
         case "HardSigmoid":
             guard step.inputs.count == 1 else { return nil }
-            func value(_ name: String, _ d: Float) -> Float? {
-                switch n.attribute(name) {
-                case nil: return d
-                case .float(let v)?: return v
-                case .int(let v)?: return Float(v)
-                default: return nil
-                }
-            }
-            guard let alpha = value("alpha", 0.2), let beta = value("beta", 0.5) else { return nil }
+            guard let alpha = floatAttribute(n, "alpha", 0.2), let beta = floatAttribute(n, "beta", 0.5) else { return nil }
             return .unary(.hardSigmoid(alpha: alpha, beta: beta))
         case "Gelu":
             guard step.inputs.count == 1 else { return nil }

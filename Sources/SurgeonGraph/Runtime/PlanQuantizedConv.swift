@@ -15,7 +15,10 @@ struct QuantizedConv: @unchecked Sendable {
     let weightShape: [Int]
     /// sx · sw[m] per output channel.
     let scale: [Float]
-    let bias: [Float]?
+    /// The bias per output channel (0 without one).
+    let offset: [Float]
+    /// z·Σw[m] per output channel, z the uint8 zero point (int8's shifted by 128).
+    let correction: [Int32]
     /// Activation zero point and integer type.
     let zeroPoint: Int32
     let signed: Bool
@@ -36,7 +39,9 @@ struct QuantizedConv: @unchecked Sendable {
         weights = try QGemm.PackedWeights(reordered, rows: m, depth: c * kh * kw)
         weightShape = shape
         self.scale = scale
-        self.bias = bias
+        offset = bias ?? [Float](repeating: 0, count: m)
+        let z = signed ? zeroPoint &+ 128 : zeroPoint
+        correction = weights.rowSums.map { z &* $0 }
         self.zeroPoint = zeroPoint
         self.signed = signed
     }
@@ -76,7 +81,7 @@ struct QuantizedConv: @unchecked Sendable {
                 im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
                            stride: stride, dst: cols)
                 QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
-                dequantize(acc, positions: positions, channels: m, zeroPoint: z, into: y + b * m * positions)
+                dequantize(acc, positions: positions, channels: m, into: y + b * m * positions)
             }
         }
         return Tensor(dtype: .float32, shape: outShape, buffer: buf)
@@ -149,15 +154,11 @@ extension QuantizedConv {
     /// `out[oc][p] = Float(acc[p][oc] − z·Σw[oc]) · scale[oc] + bias[oc]`: the products
     /// ([positions, M]) turned into floats and transposed to [M, positions], in tiles.
     @inline(never)
-    func dequantize(_ acc: UnsafePointer<Int32>, positions: Int, channels m: Int, zeroPoint z: Int32,
-                    into out: UnsafeMutablePointer<Float>) {
-        let sums = weights.rowSums
+    func dequantize(_ acc: UnsafePointer<Int32>, positions: Int, channels m: Int, into out: UnsafeMutablePointer<Float>) {
         let tile = 32
-        let correction = sums.map { z &* $0 }
-        let bias = self.bias ?? [Float](repeating: 0, count: m)
         correction.withUnsafeBufferPointer { corr in
             scale.withUnsafeBufferPointer { sc in
-                bias.withUnsafeBufferPointer { bi in
+                offset.withUnsafeBufferPointer { bi in
                     parallelItems((positions + tile - 1) / tile, costPerItem: tile &* m) { t in
                         let p0 = t &* tile, p1 = min(positions, p0 &+ tile)
                         // 4 positions × 4 channels through registers: converted with the

@@ -253,15 +253,7 @@ enum Conv {
                             o.update(repeating: 0, count: last)
                             continue
                         }
-                        let line = chBase + iy * w
-                        if jLo > 0 { o.update(repeating: 0, count: jLo) }
-                        if sw == 1 {
-                            (o + jLo).update(from: line + (jLo + kOffL), count: jHi - jLo)
-                        } else {
-                            var p = jLo &* sw &+ kOffL
-                            for j in jLo..<jHi { o[j] = line[p]; p &+= sw }
-                        }
-                        if jHi < last { (o + jHi).update(repeating: 0, count: last - jHi) }
+                        fillColumnRow(o, from: chBase + iy * w, jLo: jLo, jHi: jHi, last: last, step: sw, offset: kOffL)
                     }
                 }
             }
@@ -314,18 +306,25 @@ enum Conv {
                         o.update(repeating: 0, count: last)
                         continue
                     }
-                    let line = chBase + off
-                    if jLo > 0 { o.update(repeating: 0, count: jLo) }
-                    if sL == 1 {
-                        (o + jLo).update(from: line + (jLo + kOffL), count: jHi - jLo)
-                    } else {
-                        var p = jLo &* sL &+ kOffL
-                        for j in jLo..<jHi { o[j] = line[p]; p &+= sL }
-                    }
-                    if jHi < last { (o + jHi).update(repeating: 0, count: last - jHi) }
+                    fillColumnRow(o, from: chBase + off, jLo: jLo, jHi: jHi, last: last, step: sL, offset: kOffL)
                 }
             }
         }
+    }
+
+    /// One im2col row segment of `last` columns: `line[j*step + offset]` for j in jLo..<jHi,
+    /// zeros outside (the taps that fall in the padding).
+    @inline(__always)
+    static func fillColumnRow<T: GemmScalar>(_ o: UnsafeMutablePointer<T>, from line: UnsafePointer<T>, jLo: Int, jHi: Int,
+                                             last: Int, step: Int, offset: Int) {
+        if jLo > 0 { o.update(repeating: 0, count: jLo) }
+        if step == 1 {
+            (o + jLo).update(from: line + (jLo + offset), count: jHi - jLo)
+        } else {
+            var p = jLo &* step &+ offset
+            for j in jLo..<jHi { o[j] = line[p]; p &+= step }
+        }
+        if jHi < last { (o + jHi).update(repeating: 0, count: last - jHi) }
     }
 
     /// `depthwise2D` for Float, one channel at a time through a zero-padded copy of its input:
