@@ -23,12 +23,22 @@ import Synchronization
 final class KernelPool: @unchecked Sendable {
     static let shared = KernelPool()
 
-    /// How long an idle worker spins before it sleeps. Gaps between the regions of one run are
-    /// usually tens of microseconds; after a run the workers sleep again within this time.
+    /// How long an idle worker spins (1 ms) before it sleeps. Gaps between the regions of one
+    /// run are usually tens of microseconds; after a run the workers sleep again within this time.
     /// `SURGEON_SPIN_US` overrides it (0: always sleep, the old hand-off cost).
     static let spinNanoseconds: UInt64 = {
         if let s = getenv("SURGEON_SPIN_US"), let v = UInt64(String(cString: s)) { return v &* 1000 }
-        return 500_000
+        return 1_000_000
+    }()
+
+    /// Whether a spinning worker calls `sched_yield` between polls (default; `SURGEON_SPIN_YIELD=0`
+    /// spins hard). On a quiet machine the call returns at once (the hand-off still takes about
+    /// a microsecond); on a loaded one it gives the core to the other processes instead of
+    /// burning a time slice, and hard spinning made the mobile convnets 1.5-2x slower at load
+    /// 2-3 (bench/RESULTS.md, spinpool).
+    static let yieldWhileSpinning: Bool = {
+        if let s = getenv("SURGEON_SPIN_YIELD") { return String(cString: s) != "0" }
+        return true
     }()
 
     // The current region in one word, so a worker claims an iteration of the region it saw or
@@ -136,7 +146,8 @@ final class KernelPool: @unchecked Sendable {
                 var polls = 0
                 while KernelPool.generation(w) == seen {
                     polls &+= 1
-                    if polls & 255 == 0,
+                    if KernelPool.yieldWhileSpinning { sched_yield() }
+                    if polls & (KernelPool.yieldWhileSpinning ? 3 : 255) == 0,
                        DispatchTime.now().uptimeNanoseconds &- start > KernelPool.spinNanoseconds {
                         sleep(until: seen)
                     }
