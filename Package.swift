@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "surgeon-shell",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "surgeon-shell", targets: ["surgeon-shell"]),
         // For the libFuzzer targets in fuzz/ (a separate package that depends on this one).

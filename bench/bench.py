@@ -149,19 +149,23 @@ def inspect_ratio(binary, path, feeds, runs, threads, timeout, rounds=3):
     return statistics.median(med[2 * k + 1] / med[2 * k] for k in range(rounds))
 
 
-def script_time(binary, threads, timeout, script, base_script="\n", repeats=3):
-    """Median wall time of `script` minus that of `base_script` (interleaved), in ms."""
-    diffs = []
+def timed_command(binary, threads, timeout, setup, command, repeats=3):
+    """Median over `repeats` processes of `time COMMAND` measured inside surgeon-shell (after
+    the `setup` script), in ms; None when it fails."""
+    ts = []
     for _ in range(repeats):
-        _, _, b, _ = run_child([binary, "--threads", str(threads)], base_script, timeout)
-        _, _, w, _ = run_child([binary, "--threads", str(threads)], script, timeout)
-        diffs.append(w - b)
-    return max(0.0, statistics.median(diffs) * 1000)
+        out, _, _, rc = run_child([binary, "--threads", str(threads)], setup + f"time {command}\n", timeout)
+        found = re.findall(r"^time: ([0-9.]+) ms$", out, re.M)
+        if rc != 0 or not found:
+            return None
+        ts.append(float(found[-1]))
+    return statistics.median(ts)
 
 
 def load_time(binary, path, threads, timeout, repeats=3):
-    """Median wall time of `load` (a load-only script minus an empty script), in ms."""
-    return script_time(binary, threads, timeout, f'load "{path}" as m\n', repeats=repeats)
+    """Median time of `load` inside a fresh surgeon-shell process (like onnxruntime's session
+    creation, timed inside its process), in ms."""
+    return timed_command(binary, threads, timeout, "", f'load "{path}" as m', repeats)
 
 
 def torch_module(path, feeds, threads):
@@ -218,11 +222,11 @@ def ort_session(path, threads):
 
 
 def cut_save_times(binary, path, threads, timeout, cut_spec, repeats=5):
-    """(cut ms, save ms): a script that loads and cuts / saves minus one that only loads."""
+    """(cut ms, save ms): `time cut` / `time save` inside surgeon-shell after a load."""
     load = f'load "{path}" as m\n'
-    cut = script_time(binary, threads, timeout, load + f"cut {cut_spec}\n", load, repeats)
+    cut = timed_command(binary, threads, timeout, load, f"cut {cut_spec}", repeats)
     with tempfile.TemporaryDirectory() as d:
-        save = script_time(binary, threads, timeout, load + f'save "{os.path.join(d, "saved.onnx")}"\n', load, repeats)
+        save = timed_command(binary, threads, timeout, load, f'save "{os.path.join(d, "saved.onnx")}"', repeats)
     return cut, save
 
 
@@ -406,7 +410,7 @@ def main():
             if error:
                 note = error + note
             print(f"{name:30} {fmt(plain):>8} {fmt(ort_med):>8} {fmt(ratio, '{:.2f}'):>6} {fmt(torch_med):>8}"
-                  f" {fmt(tratio, '{:.2f}'):>6} {fmt(insp, '{:.2f}'):>7} {fmt(ld, '{:.0f}'):>8}"
+                  f" {fmt(tratio, '{:.2f}'):>6} {fmt(insp, '{:.2f}'):>7} {fmt(ld, '{:.1f}'):>8}"
                   f" {fmt(ort_create, '{:.0f}'):>8} {fmt(lr, '{:.2f}'):>7} {fmt(rss, '{:.0f}'):>7} {fmt(bound, '{:.0f}'):>6}  {note.strip()}", flush=True)
             del sess, torch_call
 
@@ -432,8 +436,8 @@ def main():
             _, create = ort_session(BERT_BASE, args.threads)
         except Exception:  # noqa: BLE001
             create = None
-        print(f"BERT-base ({os.path.basename(BERT_BASE)}): cut {args.cut}: {cut:.0f} ms, save: {save:.0f} ms,"
-              f" load: {ld:.0f} ms (onnxruntime session: {fmt(create, '{:.0f}')} ms)")
+        print(f"BERT-base ({os.path.basename(BERT_BASE)}): cut {args.cut}: {fmt(cut, '{:.1f}')} ms, save: {fmt(save, '{:.0f}')} ms,"
+              f" load: {fmt(ld, '{:.1f}')} ms (onnxruntime session: {fmt(create, '{:.0f}')} ms)")
     print("# load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 

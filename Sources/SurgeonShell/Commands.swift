@@ -41,6 +41,9 @@ enum Commands {
         CommandSpec(name: "bench", synopsis: "bench [runs=N] [warmup=K] [INPUT=EXPR ...]",
                     summary: "median latency of whole runs (with the current inspect set)",
                     details: "Inputs as for run; missing ones are generated once and reused.", example: "bench runs=20", keys: [], run: ProfileCommand.bench),
+        CommandSpec(name: "time", synopsis: "time COMMAND", summary: "run a command, then print its wall time (like the shell's time)",
+                    details: "The time is measured inside surgeon-shell, from the start to the end of COMMAND; it is printed even when COMMAND fails.",
+                    example: "time run", keys: [], run: time),
         CommandSpec(name: "let", synopsis: "let NAME = EXPR", summary: "keep a tensor in the session",
                     details: "", example: "let a = randn(2, 3)", keys: [], run: letCommand),
         CommandSpec(name: "print", synopsis: "print EXPR", summary: "print a value like PyTorch",
@@ -100,6 +103,16 @@ enum Commands {
 
     static func evaluate(_ text: String, column: Int, _ session: Session) throws -> ShellValue {
         try Evaluator(session: session).eval(try ExprParser.parse(text, column: column))
+    }
+
+    /// `time COMMAND`: runs COMMAND and prints `time: X ms` after its output.
+    static func time(_ c: ParsedCommand, _ s: Session) throws {
+        guard c.rest.contains(where: { !$0.isWhitespace }) else {
+            throw ShellError("time needs a command: time COMMAND (e.g. time load model.onnx)", column: c.restColumn)
+        }
+        let start = ProfileCommand.now()
+        defer { s.write("time: " + String(format: "%.3f", (ProfileCommand.now() - start) * 1000) + " ms") }
+        try execute(CommandText(text: c.rest, column: c.restColumn), in: s)
     }
 
     // MARK: models

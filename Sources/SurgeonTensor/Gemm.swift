@@ -73,12 +73,12 @@ struct BLASLibrary: @unchecked Sendable {
 }
 
 extension BLASLibrary {
-    /// Linear-layer products below this many multiply-adds run on the calling thread alone:
-    /// handing work over costs tens of microseconds (more on a busy machine), which products
-    /// this small (a few tens of microseconds on one core) do not win back: transformer layers
-    /// at short sequence lengths were slower at 2 threads than at 1 (measured with OpenBLAS's
-    /// own threads, which woke above 262144 multiply-adds).
-    static let singleThreadBelow = 4 << 20
+    /// Linear-layer products below this many multiply-adds run on the calling thread alone.
+    /// With OpenBLAS's own threads (which woke above 262144 multiply-adds) or GCD workers, a
+    /// hand-off cost 10 µs or more and the bound was 4M: transformer layers at short sequence
+    /// lengths were slower at 2 threads than at 1. With the spinning `KernelPool` it is 1M
+    /// (gpt2 / bert at 2 threads 3-6% faster than with 4M; bench/RESULTS.md, spinpool).
+    static let singleThreadBelow = 1 << 20
 
     /// True when a product of this size runs on the calling thread alone (only when there are
     /// several kernel threads to hand work to).
@@ -144,8 +144,8 @@ func forEachGemmBlock<T>(
     _ body: (Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
 ) {
     let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
-    // Below ~1M multiply-adds (~20 µs on one core) a hand-off costs more than it saves.
-    let big = work.overflow || work.partialValue >= (1 << 20)
+    // Below 256K multiply-adds (~5 µs on one core) a hand-off costs more than it saves.
+    let big = work.overflow || work.partialValue >= (1 << 18)
     let parts = big ? min(threads, max(m, n / 16)) : 1
     forEachBlock(m: m, n: n, parts: parts, byColumns: n >= m) { i0, rows, j0, cols in
         body(rows, cols, transA ? a + i0 : a + i0 * lda, transB ? b + j0 * ldb : b + j0, c + i0 * ldc + j0)
@@ -160,13 +160,13 @@ func forEachBlock(m: Int, n: Int, parts: Int, byColumns: Bool, _ body: (Int, Int
     if parts <= 1 { body(0, m, 0, n); return }
     if byColumns {
         let per = ((n + parts - 1) / parts + 15) / 16 * 16
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
+        parallelFor(parts, threads: parts) { p in
             let j0 = p * per
             if j0 < n { body(0, m, j0, min(per, n - j0)) }
         }
     } else {
         let per = (m + parts - 1) / parts
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
+        parallelFor(parts, threads: parts) { p in
             let i0 = p * per
             if i0 < m { body(i0, min(per, m - i0), 0, n) }
         }

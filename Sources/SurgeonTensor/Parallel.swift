@@ -1,14 +1,14 @@
 import Dispatch
 import Foundation
 
-/// Threads the elementwise / reduction kernels may use (the matrix kernels use OpenBLAS's own
-/// pool). Defaults to the number of active processors; `setBLASThreads` (the `--threads`
-/// flag) sets both.
+/// Threads the kernels may use: the calling thread and the workers of `KernelPool` (OpenBLAS
+/// itself runs on one thread per call). Defaults to the number of active processors;
+/// `setBLASThreads` (the `--threads` flag) sets it.
 public nonisolated(unsafe) var kernelThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-/// Work below this many elements runs on the calling thread: handing a chunk to another thread
-/// costs a few microseconds, about what a simple kernel spends on 64K elements.
-public let parallelGrain = 1 << 16
+/// Work below this many elements runs on the calling thread: handing a chunk to a spinning
+/// worker (`KernelPool`) costs under a microsecond, a simple kernel spends a few on 16K elements.
+public let parallelGrain = 1 << 14
 
 /// Calls `body` on disjoint chunks covering `0..<n`, in parallel when `n` is at least twice
 /// `grain` and more than one kernel thread is allowed, else once with `0..<n`. `body` must
@@ -21,7 +21,7 @@ public func parallelChunks(_ n: Int, grain: Int = parallelGrain, _ body: (Range<
         return
     }
     let per = (n + chunks - 1) / chunks
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+    parallelFor(chunks, threads: chunks) { c in
         let lo = c * per, hi = min(n, lo + per)
         if lo < hi { body(lo..<hi) }
     }
@@ -39,7 +39,7 @@ public func parallelItems(_ count: Int, costPerItem: Int, _ body: (Int) -> Void)
         return
     }
     let per = (count + chunks - 1) / chunks
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+    parallelFor(chunks, threads: chunks) { c in
         let lo = c * per, hi = min(count, lo + per)
         if lo < hi { for i in lo..<hi { body(i) } }
     }

@@ -64,7 +64,7 @@ public enum QGemm {
             sq_qgemm_u8s8(Int32(i0), Int32(i1), Int32(m), Int32(w.rows), Int32(w.depth), a, Int32(lda),
                           w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc))
         }
-        if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+        if parts == 1 { run(0) } else { parallelFor(parts, threads: parts, run) }
     }
 
     /// The plain kernel (the yardstick, and the path on CPUs without VNNI).

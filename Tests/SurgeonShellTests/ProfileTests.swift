@@ -38,4 +38,32 @@ import Testing
         let (t, _) = runScript("bench runs=0")
         #expect(t.failures == 1)
     }
+
+    /// `time COMMAND` runs the command and prints its wall time after the command's own output,
+    /// also when the command fails.
+    @Test func timePrintsTheCommandsWallTime() throws {
+        let (t, s) = runScript("time let a = ones(2, 3)\ntime print sum(a)")
+        #expect(t.failures == 0, "\(t.errors)")
+        let times = t.out.filter { $0.hasPrefix("time: ") && $0.hasSuffix(" ms") }
+        #expect(times.count == 2)
+        for line in times {
+            let ms = Double(line.dropFirst(6).dropLast(3))
+            #expect(ms != nil && ms! >= 0)
+        }
+        #expect(s.variables["a"] != nil)
+        // The command's output comes before its time.
+        if let sum = t.out.firstIndex(where: { $0.contains("6.") }), let last = t.out.lastIndex(where: { $0.hasPrefix("time: ") }) {
+            #expect(sum < last)
+        } else {
+            Issue.record("missing output: \(t.out)")
+        }
+    }
+
+    @Test func timeReportsFailuresAndNeedsACommand() {
+        let (t, _) = runScript("time nosuchcommand\ntime")
+        #expect(t.failures == 2)
+        #expect(t.errors.contains("unknown command 'nosuchcommand'"))
+        #expect(t.errors.contains("time needs a command"))
+        #expect(t.out.filter { $0.hasPrefix("time: ") }.count == 1)
+    }
 }

@@ -72,10 +72,11 @@ import Testing
     /// results are those of the reference loop either way.
     @Test func smallProductsRunSingleThreaded() throws {
         guard let blas = BLASLibrary.shared else { return }
-        #expect(BLASLibrary.isSmall(16, 128, 512, threads: 2))
+        #expect(BLASLibrary.isSmall(16, 128, 256, threads: 2))
+        #expect(!BLASLibrary.isSmall(16, 128, 512, threads: 2))  // 1M multiply-adds: split
         #expect(!BLASLibrary.isSmall(16, 768, 3072, threads: 2))
         #expect(!BLASLibrary.isSmall(Int.max / 2, 3, 1, threads: 2))
-        #expect(!BLASLibrary.isSmall(16, 128, 512, threads: 1))
+        #expect(!BLASLibrary.isSmall(16, 128, 256, threads: 1))
         let saved = kernelThreads
         setBLASThreads(2)
         defer { setBLASThreads(saved) }

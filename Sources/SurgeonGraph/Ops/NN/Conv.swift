@@ -218,7 +218,7 @@ enum Conv {
             return
         }
         let per = (items + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { wi in
+        parallelFor(workers, threads: workers) { wi in
             let lo = wi * per, hi = min(items, lo + per)
             guard lo < hi else { return }
             let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
