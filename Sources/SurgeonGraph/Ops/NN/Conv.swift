@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation // TEMP
 import SurgeonTensor
 
 /// Conv (opset 1, 11, 22): N-D convolution with groups, strides, dilations, pads / auto_pad
@@ -10,7 +11,7 @@ enum Conv {
         r.register("Conv", since: 1) { ctx in
             let x = try ctx.tensor(0), w = try ctx.tensor(1)
             let b = try ctx.optionalTensor(2)
-            return [.tensor(try conv(ctx: ctx, x: x, w: w, bias: b))]
+            return [.tensor(try conv(ctx: ctx, x: x, w: w, bias: b, epilogue: ctx.tileEpilogue))]
         }
     }
 
@@ -34,7 +35,9 @@ enum Conv {
         return (geom, group)
     }
 
-    static func conv(ctx: OpContext, x: Tensor, w: Tensor, bias: Tensor?) throws -> Tensor {
+    /// - Parameter epilogue: per-value epilogues of a fused plan, applied to a float32 result
+    ///   tile by tile (then `applied` is set); nil in plain runs.
+    static func conv(ctx: OpContext, x: Tensor, w: Tensor, bias: Tensor?, epilogue: TileEpilogueOffer? = nil) throws -> Tensor {
         try requireFloat(x, "Conv", "X")
         guard w.dtype == x.dtype else { throw ctx.error("X and W types differ (\(x.dtype), \(w.dtype))") }
         let (geom, group) = try setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
@@ -47,37 +50,32 @@ enum Conv {
             return try Tensor(doubles: y, shape: outShape, dtype: .float64)
         }
         if x.dtype == .float32 {
-            // Straight from the input buffers into the output tensor, no copies.
+            // Straight from the input buffers into the output tensor, no copies. convCore
+            // writes every output (the bias first, gemm with beta 0, or the depthwise loops'
+            // bias + products): zeroing the buffer first was a wasted pass over memory (5-8%
+            // of a CNN run with biases, 4% of squeezenet1_1 whose fused convs have none).
             let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
-            // Only the depthwise loops (cg = mg = 1, 2-D or 1-D) add into the output; every
-            // other path writes it whole (gemm with beta 0, or the bias first).
-            let accumulates = b == nil && x.shape[1] == group && m == group && (x.rank == 3 || x.rank == 4)
-            if !accumulates && x.count > 0 && w.count > 0 {
-                // convCore writes the bias (or gemm with beta 0 writes the products) over the
-                // whole output: zeroing the buffer first was a wasted pass over memory (5-8% of
-                // a CNN run with biases, 4% of squeezenet1_1 whose fused convs have none).
-                let (buf, yb, _) = try newOutput(outShape, Float.self)
-                try x.withUnsafeBuffer(of: Float.self) { px in
-                    try w.withUnsafeBuffer(of: Float.self) { pw in
-                        guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
-                        try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
-                                     group: group, y: yb)
-                    }
-                }
-                return Tensor(dtype: .float32, shape: outShape, buffer: buf)
-            }
-            return try x.withUnsafeBuffer(of: Float.self) { px in
+            let (buf, yb, count) = try newOutput(outShape, Float.self)
+            let tile = epilogue?.epilogue
+            try x.withUnsafeBuffer(of: Float.self) { px in
                 try w.withUnsafeBuffer(of: Float.self) { pw in
-                    try Tensor.build(outShape, of: Float.self) { py in
-                        guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
+                    if x.count > 0 && w.count > 0, let xb = px.baseAddress, let wb = pw.baseAddress {
                         try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
-                                     group: group, y: yb)
+                                     group: group, y: yb, epilogue: tile)
+                    } else {
+                        // No input channels (or an empty batch): every output is its channel's bias.
+                        let per = count / max(1, x.shape[0] * m)
+                        for i in 0..<(count / max(1, per)) { (yb + i * per).initialize(repeating: b?[i % m] ?? 0, count: per) }
+                        tile?.apply(yb, count)
                     }
                 }
             }
+            epilogue?.applied = tile != nil
+            return Tensor(dtype: .float32, shape: outShape, buffer: buf)
         }
         // float16 / bfloat16: one conversion in and out, the products in float32 (as onnxruntime).
-        // The weights' float32 copy is made once and kept with them (not on every run).
+        // The weights' float32 copy is made once and kept with them (not on every run). The
+        // epilogues run on the half result, as the plan has them.
         return try conv(ctx: ctx, x: x.cast(to: .float32), w: w.float32Copy(),
                         bias: bias?.float32Copy()).cast(to: x.dtype)
     }
@@ -100,12 +98,15 @@ enum Conv {
     }
 
     /// im2col + gemm per group (tiled so the column buffer stays small), direct loops for 2-D
-    /// depthwise, plain gemm for 1×1 stride-1 unpadded kernels. `y` (`[N, M, output...]`)
-    /// must hold zeros on entry for a depthwise convolution without bias; the other paths
-    /// overwrite it.
+    /// depthwise, gemm on tiles of columns for 1×1 stride-1 unpadded kernels. `y`
+    /// (`[N, M, output...]`) must hold zeros on entry for a depthwise convolution without
+    /// bias of another type than Float; every other path overwrites it.
+    /// - Parameter epilogue: applied (T = Float only) to each tile of the output right after
+    ///   it is computed, while it is in cache. Tiles do not depend on it: a result with it is
+    ///   the result without it, then the epilogue, bit for bit.
     static func convCore<T: GemmScalar>(x xb: UnsafePointer<T>, xShape: [Int], w wb: UnsafePointer<T>, wShape: [Int],
                                         bias: [T]?, geom g0: SpatialGeometry, group: Int,
-                                        y yb: UnsafeMutablePointer<T>) throws {
+                                        y yb: UnsafeMutablePointer<T>, epilogue: TileEpilogue? = nil) throws {
         var xs = xShape, ws = wShape, geom = g0
         if geom.rank == 1 {
             // 1-D as 2-D with a unit height.
@@ -135,6 +136,12 @@ enum Conv {
                 (yb + (b * m + oc) * outSize + col0).update(repeating: bias[oc], count: cols)
             }
         }
+        // The epilogue on `rows` output rows (channels) of `cols` values from `p`.
+        let tileEpilogue: TileEpilogue? = T.self == Float.self ? epilogue : nil
+        func finish(_ p: UnsafeMutablePointer<T>, rows: Int, cols: Int) {
+            guard let tileEpilogue else { return }
+            tileEpilogue.apply(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), rows: rows, cols: cols, stride: outSize)
+        }
         if depthwise && T.self == Float.self {
             // Float: through a padded copy per band (depthwise2DFloat), which writes bias + products.
             let layout = DepthwiseLayout(h: inSp[0], w: inSp[1], geom: geom)
@@ -150,7 +157,8 @@ enum Conv {
                 for item in range {
                     let ch = item % c
                     depthwise2DFloat(src: xf + item * inSize, layout: layout, kernel: wf + ch * kSize,
-                                     bias: bias.map { Float($0[ch]) } ?? 0, scratch: scratch, dst: yf + item * outSize)
+                                     bias: bias.map { Float($0[ch]) } ?? 0, scratch: scratch, dst: yf + item * outSize,
+                                     epilogue: tileEpilogue)
                 }
             }
             return
@@ -163,17 +171,35 @@ enum Conv {
                 fillBias(b, ch, 1, col0: 0, cols: outSize)
                 depthwise2D(src: xb + item * inSize, h: h, w: w, kernel: wb + ch * kSize, geom: geom,
                             dst: yb + (b * m + ch) * outSize)
+                finish(yb + (b * m + ch) * outSize, rows: 1, cols: outSize)
             }
             return
         }
         if isPointwise {
-            for b in 0..<n {
-                fillBias(b, 0, m, col0: 0, cols: outSize)
-                for gi in 0..<group {
-                    T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
-                           a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize,
-                           beta: beta, c: yb + (b * m + gi * mg) * outSize, ldc: outSize, threads: kernelThreads)
-                }
+            // Tiles of columns (output positions) of each (batch, group), small enough for the
+            // tile's rows of every channel to stay in the L2 cache from the bias through the
+            // product to the epilogue (whole, a multi-MB output was written three times from
+            // memory). Shared among the kernel threads as the im2col tiles below.
+            let tileCols = pointwiseTileColumns(rows: mg, columns: outSize)
+            let tiles = (outSize + tileCols - 1) / tileCols
+            let items = n * group * tiles
+            let threads = max(1, kernelThreads)
+            let split = threads > 1 && items >= threads
+            let gemmThreads = split ? 1 : threads
+            let run = { (item: Int) in
+                let tile = item % tiles, gi = (item / tiles) % group, b = item / (tiles * group)
+                let col0 = tile * tileCols, cols = min(tileCols, outSize - col0)
+                let yt = yb + (b * m + gi * mg) * outSize + col0
+                fillBias(b, gi * mg, mg, col0: col0, cols: cols)
+                T.gemm(transA: false, transB: false, m: mg, n: cols, k: cg, alpha: 1,
+                       a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize + col0, ldb: inSize,
+                       beta: beta, c: yt, ldc: outSize, threads: gemmThreads)
+                finish(yt, rows: mg, cols: cols)
+            }
+            if split {
+                parallelItems(items, costPerItem: mg * cg * tileCols) { run($0) }
+            } else {
+                for item in 0..<items { run(item) }
             }
             return
         }
@@ -207,9 +233,11 @@ enum Conv {
                 im2col(src: xg, channels: cg, inSp: inSp, inStrides: inStrides, inSize: inSize,
                        geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr, dst: cb)
             }
+            let yt = yb + (b * m + gi * mg) * outSize + row0 * last
             T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
                    a: wb + gi * mg * colRows, lda: colRows, b: cb, ldb: ncol, beta: beta,
-                   c: yb + (b * m + gi * mg) * outSize + row0 * last, ldc: outSize, threads: gemmThreads)
+                   c: yt, ldc: outSize, threads: gemmThreads)
+            finish(yt, rows: mg, cols: ncol)
         }
         if workers == 1 {
             let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
@@ -225,6 +253,20 @@ enum Conv {
             defer { cb.deallocate() }
             for item in lo..<hi { run(item, cb) }
         }
+    }
+
+    /// Floats of a pointwise convolution's output tile (rows × columns): a quarter of a 2 MB
+    /// L2 cache, leaving room for the packed weights and inputs.
+    static let pointwiseTileBudget = getenv("SURGEON_PW_TILE").flatMap { Int(String(cString: $0)) } ?? (1 << 17) // TEMP
+
+    /// Columns per tile of a pointwise convolution with `rows` output channels and `columns`
+    /// positions (per batch item and group): `columns` when all fit the budget, else
+    /// near-equal tiles, multiples of 16 and at least 64 wide.
+    static func pointwiseTileColumns(rows: Int, columns: Int) -> Int {
+        let target = max(64, pointwiseTileBudget / max(1, rows))
+        if columns <= target { return max(1, columns) }
+        let tiles = (columns + target - 1) / target
+        return min(columns, ((columns + tiles - 1) / tiles + 15) / 16 * 16)
     }
 
     /// `im2col` for 2-D inputs (`[channels, h, w]` at `src`): the same buffer, without the
@@ -335,9 +377,11 @@ enum Conv {
     /// independent SIMD4 sums per tile so the adds' latency overlaps (and the 4 rows share each
     /// tap's broadcast); a tile's rows past the
     /// band and columns past the row read the copy's slack and are not stored. Writes `dst`
-    /// (`bias` + the products); `scratch` holds `layout.scratchCount` floats.
+    /// (`bias` + the products, then `epilogue` on each band while it is in cache); `scratch`
+    /// holds `layout.scratchCount` floats.
     static func depthwise2DFloat(src: UnsafePointer<Float>, layout l: DepthwiseLayout, kernel: UnsafePointer<Float>,
-                                 bias: Float, scratch: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>) {
+                                 bias: Float, scratch: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>,
+                                 epilogue: TileEpilogue? = nil) {
         l.offsets.withUnsafeBufferPointer { ob in
             guard let off = ob.baseAddress else { return }
             var i0 = 0
@@ -351,6 +395,7 @@ enum Conv {
                 case 25: depthwiseBand(l, 25, off, kernel, bias, scratch, out, nr)
                 default: depthwiseBand(l, l.taps, off, kernel, bias, scratch, out, nr)
                 }
+                epilogue?.apply(out, nr &* l.ow)
                 i0 &+= nr
             }
         }
