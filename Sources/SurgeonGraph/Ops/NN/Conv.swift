@@ -51,7 +51,8 @@ enum Conv {
         }
         if x.dtype == .float32 {
             // Straight from the input buffers into the output tensor, no copies. convCore
-            // writes every output (gemm with beta 0, or the depthwise loops' bias + products): zeroing the buffer first was a wasted pass over memory (5-8%
+            // writes every output (the bias first, gemm with beta 0, or the depthwise loops'
+            // bias + products): zeroing the buffer first was a wasted pass over memory (5-8%
             // of a CNN run with biases, 4% of squeezenet1_1 whose fused convs have none).
             let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
             let (buf, yb, count) = try newOutput(outShape, Float.self)
@@ -97,8 +98,9 @@ enum Conv {
     }
 
     /// im2col + gemm per group (tiled so the column buffer stays small), direct loops for 2-D
-    /// depthwise, gemm on tiles of columns for 1×1 stride-1 unpadded kernels. Every path
-    /// overwrites all of `y` (`[N, M, output...]`).
+    /// depthwise, gemm on tiles of columns for 1×1 stride-1 unpadded kernels. `y`
+    /// (`[N, M, output...]`) must hold zeros on entry for a depthwise convolution without
+    /// bias of another type than Float; every other path overwrites it.
     /// - Parameter epilogue: applied (T = Float only) to each tile of the output right after
     ///   it is computed, while it is in cache. Tiles do not depend on it: a result with it is
     ///   the result without it, then the epilogue, bit for bit.
@@ -126,21 +128,22 @@ enum Conv {
         let inStrides = contiguousStrides(inSp)
         let outerOut = Array(outSp.dropLast())
 
-        let tileEpilogue: TileEpilogue? = T.self == Float.self ? epilogue : nil
-        // A tile of gemm products (`rows` channels from `oc0`, `cols` values each, from `p`),
-        // still in cache: + the bias, then the epilogue, a row at a time. (The bias written
-        // first for gemm to add to was a pass of its own over memory the output had never
-        // touched, 7% of mobilenet_v2; here it is an add in cache.)
-        func finish(_ p: UnsafeMutablePointer<T>, oc0: Int, rows: Int, cols: Int) {
-            if bias == nil && tileEpilogue == nil { return }
-            for r in 0..<rows {
-                let row = p + r * outSize
-                if let bias {
-                    let v = bias[oc0 + r]
-                    for j in 0..<cols { row[j] += v }
-                }
-                tileEpilogue?.apply(UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self), cols)
+        // The bias goes in first and the products add to it (gemm beta 1). (With beta 0,
+        // OpenBLAS zeroes C in a pass of its own, sgemm_beta, before adding the products:
+        // adding the bias after the product instead was slower.)
+        let beta: T = bias == nil ? 0 : 1
+        func fillBias(_ b: Int, _ oc0: Int, _ count: Int, col0: Int, cols: Int) {
+            guard let bias else { return }
+            for oc in oc0..<(oc0 + count) {
+                (yb + (b * m + oc) * outSize + col0).update(repeating: bias[oc], count: cols)
             }
+        }
+        // The epilogue on a tile just computed (`rows` channels of `cols` values from `p`),
+        // while it is in cache.
+        let tileEpilogue: TileEpilogue? = T.self == Float.self ? epilogue : nil
+        func finish(_ p: UnsafeMutablePointer<T>, rows: Int, cols: Int) {
+            guard let tileEpilogue else { return }
+            tileEpilogue.apply(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), rows: rows, cols: cols, stride: outSize)
         }
         if depthwise && T.self == Float.self {
             // Float: through a padded copy per band (depthwise2DFloat), which writes bias + products.
@@ -168,12 +171,10 @@ enum Conv {
             // Channels (of every batch item) are independent: spread them over the kernel threads.
             parallelItems(n * c, costPerItem: outSize * kSize) { item in
                 let b = item / c, ch = item % c
-                (yb + (b * m + ch) * outSize).update(repeating: bias?[ch] ?? 0, count: outSize)
+                fillBias(b, ch, 1, col0: 0, cols: outSize)
                 depthwise2D(src: xb + item * inSize, h: h, w: w, kernel: wb + ch * kSize, geom: geom,
                             dst: yb + (b * m + ch) * outSize)
-                if let tileEpilogue {
-                    tileEpilogue.apply(UnsafeMutableRawPointer(yb + (b * m + ch) * outSize).assumingMemoryBound(to: Float.self), outSize)
-                }
+                finish(yb + (b * m + ch) * outSize, rows: 1, cols: outSize)
             }
             return
         }
@@ -192,10 +193,11 @@ enum Conv {
                 let tile = item % tiles, gi = (item / tiles) % group, b = item / (tiles * group)
                 let col0 = tile * tileCols, cols = min(tileCols, outSize - col0)
                 let yt = yb + (b * m + gi * mg) * outSize + col0
+                fillBias(b, gi * mg, mg, col0: col0, cols: cols)
                 T.gemm(transA: false, transB: false, m: mg, n: cols, k: cg, alpha: 1,
                        a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize + col0, ldb: inSize,
-                       beta: 0, c: yt, ldc: outSize, threads: gemmThreads)
-                finish(yt, oc0: gi * mg, rows: mg, cols: cols)
+                       beta: beta, c: yt, ldc: outSize, threads: gemmThreads)
+                finish(yt, rows: mg, cols: cols)
             }
             if split {
                 parallelItems(items, costPerItem: mg * cg * tileCols) { run($0) }
@@ -227,6 +229,7 @@ enum Conv {
             let nr = min(tileRows, rows - row0)
             let ncol = nr * last
             let xg = xb + (b * c + gi * cg) * inSize
+            fillBias(b, gi * mg, mg, col0: row0 * last, cols: ncol)
             if r == 2 {
                 im2col2D(src: xg, channels: cg, h: inSp[0], w: inSp[1], geom: geom, row0: row0, rowCount: nr, dst: cb)
             } else {
@@ -235,9 +238,9 @@ enum Conv {
             }
             let yt = yb + (b * m + gi * mg) * outSize + row0 * last
             T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
-                   a: wb + gi * mg * colRows, lda: colRows, b: cb, ldb: ncol, beta: 0,
+                   a: wb + gi * mg * colRows, lda: colRows, b: cb, ldb: ncol, beta: beta,
                    c: yt, ldc: outSize, threads: gemmThreads)
-            finish(yt, oc0: gi * mg, rows: mg, cols: ncol)
+            finish(yt, rows: mg, cols: ncol)
         }
         if workers == 1 {
             let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
@@ -255,9 +258,9 @@ enum Conv {
         }
     }
 
-    /// Floats of a pointwise convolution's output tile (rows × columns): a quarter of a 2 MB
-    /// L2 cache, leaving room for the packed weights and inputs.
-    static let pointwiseTileBudget = getenv("SURGEON_PW_TILE").flatMap { Int(String(cString: $0)) } ?? (1 << 17) // TEMP
+    /// Floats of a pointwise convolution's output tile (rows × columns), 256 KB: an eighth of
+    /// a 2 MB L2 cache, leaving room for the packed weights and inputs (see DECISIONS.md).
+    static let pointwiseTileBudget = getenv("SURGEON_PW_TILE").flatMap { Int(String(cString: $0)) } ?? (1 << 16) // TEMP
 
     /// Columns per tile of a pointwise convolution with `rows` output channels and `columns`
     /// positions (per batch item and group): `columns` when all fit the budget, else
@@ -403,9 +406,10 @@ enum Conv {
 
     /// Copies input rows `firstRow ..< firstRow + rows` (zeros outside `[0, h)`) into `scratch`,
     /// each as `sw` phase segments of `q` values: segment p index k is padded column k * sw + p
-    /// (input column k * sw + p - pw, zero outside `[0, w)`). Each row is zeroed, then read
-    /// straight from the input 4 indices at a time where all of them are inside the row
-    /// (stride 2 as 8 values split into even and odd lanes), one at a time at the two ends.
+    /// (input column k * sw + p - pw, zero outside `[0, w)`). The indices that read pads are
+    /// zeroed, the others read straight from the input 4 indices at a time where all of them
+    /// are inside the row (stride 2 as 8 values split into even and odd lanes), one at a time
+    /// at the two ends.
     @inline(never)
     static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
                          scratch: UnsafeMutablePointer<Float>) {
@@ -413,12 +417,32 @@ enum Conv {
         // Index kA is the first whose phase 0 reads inside the row; below kA - 1 all read pads.
         let kA = min(q, (pw &+ sw &- 1) / sw)
         let zero = SIMD4<Float>()
+        // Phase p's indices lo[p] ..< hi[p] read inside the row (and are copied below); only
+        // the others are zeroed (zeroing whole rows first was a third of the copy's time).
+        // At most 4 phases are kept here; wider strides zero whole rows.
+        var lo = SIMD4<Int>(), hi = SIMD4<Int>()
+        let split = sw <= 4
+        if split {
+            for p in 0..<sw {
+                lo[p] = min(q, (pw &- p &+ sw &- 1) / sw)
+                let t = w &- 1 &+ pw &- p
+                hi[p] = max(lo[p], t < 0 ? 0 : min(q, t / sw &+ 1))
+            }
+        }
         for r in 0..<rows {
             let y = firstRow &+ r
             let row = scratch + r &* stride
-            var z = 0
-            while z < stride { UnsafeMutableRawPointer(row + z).storeBytes(of: zero, as: SIMD4<Float>.self); z &+= 4 }
-            if y < 0 || y >= l.h { continue }
+            if y < 0 || y >= l.h || !split {
+                var z = 0
+                while z < stride { UnsafeMutableRawPointer(row + z).storeBytes(of: zero, as: SIMD4<Float>.self); z &+= 4 }
+                if y < 0 || y >= l.h { continue }
+            } else {
+                for p in 0..<sw {
+                    let seg = row + p &* q
+                    for k in 0..<lo[p] { seg[k] = 0 }
+                    for k in hi[p]..<q { seg[k] = 0 }
+                }
+            }
             let line = src + y &* w
             @inline(__always) func single(_ k: Int) {
                 var x = k &* sw &- pw
