@@ -407,9 +407,9 @@ enum Conv {
     /// Copies input rows `firstRow ..< firstRow + rows` (zeros outside `[0, h)`) into `scratch`,
     /// each as `sw` phase segments of `q` values: segment p index k is padded column k * sw + p
     /// (input column k * sw + p - pw, zero outside `[0, w)`). The indices that read pads are
-    /// zeroed, the others read straight from the input 4 indices at a time where all of them
-    /// are inside the row (stride 2 as 8 values split into even and odd lanes), one at a time
-    /// at the two ends.
+    /// zeroed, the others read straight from the input: stride 1 as one run (memmove), else 4
+    /// indices at a time where all of them are inside the row (stride 2 as 8 values split into
+    /// even and odd lanes), one at a time at the two ends.
     @inline(never)
     static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
                          scratch: UnsafeMutablePointer<Float>) {
@@ -444,6 +444,11 @@ enum Conv {
                 }
             }
             let line = src + y &* w
+            if sw == 1 {
+                // One phase: the inside of the row is one run of the input (a memmove).
+                (row + lo[0]).update(from: line + (lo[0] &- pw), count: hi[0] &- lo[0])
+                continue
+            }
             @inline(__always) func single(_ k: Int) {
                 var x = k &* sw &- pw
                 for p in 0..<sw {
@@ -453,22 +458,22 @@ enum Conv {
             }
             if kA > 0 { single(kA &- 1) }
             var k = kA
-            while k &+ 4 <= q && (k &+ 4) &* sw &- pw <= w {
-                let x0 = k &* sw &- pw
-                if sw == 1 {
-                    UnsafeMutableRawPointer(row + k).storeBytes(of: UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD4<Float>.self),
-                                                                as: SIMD4<Float>.self)
-                } else if sw == 2 {
-                    let v = UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD8<Float>.self)
+            if sw == 2 {
+                while k &+ 4 <= q && (k &+ 4) &* 2 &- pw <= w {
+                    let v = UnsafeRawPointer(line + (k &* 2 &- pw)).loadUnaligned(as: SIMD8<Float>.self)
                     UnsafeMutableRawPointer(row + k).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
                     UnsafeMutableRawPointer(row + (q &+ k)).storeBytes(of: v.oddHalf, as: SIMD4<Float>.self)
-                } else {
+                    k &+= 4
+                }
+            } else {
+                while k &+ 4 <= q && (k &+ 4) &* sw &- pw <= w {
+                    let x0 = k &* sw &- pw
                     for p in 0..<sw {
                         let seg = row + (p &* q &+ k), from = line + (x0 &+ p)
                         seg[0] = from[0]; seg[1] = from[sw]; seg[2] = from[2 &* sw]; seg[3] = from[3 &* sw]
                     }
+                    k &+= 4
                 }
-                k &+= 4
             }
             while k < q && k &* sw &- pw < w { single(k); k &+= 1 }
         }
