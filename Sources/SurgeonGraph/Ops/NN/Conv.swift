@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation // TEMP
 import SurgeonTensor
 
 /// Conv (opset 1, 11, 22): N-D convolution with groups, strides, dilations, pads / auto_pad
@@ -260,7 +259,7 @@ enum Conv {
 
     /// Floats of a pointwise convolution's output tile (rows × columns), 256 KB: an eighth of
     /// a 2 MB L2 cache, leaving room for the packed weights and inputs (see DECISIONS.md).
-    static let pointwiseTileBudget = getenv("SURGEON_PW_TILE").flatMap { Int(String(cString: $0)) } ?? (1 << 16) // TEMP
+    static let pointwiseTileBudget = 1 << 16
 
     /// Columns per tile of a pointwise convolution with `rows` output channels and `columns`
     /// positions (per batch item and group): `columns` when all fit the budget, else
