@@ -6,9 +6,10 @@ import TestSupport
 
 /// A Conv's per-value epilogues (Relu, Clip, SiLU, HardSwish, HardSigmoid, Gelu, fake-quantize)
 /// applied by the Conv kernel tile by tile give the plain node-by-node run's bits, on every
-/// convolution path: pointwise (several column tiles, groups), im2col 2-D (several row tiles,
-/// groups, strides, dilations), 1-D, 3-D, depthwise (several bands, strides, 1-D), with and
-/// without a bias, batch 2.
+/// convolution path: pointwise (batch blocks or groups shared among threads, or one product
+/// with the epilogue's rows split), im2col 2-D (several row tiles, groups, strides,
+/// dilations), 1-D, 3-D, depthwise (several bands, strides, 1-D), with and without a bias,
+/// batch 2.
 @Suite struct TileEpilogueTests {
     struct Case {
         let name: String
@@ -18,9 +19,8 @@ import TestSupport
     }
 
     static let cases: [Case] = [
-        // mg 1100: tiles of 96 columns over 169.
         Case(name: "pointwise, tall", x: [2, 5, 13, 13], w: [1100, 5, 1, 1]),
-        // mg 8: 3 tiles over 40000 columns.
+        // Batch 1, one group: the epilogue's rows split among the threads.
         Case(name: "pointwise, wide", x: [1, 3, 200, 200], w: [8, 3, 1, 1]),
         Case(name: "pointwise, groups", x: [2, 6, 9, 11], w: [4, 3, 1, 1], group: 2),
         // 1800 column rows, 20 wide: 4 tiles of 13 output rows.

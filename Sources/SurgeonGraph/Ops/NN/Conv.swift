@@ -97,7 +97,7 @@ enum Conv {
     }
 
     /// im2col + gemm per group (tiled so the column buffer stays small), direct loops for 2-D
-    /// depthwise, gemm on tiles of columns for 1×1 stride-1 unpadded kernels. `y`
+    /// depthwise, plain gemm for 1×1 stride-1 unpadded kernels. `y`
     /// (`[N, M, output...]`) must hold zeros on entry for a depthwise convolution without
     /// bias of another type than Float; every other path overwrites it.
     /// - Parameter epilogue: applied (T = Float only) to each tile of the output right after
@@ -178,28 +178,30 @@ enum Conv {
             return
         }
         if isPointwise {
-            // Tiles of columns (output positions) of each (batch, group), small enough for the
-            // tile's rows of every channel to stay in the L2 cache from the bias through the
-            // product to the epilogue (whole, a multi-MB output was written three times from
-            // memory). Shared among the kernel threads as the im2col tiles below.
-            let tileCols = pointwiseTileColumns(rows: mg, columns: outSize)
-            let tiles = (outSize + tileCols - 1) / tileCols
-            let items = n * group * tiles
+            // One product per (batch, group), the epilogue right after it (the whole block, or
+            // its rows split among the kernel threads when the product was). Not tiled by
+            // columns: tiles of 64K-128K floats measured no faster (the epilogues are bound by
+            // their arithmetic, not by memory, and the bias written as one short segment per
+            // channel and tile was slower than one sequential stream; see DECISIONS.md). The
+            // (batch, group) blocks are shared among the kernel threads when there are enough.
+            let items = n * group
             let threads = max(1, kernelThreads)
             let split = threads > 1 && items >= threads
-            let gemmThreads = split ? 1 : threads
             let run = { (item: Int) in
-                let tile = item % tiles, gi = (item / tiles) % group, b = item / (tiles * group)
-                let col0 = tile * tileCols, cols = min(tileCols, outSize - col0)
-                let yt = yb + (b * m + gi * mg) * outSize + col0
-                fillBias(b, gi * mg, mg, col0: col0, cols: cols)
-                T.gemm(transA: false, transB: false, m: mg, n: cols, k: cg, alpha: 1,
-                       a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize + col0, ldb: inSize,
-                       beta: beta, c: yt, ldc: outSize, threads: gemmThreads)
-                finish(yt, rows: mg, cols: cols)
+                let gi = item % group, b = item / group
+                let yt = yb + (b * m + gi * mg) * outSize
+                fillBias(b, gi * mg, mg, col0: 0, cols: outSize)
+                T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
+                       a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize,
+                       beta: beta, c: yt, ldc: outSize, threads: split ? 1 : threads)
+                if split || tileEpilogue == nil {
+                    finish(yt, rows: mg, cols: outSize)
+                } else {
+                    parallelItems(mg, costPerItem: outSize) { r in finish(yt + r * outSize, rows: 1, cols: outSize) }
+                }
             }
             if split {
-                parallelItems(items, costPerItem: mg * cg * tileCols) { run($0) }
+                parallelItems(items, costPerItem: mg * cg * outSize) { run($0) }
             } else {
                 for item in 0..<items { run(item) }
             }
@@ -255,20 +257,6 @@ enum Conv {
             defer { cb.deallocate() }
             for item in lo..<hi { run(item, cb) }
         }
-    }
-
-    /// Floats of a pointwise convolution's output tile (rows × columns), 256 KB: an eighth of
-    /// a 2 MB L2 cache, leaving room for the packed weights and inputs (see DECISIONS.md).
-    static let pointwiseTileBudget = 1 << 16
-
-    /// Columns per tile of a pointwise convolution with `rows` output channels and `columns`
-    /// positions (per batch item and group): `columns` when all fit the budget, else
-    /// near-equal tiles, multiples of 16 and at least 64 wide.
-    static func pointwiseTileColumns(rows: Int, columns: Int) -> Int {
-        let target = max(64, pointwiseTileBudget / max(1, rows))
-        if columns <= target { return max(1, columns) }
-        let tiles = (columns + target - 1) / target
-        return min(columns, ((columns + tiles - 1) / tiles + 15) / 16 * 16)
     }
 
     /// `im2col` for 2-D inputs (`[channels, h, w]` at `src`): the same buffer, without the
