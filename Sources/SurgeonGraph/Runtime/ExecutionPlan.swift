@@ -30,6 +30,9 @@ final class ExecutionPlan {
         let hasSubgraphs: Bool
         /// Nodes fused after this one, each consuming the previous result (see PlanFusion.swift).
         var epilogues: [Epilogue] = []
+        /// The leading per-value `epilogues`, offered to the kernel to apply tile by tile
+        /// (see TileEpilogue.swift); those it applies are skipped.
+        var tileEpilogue: TileEpilogue?
         /// Slots freed after the step (their last reader; not kept, not constant).
         var release: [Int] = []
         /// True when the outputs were computed at compile time; only kept to report to observers.

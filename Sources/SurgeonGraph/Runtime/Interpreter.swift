@@ -233,6 +233,8 @@ public final class Interpreter {
                 inputs.append(v)
             }
             var outs: [Value]
+            // Leading epilogues the kernel applied itself (TileEpilogue.swift).
+            var appliedEpilogues = 0
             if let fn = steps[si].function {
                 outs = try runFunction(fn, node: steps[si].node, inputs: inputs, scope: root ?? Scope(parent: nil), opsets: opsets)
             } else if let kernel = steps[si].kernel {
@@ -242,7 +244,15 @@ public final class Interpreter {
                 } else {
                     runner = noSubgraphs
                 }
-                outs = try callKernel(kernel, OpContext(nodeBox: steps[si].nodeBox, inputs: inputs, opset: steps[si].opset, subgraphRunner: runner))
+                var ctx = OpContext(nodeBox: steps[si].nodeBox, inputs: inputs, opset: steps[si].opset, subgraphRunner: runner)
+                if let te = steps[si].tileEpilogue {
+                    let offer = TileEpilogueOffer(te)
+                    ctx.tileEpilogue = offer
+                    outs = try callKernel(kernel, ctx)
+                    if offer.applied { appliedEpilogues = te.count }
+                } else {
+                    outs = try callKernel(kernel, ctx)
+                }
             } else {
                 throw GraphError("no kernel for \(steps[si].node.opType)")
             }
@@ -262,7 +272,7 @@ public final class Interpreter {
                 var y: Value? = outs.first
                 outs = []
                 if y == nil { throw NodeFailure(node: steps[si].node, message: "produced no output") }
-                for e in steps[si].epilogues { try runEpilogue(e, &y, values: values) }
+                for e in steps[si].epilogues.dropFirst(appliedEpilogues) { try runEpilogue(e, &y, values: values) }
                 if let last = steps[si].epilogues.last { values[last.output] = y }
             }
             for s in steps[si].release { values[s] = nil }

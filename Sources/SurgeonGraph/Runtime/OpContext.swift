@@ -12,6 +12,9 @@ public struct OpContext {
     /// The opset version of the node's domain.
     public let opset: Int
     let subgraphRunner: (Graph, [Value]) throws -> [Value]
+    /// The plan's per-value epilogues of this step, which the kernel may apply to its float32
+    /// result tile by tile (setting `applied`); nil in unfused runs. See TileEpilogue.swift.
+    var tileEpilogue: TileEpilogueOffer?
 
     public init(node: Node, inputs: [Value?], opset: Int, subgraphRunner: @escaping (Graph, [Value]) throws -> [Value]) {
         self.init(nodeBox: NodeBox(node), inputs: inputs, opset: opset, subgraphRunner: subgraphRunner)

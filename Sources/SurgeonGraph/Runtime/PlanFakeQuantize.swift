@@ -36,9 +36,13 @@ struct FakeQuantize: Sendable {
     /// `p[i] = dq(q(p[i]))` for `i < n`. A loop of its own: through `apply(p, p, n)` the
     /// vectorised loop's overlap check fails and the scalar one runs, several times slower.
     func applyInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
-        parallelChunks(n) { r in
-            for i in r { p[i] = element(p[i]) }
-        }
+        parallelChunks(n) { r in applyOnThisThread(p + r.lowerBound, r.count) }
+    }
+
+    /// `applyInPlace` on the calling thread (a chunk of it, a kernel's per-tile epilogue).
+    @inline(__always)
+    func applyOnThisThread(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { p[i] = element(p[i]) }
     }
 
     /// The result in a new tensor (x float32).

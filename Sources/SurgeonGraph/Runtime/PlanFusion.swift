@@ -185,6 +185,10 @@ enum PlanFusion {
                 y = e.outputs[0]
             }
             plan.steps[k].epilogues = epilogues
+            // Conv applies the leading per-value epilogues itself, tile by tile (TileEpilogue.swift).
+            if st.node.opType == "Conv", st.node.domain.isEmpty {
+                plan.steps[k].tileEpilogue = TileEpilogue(leading: epilogues)
+            }
         }
         if !removed.isEmpty {
             plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
@@ -326,7 +330,7 @@ extension Epilogue {
         let p = y.rawPointer.assumingMemoryBound(to: Float.self)
         switch inPlace {
         case .relu:
-            parallelChunks(n) { r in for i in r { let v = p[i]; p[i] = v < 0 ? 0 : v } }
+            parallelChunks(n) { r in reluRunF32(p + r.lowerBound, r.count) }
             return true
         case .unary(let f):
             f.apply(p, n, gated: false)
@@ -338,10 +342,7 @@ extension Epilogue {
             fq.applyInPlace(p, n)
             return true
         case .clip(let lo, let hi):
-            for i in 0..<n {
-                let c = p[i] < lo ? lo : p[i]
-                p[i] = c > hi ? hi : c
-            }
+            clipRunF32(p, n, lo: lo, hi: hi)
             return true
         case .binary(let op, let otherSlot, let reversed):
             guard case .tensor(let o)? = values[otherSlot], o.dtype == .float32,
@@ -387,6 +388,21 @@ extension Epilogue.Unary {
 
     private func run<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ gated: Bool, _ k: K.Type) {
         if gated { gatedInPlaceF32(p, n, K.self) } else { unaryInPlaceF32(p, n, K.self) }
+    }
+
+    /// `apply` on the calling thread (a kernel's per-tile epilogue, `TileEpilogue`).
+    func applyOnThisThread(_ p: UnsafeMutablePointer<Float>, _ n: Int, gated: Bool) {
+        switch self {
+        case .hardSigmoid(let alpha, let beta): hardSigmoidRunF32(p, n, alpha: alpha, beta: beta, gated: gated)
+        case .sigmoid: runHere(p, n, gated, SigmoidF.self)
+        case .hardSwish: runHere(p, n, gated, HardSwishF.self)
+        case .geluErf: runHere(p, n, gated, GeluErfF.self)
+        case .geluTanh: runHere(p, n, gated, GeluTanhF.self)
+        }
+    }
+
+    private func runHere<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ gated: Bool, _ k: K.Type) {
+        if gated { gatedRunF32(p, n, K.self) } else { unaryRunF32(p, n, K.self) }
     }
 }
 

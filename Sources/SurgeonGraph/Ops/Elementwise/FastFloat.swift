@@ -180,13 +180,26 @@ func unaryLoopF32<K: FloatUnaryKernel>(_ src: UnsafePointer<Float>, _ dst: Unsaf
 
 /// `p[i] = K.apply(p[i])` in place (the plan's activation epilogues).
 func unaryInPlaceF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
-    parallelChunks(n) { r in for i in r { p[i] = K.apply(p[i]) } }
+    parallelChunks(n) { r in unaryRunF32(p + r.lowerBound, r.count, K.self) }
+}
+
+/// `p[i] = K.apply(p[i])` for `i < n` on the calling thread (a chunk of `unaryInPlaceF32`, a
+/// kernel's per-tile epilogue).
+@inline(__always)
+func unaryRunF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
+    for i in 0..<n { p[i] = K.apply(p[i]) }
 }
 
 /// `p[i] = p[i] * K.apply(p[i])` in place: Mul(x, f(x)) in one pass (SiLU is x * sigmoid(x)).
 /// Bit for bit what `K.apply` then `MulF` compute (x * s and s * x round alike).
 func gatedInPlaceF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
-    parallelChunks(n) { r in for i in r { let v = p[i]; p[i] = v * K.apply(v) } }
+    parallelChunks(n) { r in gatedRunF32(p + r.lowerBound, r.count, K.self) }
+}
+
+/// `gatedInPlaceF32` on the calling thread.
+@inline(__always)
+func gatedRunF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
+    for i in 0..<n { let v = p[i]; p[i] = v * K.apply(v) }
 }
 
 /// A binary op for any numeric dtype with the float32 fast path of kernel `K` first.

@@ -34,9 +34,15 @@ func hardSigmoidLoopF32(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer
 /// In place (one pointer, so the loop vectorises): `p[i] = hardSigmoidF(p[i])`, or with `gated`
 /// `p[i] * hardSigmoidF(p[i])` (a Mul of x by its HardSigmoid, run by the plan).
 func hardSigmoidInPlaceF32(_ p: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float, beta: Float, gated: Bool) {
+    parallelChunks(n) { r in hardSigmoidRunF32(p + r.lowerBound, r.count, alpha: alpha, beta: beta, gated: gated) }
+}
+
+/// `hardSigmoidInPlaceF32` on the calling thread (a chunk of it, a kernel's per-tile epilogue).
+@inline(__always)
+func hardSigmoidRunF32(_ p: UnsafeMutablePointer<Float>, _ n: Int, alpha: Float, beta: Float, gated: Bool) {
     if gated {
-        parallelChunks(n) { r in for i in r { let v = p[i]; p[i] = v * hardSigmoidF(v, alpha, beta) } }
+        for i in 0..<n { let v = p[i]; p[i] = v * hardSigmoidF(v, alpha, beta) }
     } else {
-        parallelChunks(n) { r in for i in r { p[i] = hardSigmoidF(p[i], alpha, beta) } }
+        for i in 0..<n { p[i] = hardSigmoidF(p[i], alpha, beta) }
     }
 }

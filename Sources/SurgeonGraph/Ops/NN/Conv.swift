@@ -10,7 +10,7 @@ enum Conv {
         r.register("Conv", since: 1) { ctx in
             let x = try ctx.tensor(0), w = try ctx.tensor(1)
             let b = try ctx.optionalTensor(2)
-            return [.tensor(try conv(ctx: ctx, x: x, w: w, bias: b))]
+            return [.tensor(try conv(ctx: ctx, x: x, w: w, bias: b, epilogue: ctx.tileEpilogue))]
         }
     }
 
@@ -34,7 +34,9 @@ enum Conv {
         return (geom, group)
     }
 
-    static func conv(ctx: OpContext, x: Tensor, w: Tensor, bias: Tensor?) throws -> Tensor {
+    /// - Parameter epilogue: per-value epilogues of a fused plan, applied to a float32 result
+    ///   tile by tile (then `applied` is set); nil in plain runs.
+    static func conv(ctx: OpContext, x: Tensor, w: Tensor, bias: Tensor?, epilogue: TileEpilogueOffer? = nil) throws -> Tensor {
         try requireFloat(x, "Conv", "X")
         guard w.dtype == x.dtype else { throw ctx.error("X and W types differ (\(x.dtype), \(w.dtype))") }
         let (geom, group) = try setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
@@ -47,37 +49,32 @@ enum Conv {
             return try Tensor(doubles: y, shape: outShape, dtype: .float64)
         }
         if x.dtype == .float32 {
-            // Straight from the input buffers into the output tensor, no copies.
+            // Straight from the input buffers into the output tensor, no copies. convCore
+            // writes every output (the bias first, gemm with beta 0, or the depthwise loops'
+            // bias + products): zeroing the buffer first was a wasted pass over memory (5-8%
+            // of a CNN run with biases, 4% of squeezenet1_1 whose fused convs have none).
             let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
-            // Only the depthwise loops (cg = mg = 1, 2-D or 1-D) add into the output; every
-            // other path writes it whole (gemm with beta 0, or the bias first).
-            let accumulates = b == nil && x.shape[1] == group && m == group && (x.rank == 3 || x.rank == 4)
-            if !accumulates && x.count > 0 && w.count > 0 {
-                // convCore writes the bias (or gemm with beta 0 writes the products) over the
-                // whole output: zeroing the buffer first was a wasted pass over memory (5-8% of
-                // a CNN run with biases, 4% of squeezenet1_1 whose fused convs have none).
-                let (buf, yb, _) = try newOutput(outShape, Float.self)
-                try x.withUnsafeBuffer(of: Float.self) { px in
-                    try w.withUnsafeBuffer(of: Float.self) { pw in
-                        guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
-                        try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
-                                     group: group, y: yb)
-                    }
-                }
-                return Tensor(dtype: .float32, shape: outShape, buffer: buf)
-            }
-            return try x.withUnsafeBuffer(of: Float.self) { px in
+            let (buf, yb, count) = try newOutput(outShape, Float.self)
+            let tile = epilogue?.epilogue
+            try x.withUnsafeBuffer(of: Float.self) { px in
                 try w.withUnsafeBuffer(of: Float.self) { pw in
-                    try Tensor.build(outShape, of: Float.self) { py in
-                        guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
+                    if x.count > 0 && w.count > 0, let xb = px.baseAddress, let wb = pw.baseAddress {
                         try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
-                                     group: group, y: yb)
+                                     group: group, y: yb, epilogue: tile)
+                    } else {
+                        // No input channels (or an empty batch): every output is its channel's bias.
+                        let per = count / max(1, x.shape[0] * m)
+                        for i in 0..<(count / max(1, per)) { (yb + i * per).initialize(repeating: b?[i % m] ?? 0, count: per) }
+                        tile?.apply(yb, count)
                     }
                 }
             }
+            epilogue?.applied = tile != nil
+            return Tensor(dtype: .float32, shape: outShape, buffer: buf)
         }
         // float16 / bfloat16: one conversion in and out, the products in float32 (as onnxruntime).
-        // The weights' float32 copy is made once and kept with them (not on every run).
+        // The weights' float32 copy is made once and kept with them (not on every run). The
+        // epilogues run on the half result, as the plan has them.
         return try conv(ctx: ctx, x: x.cast(to: .float32), w: w.float32Copy(),
                         bias: bias?.float32Copy()).cast(to: x.dtype)
     }
@@ -100,12 +97,15 @@ enum Conv {
     }
 
     /// im2col + gemm per group (tiled so the column buffer stays small), direct loops for 2-D
-    /// depthwise, plain gemm for 1×1 stride-1 unpadded kernels. `y` (`[N, M, output...]`)
-    /// must hold zeros on entry for a depthwise convolution without bias; the other paths
-    /// overwrite it.
+    /// depthwise, plain gemm for 1×1 stride-1 unpadded kernels. `y`
+    /// (`[N, M, output...]`) must hold zeros on entry for a depthwise convolution without
+    /// bias of another type than Float; every other path overwrites it.
+    /// - Parameter epilogue: applied (T = Float only) to each tile of the output right after
+    ///   it is computed, while it is in cache. Tiles do not depend on it: a result with it is
+    ///   the result without it, then the epilogue, bit for bit.
     static func convCore<T: GemmScalar>(x xb: UnsafePointer<T>, xShape: [Int], w wb: UnsafePointer<T>, wShape: [Int],
                                         bias: [T]?, geom g0: SpatialGeometry, group: Int,
-                                        y yb: UnsafeMutablePointer<T>) throws {
+                                        y yb: UnsafeMutablePointer<T>, epilogue: TileEpilogue? = nil) throws {
         var xs = xShape, ws = wShape, geom = g0
         if geom.rank == 1 {
             // 1-D as 2-D with a unit height.
@@ -127,13 +127,22 @@ enum Conv {
         let inStrides = contiguousStrides(inSp)
         let outerOut = Array(outSp.dropLast())
 
-        // The bias goes in first and the products add to it (gemm beta 1), saving a pass.
+        // The bias goes in first and the products add to it (gemm beta 1). (With beta 0,
+        // OpenBLAS zeroes C in a pass of its own, sgemm_beta, before adding the products:
+        // adding the bias after the product instead was slower.)
         let beta: T = bias == nil ? 0 : 1
         func fillBias(_ b: Int, _ oc0: Int, _ count: Int, col0: Int, cols: Int) {
             guard let bias else { return }
             for oc in oc0..<(oc0 + count) {
                 (yb + (b * m + oc) * outSize + col0).update(repeating: bias[oc], count: cols)
             }
+        }
+        // The epilogue on a tile just computed (`rows` channels of `cols` values from `p`),
+        // while it is in cache.
+        let tileEpilogue: TileEpilogue? = T.self == Float.self ? epilogue : nil
+        func finish(_ p: UnsafeMutablePointer<T>, rows: Int, cols: Int) {
+            guard let tileEpilogue else { return }
+            tileEpilogue.apply(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), rows: rows, cols: cols, stride: outSize)
         }
         if depthwise && T.self == Float.self {
             // Float: through a padded copy per band (depthwise2DFloat), which writes bias + products.
@@ -150,7 +159,8 @@ enum Conv {
                 for item in range {
                     let ch = item % c
                     depthwise2DFloat(src: xf + item * inSize, layout: layout, kernel: wf + ch * kSize,
-                                     bias: bias.map { Float($0[ch]) } ?? 0, scratch: scratch, dst: yf + item * outSize)
+                                     bias: bias.map { Float($0[ch]) } ?? 0, scratch: scratch, dst: yf + item * outSize,
+                                     epilogue: tileEpilogue)
                 }
             }
             return
@@ -163,17 +173,37 @@ enum Conv {
                 fillBias(b, ch, 1, col0: 0, cols: outSize)
                 depthwise2D(src: xb + item * inSize, h: h, w: w, kernel: wb + ch * kSize, geom: geom,
                             dst: yb + (b * m + ch) * outSize)
+                finish(yb + (b * m + ch) * outSize, rows: 1, cols: outSize)
             }
             return
         }
         if isPointwise {
-            for b in 0..<n {
-                fillBias(b, 0, m, col0: 0, cols: outSize)
-                for gi in 0..<group {
-                    T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
-                           a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize,
-                           beta: beta, c: yb + (b * m + gi * mg) * outSize, ldc: outSize, threads: kernelThreads)
+            // One product per (batch, group), the epilogue right after it (the whole block, or
+            // its rows split among the kernel threads when the product was). Not tiled by
+            // columns: tiles of 64K-128K floats measured no faster (the epilogues are bound by
+            // their arithmetic, not by memory, and the bias written as one short segment per
+            // channel and tile was slower than one sequential stream; see DECISIONS.md). The
+            // (batch, group) blocks are shared among the kernel threads when there are enough.
+            let items = n * group
+            let threads = max(1, kernelThreads)
+            let split = threads > 1 && items >= threads
+            let run = { (item: Int) in
+                let gi = item % group, b = item / group
+                let yt = yb + (b * m + gi * mg) * outSize
+                fillBias(b, gi * mg, mg, col0: 0, cols: outSize)
+                T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
+                       a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize,
+                       beta: beta, c: yt, ldc: outSize, threads: split ? 1 : threads)
+                if split || tileEpilogue == nil {
+                    finish(yt, rows: mg, cols: outSize)
+                } else {
+                    parallelItems(mg, costPerItem: outSize) { r in finish(yt + r * outSize, rows: 1, cols: outSize) }
                 }
+            }
+            if split {
+                parallelItems(items, costPerItem: mg * cg * outSize) { run($0) }
+            } else {
+                for item in 0..<items { run(item) }
             }
             return
         }
@@ -207,9 +237,11 @@ enum Conv {
                 im2col(src: xg, channels: cg, inSp: inSp, inStrides: inStrides, inSize: inSize,
                        geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr, dst: cb)
             }
+            let yt = yb + (b * m + gi * mg) * outSize + row0 * last
             T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
                    a: wb + gi * mg * colRows, lda: colRows, b: cb, ldb: ncol, beta: beta,
-                   c: yb + (b * m + gi * mg) * outSize + row0 * last, ldc: outSize, threads: gemmThreads)
+                   c: yt, ldc: outSize, threads: gemmThreads)
+            finish(yt, rows: mg, cols: ncol)
         }
         if workers == 1 {
             let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
@@ -335,9 +367,11 @@ enum Conv {
     /// independent SIMD4 sums per tile so the adds' latency overlaps (and the 4 rows share each
     /// tap's broadcast); a tile's rows past the
     /// band and columns past the row read the copy's slack and are not stored. Writes `dst`
-    /// (`bias` + the products); `scratch` holds `layout.scratchCount` floats.
+    /// (`bias` + the products, then `epilogue` on each band while it is in cache); `scratch`
+    /// holds `layout.scratchCount` floats.
     static func depthwise2DFloat(src: UnsafePointer<Float>, layout l: DepthwiseLayout, kernel: UnsafePointer<Float>,
-                                 bias: Float, scratch: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>) {
+                                 bias: Float, scratch: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>,
+                                 epilogue: TileEpilogue? = nil) {
         l.offsets.withUnsafeBufferPointer { ob in
             guard let off = ob.baseAddress else { return }
             var i0 = 0
@@ -351,6 +385,7 @@ enum Conv {
                 case 25: depthwiseBand(l, 25, off, kernel, bias, scratch, out, nr)
                 default: depthwiseBand(l, l.taps, off, kernel, bias, scratch, out, nr)
                 }
+                epilogue?.apply(out, nr &* l.ow)
                 i0 &+= nr
             }
         }
@@ -358,23 +393,49 @@ enum Conv {
 
     /// Copies input rows `firstRow ..< firstRow + rows` (zeros outside `[0, h)`) into `scratch`,
     /// each as `sw` phase segments of `q` values: segment p index k is padded column k * sw + p
-    /// (input column k * sw + p - pw, zero outside `[0, w)`). Each row is zeroed, then read
-    /// straight from the input 4 indices at a time where all of them are inside the row
-    /// (stride 2 as 8 values split into even and odd lanes), one at a time at the two ends.
-    @inline(__always)
+    /// (input column k * sw + p - pw, zero outside `[0, w)`). The indices that read pads are
+    /// zeroed, the others read straight from the input: stride 1 as one run (memmove), else 4
+    /// indices at a time where all of them are inside the row (stride 2 as 8 values split into
+    /// even and odd lanes), one at a time at the two ends.
+    @inline(never)
     static func fillBand(src: UnsafePointer<Float>, layout l: DepthwiseLayout, firstRow: Int, rows: Int,
                          scratch: UnsafeMutablePointer<Float>) {
         let sw = l.sw, q = l.q, w = l.w, pw = l.pw, stride = l.rowStride
         // Index kA is the first whose phase 0 reads inside the row; below kA - 1 all read pads.
         let kA = min(q, (pw &+ sw &- 1) / sw)
         let zero = SIMD4<Float>()
+        // Phase p's indices lo[p] ..< hi[p] read inside the row (and are copied below); only
+        // the others are zeroed (zeroing whole rows first was a third of the copy's time).
+        // At most 4 phases are kept here; wider strides zero whole rows.
+        var lo = SIMD4<Int>(), hi = SIMD4<Int>()
+        let split = sw <= 4
+        if split {
+            for p in 0..<sw {
+                lo[p] = min(q, (pw &- p &+ sw &- 1) / sw)
+                let t = w &- 1 &+ pw &- p
+                hi[p] = max(lo[p], t < 0 ? 0 : min(q, t / sw &+ 1))
+            }
+        }
         for r in 0..<rows {
             let y = firstRow &+ r
             let row = scratch + r &* stride
-            var z = 0
-            while z < stride { UnsafeMutableRawPointer(row + z).storeBytes(of: zero, as: SIMD4<Float>.self); z &+= 4 }
-            if y < 0 || y >= l.h { continue }
+            if y < 0 || y >= l.h || !split {
+                var z = 0
+                while z < stride { UnsafeMutableRawPointer(row + z).storeBytes(of: zero, as: SIMD4<Float>.self); z &+= 4 }
+                if y < 0 || y >= l.h { continue }
+            } else {
+                for p in 0..<sw {
+                    let seg = row + p &* q
+                    for k in 0..<lo[p] { seg[k] = 0 }
+                    for k in hi[p]..<q { seg[k] = 0 }
+                }
+            }
             let line = src + y &* w
+            if sw == 1 {
+                // One phase: the inside of the row is one run of the input (a memmove).
+                (row + lo[0]).update(from: line + (lo[0] &- pw), count: hi[0] &- lo[0])
+                continue
+            }
             @inline(__always) func single(_ k: Int) {
                 var x = k &* sw &- pw
                 for p in 0..<sw {
@@ -384,22 +445,22 @@ enum Conv {
             }
             if kA > 0 { single(kA &- 1) }
             var k = kA
-            while k &+ 4 <= q && (k &+ 4) &* sw &- pw <= w {
-                let x0 = k &* sw &- pw
-                if sw == 1 {
-                    UnsafeMutableRawPointer(row + k).storeBytes(of: UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD4<Float>.self),
-                                                                as: SIMD4<Float>.self)
-                } else if sw == 2 {
-                    let v = UnsafeRawPointer(line + x0).loadUnaligned(as: SIMD8<Float>.self)
+            if sw == 2 {
+                while k &+ 4 <= q && (k &+ 4) &* 2 &- pw <= w {
+                    let v = UnsafeRawPointer(line + (k &* 2 &- pw)).loadUnaligned(as: SIMD8<Float>.self)
                     UnsafeMutableRawPointer(row + k).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
                     UnsafeMutableRawPointer(row + (q &+ k)).storeBytes(of: v.oddHalf, as: SIMD4<Float>.self)
-                } else {
+                    k &+= 4
+                }
+            } else {
+                while k &+ 4 <= q && (k &+ 4) &* sw &- pw <= w {
+                    let x0 = k &* sw &- pw
                     for p in 0..<sw {
                         let seg = row + (p &* q &+ k), from = line + (x0 &+ p)
                         seg[0] = from[0]; seg[1] = from[sw]; seg[2] = from[2 &* sw]; seg[3] = from[3 &* sw]
                     }
+                    k &+= 4
                 }
-                k &+= 4
             }
             while k < q && k &* sw &- pw < w { single(k); k &+= 1 }
         }
