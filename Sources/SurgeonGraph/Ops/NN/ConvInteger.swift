@@ -70,18 +70,20 @@ enum ConvInteger {
         let wf = try shiftedFloats(w, zeroPoints: wz, run: max(w.count / max(m, 1), 1))
         let perSlice = max(1, exactSlice / max(kSize, 1))
         if cg <= perSlice {
-            // One slice: the whole convolution at once.
-            let yb = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            defer { yb.deallocate() }
+            // One slice: the whole convolution at once, into the output's own bytes (a float32
+            // and an int32 have the same size), then converted there: no second output-sized
+            // buffer at the model's largest layers.
+            let yb = buf.pointer.bindMemory(to: Float.self, capacity: count)
             yb.initialize(repeating: 0, count: count)
             try xf.withUnsafeBufferPointer { px in
                 try wf.withUnsafeBufferPointer { pw in
                     guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
                     try Conv.convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: nil, geom: geom,
                                       group: group, y: yb)
-                    wholeFloatsToInt32(yb, dst, count, accumulate: false)
                 }
             }
+            wholeFloatsToInt32InPlace(buf.pointer, count)
+            _ = buf.pointer.bindMemory(to: Int32.self, capacity: count)
             return Tensor(dtype: .int32, shape: outShape, buffer: buf)
         }
         // Slices of `perSlice` input channels of one group, each a convolution of its own.

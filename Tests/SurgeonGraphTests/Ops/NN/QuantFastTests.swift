@@ -127,6 +127,30 @@ import TestSupport
         }
     }
 
+    /// The in-place conversion ConvInteger uses (floats and int32 results in one buffer)
+    /// gives what the two-buffer one gives.
+    @Test func inPlaceWholeFloatConversionMatches() throws {
+        var values: [Float] = [0, -0.0, 1, -1, 16_777_216, -16_777_216, 65_025, -65_280, 3, -7, 2_147_483_520]
+        var s: UInt32 = 5
+        for _ in 0..<1000 {
+            s = s &* 1664525 &+ 1013904223
+            values.append(Float(Int32(bitPattern: s) >> 8))
+        }
+        var expected = [Int32](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            expected.withUnsafeMutableBufferPointer { dst in
+                wholeFloatsToInt32(src.baseAddress!, dst.baseAddress!, values.count, accumulate: false)
+            }
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: values.count * 4, alignment: 16)
+        defer { raw.deallocate() }
+        raw.copyMemory(from: values, byteCount: values.count * 4)
+        wholeFloatsToInt32InPlace(raw, values.count)
+        let got = (0..<values.count).map { raw.load(fromByteOffset: $0 * 4, as: Int32.self) }
+        #expect(got == expected)
+        #expect(got[6] == 65_025 && got[7] == -65_280)
+    }
+
     @Test func blockedAndOtherTypesTakeThePlainPath() throws {
         let x = try f32([4], [1, 2, 3, 4]), s = try f32([2], [1, 2])
         #expect(try QuantizeLinear.fast(x: x, scale: s, zp: nil, outType: .uint8, axis: 0, block: 2) == nil)
