@@ -59,7 +59,7 @@ struct Epilogue {
 ///   and Mul(y, s) / Mul(s, y), s read by that Mul alone: one `gated` epilogue computing
 ///   y * sigmoid(y) in place (SiLU as exported: Sigmoid then Mul).
 /// - MatMul / Gemm / Conv with float16 or bfloat16 constant inputs (weights): the constants
-///   are converted to float32 for each call (PlanHalfWeights.swift), never kept beside the weights.
+///   are converted to float32 once (PlanHalfWeights.swift) instead of at every run.
 /// A value is fused away only when exactly one node reads it and it is neither kept
 /// (an output or an inspected value) nor a constant.
 enum PlanFusion {

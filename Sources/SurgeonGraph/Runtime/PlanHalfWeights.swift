@@ -6,15 +6,15 @@ extension PlanFusion {
     static let upcastingOps: Set<String> = ["MatMul", "Gemm", "Conv"]
 
     /// For each step of `upcastingOps` reading float16 / bfloat16 constants (weights, biases):
-    /// the step's kernel is wrapped to do what the half kernel does, without keeping anything
-    /// beside the half weights: every float input of that type (the constants too) converted to
-    /// float32 for this call (F16C), the float32 kernel, the outputs cast back. Same numbers as
-    /// the half kernel. A float32 copy kept per plan would cost twice the weights' size in
-    /// memory for the whole session (resnet18_fp16: 47 MB against 23 MB of weights); converting
-    /// per call costs one pass over the weights per run (DECISIONS.md, 2026-11-27 "lean").
-    /// When, at run time, a non-constant float input has another type, the original kernel
-    /// runs on the original inputs (and reports what it reports).
+    /// the constants are converted to float32 once per weight buffer (`Tensor.float32Copy`, the
+    /// copy Conv's half path and every other plan share), and the step's kernel is wrapped to
+    /// do what the half kernel does with the rest: the other inputs of that type cast to
+    /// float32, the float32 kernel, the outputs cast back. Same numbers as the half kernel,
+    /// without converting every weight at every run. When, at run time, a non-constant float
+    /// input has another type, the original kernel runs on the original constants (and
+    /// reports what it reports).
     static func upcastHalfConstants(_ plan: ExecutionPlan, constant: [Int: Value]) {
+        var converted: [Int: Int] = [:]
         for k in plan.steps.indices {
             let st = plan.steps[k]
             guard upcastingOps.contains(st.node.opType), st.node.domain.isEmpty, let kernel = st.kernel,
@@ -27,17 +27,40 @@ extension PlanFusion {
                 halfType = t.dtype
             }
             guard consistent, let half = halfType else { continue }
-            let isConstantInput = st.inputs.map { $0 >= 0 && constant[$0] != nil }
+            var inputs = st.inputs
+            var isConstant = [Bool](repeating: false, count: inputs.count)
+            for (i, s) in st.inputs.enumerated() where s >= 0 {
+                guard case .tensor(let t)? = constant[s] else { continue }
+                isConstant[i] = true
+                guard t.dtype == half else { continue }
+                if let f = converted[s] {
+                    inputs[i] = f
+                } else if let f32 = try? t.float32Copy() {
+                    // The plan reads the float32 copy from now on: the half weights' pages of a
+                    // mapped model file leave the resident set (read from the file again if
+                    // something reads them), so memory holds one copy of the weights, not 1.5.
+                    t.buffer.releaseMappedPages(byteOffset: t.byteOffset, byteCount: t.byteCount)
+                    let slot = plan.slotCount
+                    plan.slotCount += 1
+                    plan.constants.append((slot, .tensor(f32)))
+                    converted[s] = slot
+                    inputs[i] = slot
+                }
+            }
+            let originals: [Value?] = st.inputs.map { $0 >= 0 ? constant[$0] : nil }
+            let isConstantInput = isConstant
             let wrapped: Kernel = { ctx in
                 var ins = ctx.inputs
+                var asHalf = true
                 for i in ins.indices where !isConstantInput[i] {
-                    guard case .tensor(let t)? = ins[i], t.dtype.isFloatingPoint, t.dtype != half else { continue }
-                    // As unfused: the kernel on the original inputs.
-                    return try kernel(ctx)
+                    guard case .tensor(let t)? = ins[i], t.dtype.isFloatingPoint else { continue }
+                    if t.dtype == half { ins[i] = .tensor(try t.cast(to: .float32)) } else { asHalf = false }
                 }
-                for i in ins.indices {
-                    guard case .tensor(let t)? = ins[i], t.dtype == half else { continue }
-                    ins[i] = .tensor(try t.cast(to: .float32))
+                guard asHalf else {
+                    // As unfused: the kernel on the original inputs.
+                    var orig = ctx.inputs
+                    for i in orig.indices where isConstantInput[i] { orig[i] = originals[i] }
+                    return try kernel(OpContext(node: ctx.node, inputs: orig, opset: ctx.opset, subgraphRunner: noSubgraphs))
                 }
                 let outs = try kernel(OpContext(node: ctx.node, inputs: ins, opset: ctx.opset, subgraphRunner: noSubgraphs))
                 return try outs.map { v in
@@ -45,6 +68,7 @@ extension PlanFusion {
                     return .tensor(try t.cast(to: half))
                 }
             }
+            plan.steps[k].inputs = inputs
             plan.steps[k].kernel = wrapped
         }
     }
