@@ -92,12 +92,15 @@ import TestSupport
 
     @Test mutating func convIntegerMatchesPlain() throws {
         // (x shape, w shape, group, pads, strides): K = channels × kernel below and above 256
-        // (slices), depthwise, 1×1, strided and padded, a batch of 2, 1-D.
+        // (slices), depthwise, 1×1, strided and padded, a batch of 2, 1-D, groups in chunks.
         let cases: [([Int], [Int], Int, [Int], [Int])] = [
             ([1, 3, 9, 8], [4, 3, 3, 3], 1, [1, 1, 1, 1], [1, 1]),
             ([2, 40, 7, 6], [5, 40, 3, 3], 1, [1, 0, 1, 2], [2, 1]),
             ([1, 300, 5, 5], [6, 300, 1, 1], 1, [0, 0, 0, 0], [1, 1]),
             ([1, 8, 6, 7], [8, 1, 3, 3], 8, [1, 1, 1, 1], [2, 2]),
+            // Grouped inputs big enough to run in several chunks of groups (a float copy of ~1 MB each).
+            ([1, 6, 300, 300], [6, 1, 3, 3], 6, [1, 1, 1, 1], [2, 2]),
+            ([2, 4, 260, 260], [8, 2, 3, 3], 2, [0, 1, 2, 1], [1, 1]),
             ([2, 60, 5, 4], [6, 30, 3, 3], 2, [1, 1, 1, 1], [1, 1]),
             ([1, 70, 11], [3, 70, 5], 1, [2, 2], [1]),
         ]
