@@ -53,8 +53,9 @@ import TestSupport
     }
 
     @Test mutating func matMulIntegerMatchesPlain() throws {
-        // K past 256 exercises the K slices; per-column and scalar zero points; a batch axis.
-        for (aShape, n) in [([5, 300], 7), ([2, 3, 17], 4), ([1, 600], 3)] {
+        // K past 256 exercises the K slices; per-column and scalar zero points; a batch axis;
+        // [3, 1300] × [1300, 450] runs B in three blocks of columns (201, 201, 48).
+        for (aShape, n) in [([5, 300], 7), ([2, 3, 17], 4), ([1, 600], 3), ([3, 1300], 450)] {
             let k = aShape.last ?? 1
             for (ta, tb) in [(DType.uint8, DType.int8), (.int8, .uint8), (.uint8, .uint8)] {
                 func ints(_ count: Int, _ t: DType) -> [Int64] {
