@@ -26,7 +26,7 @@ public final class TensorBuffer: @unchecked Sendable {
     public init(zeroedByteCount byteCount: Int) {
         _ = allocatorTuned
         self.byteCount = byteCount
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        pointer = TensorBuffer.allocateBytes(byteCount)
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
         owner = nil
         MemoryBudget.allocated(byteCount)
@@ -36,9 +36,15 @@ public final class TensorBuffer: @unchecked Sendable {
     public init(uninitializedByteCount byteCount: Int) {
         _ = allocatorTuned
         self.byteCount = byteCount
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        pointer = TensorBuffer.allocateBytes(byteCount)
         owner = nil
         MemoryBudget.allocated(byteCount)
+    }
+
+    /// Large buffers from `BlockArena`, small ones (and any the arena cannot map) from malloc.
+    private static func allocateBytes(_ byteCount: Int) -> UnsafeMutableRawPointer {
+        if byteCount >= BlockArena.threshold, let p = BlockArena.shared.allocate(byteCount) { return p }
+        return UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
     }
 
     /// Wraps memory owned by `owner` (not copied, not freed here).
@@ -73,7 +79,7 @@ public final class TensorBuffer: @unchecked Sendable {
 
     deinit {
         if owner == nil {
-            pointer.deallocate()
+            if byteCount < BlockArena.threshold || !BlockArena.shared.deallocate(pointer) { pointer.deallocate() }
             MemoryBudget.freed(byteCount)
         }
     }

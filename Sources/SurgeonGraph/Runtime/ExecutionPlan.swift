@@ -66,6 +66,9 @@ final class ExecutionPlan {
     /// The values a run returns, by name.
     let kept: [(name: String, slot: Int)]
     let hasSubgraphSteps: Bool
+    /// Constant nodes left unfolded for the fusions to take (`deferredWeightDequantizers`):
+    /// graph node indices. `settleDeferredFolds` folds, after the fusions, those still read.
+    var deferredFolds: Set<Int> = []
 
     init(steps: [Step], slotCount: Int, slotOfName: [String: Int], constants: [(slot: Int, value: Value)],
          defaults: [(slot: Int, value: Value)], requiredInputs: [(name: String, slot: Int, type: ValueType)],
@@ -127,6 +130,11 @@ extension Interpreter {
             if let t = g.initializers[name] { constantValues[slot(name)] = .tensor(t) }
         }
 
+        // Weights the fusions will read in another form (int8 packed for QuantizedConv): not
+        // folded to float32 here, so a plain run never holds that copy (see PlanQuantizedConv.swift).
+        let keptNames = Set(keep)
+        let deferred: Set<Int> = !observing && fusionEnabled
+            ? PlanFusion.deferredWeightDequantizers(graph: g, keep: keptNames) : []
         var steps: [ExecutionPlan.Step] = []
         steps.reserveCapacity(order.count)
         for i in order {
@@ -146,7 +154,7 @@ extension Interpreter {
                 inputs: node.inputs.map(slot), outputs: node.outputs.map(slot), hasSubgraphs: hasSubgraphs)
             // Implicit (subgraph) reads get slots too, so their last use is known.
             for name in node.implicitInputs { _ = slot(name) }
-            if let kernel, !hasSubgraphs, !nondeterministicOps.contains(node.opType),
+            if let kernel, !hasSubgraphs, !nondeterministicOps.contains(node.opType), !deferred.contains(i),
                step.inputs.allSatisfy({ $0 < 0 || constantValues[$0] != nil }) {
                 // Folded once per interpreter: every plan (any kept set) shares the results.
                 let outs: [Value]?
@@ -171,8 +179,10 @@ extension Interpreter {
             defaults: defaults, requiredInputs: requiredInputs, optionalInputs: optionalInputs, kept: kept)
         if !observing {
             plan.steps.removeAll { $0.folded }
+            plan.deferredFolds = deferred
             PlanFusion.apply(to: plan, keep: Set(kept.map(\.slot)), graphOutputs: Set(g.outputs.map { slot($0.name) }), registry: registry,
                              graph: fusionEnabled ? g : nil)
+            settleDeferredFolds(plan)
         }
         if fusionEnabled {
             PlanFusion.useTransposedWeights(in: plan) { name in
@@ -186,6 +196,45 @@ extension Interpreter {
             step.hasSubgraphs ? step.node.implicitInputs.compactMap { slotOfName[$0] } : []
         })
         return plan
+    }
+
+    /// The deferred constant nodes (`ExecutionPlan.deferredFolds`) after the fusions: dropped
+    /// when no step reads their outputs any more, folded now (as they would have been) when
+    /// one still does. Called with `compileLock` held.
+    func settleDeferredFolds(_ plan: ExecutionPlan) {
+        guard !plan.deferredFolds.isEmpty else { return }
+        var read = Set<Int>()
+        for st in plan.steps where !plan.deferredFolds.contains(st.nodeIndex) {
+            read.formUnion(st.inputs)
+            for e in st.epilogues { read.formUnion(e.inputs) }
+            if st.hasSubgraphs { read.formUnion(st.node.implicitInputs.compactMap { plan.slotOfName[$0] }) }
+        }
+        read.formUnion(plan.kept.map(\.slot))
+        var constant: [Int: Value] = [:]
+        for c in plan.constants { constant[c.slot] = c.value }
+        var gone = Set<Int>()
+        for (k, st) in plan.steps.enumerated() where plan.deferredFolds.contains(st.nodeIndex) {
+            if st.outputs.allSatisfy({ $0 < 0 || !read.contains($0) }) {
+                gone.insert(k)
+                continue
+            }
+            guard let kernel = st.kernel, st.inputs.allSatisfy({ $0 < 0 || constant[$0] != nil }) else { continue }
+            let outs: [Value]?
+            if let cached = foldCache[st.nodeIndex] {
+                outs = cached
+            } else {
+                outs = Interpreter.fold(node: st.node, kernel: kernel, opset: st.opset,
+                                        inputs: st.inputs.map { $0 < 0 ? nil : constant[$0] })
+                foldCache[st.nodeIndex] = .some(outs)
+            }
+            guard let outs else { continue }
+            for (j, s) in st.outputs.enumerated() where s >= 0 && j < outs.count {
+                plan.constants.append((s, outs[j]))
+                constant[s] = outs[j]
+            }
+            gone.insert(k)
+        }
+        plan.steps = plan.steps.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
     }
 
     /// Runs a node whose inputs are all constant, at compile time. nil when the kernel fails

@@ -351,7 +351,9 @@ extension Epilogue {
             let oc = o.count
             // Same shape, a scalar, or a row along the last axis ([1, ..., 1, N], N = y's last extent).
             guard o.shape == y.shape || oc == 1
-                    || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else { return false }
+                    || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else {
+                return Epilogue.applyPerChannel(op, p, y.shape, o, q, reversed: reversed)
+            }
             withExtendedLifetime(o) {
                 // Add and Mul give the same bits in either order.
                 switch op {

@@ -1,3 +1,4 @@
+import Foundation
 import SurgeonTensor
 
 /// A 2-D Conv of a QDQ-format model run on the integers: its input is DequantizeLinear(xq)
@@ -200,6 +201,23 @@ extension QuantizedConv {
     }
 }
 
+/// The float32 weights of a rewritten Conv, made on first use (by the fallback to the original
+/// kernels, which plain runs of the planned input never take) and kept from then on.
+final class LazyWeights: @unchecked Sendable {
+    private let make: () throws -> Value
+    private var made: Value?
+    private let lock = NSLock()
+    init(_ make: @escaping () throws -> Value) { self.make = make }
+    func value() throws -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let made { return made }
+        let v = try make()
+        made = v
+        return v
+    }
+}
+
 /// A uint8 view of a uint8 or int8 tensor's bytes.
 private func bytePointer(_ t: Tensor) throws -> UnsafePointer<UInt8> {
     guard t.dtype == .uint8 || t.dtype == .int8 else {
@@ -226,7 +244,23 @@ extension PlanFusion {
             guard st.node.opType == "Conv", st.node.domain.isEmpty, let convKernel = st.kernel, !st.folded,
                   !st.hasSubgraphs, st.inputs.count >= 2, st.inputs.count <= 3, st.outputs.count == 1,
                   st.inputs[0] >= 0, st.inputs[1] >= 0, constant[st.inputs[0]] == nil,
-                  constant[st.inputs[1]] != nil else { continue }
+                  groupAttribute(st.node) == 1 else { continue }
+            // The float weights: folded (a constant) or left unfolded for this rewrite.
+            let weightStep = producer[st.inputs[1]]
+            let floatWeights: LazyWeights
+            if let folded = constant[st.inputs[1]] {
+                floatWeights = LazyWeights { folded }
+            } else if weightStep >= 0, plan.deferredFolds.contains(plan.steps[weightStep].nodeIndex),
+                      let wKernel = plan.steps[weightStep].kernel {
+                let ws = plan.steps[weightStep]
+                let wInputs: [Value?] = ws.inputs.map { $0 < 0 ? nil : constant[$0] }
+                let wNode = ws.node, wOpset = ws.opset
+                floatWeights = LazyWeights {
+                    let out = try wKernel(OpContext(node: wNode, inputs: wInputs, opset: wOpset, subgraphRunner: noSubgraphs))
+                    guard let v = out.first else { throw GraphError("DequantizeLinear of the weights gave no output") }
+                    return v
+                }
+            } else { continue }
             let xdq = st.inputs[0]
             let d = producer[xdq]
             guard d >= 0, d < k, !removed.contains(d) else { continue }
@@ -242,6 +276,7 @@ extension PlanFusion {
             }
             guard let wi = nodeOfOutput?[st.node.inputs[1]],
                   let wq = weightParameters(graph.nodes[wi], graph: graph) else { continue }
+            let wTensor = graph.initializers[graph.nodes[wi].inputs[0]]
             var bias: [Float]?
             if st.inputs.count == 3, st.inputs[2] >= 0 {
                 guard case .tensor(let b)? = constant[st.inputs[2]], b.dtype == .float32, b.count == wq.shape[0],
@@ -250,6 +285,9 @@ extension PlanFusion {
             }
             guard let qc = try? QuantizedConv(wq: wq.values, shape: wq.shape, scale: wq.scales.map { sx * $0 },
                                               bias: bias, zeroPoint: zx, signed: signed) else { continue }
+            // The plan reads the packed copy from now on: the int8 weights' pages of a mapped
+            // model file leave the resident set (read from the file again if something needs them).
+            if let w = wTensor { w.buffer.releaseMappedPages(byteOffset: w.byteOffset, byteCount: w.byteCount) }
             let xq = dq.inputs[0]
             let dqNode = dq.node, dqOpset = dq.opset, convOpset = st.opset, convNodeBox = st.nodeBox
             let dqInputs: [Value?] = dq.inputs.map { $0 < 0 ? nil : constant[$0] }
@@ -262,6 +300,7 @@ extension PlanFusion {
                 let xf = try dqKernel(OpContext(node: dqNode, inputs: di, opset: dqOpset, subgraphRunner: noSubgraphs))
                 var ci = ctx.inputs
                 ci[0] = xf.first
+                ci[1] = try floatWeights.value()
                 return try convKernel(OpContext(nodeBox: convNodeBox, inputs: ci, opset: convOpset, subgraphRunner: noSubgraphs))
             }
             var node = st.node
@@ -269,11 +308,52 @@ extension PlanFusion {
             plan.steps[k].node = node
             plan.steps[k].kernel = kernel
             plan.steps[k].inputs[0] = xq
+            // The float weights are no input of the step: only its fallback makes them.
+            plan.steps[k].inputs[1] = -1
             let gone = fusible(xdq)
             if gone { removed.insert(d) }
             rewrites.append((xdq, xq, k, gone))
         }
         return rewrites
+    }
+
+    /// The `group` attribute (1 when absent); nil when it is not an integer.
+    static func groupAttribute(_ n: Node) -> Int? {
+        switch n.attribute("group") {
+        case nil: return 1
+        case .int(let g)?: return Int(g)
+        default: return nil
+        }
+    }
+
+    /// The DequantizeLinear nodes of int8 Conv weights (`weightParameters`) whose output only
+    /// group-1 Convs read, as their weights, and that is neither kept nor a graph output:
+    /// `fuseQuantizedConvs` can run those Convs on the packed int8 weights, so compilePlan
+    /// leaves them unfolded instead of making a float32 copy of the weights that a plain run
+    /// would not read (`Interpreter.settleDeferredFolds` folds them after all when a step still
+    /// reads them). Empty without the VNNI kernel.
+    static func deferredWeightDequantizers(graph: Graph, keep: Set<String>) -> Set<Int> {
+        guard QGemm.available else { return [] }
+        var convWeightReads: [String: Int] = [:], otherReads = Set<String>()
+        for n in graph.nodes {
+            for (k, x) in n.inputs.enumerated() where !x.isEmpty {
+                if k == 1, n.opType == "Conv", n.domain.isEmpty, groupAttribute(n) == 1 {
+                    convWeightReads[x, default: 0] += 1
+                } else {
+                    otherReads.insert(x)
+                }
+            }
+            otherReads.formUnion(n.implicitInputs)
+        }
+        otherReads.formUnion(graph.outputs.map(\.name))
+        otherReads.formUnion(keep)
+        var out = Set<Int>()
+        for (i, n) in graph.nodes.enumerated() where n.opType == "DequantizeLinear" && n.domain.isEmpty && n.outputs.count == 1 {
+            let y = n.outputs[0]
+            guard convWeightReads[y] != nil, !otherReads.contains(y), weightParameters(n, graph: graph) != nil else { continue }
+            out.insert(i)
+        }
+        return out
     }
 
     /// No `block_size` (or 0): per-tensor or per-axis quantization.

@@ -108,3 +108,24 @@ extension HalfWeightsTests {
         #expect(try mapped.scalars(of: Float16.self).map(\.bitPattern) == w.scalars(of: Float16.self).map(\.bitPattern))
     }
 }
+
+extension HalfWeightsTests {
+    /// A second run gives the same bits as the first (which made the float32 copies), and an
+    /// observed run (unfused kernels) sees the same values.
+    @Test func repeatedAndObservedRunsAgree() throws {
+        let model = try Self.model(.float16)
+        let x = try ExecutionPlanTests.rnd([2, 3, 5, 5], seed: 21).cast(to: .float16)
+        let interp = Interpreter(model: model)
+        let a = try #require(interp.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        let b = try #require(interp.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        var seen: [String: Tensor] = [:]
+        let c = try #require(interp.run(feeds: ["x": .tensor(x)], observer: { ev in
+            for (name, v) in ev.outputs { if case .tensor(let t) = v { seen[name] = t } }
+        })["y"]).asTensor()
+        let bits = { (t: Tensor) in try t.scalars(of: Float16.self).map(\.bitPattern) }
+        #expect(try bits(a) == bits(b))
+        #expect(try bits(a) == bits(c))
+        #expect(try seen["y"].map(bits) == bits(a))
+        #expect(Set(try bits(a)).count > 10)
+    }
+}

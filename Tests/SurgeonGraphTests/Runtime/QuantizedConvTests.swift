@@ -142,3 +142,52 @@ struct QuantizedConvTests {
         #expect(fb.map(\.bitPattern) == pb.map(\.bitPattern))
     }
 }
+
+extension QuantizedConvTests {
+    /// A plain run of the rewritten Conv never makes the float32 weights (the DequantizeLinear
+    /// of the int8 weights is not folded: the step reads the packed copy); an observed run
+    /// afterwards folds them and sees exactly the unfused values.
+    @Test func plainPlanHoldsNoFloatWeightsAndObservedRunRebuildsThem() throws {
+        let attrs = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
+        let model = try Self.net(type: .uint8, m: 16, c: 3, k: 3, attributes: attrs, perChannel: true)
+        let (fused, err) = try Self.compare(model, xShape: [1, 3, 9, 9])
+        #expect(err < 2e-6)
+        let plan = try fused.plan(keep: ["y"], observing: false)
+        let floatWeights = plan.constants.contains {
+            if case .tensor(let t) = $0.value { return t.dtype == .float32 && t.shape == [16, 3, 3, 3] }
+            return false
+        }
+        #expect(!floatWeights, "the plain plan keeps a float32 copy of the weights")
+        #expect(!plan.steps.contains { $0.node.opType == "DequantizeLinear" })
+        let dqw = try #require(model.graph.nodes.firstIndex { $0.name == "dqw" })
+        #expect(fused.foldCache[dqw] == nil)
+        // Observed: every node reported, the weights exactly as the unfused interpreter has them.
+        let x = try f32([1, 3, 9, 9], Self.values(243, seed: 3, scale: 14))
+        var seen: [String: Tensor] = [:]
+        _ = try fused.run(feeds: ["x": .tensor(x)], observer: { ev in
+            for (name, v) in ev.outputs { if case .tensor(let t) = v { seen[name] = t } }
+        })
+        let plain = Interpreter(model: model)
+        plain.fusionEnabled = false
+        let ref = try plain.run(feeds: ["x": .tensor(x)], outputs: ["w", "y"])
+        let w = try #require(seen["w"]).scalars(of: Float.self)
+        #expect(try w.map(\.bitPattern) == #require(ref["w"]).asTensor().scalars(of: Float.self).map(\.bitPattern))
+        #expect(Set(w).count > 10)
+        let y = try #require(seen["y"]).scalars(of: Float.self)
+        #expect(try y.map(\.bitPattern) == #require(ref["y"]).asTensor().scalars(of: Float.self).map(\.bitPattern))
+    }
+
+    /// Weights also read by another node (here kept as an output) are folded as before.
+    @Test func weightsReadElsewhereAreStillFolded() throws {
+        let attrs = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
+        let model = try Self.net(type: .uint8, m: 8, c: 3, k: 3, attributes: attrs, perChannel: false)
+        let (fused, err) = try Self.compare(model, xShape: [1, 3, 6, 6], outputs: ["y", "w"])
+        #expect(err < 2e-6)
+        let plan = try fused.plan(keep: ["y", "w"], observing: false)
+        #expect(plan.constants.contains {
+            if case .tensor(let t) = $0.value { return t.dtype == .float32 && t.shape == [8, 3, 3, 3] }
+            return false
+        })
+        #expect(plan.steps.first { $0.node.opType == "Conv" }?.node.inputs.first == "xq")
+    }
+}

@@ -162,6 +162,38 @@ func binaryInPlaceF32<K: FloatBinaryKernel>(
     }
 }
 
+/// In place along one axis: `p` is [outer, channels, inner] and `q` has one value per channel
+/// (an operand of shape [1, C, 1, 1] against [N, C, H, W]): `p[o][c][i] = K.apply(p[o][c][i], q[c])`,
+/// or `K.apply(q[c], ...)` when `reversed`. The same bits as the broadcasting kernel.
+func channelInPlaceF32<K: FloatBinaryKernel>(
+    _ p: UnsafeMutablePointer<Float>, outer: Int, channels: Int, inner: Int, _ q: UnsafePointer<Float>, reversed: Bool, _ k: K.Type
+) {
+    if outer == 0 || channels == 0 || inner == 0 { return }
+    parallelItems(outer &* channels, costPerItem: inner) { row in
+        let y = q[row % channels]
+        let d = p + row &* inner
+        if reversed {
+            for j in 0..<inner { d[j] = K.apply(y, d[j]) }
+        } else {
+            for j in 0..<inner { d[j] = K.apply(d[j], y) }
+        }
+    }
+}
+
+/// (outer, channels, inner) when `other`, left-padded with 1s to `shape`'s rank, is 1 on every
+/// axis but one, where it has `shape`'s extent (a per-channel operand); nil otherwise.
+func singleAxisBroadcast(_ shape: [Int], _ other: [Int]) -> (outer: Int, channels: Int, inner: Int)? {
+    guard other.count <= shape.count else { return nil }
+    let padded = [Int](repeating: 1, count: shape.count - other.count) + other
+    var axis: Int?
+    for (a, d) in padded.enumerated() where d != 1 {
+        guard axis == nil, d == shape[a] else { return nil }
+        axis = a
+    }
+    guard let a = axis else { return nil }
+    return (shape[..<a].reduce(1, *), shape[a], shape[(a + 1)...].reduce(1, *))
+}
+
 /// `K.apply` over every element of a float32 tensor, split over the kernel threads.
 func fastUnaryF32<K: FloatUnaryKernel>(_ x: Tensor, _ k: K.Type) throws -> Tensor {
     let p = try elementPointer(x, Float.self)

@@ -66,22 +66,51 @@ enum ConvInteger {
 
         let xz = try xZp.map { Float($0.int64Array()[0]) } ?? 0
         let wz: [Float] = wZp.map { $0.int64Array().map { Float($0) } } ?? [0]
-        let xf = try shiftedFloats(x, zeroPoints: [xz], run: max(x.count, 1))
         let wf = try shiftedFloats(w, zeroPoints: wz, run: max(w.count / max(m, 1), 1))
         let perSlice = max(1, exactSlice / max(kSize, 1))
+        if cg <= perSlice && group > 1 {
+            // Grouped (depthwise): groups in chunks, so the float copy of the input is a
+            // chunk's channels (about 1 MB), not the whole activation; sums in the output's
+            // bytes as below. Each group's sums are exact integers, so chunking changes no bit.
+            let yb = buf.pointer.bindMemory(to: Float.self, capacity: count)
+            yb.initialize(repeating: 0, count: count)
+            let chunk = max(1, min(group, (1 << 18) / max(cg * inSize, 1)))
+            let xc = UnsafeMutablePointer<Float>.allocate(capacity: max(chunk * cg * inSize, 1))
+            defer { xc.deallocate() }
+            try wf.withUnsafeBufferPointer { pw in
+                guard let wb = pw.baseAddress else { return }
+                for b in 0..<n {
+                    var g0 = 0
+                    while g0 < group {
+                        let gc = min(chunk, group - g0)
+                        try shiftedFloats(x, from: (b * c + g0 * cg) * inSize, count: gc * cg * inSize, zeroPoint: xz, into: xc)
+                        try Conv.convCore(x: xc, xShape: [1, gc * cg] + inSp, w: wb + g0 * mg * cg * kSize,
+                                          wShape: [gc * mg, cg] + kSp, bias: nil, geom: geom, group: gc,
+                                          y: yb + (b * m + g0 * mg) * outSize)
+                        g0 += gc
+                    }
+                }
+            }
+            wholeFloatsToInt32InPlace(buf.pointer, count)
+            _ = buf.pointer.bindMemory(to: Int32.self, capacity: count)
+            return Tensor(dtype: .int32, shape: outShape, buffer: buf)
+        }
+        let xf = try shiftedFloats(x, zeroPoints: [xz], run: max(x.count, 1))
         if cg <= perSlice {
-            // One slice: the whole convolution at once.
-            let yb = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            defer { yb.deallocate() }
+            // One slice: the whole convolution at once, into the output's own bytes (a float32
+            // and an int32 have the same size), then converted there: no second output-sized
+            // buffer at the model's largest layers.
+            let yb = buf.pointer.bindMemory(to: Float.self, capacity: count)
             yb.initialize(repeating: 0, count: count)
             try xf.withUnsafeBufferPointer { px in
                 try wf.withUnsafeBufferPointer { pw in
                     guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
                     try Conv.convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: nil, geom: geom,
                                       group: group, y: yb)
-                    wholeFloatsToInt32(yb, dst, count, accumulate: false)
                 }
             }
+            wholeFloatsToInt32InPlace(buf.pointer, count)
+            _ = buf.pointer.bindMemory(to: Int32.self, capacity: count)
             return Tensor(dtype: .int32, shape: outShape, buffer: buf)
         }
         // Slices of `perSlice` input channels of one group, each a convolution of its own.
@@ -112,6 +141,18 @@ enum ConvInteger {
             }
         }
         return Tensor(dtype: .int32, shape: outShape, buffer: buf)
+    }
+
+    /// Elements `from ..< from + count` of an 8-bit tensor minus `zeroPoint`, as floats into `out`.
+    static func shiftedFloats(_ t: Tensor, from: Int, count: Int, zeroPoint z: Float, into out: UnsafeMutablePointer<Float>) throws {
+        guard from >= 0, count >= 0, from + count <= t.count else { throw TensorError("ConvInteger: slice outside the input") }
+        func fill<S: TensorScalar & BinaryInteger>(_ type: S.Type) throws {
+            let p = try elementPointer(t, S.self) + from
+            withExtendedLifetime(t) {
+                for i in 0..<count { out[i] = Float(Int32(p[i])) - z }
+            }
+        }
+        if t.dtype == .uint8 { try fill(UInt8.self) } else { try fill(Int8.self) }
     }
 
     /// The elements of an 8-bit tensor minus a zero point per run of `run` elements (one

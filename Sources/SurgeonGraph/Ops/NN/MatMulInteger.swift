@@ -41,7 +41,6 @@ enum MatMulInteger {
         let az = try azp.map { Float($0.int64Array()[0]) } ?? 0
         let bz: [Float] = bzp.map { $0.int64Array().map { Float($0) } } ?? [0]
         let af = try shiftedFloats(a, by: [az], columns: k)
-        let bf = try shiftedFloats(b, by: bz, columns: n)
         let outShape = Array(a.shape.dropLast()) + [n]
         let (buf, dst, count) = try newOutput(outShape, Int32.self)
         if count == 0 { return Tensor(dtype: .int32, shape: outShape, buffer: buf) }
@@ -49,23 +48,50 @@ enum MatMulInteger {
             dst.update(repeating: 0, count: count)
             return Tensor(dtype: .int32, shape: outShape, buffer: buf)
         }
+        // B (a weight, often the largest tensor of the step) as floats a block of columns at a
+        // time (~1 MB), not whole: a 1280×1000 classifier would need 5 MB of floats per call.
         let slice = 256
-        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        let block = max(1, min(n, (1 << 18) / max(k, 1)))
+        let bf = UnsafeMutablePointer<Float>.allocate(capacity: k * block)
+        defer { bf.deallocate() }
+        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: m * block)
         defer { tmp.deallocate() }
-        var k0 = 0
-        af.withUnsafeBufferPointer { pa in
-            bf.withUnsafeBufferPointer { pb in
-                guard let pa = pa.baseAddress, let pb = pb.baseAddress else { return }
-                while k0 < k {
-                    let kk = min(slice, k - k0)
-                    sgemm(transA: false, transB: false, m: m, n: n, k: kk, alpha: 1,
-                          a: pa + k0, lda: k, b: pb + k0 * n, ldb: n, beta: 0, c: tmp, ldc: n)
-                    wholeFloatsToInt32(tmp, dst, count, accumulate: k0 > 0)
-                    k0 += kk
+        let bp = try bytes(b)
+        let signed = b.dtype == .int8
+        try withExtendedLifetime(b) {
+            try af.withUnsafeBufferPointer { pa in
+                guard let pa = pa.baseAddress else { return }
+                var j0 = 0
+                while j0 < n {
+                    let nb = min(block, n - j0)
+                    for r in 0..<k {
+                        let src = bp + r * n + j0, d = bf + r * nb
+                        for j in 0..<nb {
+                            let v = signed ? Float(Int8(bitPattern: src[j])) : Float(src[j])
+                            d[j] = v - (bz.count > 1 ? bz[j0 + j] : bz[0])
+                        }
+                    }
+                    var k0 = 0
+                    while k0 < k {
+                        let kk = min(slice, k - k0)
+                        sgemm(transA: false, transB: false, m: m, n: nb, k: kk, alpha: 1,
+                              a: pa + k0, lda: k, b: bf + k0 * nb, ldb: nb, beta: 0, c: tmp, ldc: nb)
+                        for r in 0..<m {
+                            wholeFloatsToInt32(tmp + r * nb, dst + r * n + j0, nb, accumulate: k0 > 0)
+                        }
+                        k0 += kk
+                    }
+                    j0 += nb
                 }
             }
         }
         return Tensor(dtype: .int32, shape: outShape, buffer: buf)
+    }
+
+    /// The bytes of a uint8 / int8 tensor.
+    private static func bytes(_ t: Tensor) throws -> UnsafePointer<UInt8> {
+        guard t.dtype == .uint8 || t.dtype == .int8 else { throw TensorError("expected an 8-bit tensor, got \(t.dtype)") }
+        return UnsafePointer(t.rawPointer.bindMemory(to: UInt8.self, capacity: max(t.count, 1)))
     }
 
     /// The elements of an 8-bit tensor minus a zero point (one, or one per column of the

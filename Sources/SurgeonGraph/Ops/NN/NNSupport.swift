@@ -555,6 +555,19 @@ struct QuantLayout {
     }
 }
 
+/// `wholeFloatsToInt32` where the floats and the int32 results share the memory: each 4-byte
+/// element is read as a float and overwritten by its int32 value (raw accesses, so the two
+/// views never alias as typed pointers).
+func wholeFloatsToInt32InPlace(_ p: UnsafeMutableRawPointer, _ n: Int) {
+    let magic: Double = 6_755_399_441_055_744
+    let magicBits = Int64(bitPattern: magic.bitPattern)
+    for i in 0..<n {
+        let f = p.load(fromByteOffset: i &* 4, as: Float.self)
+        p.storeBytes(of: Int32(truncatingIfNeeded: Int64(bitPattern: (Double(f) + magic).bitPattern) &- magicBits),
+                     toByteOffset: i &* 4, as: Int32.self)
+    }
+}
+
 /// Float32 values that are whole numbers of magnitude below 2^31, as Int32: written to `dst`,
 /// or added to it (wrapping) when `accumulate`. Through float64 bit patterns (adding 1.5·2^52
 /// leaves the integer in the low mantissa bits), so the loop vectorises where Swift's checked

@@ -53,8 +53,9 @@ import TestSupport
     }
 
     @Test mutating func matMulIntegerMatchesPlain() throws {
-        // K past 256 exercises the K slices; per-column and scalar zero points; a batch axis.
-        for (aShape, n) in [([5, 300], 7), ([2, 3, 17], 4), ([1, 600], 3)] {
+        // K past 256 exercises the K slices; per-column and scalar zero points; a batch axis;
+        // [3, 1300] × [1300, 450] runs B in three blocks of columns (201, 201, 48).
+        for (aShape, n) in [([5, 300], 7), ([2, 3, 17], 4), ([1, 600], 3), ([3, 1300], 450)] {
             let k = aShape.last ?? 1
             for (ta, tb) in [(DType.uint8, DType.int8), (.int8, .uint8), (.uint8, .uint8)] {
                 func ints(_ count: Int, _ t: DType) -> [Int64] {
@@ -92,12 +93,15 @@ import TestSupport
 
     @Test mutating func convIntegerMatchesPlain() throws {
         // (x shape, w shape, group, pads, strides): K = channels × kernel below and above 256
-        // (slices), depthwise, 1×1, strided and padded, a batch of 2, 1-D.
+        // (slices), depthwise, 1×1, strided and padded, a batch of 2, 1-D, groups in chunks.
         let cases: [([Int], [Int], Int, [Int], [Int])] = [
             ([1, 3, 9, 8], [4, 3, 3, 3], 1, [1, 1, 1, 1], [1, 1]),
             ([2, 40, 7, 6], [5, 40, 3, 3], 1, [1, 0, 1, 2], [2, 1]),
             ([1, 300, 5, 5], [6, 300, 1, 1], 1, [0, 0, 0, 0], [1, 1]),
             ([1, 8, 6, 7], [8, 1, 3, 3], 8, [1, 1, 1, 1], [2, 2]),
+            // Grouped inputs big enough to run in several chunks of groups (a float copy of ~1 MB each).
+            ([1, 6, 300, 300], [6, 1, 3, 3], 6, [1, 1, 1, 1], [2, 2]),
+            ([2, 4, 260, 260], [8, 2, 3, 3], 2, [0, 1, 2, 1], [1, 1]),
             ([2, 60, 5, 4], [6, 30, 3, 3], 2, [1, 1, 1, 1], [1, 1]),
             ([1, 70, 11], [3, 70, 5], 1, [2, 2], [1]),
         ]
@@ -125,6 +129,30 @@ import TestSupport
                 }
             }
         }
+    }
+
+    /// The in-place conversion ConvInteger uses (floats and int32 results in one buffer)
+    /// gives what the two-buffer one gives.
+    @Test func inPlaceWholeFloatConversionMatches() throws {
+        var values: [Float] = [0, -0.0, 1, -1, 16_777_216, -16_777_216, 65_025, -65_280, 3, -7, 2_147_483_520]
+        var s: UInt32 = 5
+        for _ in 0..<1000 {
+            s = s &* 1664525 &+ 1013904223
+            values.append(Float(Int32(bitPattern: s) >> 8))
+        }
+        var expected = [Int32](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            expected.withUnsafeMutableBufferPointer { dst in
+                wholeFloatsToInt32(src.baseAddress!, dst.baseAddress!, values.count, accumulate: false)
+            }
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: values.count * 4, alignment: 16)
+        defer { raw.deallocate() }
+        raw.copyMemory(from: values, byteCount: values.count * 4)
+        wholeFloatsToInt32InPlace(raw, values.count)
+        let got = (0..<values.count).map { raw.load(fromByteOffset: $0 * 4, as: Int32.self) }
+        #expect(got == expected)
+        #expect(got[6] == 65_025 && got[7] == -65_280)
     }
 
     @Test func blockedAndOtherTypesTakeThePlainPath() throws {

@@ -1,0 +1,100 @@
+import Foundation
+
+/// Where large tensor buffers live: chunks of anonymous memory mapped once, handed out
+/// lowest address first and coalesced again on release, apart from the malloc heap.
+///
+/// On the heap (kept resident by `allocatorTuned` so runs do not page-fault their activations
+/// back in), the small long-lived allocations of a run (shapes, contexts, results) land in the
+/// holes freed activations leave and split them, so the heap grew to 2-3x the largest set of
+/// live bytes over repeated runs (mobilenet_v2: 19 MB of heap for 7.4 MB live). Here only
+/// large blocks share the space, so holes merge back and the resident size stays near the
+/// live peak; freed pages stay mapped (reused without page faults), and a chunk left wholly
+/// free is unmapped once more than `keepFree` bytes are free. DECISIONS.md, 2026-11-27 "lean".
+final class BlockArena: @unchecked Sendable {
+    static let shared = BlockArena()
+    /// Buffers from this many bytes on come from the arena; smaller ones from malloc.
+    static let threshold = 256 << 10
+    static let chunkBytes = 64 << 20
+    static let keepFree = 256 << 20
+    static let granule = 4096
+
+    private struct Range { var start: Int; var size: Int; let chunk: Int }
+    private let lock = NSLock()
+    private var chunks: [Int: (base: Int, size: Int)] = [:]
+    private var nextChunk = 0
+    /// Free ranges by address (never two adjacent ranges of one chunk).
+    private var free: [Range] = []
+    /// Handed-out blocks: start → (size, chunk).
+    private var used: [Int: (size: Int, chunk: Int)] = [:]
+    private var freeBytes = 0
+
+    /// `n` bytes (n ≥ 1), 4096-aligned; nil when the memory cannot be mapped.
+    func allocate(_ n: Int) -> UnsafeMutableRawPointer? {
+        let size = (n + BlockArena.granule - 1) / BlockArena.granule * BlockArena.granule
+        lock.lock()
+        defer { lock.unlock() }
+        var index = free.firstIndex { $0.size >= size }
+        if index == nil {
+            let bytes = max(BlockArena.chunkBytes, size)
+            let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let p, p != MAP_FAILED else { return nil }
+            let id = nextChunk
+            nextChunk += 1
+            chunks[id] = (Int(bitPattern: p), bytes)
+            index = insertFree(Range(start: Int(bitPattern: p), size: bytes, chunk: id))
+            freeBytes += bytes
+        }
+        guard let i = index else { return nil }
+        let r = free[i]
+        if r.size == size { free.remove(at: i) } else { free[i].start += size; free[i].size -= size }
+        freeBytes -= size
+        used[r.start] = (size, r.chunk)
+        return UnsafeMutableRawPointer(bitPattern: r.start)
+    }
+
+    /// Returns a block from `allocate`; false (nothing done) for any other pointer.
+    @discardableResult
+    func deallocate(_ p: UnsafeMutableRawPointer) -> Bool {
+        let start = Int(bitPattern: p)
+        lock.lock()
+        defer { lock.unlock() }
+        guard let (size, chunk) = used.removeValue(forKey: start) else { return false }
+        freeBytes += size
+        var i = insertFree(Range(start: start, size: size, chunk: chunk))
+        // Merge with the neighbours of the same chunk.
+        if i + 1 < free.count, free[i + 1].chunk == chunk, free[i].start + free[i].size == free[i + 1].start {
+            free[i].size += free[i + 1].size
+            free.remove(at: i + 1)
+        }
+        if i > 0, free[i - 1].chunk == chunk, free[i - 1].start + free[i - 1].size == free[i].start {
+            free[i - 1].size += free[i].size
+            free.remove(at: i)
+            i -= 1
+        }
+        if let c = chunks[chunk], free[i].start == c.base, free[i].size == c.size, freeBytes - c.size >= BlockArena.keepFree {
+            free.remove(at: i)
+            freeBytes -= c.size
+            chunks[chunk] = nil
+            if let base = UnsafeMutableRawPointer(bitPattern: c.base) { munmap(base, c.size) }
+        }
+        return true
+    }
+
+    /// Inserts `r` at its place by address; returns its index.
+    private func insertFree(_ r: Range) -> Int {
+        var lo = 0, hi = free.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if free[mid].start < r.start { lo = mid + 1 } else { hi = mid }
+        }
+        free.insert(r, at: lo)
+        return lo
+    }
+
+    /// Bytes mapped and bytes free (for tests).
+    var mappedAndFree: (mapped: Int, free: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (chunks.values.reduce(0) { $0 + $1.size }, freeBytes)
+    }
+}

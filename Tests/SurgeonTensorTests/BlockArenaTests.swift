@@ -1,0 +1,63 @@
+import Foundation
+@testable import SurgeonTensor
+import Testing
+
+/// Large tensor buffers come from `BlockArena`: lowest address first, freed blocks merged
+/// with their free neighbours, so a hole is reused by the next block that fits.
+@Suite struct BlockArenaTests {
+    @Test func holesAreReusedAndMerged() throws {
+        let arena = BlockArena()
+        let mb = 1 << 20
+        let a = try #require(arena.allocate(mb)), b = try #require(arena.allocate(mb)), c = try #require(arena.allocate(3 * mb))
+        #expect(Int(bitPattern: a) % 4096 == 0)
+        #expect(b == a + mb && c == b + mb)
+        arena.deallocate(a)
+        // A smaller block goes into the hole at the lowest address.
+        let d = try #require(arena.allocate(mb / 2))
+        #expect(d == a)
+        arena.deallocate(b)
+        arena.deallocate(d)
+        // a, b and d's space merged: a 2 MB block fits where a was.
+        let e = try #require(arena.allocate(2 * mb))
+        #expect(e == a)
+        arena.deallocate(e)
+        arena.deallocate(c)
+        let (mapped, free) = arena.mappedAndFree
+        #expect(mapped == BlockArena.chunkBytes && free == mapped)
+        // The whole chunk is one free range again.
+        let f = try #require(arena.allocate(BlockArena.chunkBytes))
+        #expect(f == a)
+        arena.deallocate(f)
+        #expect(!arena.deallocate(UnsafeMutableRawPointer(bitPattern: 4096)!))
+    }
+
+    @Test func blocksLargerThanAChunkAndManyThreads() throws {
+        let arena = BlockArena()
+        let big = try #require(arena.allocate(BlockArena.chunkBytes + 5))
+        big.storeBytes(of: 7, toByteOffset: BlockArena.chunkBytes, as: UInt8.self)
+        arena.deallocate(big)
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for k in 0..<50 {
+                let n = (k % 7 + 1) * 300_000 + t
+                guard let p = arena.allocate(n) else { return }
+                p.storeBytes(of: UInt8(t), toByteOffset: n - 1, as: UInt8.self)
+                #expect(p.load(fromByteOffset: n - 1, as: UInt8.self) == UInt8(t))
+                arena.deallocate(p)
+            }
+        }
+        let (mapped, free) = arena.mappedAndFree
+        #expect(free == mapped)
+    }
+
+    @Test func largeTensorBuffersAreZeroedAndAligned() {
+        for n in [BlockArena.threshold - 1, BlockArena.threshold, 3 << 20] {
+            let b = TensorBuffer(zeroedByteCount: n)
+            #expect(Int(bitPattern: b.pointer) % 64 == 0)
+            #expect((0..<n).allSatisfy { b.pointer.load(fromByteOffset: $0, as: UInt8.self) == 0 })
+            b.pointer.storeBytes(of: 9, toByteOffset: n - 1, as: UInt8.self)
+        }
+        // A block freed and handed out again is zeroed again.
+        let again = TensorBuffer(zeroedByteCount: 3 << 20)
+        #expect(again.pointer.load(fromByteOffset: (3 << 20) - 1, as: UInt8.self) == 0)
+    }
+}
