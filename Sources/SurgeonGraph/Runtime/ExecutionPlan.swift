@@ -36,6 +36,12 @@ final class ExecutionPlan {
         var folded = false
         /// Set on a QuantizeLinear → DequantizeLinear pair run as one step (PlanFakeQuantize.swift).
         var fakeQuantize: FakeQuantize?
+        /// The output the epilogues consume (1 for a kept QuantizeLinear → DequantizeLinear
+        /// pair, whose float result is its second output).
+        var chainOutput = 0
+        /// True when the epilogues run out of place and every intermediate is stored: some
+        /// of them are kept (inspected), see `PlanFusion` and `Interpreter.runKeptEpilogues`.
+        var keepsIntermediates = false
 
         init(nodeIndex: Int, node: Node, kernel: Kernel?, function: Function?, opset: Int, inputs: [Int], outputs: [Int], hasSubgraphs: Bool) {
             self.nodeIndex = nodeIndex

@@ -258,6 +258,13 @@ public final class Interpreter {
                 } else {
                     for (k, s) in steps[si].outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
                 }
+            } else if steps[si].keepsIntermediates {
+                for (k, s) in steps[si].outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
+                let c = steps[si].chainOutput
+                guard c < outs.count else { throw NodeFailure(node: steps[si].node, message: "produced no output") }
+                let head = outs[c]
+                outs = []
+                try runKeptEpilogues(steps[si].epilogues, head, values: values)
             } else {
                 var y: Value? = outs.first
                 outs = []
@@ -306,6 +313,66 @@ public final class Interpreter {
         }
         guard let input = y else { throw NodeFailure(node: e.node, message: "its input has no value") }
         y = nil
+        y = try epilogueKernel(e, input, values: values)
+    }
+
+    /// Elements per chunk of `runKeptEpilogues` (16 KB of float32: a chunk and its copies stay
+    /// in the first cache levels).
+    static let keptChunk = 4096
+
+    /// The epilogues of a step whose intermediates are kept (`Step.keepsIntermediates`): each
+    /// result in a new tensor, stored in its slot. When each of them applies to `head`'s
+    /// float32 tensor (`Epilogue.inPlaceOperand`), all run chunk by chunk, each chunk copied
+    /// from the previous result and applied in place while in cache: one pass over memory
+    /// instead of one per node, with no kernel call per node. Otherwise each node's kernel runs.
+    private func runKeptEpilogues(_ epilogues: [Epilogue], _ head: Value, values: UnsafeMutablePointer<Value?>) throws {
+        if case .tensor(let y) = head, y.dtype == .float32 {
+            var operands: [Epilogue.Operand] = []
+            operands.reserveCapacity(epilogues.count)
+            var row = 1
+            for e in epilogues {
+                guard let o = e.inPlaceOperand(for: y, values: values) else { break }
+                // A row operand is y's last extent (`inPlaceOperand`): every one has the same length.
+                if case .other(let t) = o, t.count > 1, t.count < y.count { row = t.count }
+                operands.append(o)
+            }
+            if operands.count == epilogues.count {
+                let n = y.count
+                var results: [Tensor] = []
+                var pointers: [UnsafeMutablePointer<Float>] = []
+                for _ in epilogues {
+                    let (buf, p, _) = try newOutput(y.shape, Float.self)
+                    results.append(Tensor(dtype: .float32, shape: y.shape, buffer: buf))
+                    pointers.append(p)
+                }
+                let src = UnsafePointer(y.rawPointer.assumingMemoryBound(to: Float.self))
+                let chunk = row > 1 ? max(1, Interpreter.keptChunk / row) * row : Interpreter.keptChunk
+                let chunks = (n + chunk - 1) / chunk
+                withExtendedLifetime((y, results)) {
+                    parallelItems(chunks, costPerItem: chunk * epilogues.count) { c in
+                        let lo = c * chunk, m = min(chunk, n - lo)
+                        var from = src + lo
+                        for j in 0..<pointers.count {
+                            let to = pointers[j] + lo
+                            to.update(from: from, count: m)
+                            epilogues[j].apply(to, m, offset: lo, total: n, operands[j])
+                            from = UnsafePointer(to)
+                        }
+                    }
+                }
+                for (j, e) in epilogues.enumerated() { values[e.output] = .tensor(results[j]) }
+                return
+            }
+        }
+        var y = head
+        for e in epilogues {
+            y = try epilogueKernel(e, y, values: values)
+            values[e.output] = y
+        }
+    }
+
+    /// An epilogue's node run by its kernel on `input` (the chained value) and its other inputs.
+    private func epilogueKernel(_ e: Epilogue, _ input: Value, values: UnsafeMutablePointer<Value?>) throws -> Value {
         var inputs: [Value?] = []
         if let g = e.gate {
             // Mul(y, f(y)): the activation first, then the Mul in the node's operand order.
@@ -323,7 +390,7 @@ public final class Interpreter {
         }
         let outs = try callKernel(e.kernel, OpContext(nodeBox: e.nodeBox, inputs: inputs, opset: e.opset, subgraphRunner: noSubgraphs))
         guard let out = outs.first else { throw NodeFailure(node: e.node, message: "produced no output") }
-        y = out
+        return out
     }
 
     struct OwnedTensor {

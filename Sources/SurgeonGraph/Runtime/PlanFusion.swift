@@ -83,6 +83,10 @@ enum PlanFusion {
         func fusible(_ s: Int) -> Bool {
             s >= 0 && readers[s] == 1 && !keep.contains(s) && !graphOutputs.contains(s) && constant[s] == nil
         }
+        /// Read by one node, maybe kept: an out-of-place epilogue can compute its reader.
+        func observable(_ s: Int) -> Bool {
+            s >= 0 && readers[s] == 1 && constant[s] == nil
+        }
         var removed = Set<Int>()
 
         // Conv of DequantizeLinear'd 8-bit activations and int8 weights, on the integers
@@ -104,6 +108,12 @@ enum PlanFusion {
         // QuantizeLinear → DequantizeLinear pairs (before the epilogues, which may take them).
         for r in fuseQuantizePairs(plan, constant: constant, fusible: fusible, readerStep: readerStep, removed: &removed) {
             readers[r.gone] = 0
+            producer[r.output] = r.step
+        }
+
+        // The same pairs whose integer tensor is kept: one step writing both results.
+        for r in fuseKeptQuantizePairs(plan, constant: constant, readers: readers, readerStep: readerStep, removed: &removed) {
+            readers[plan.steps[r.step].outputs[0]] = 0
             producer[r.output] = r.step
         }
 
@@ -148,10 +158,18 @@ enum PlanFusion {
         // Epilogues.
         for k in plan.steps.indices where !removed.contains(k) {
             let st = plan.steps[k]
-            guard st.kernel != nil, !st.hasSubgraphs, !st.folded, st.outputs.count == 1, var y = st.outputs.first else { continue }
+            guard st.kernel != nil, !st.hasSubgraphs, !st.folded, st.outputs.count == 1 || st.chainOutput > 0,
+                  st.chainOutput < st.outputs.count else { continue }
+            var y = st.outputs[st.chainOutput]
             var epilogues: [Epilogue] = []
+            // A step whose result is kept (inspected) but read by one node only: the chain runs
+            // out of place, storing every intermediate (`keepsIntermediates`). So does a chain
+            // after a kept QuantizeLinear → DequantizeLinear pair (two outputs).
+            let keeping = (st.chainOutput > 0 || !fusible(y)) && observable(y)
             while true {
-                if !fusible(y) {
+                if keeping {
+                    guard observable(y) else { break }
+                } else if !fusible(y) {
                     // y read twice: by an activation s and by Mul(y, s), s read by that Mul alone.
                     guard y >= 0, readers[y] == 2, !keep.contains(y), !graphOutputs.contains(y), constant[y] == nil else { break }
                     let u = firstReaderStep[y], m = readerStep[y]
@@ -185,6 +203,7 @@ enum PlanFusion {
                 y = e.outputs[0]
             }
             plan.steps[k].epilogues = epilogues
+            plan.steps[k].keepsIntermediates = keeping && !epilogues.isEmpty
         }
         if !removed.isEmpty {
             plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
@@ -318,49 +337,67 @@ enum PlanFusion {
 }
 
 extension Epilogue {
-    /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
-    /// `y` must be owned by the caller alone (checked by the caller).
-    func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
-        guard y.dtype == .float32 else { return false }
-        let n = y.count
-        let p = y.rawPointer.assumingMemoryBound(to: Float.self)
+    /// What applying this epilogue in place to `y` needs besides y: a binary op's other operand.
+    enum Operand {
+        case noOperand
+        case other(Tensor)
+    }
+
+    /// The operand for applying this epilogue in place to `y`, or nil when the node's kernel
+    /// must run instead: y is not float32, or a binary op's other operand is not a float32
+    /// same-shape tensor, scalar, or row along the last axis ([1, ..., 1, N], N = y's last extent).
+    func inPlaceOperand(for y: Tensor, values: UnsafeMutablePointer<Value?>) -> Operand? {
+        guard y.dtype == .float32 else { return nil }
+        guard case .binary(_, let otherSlot, _) = inPlace else { return .noOperand }
+        guard case .tensor(let o)? = values[otherSlot], o.dtype == .float32, o.rank <= y.rank else { return nil }
+        let oc = o.count
+        guard o.shape == y.shape || oc == 1
+                || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else { return nil }
+        return .other(o)
+    }
+
+    /// Applies this epilogue in place to `p[0..<n]`, elements `offset..<offset + n` of a
+    /// result of `total` elements (`operand` from `inPlaceOperand`). When a binary operand is
+    /// a row shorter than the result, `offset` and `n` must be multiples of the row.
+    func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, offset: Int, total: Int, _ operand: Operand) {
         switch inPlace {
         case .relu:
             parallelChunks(n) { r in for i in r { let v = p[i]; p[i] = v < 0 ? 0 : v } }
-            return true
         case .unary(let f):
             f.apply(p, n, gated: false)
-            return true
         case .gated(let f):
             f.apply(p, n, gated: true)
-            return true
         case .fakeQuantize(let fq):
             fq.applyInPlace(p, n)
-            return true
         case .clip(let lo, let hi):
             for i in 0..<n {
                 let c = p[i] < lo ? lo : p[i]
                 p[i] = c > hi ? hi : c
             }
-            return true
-        case .binary(let op, let otherSlot, let reversed):
-            guard case .tensor(let o)? = values[otherSlot], o.dtype == .float32,
-                  o.rank <= y.rank else { return false }
-            let q = UnsafePointer(o.rawPointer.assumingMemoryBound(to: Float.self))
+        case .binary(let op, _, let reversed):
+            guard case .other(let o) = operand else { return }
             let oc = o.count
-            // Same shape, a scalar, or a row along the last axis ([1, ..., 1, N], N = y's last extent).
-            guard o.shape == y.shape || oc == 1
-                    || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else { return false }
+            let base = UnsafePointer(o.rawPointer.assumingMemoryBound(to: Float.self))
+            // A same-shape operand is read from the same offset; a scalar or a row from its start.
+            let (q, qn) = oc == total && oc > 1 ? (base + offset, n) : (base, oc)
             withExtendedLifetime(o) {
                 // Add and Mul give the same bits in either order.
                 switch op {
-                case .add: binaryInPlaceF32(p, n, q, oc, reversed: false, AddF.self)
-                case .mul: binaryInPlaceF32(p, n, q, oc, reversed: false, MulF.self)
-                case .sub: binaryInPlaceF32(p, n, q, oc, reversed: reversed, SubF.self)
+                case .add: binaryInPlaceF32(p, n, q, qn, reversed: false, AddF.self)
+                case .mul: binaryInPlaceF32(p, n, q, qn, reversed: false, MulF.self)
+                case .sub: binaryInPlaceF32(p, n, q, qn, reversed: reversed, SubF.self)
                 }
             }
-            return true
         }
+    }
+
+    /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
+    /// `y` must be owned by the caller alone (checked by the caller).
+    func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
+        guard let operand = inPlaceOperand(for: y, values: values) else { return false }
+        let n = y.count
+        apply(y.rawPointer.assumingMemoryBound(to: Float.self), n, offset: 0, total: n, operand)
+        return true
     }
 }
 
