@@ -46,15 +46,22 @@ struct FakeQuantize: Sendable {
     /// float32 tensor, each element computed as the two kernels compute it.
     func runBoth(_ x: Tensor) throws -> (quantized: Tensor, dequantized: Tensor) {
         let p = try elementPointer(x, Float.self)
-        let (fbuf, fdst, n) = try newOutput(x.shape, Float.self)
+        // One allocation: the float32 result, then the integers at a 64-byte boundary.
+        let n = try Tensor.checkedCount(x.shape, dtype: .float32)
+        let floatBytes = (n * 4 + 63) & ~63
+        let buf = TensorBuffer(uninitializedByteCount: try Tensor.checkedCount([floatBytes + n], dtype: .uint8))
+        withExtendedLifetime(x) { both(p, buf.pointer + floatBytes, buf.pointer.assumingMemoryBound(to: Float.self), n) }
+        return (Tensor(dtype: integerType, shape: x.shape, buffer: buf, byteOffset: floatBytes),
+                Tensor(dtype: .float32, shape: x.shape, buffer: buf))
+    }
+
+    /// `runBoth` on `n` elements: `q` points to int8 elements when `lo < 0`, else uint8.
+    func both(_ src: UnsafePointer<Float>, _ q: UnsafeMutableRawPointer, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
         if lo < 0 {
-            let (qbuf, qdst, _) = try newOutput(x.shape, Int8.self)
-            withExtendedLifetime(x) { both(p, qdst, fdst, n) }
-            return (Tensor(dtype: .int8, shape: x.shape, buffer: qbuf), Tensor(dtype: .float32, shape: x.shape, buffer: fbuf))
+            both(src, q.assumingMemoryBound(to: Int8.self), d, n)
+        } else {
+            both(src, q.assumingMemoryBound(to: UInt8.self), d, n)
         }
-        let (qbuf, qdst, _) = try newOutput(x.shape, UInt8.self)
-        withExtendedLifetime(x) { both(p, qdst, fdst, n) }
-        return (Tensor(dtype: .uint8, shape: x.shape, buffer: qbuf), Tensor(dtype: .float32, shape: x.shape, buffer: fbuf))
     }
 
     /// `q[i] = quantized(src[i])`, `d[i] = dequantized(q[i])` for `i < n`.
@@ -189,6 +196,7 @@ extension PlanFusion {
             var step = ExecutionPlan.Step(nodeIndex: q.nodeIndex, node: node, kernel: kernel, function: nil, opset: q.opset,
                                           inputs: [q.inputs[0]], outputs: [y, dq.outputs[0]], hasSubgraphs: false)
             step.chainOutput = 1
+            step.keptQuantizePair = fq
             plan.steps[k] = step
             removed.insert(c)
             rewrites.append((dq.outputs[0], k))

@@ -13,6 +13,9 @@ struct Epilogue {
         case clip(lo: Float, hi: Float)
         /// A fused QuantizeLinear → DequantizeLinear pair.
         case fakeQuantize(FakeQuantize)
+        /// A kept pair (`fuseKeptQuantizePairs`) in a chain whose intermediates are kept: also
+        /// writes the integer tensor, to slot `extraOutput` (only in `runKeptEpilogues`).
+        case quantizePair(FakeQuantize)
         /// y op other, or other op y when `reversed` (only Sub cares).
         case binary(Binary, other: Int, reversed: Bool)
         /// An activation with a float32 fast kernel, applied to y.
@@ -45,6 +48,8 @@ struct Epilogue {
     let output: Int
     let inPlace: InPlace
     var gate: Gate? = nil
+    /// The integer output's slot of a `quantizePair` (its kernel's first output), else -1.
+    var extraOutput = -1
 }
 
 /// Plan-time rewrites for runs where no one sees the intermediates they remove:
@@ -192,6 +197,15 @@ enum PlanFusion {
                 let c = readerStep[y]
                 guard c > k, !removed.contains(c) else { break }
                 let e = plan.steps[c]
+                if keeping, let fq = e.keptQuantizePair, let kernel = e.kernel, e.inputs == [y], e.epilogues.isEmpty {
+                    // A kept pair: its integer result goes to its own slot.
+                    epilogues.append(Epilogue(nodeIndex: e.nodeIndex, nodeBox: e.nodeBox, kernel: kernel, opset: e.opset,
+                                              inputs: e.inputs, chainIndex: 0, output: e.outputs[1], inPlace: .quantizePair(fq),
+                                              extraOutput: e.outputs[0]))
+                    removed.insert(c)
+                    y = e.outputs[1]
+                    continue
+                }
                 guard e.node.domain.isEmpty, let kernel = e.kernel, !e.hasSubgraphs, e.outputs.count == 1, e.outputs[0] >= 0,
                       let chain = e.inputs.firstIndex(of: y),
                       let inPlace = inPlaceForm(of: e, chain: chain, constant: constant) else { break }
@@ -340,20 +354,35 @@ extension Epilogue {
     /// What applying this epilogue in place to `y` needs besides y: a binary op's other operand.
     enum Operand {
         case noOperand
+        /// A same-shape tensor, a scalar or a last-axis row.
         case other(Tensor)
+        /// One value per index of one axis of y ([1, C, 1, 1] against [N, C, H, W]): y is runs
+        /// of `inner` elements, run r using value `r % channels`.
+        case channel(Tensor, inner: Int, channels: Int)
     }
 
     /// The operand for applying this epilogue in place to `y`, or nil when the node's kernel
     /// must run instead: y is not float32, or a binary op's other operand is not a float32
-    /// same-shape tensor, scalar, or row along the last axis ([1, ..., 1, N], N = y's last extent).
-    func inPlaceOperand(for y: Tensor, values: UnsafeMutablePointer<Value?>) -> Operand? {
+    /// same-shape tensor, scalar, or row along the last axis ([1, ..., 1, N], N = y's last
+    /// extent), or with `channels` one value per index of a single axis of y.
+    func inPlaceOperand(for y: Tensor, values: UnsafeMutablePointer<Value?>, channels: Bool = false) -> Operand? {
         guard y.dtype == .float32 else { return nil }
         guard case .binary(_, let otherSlot, _) = inPlace else { return .noOperand }
         guard case .tensor(let o)? = values[otherSlot], o.dtype == .float32, o.rank <= y.rank else { return nil }
         let oc = o.count
-        guard o.shape == y.shape || oc == 1
-                || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else { return nil }
-        return .other(o)
+        if o.shape == y.shape || oc == 1 || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) {
+            return .other(o)
+        }
+        guard channels else { return nil }
+        // o's shape right-aligned under y's: 1 everywhere but at one axis, where it is y's extent.
+        var axis = -1
+        let shift = y.rank - o.rank
+        for (i, d) in o.shape.enumerated() where d != 1 {
+            guard axis < 0, d == y.shape[i + shift] else { return nil }
+            axis = i + shift
+        }
+        guard axis >= 0 else { return nil }
+        return .channel(o, inner: y.shape[(axis + 1)...].reduce(1, *), channels: y.shape[axis])
     }
 
     /// Applies this epilogue in place to `p[0..<n]`, elements `offset..<offset + n` of a
@@ -367,7 +396,7 @@ extension Epilogue {
             f.apply(p, n, gated: false)
         case .gated(let f):
             f.apply(p, n, gated: true)
-        case .fakeQuantize(let fq):
+        case .fakeQuantize(let fq), .quantizePair(let fq):
             fq.applyInPlace(p, n)
         case .clip(let lo, let hi):
             for i in 0..<n {
@@ -375,11 +404,21 @@ extension Epilogue {
                 p[i] = c > hi ? hi : c
             }
         case .binary(let op, _, let reversed):
-            guard case .other(let o) = operand else { return }
-            let oc = o.count
-            let base = UnsafePointer(o.rawPointer.assumingMemoryBound(to: Float.self))
-            // A same-shape operand is read from the same offset; a scalar or a row from its start.
-            let (q, qn) = oc == total && oc > 1 ? (base + offset, n) : (base, oc)
+            let o: Tensor, q: UnsafePointer<Float>, qn: Int
+            switch operand {
+            case .noOperand:
+                return
+            case .other(let t):
+                o = t
+                let base = UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self))
+                // A same-shape operand is read from the same offset; a scalar or a row from its start.
+                (q, qn) = t.count == total && t.count > 1 ? (base + offset, n) : (base, t.count)
+            case .channel(let t, let inner, let channels):
+                // The elements are within one run (the caller's chunks): one value.
+                o = t
+                let base = UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self))
+                (q, qn) = (base + (offset / max(inner, 1)) % max(channels, 1), 1)
+            }
             withExtendedLifetime(o) {
                 // Add and Mul give the same bits in either order.
                 switch op {
