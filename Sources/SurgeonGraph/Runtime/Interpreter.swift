@@ -332,8 +332,8 @@ public final class Interpreter {
 
     /// The epilogues of a step whose intermediates are kept (`Step.keepsIntermediates`): each
     /// result in a new tensor, stored in its slot. When each of them applies to `head`'s
-    /// float32 tensor (`Epilogue.inPlaceOperand`), all run chunk by chunk, each chunk copied
-    /// from the previous result and applied in place while in cache: one pass over memory
+    /// float32 tensor (`Epilogue.inPlaceOperand`), all run chunk by chunk, each chunk computed
+    /// from the previous result's while it is in cache: one pass over memory
     /// instead of one per node, with no kernel call per node. Otherwise each node's kernel runs.
     private func runKeptEpilogues(_ epilogues: [Epilogue], _ head: Value, values: UnsafeMutablePointer<Value?>) throws {
         if case .tensor(let y) = head, y.dtype == .float32 {
@@ -382,8 +382,7 @@ public final class Interpreter {
                                     fq.both(from, base + offset + lo, to, m)
                                     offset += intBytes
                                 } else {
-                                    to.update(from: from, count: m)
-                                    es[j].apply(to, m, offset: lo, total: n, operands[j])
+                                    es[j].apply(from: from, to: to, m, offset: lo, total: n, operands[j])
                                 }
                                 from = UnsafePointer(to)
                             }

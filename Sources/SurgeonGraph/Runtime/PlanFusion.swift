@@ -430,6 +430,53 @@ extension Epilogue {
         }
     }
 
+    /// `dst[i] = f(src[i])` for `i < n`: `apply` out of place (same operations, one pass; `dst`
+    /// must not overlap `src`), for the kept chains of `Interpreter.runKeptEpilogues`.
+    func apply(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, _ n: Int, offset: Int, total: Int,
+               _ operand: Operand) {
+        switch inPlace {
+        case .relu:
+            for i in 0..<n { let v = src[i]; dst[i] = v < 0 ? 0 : v }
+        case .clip(let lo, let hi):
+            for i in 0..<n {
+                let c = src[i] < lo ? lo : src[i]
+                dst[i] = c > hi ? hi : c
+            }
+        case .fakeQuantize(let fq):
+            fq.apply(src, dst, n)
+        case .unary(.sigmoid): unaryLoopF32(src, dst, n, SigmoidF.self)
+        case .unary(.hardSwish): unaryLoopF32(src, dst, n, HardSwishF.self)
+        case .unary(.geluErf): unaryLoopF32(src, dst, n, GeluErfF.self)
+        case .unary(.geluTanh): unaryLoopF32(src, dst, n, GeluTanhF.self)
+        case .binary(let op, _, let reversed):
+            let o: Tensor, q: UnsafePointer<Float>, qn: Int
+            switch operand {
+            case .noOperand:
+                return
+            case .other(let t):
+                o = t
+                let base = UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self))
+                (q, qn) = t.count == total && t.count > 1 ? (base + offset, n) : (base, t.count)
+            case .channel(let t, let inner, let channels):
+                o = t
+                let base = UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self))
+                (q, qn) = (base + (offset / max(inner, 1)) % max(channels, 1), 1)
+            }
+            // The operands in the in-place form's order (Add and Mul: y first).
+            let (pa, na, pb, nb) = reversed ? (q, qn, src, n) : (src, n, q, qn)
+            withExtendedLifetime(o) {
+                switch op {
+                case .add: binaryLoopsF32(pa, na, pb, nb, dst, n, AddF.self)
+                case .mul: binaryLoopsF32(pa, na, pb, nb, dst, n, MulF.self)
+                case .sub: binaryLoopsF32(pa, na, pb, nb, dst, n, SubF.self)
+                }
+            }
+        case .unary(.hardSigmoid), .gated, .quantizePair:
+            dst.update(from: src, count: n)
+            apply(dst, n, offset: offset, total: total, operand)
+        }
+    }
+
     /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
     /// `y` must be owned by the caller alone (checked by the caller).
     func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
