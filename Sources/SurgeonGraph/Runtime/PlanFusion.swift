@@ -430,11 +430,45 @@ extension Epilogue {
         }
     }
 
-    /// `dst[i] = f(src[i])` for `i < n`: `apply` out of place (same operations, one pass; `dst`
-    /// must not overlap `src`), for the kept chains of `Interpreter.runKeptEpilogues`.
+    /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
+    /// `y` must be owned by the caller alone (checked by the caller).
+    func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
+        guard let operand = inPlaceOperand(for: y, values: values) else { return false }
+        let n = y.count
+        apply(y.rawPointer.assumingMemoryBound(to: Float.self), n, offset: 0, total: n, operand)
+        return true
+    }
+}
+
+extension Epilogue {
+    /// An `Operand` as plain pointers and counts (no reference counting in the chunk loop of
+    /// `Interpreter.runKeptEpilogues`; the caller keeps the operand's tensor alive).
+    struct OperandView {
+        let base: UnsafePointer<Float>?
+        let count: Int, inner: Int, channels: Int
+        let perChannel: Bool
+
+        init(_ operand: Operand) {
+            switch operand {
+            case .noOperand:
+                (base, count, inner, channels, perChannel) = (nil, 0, 1, 1, false)
+            case .other(let t):
+                (base, count, inner, channels, perChannel) = (UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self)), t.count, 1, 1, false)
+            case .channel(let t, let i, let c):
+                (base, count, inner, channels, perChannel) = (UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self)), t.count, max(i, 1), max(c, 1), true)
+            }
+        }
+    }
+}
+
+extension Epilogue.InPlace {
+    /// `dst[i] = f(src[i])` for `i < n`, elements `offset..<offset + n` of a result of `total`
+    /// elements: `Epilogue.apply` out of place (same operations, one pass; `dst` must not overlap
+    /// `src`), for the kept chains of `Interpreter.runKeptEpilogues`. A per-channel operand's
+    /// elements must lie within one run.
     func apply(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, _ n: Int, offset: Int, total: Int,
-               _ operand: Operand) {
-        switch inPlace {
+               _ operand: Epilogue.OperandView) {
+        switch self {
         case .relu:
             for i in 0..<n { let v = src[i]; dst[i] = v < 0 ? 0 : v }
         case .clip(let lo, let hi):
@@ -449,41 +483,29 @@ extension Epilogue {
         case .unary(.geluErf): unaryLoopF32(src, dst, n, GeluErfF.self)
         case .unary(.geluTanh): unaryLoopF32(src, dst, n, GeluTanhF.self)
         case .binary(let op, _, let reversed):
-            let o: Tensor, q: UnsafePointer<Float>, qn: Int
-            switch operand {
-            case .noOperand:
-                return
-            case .other(let t):
-                o = t
-                let base = UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self))
-                (q, qn) = t.count == total && t.count > 1 ? (base + offset, n) : (base, t.count)
-            case .channel(let t, let inner, let channels):
-                o = t
-                let base = UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self))
-                (q, qn) = (base + (offset / max(inner, 1)) % max(channels, 1), 1)
-            }
+            guard let base = operand.base else { return }
+            // A same-shape operand is read from the same offset; a scalar or a row from its
+            // start; a per-channel one at the run's channel.
+            let (q, qn) = operand.perChannel ? (base + (offset / operand.inner) % operand.channels, 1)
+                : operand.count == total && operand.count > 1 ? (base + offset, n) : (base, operand.count)
             // The operands in the in-place form's order (Add and Mul: y first).
             let (pa, na, pb, nb) = reversed ? (q, qn, src, n) : (src, n, q, qn)
-            withExtendedLifetime(o) {
-                switch op {
-                case .add: binaryLoopsF32(pa, na, pb, nb, dst, n, AddF.self)
-                case .mul: binaryLoopsF32(pa, na, pb, nb, dst, n, MulF.self)
-                case .sub: binaryLoopsF32(pa, na, pb, nb, dst, n, SubF.self)
-                }
+            switch op {
+            case .add: binaryLoopsF32(pa, na, pb, nb, dst, n, AddF.self)
+            case .mul: binaryLoopsF32(pa, na, pb, nb, dst, n, MulF.self)
+            case .sub: binaryLoopsF32(pa, na, pb, nb, dst, n, SubF.self)
             }
-        case .unary(.hardSigmoid), .gated, .quantizePair:
+        case .unary(let f):
+            // hardSigmoid: in place only.
             dst.update(from: src, count: n)
-            apply(dst, n, offset: offset, total: total, operand)
+            f.apply(dst, n, gated: false)
+        case .gated(let f):
+            dst.update(from: src, count: n)
+            f.apply(dst, n, gated: true)
+        case .quantizePair(let fq):
+            dst.update(from: src, count: n)
+            fq.applyInPlace(dst, n)
         }
-    }
-
-    /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
-    /// `y` must be owned by the caller alone (checked by the caller).
-    func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
-        guard let operand = inPlaceOperand(for: y, values: values) else { return false }
-        let n = y.count
-        apply(y.rawPointer.assumingMemoryBound(to: Float.self), n, offset: 0, total: n, operand)
-        return true
     }
 }
 
