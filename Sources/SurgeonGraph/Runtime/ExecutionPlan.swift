@@ -39,6 +39,14 @@ final class ExecutionPlan {
         var folded = false
         /// Set on a QuantizeLinear → DequantizeLinear pair run as one step (PlanFakeQuantize.swift).
         var fakeQuantize: FakeQuantize?
+        /// The output the epilogues consume (1 for a kept QuantizeLinear → DequantizeLinear
+        /// pair, whose float result is its second output).
+        var chainOutput = 0
+        /// Set on a kept QuantizeLinear → DequantizeLinear pair run as one step writing both.
+        var keptQuantizePair: FakeQuantize?
+        /// True when the epilogues run out of place and every intermediate is stored: some
+        /// of them are kept (inspected), see `PlanFusion` and `Interpreter.runKeptEpilogues`.
+        var keepsIntermediates = false
 
         init(nodeIndex: Int, node: Node, kernel: Kernel?, function: Function?, opset: Int, inputs: [Int], outputs: [Int], hasSubgraphs: Bool) {
             self.nodeIndex = nodeIndex
@@ -65,6 +73,8 @@ final class ExecutionPlan {
     let optionalInputs: [(name: String, slot: Int)]
     /// The values a run returns, by name.
     let kept: [(name: String, slot: Int)]
+    /// Per `kept` entry: whether it is its slot's last, whose value a run moves into the result.
+    let keptLast: [Bool]
     let hasSubgraphSteps: Bool
     /// Constant nodes left unfolded for the fusions to take (`deferredWeightDequantizers`):
     /// graph node indices. `settleDeferredFolds` folds, after the fusions, those still read.
@@ -81,6 +91,10 @@ final class ExecutionPlan {
         self.requiredInputs = requiredInputs
         self.optionalInputs = optionalInputs
         self.kept = kept
+        var seen = Set<Int>()
+        var last = [Bool](repeating: false, count: kept.count)
+        for i in kept.indices.reversed() where seen.insert(kept[i].slot).inserted { last[i] = true }
+        keptLast = last
         hasSubgraphSteps = steps.contains { $0.hasSubgraphs }
     }
 
@@ -275,6 +289,7 @@ extension ExecutionPlan {
             for e in step.epilogues {
                 for s in e.inputs where s >= 0 { lastUse[s] = max(lastUse[s], k) }
                 if e.output >= 0 { lastUse[e.output] = max(lastUse[e.output], k) }
+                if e.extraOutput >= 0 { lastUse[e.extraOutput] = max(lastUse[e.extraOutput], k) }
             }
             for s in step.inputs where s >= 0 { lastUse[s] = k }
             for s in implicitReads(step) { lastUse[s] = k }

@@ -268,6 +268,13 @@ public final class Interpreter {
                 } else {
                     for (k, s) in steps[si].outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
                 }
+            } else if steps[si].keepsIntermediates {
+                for (k, s) in steps[si].outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
+                let c = steps[si].chainOutput
+                guard c < outs.count else { throw NodeFailure(node: steps[si].node, message: "produced no output") }
+                let head = outs[c]
+                outs = []
+                try runKeptEpilogues(steps[si].epilogues, head, values: values)
             } else {
                 var y: Value? = outs.first
                 outs = []
@@ -282,11 +289,18 @@ public final class Interpreter {
         // Sized once: with `inspect all` every value is returned, and growing the table
         // rehashed it several times per run (a tenth of a small model's run).
         result.reserveCapacity(plan.kept.count)
-        for (name, s) in plan.kept {
-            guard s >= 0, let v = values[s] else {
+        for (i, (name, s)) in plan.kept.enumerated() {
+            guard s >= 0, values[s] != nil else {
                 throw GraphError("output '\(name)' was not computed")
             }
-            result[name] = v
+            // Moved out of its slot when no later entry reads it (no retain now, no release when
+            // the slots go: with `inspect all`, three of each per value of the model).
+            if plan.keptLast[i] {
+                result[name] = (values + s).move()
+                (values + s).initialize(to: nil)
+            } else {
+                result[name] = values[s]
+            }
         }
         return result
     }
@@ -316,6 +330,110 @@ public final class Interpreter {
         }
         guard let input = y else { throw NodeFailure(node: e.node, message: "its input has no value") }
         y = nil
+        guard let out = try epilogueKernel(e, input, values: values).first else {
+            throw NodeFailure(node: e.node, message: "produced no output")
+        }
+        y = out
+    }
+
+    /// Elements per chunk of `runKeptEpilogues` (16 KB of float32: a chunk and its copies stay
+    /// in the first cache levels).
+    static let keptChunk = 4096
+
+    /// The epilogues of a step whose intermediates are kept (`Step.keepsIntermediates`): each
+    /// result in a new tensor, stored in its slot. When each of them applies to `head`'s
+    /// float32 tensor (`Epilogue.inPlaceOperand`), all run chunk by chunk, each chunk computed
+    /// from the previous result's while it is in cache: one pass over memory
+    /// instead of one per node, with no kernel call per node. Otherwise each node's kernel runs.
+    private func runKeptEpilogues(_ epilogues: [Epilogue], _ head: Value, values: UnsafeMutablePointer<Value?>) throws {
+        if case .tensor(let y) = head, y.dtype == .float32 {
+            var operands: [Epilogue.Operand] = []
+            operands.reserveCapacity(epilogues.count)
+            let n = y.count
+            // Chunks lie within runs of `unit` elements (a channel operand's runs, else all of
+            // y) and hold whole rows (a row operand is y's last extent, so all rows are alike).
+            var row = 1, unit = n
+            for e in epilogues {
+                guard let o = e.inPlaceOperand(for: y, values: values, channels: true) else { break }
+                if case .other(let t) = o, t.count > 1, t.count < n { row = t.count }
+                if case .channel(_, let inner, _) = o {
+                    guard unit == n || unit == inner else { break }
+                    unit = inner
+                }
+                operands.append(o)
+            }
+            if operands.count == epilogues.count, n > 0, unit > 0, unit % row == 0 {
+                // Every result in one allocation (one malloc instead of one or two per node: with
+                // `inspect all` they all live until the run ends, so nothing is recycled), each
+                // at a 64-byte boundary: per epilogue its float32 tensor, then a pair's integers.
+                let floatBytes = (n * 4 + 63) & ~63, intBytes = (n + 63) & ~63
+                var total = 0
+                for e in epilogues {
+                    total += floatBytes
+                    if case .quantizePair = e.inPlace { total += intBytes }
+                }
+                let buffer = TensorBuffer(uninitializedByteCount: try Tensor.checkedCount([total], dtype: .uint8))
+                let base = buffer.pointer
+                let src = UnsafePointer(y.rawPointer.assumingMemoryBound(to: Float.self))
+                let chunk = min(unit, row > 1 ? max(1, Interpreter.keptChunk / row) * row : Interpreter.keptChunk)
+                let perUnit = (unit + chunk - 1) / chunk
+                let chunks = (n / unit) * perUnit
+                // Plain values for the loop: copying an Epilogue or binding an operand's tensor
+                // retains and releases (per chunk and epilogue, a few percent of a CNN's run).
+                let forms = epilogues.map(\.inPlace), views = operands.map(Epilogue.OperandView.init)
+                withExtendedLifetime((y, buffer, operands)) {
+                    forms.withUnsafeBufferPointer { es in
+                        parallelItems(chunks, costPerItem: chunk * es.count) { c in
+                            let start = (c % perUnit) * chunk
+                            let lo = (c / perUnit) * unit + start, m = min(chunk, unit - start)
+                            var from = src + lo
+                            var offset = 0
+                            for j in es.indices {
+                                let to = (base + offset).assumingMemoryBound(to: Float.self) + lo
+                                offset += floatBytes
+                                if case .quantizePair(let fq) = es[j] {
+                                    fq.both(from, base + offset + lo, to, m)
+                                    offset += intBytes
+                                } else {
+                                    es[j].apply(from: from, to: to, m, offset: lo, total: n, views[j])
+                                }
+                                from = UnsafePointer(to)
+                            }
+                        }
+                    }
+                }
+                var offset = 0
+                for e in epilogues {
+                    values[e.output] = .tensor(Tensor(dtype: .float32, shape: y.shape, buffer: buffer, byteOffset: offset))
+                    offset += floatBytes
+                    if case .quantizePair(let fq) = e.inPlace {
+                        if e.extraOutput >= 0 {
+                            values[e.extraOutput] = .tensor(Tensor(dtype: fq.integerType, shape: y.shape, buffer: buffer, byteOffset: offset))
+                        }
+                        offset += intBytes
+                    }
+                }
+                return
+            }
+        }
+        var y = head
+        for e in epilogues {
+            let outs = try epilogueKernel(e, y, values: values)
+            if e.extraOutput >= 0 {
+                // A kept pair's kernel: the integer result, then the float one.
+                guard outs.count == 2 else { throw NodeFailure(node: e.node, message: "produced no output") }
+                values[e.extraOutput] = outs[0]
+                y = outs[1]
+            } else {
+                guard let out = outs.first else { throw NodeFailure(node: e.node, message: "produced no output") }
+                y = out
+            }
+            values[e.output] = y
+        }
+    }
+
+    /// An epilogue's node run by its kernel on `input` (the chained value) and its other inputs.
+    private func epilogueKernel(_ e: Epilogue, _ input: Value, values: UnsafeMutablePointer<Value?>) throws -> [Value] {
         var inputs: [Value?] = []
         if let g = e.gate {
             // Mul(y, f(y)): the activation first, then the Mul in the node's operand order.
@@ -331,9 +449,7 @@ public final class Interpreter {
             }
             inputs.append(v)
         }
-        let outs = try callKernel(e.kernel, OpContext(nodeBox: e.nodeBox, inputs: inputs, opset: e.opset, subgraphRunner: noSubgraphs))
-        guard let out = outs.first else { throw NodeFailure(node: e.node, message: "produced no output") }
-        y = out
+        return try callKernel(e.kernel, OpContext(nodeBox: e.nodeBox, inputs: inputs, opset: e.opset, subgraphRunner: noSubgraphs))
     }
 
     struct OwnedTensor {

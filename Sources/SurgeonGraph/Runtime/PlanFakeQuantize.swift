@@ -16,6 +16,12 @@ struct FakeQuantize: Sendable {
     /// mantissa bits.
     @inline(__always)
     func element(_ x: Float) -> Float {
+        dequantized(quantized(x))
+    }
+
+    /// QuantizeLinear's result for one element (within `lo...hi`, NaN gives 0).
+    @inline(__always)
+    func quantized(_ x: Float) -> Int32 {
         let magic: Float = 12_582_912
         let magicBits = Int32(bitPattern: magic.bitPattern)
         let q = x / qScale
@@ -23,7 +29,52 @@ struct FakeQuantize: Sendable {
         t = t < lo + magic ? lo + magic : t
         t = t > hi + magic ? hi + magic : t
         let v = Int32(bitPattern: t.bitPattern) &- magicBits
-        return Float((q == q ? v : 0) &- dqZero) * dqScale
+        return q == q ? v : 0
+    }
+
+    /// DequantizeLinear's result for one quantized element (its narrow-type float32 path).
+    @inline(__always)
+    func dequantized(_ v: Int32) -> Float {
+        Float(v &- dqZero) * dqScale
+    }
+
+    /// The integer type between the two: int8 or uint8.
+    var integerType: DType { lo < 0 ? .int8 : .uint8 }
+
+    /// Both results of the pair from x (float32) in one pass, for runs that keep the integer
+    /// tensor too (`inspect all`): QuantizeLinear's int8/uint8 tensor and DequantizeLinear's
+    /// float32 tensor, each element computed as the two kernels compute it.
+    func runBoth(_ x: Tensor) throws -> (quantized: Tensor, dequantized: Tensor) {
+        let p = try elementPointer(x, Float.self)
+        // One allocation: the float32 result, then the integers at a 64-byte boundary.
+        let n = try Tensor.checkedCount(x.shape, dtype: .float32)
+        let floatBytes = (n * 4 + 63) & ~63
+        let buf = TensorBuffer(uninitializedByteCount: try Tensor.checkedCount([floatBytes + n], dtype: .uint8))
+        withExtendedLifetime(x) { both(p, buf.pointer + floatBytes, buf.pointer.assumingMemoryBound(to: Float.self), n) }
+        return (Tensor(dtype: integerType, shape: x.shape, buffer: buf, byteOffset: floatBytes),
+                Tensor(dtype: .float32, shape: x.shape, buffer: buf))
+    }
+
+    /// `runBoth` on `n` elements: `q` points to int8 elements when `lo < 0`, else uint8.
+    func both(_ src: UnsafePointer<Float>, _ q: UnsafeMutableRawPointer, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        if lo < 0 {
+            both(src, q.assumingMemoryBound(to: Int8.self), d, n)
+        } else {
+            both(src, q.assumingMemoryBound(to: UInt8.self), d, n)
+        }
+    }
+
+    /// `q[i] = quantized(src[i])`, `d[i] = dequantized(q[i])` for `i < n`.
+    @inline(__always)
+    private func both<R: FixedWidthInteger>(_ src: UnsafePointer<Float>, _ q: UnsafeMutablePointer<R>,
+                                            _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        parallelChunks(n) { r in
+            for i in r {
+                let v = quantized(src[i])
+                q[i] = R(truncatingIfNeeded: v)
+                d[i] = dequantized(v)
+            }
+        }
     }
 
     /// `dst[i] = dq(q(src[i]))` for `i < n`; `dst` must not overlap `src` (see `applyInPlace`).
@@ -97,6 +148,62 @@ extension PlanFusion {
             plan.steps[k] = step
             removed.insert(c)
             rewrites.append((y, dq.outputs[0], k))
+        }
+        return rewrites
+    }
+
+    /// Rewrites each QuantizeLinear step whose integer output y is read by a DequantizeLinear
+    /// alone but kept (an inspected value or a graph output, so `fuseQuantizePairs` leaves it)
+    /// into one step producing both y and the DequantizeLinear's output in one pass
+    /// (`FakeQuantize.runBoth`; `inspect all` of a QDQ model ran twice as many steps as a
+    /// plain run). Same parameter conditions as `fuseQuantizePairs`; an input other than
+    /// float32 runs the two kernels. Returns, per rewrite, the step and the
+    /// DequantizeLinear's output slot.
+    static func fuseKeptQuantizePairs(_ plan: ExecutionPlan, constant: [Int: Value], readers: [Int], readerStep: [Int],
+                                      removed: inout Set<Int>) -> [(output: Int, step: Int)] {
+        var rewrites: [(output: Int, step: Int)] = []
+        for k in plan.steps.indices where !removed.contains(k) {
+            let q = plan.steps[k]
+            guard q.node.opType == "QuantizeLinear", q.node.domain.isEmpty, let qKernel = q.kernel, !q.folded,
+                  q.fakeQuantize == nil, q.epilogues.isEmpty, q.outputs.count == 1, let y = q.outputs.first, y >= 0,
+                  readers[y] == 1, constant[y] == nil, readerStep[y] > k,
+                  q.inputs.count >= 2, q.inputs[0] >= 0 else { continue }
+            let c = readerStep[y]
+            let dq = plan.steps[c]
+            guard !removed.contains(c), dq.node.opType == "DequantizeLinear", dq.node.domain.isEmpty, let dqKernel = dq.kernel,
+                  !dq.folded, dq.epilogues.isEmpty, dq.inputs.first == y, dq.inputs.count >= 2,
+                  dq.outputs.count == 1, dq.outputs[0] >= 0,
+                  let fq = fakeQuantize(q: q, dq: dq, constant: constant) else { continue }
+            let qInputs: [Value?] = q.inputs.map { $0 < 0 ? nil : constant[$0] }
+            let dqInputs: [Value?] = dq.inputs.map { $0 < 0 ? nil : constant[$0] }
+            let (qBox, dqBox, qOpset, dqOpset) = (q.nodeBox, dq.nodeBox, q.opset, dq.opset)
+            let kernel: Kernel = { ctx in
+                let x = try ctx.tensor(0)
+                if x.dtype == .float32 {
+                    let (i, f) = try fq.runBoth(x)
+                    return [.tensor(i), .tensor(f)]
+                }
+                // Other input types: the two kernels, as unfused.
+                var qi = qInputs
+                qi[0] = .tensor(x)
+                let qOut = try qKernel(OpContext(nodeBox: qBox, inputs: qi, opset: qOpset, subgraphRunner: noSubgraphs))
+                guard let yv = qOut.first else { throw GraphError("QuantizeLinear produced no output") }
+                var di = dqInputs
+                di[0] = yv
+                let dOut = try dqKernel(OpContext(nodeBox: dqBox, inputs: di, opset: dqOpset, subgraphRunner: noSubgraphs))
+                guard let dv = dOut.first else { throw GraphError("DequantizeLinear produced no output") }
+                return [yv, dv]
+            }
+            var node = q.node
+            node.inputs = [q.node.inputs[0]]
+            node.outputs = q.node.outputs + dq.node.outputs
+            var step = ExecutionPlan.Step(nodeIndex: q.nodeIndex, node: node, kernel: kernel, function: nil, opset: q.opset,
+                                          inputs: [q.inputs[0]], outputs: [y, dq.outputs[0]], hasSubgraphs: false)
+            step.chainOutput = 1
+            step.keptQuantizePair = fq
+            plan.steps[k] = step
+            removed.insert(c)
+            rewrites.append((dq.outputs[0], k))
         }
         return rewrites
     }

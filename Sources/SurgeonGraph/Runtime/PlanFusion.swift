@@ -13,6 +13,9 @@ struct Epilogue {
         case clip(lo: Float, hi: Float)
         /// A fused QuantizeLinear → DequantizeLinear pair.
         case fakeQuantize(FakeQuantize)
+        /// A kept pair (`fuseKeptQuantizePairs`) in a chain whose intermediates are kept: also
+        /// writes the integer tensor, to slot `extraOutput` (only in `runKeptEpilogues`).
+        case quantizePair(FakeQuantize)
         /// y op other, or other op y when `reversed` (only Sub cares).
         case binary(Binary, other: Int, reversed: Bool)
         /// An activation with a float32 fast kernel, applied to y.
@@ -45,6 +48,8 @@ struct Epilogue {
     let output: Int
     let inPlace: InPlace
     var gate: Gate? = nil
+    /// The integer output's slot of a `quantizePair` (its kernel's first output), else -1.
+    var extraOutput = -1
 }
 
 /// Plan-time rewrites for runs where no one sees the intermediates they remove:
@@ -83,6 +88,10 @@ enum PlanFusion {
         func fusible(_ s: Int) -> Bool {
             s >= 0 && readers[s] == 1 && !keep.contains(s) && !graphOutputs.contains(s) && constant[s] == nil
         }
+        /// Read by one node, maybe kept: an out-of-place epilogue can compute its reader.
+        func observable(_ s: Int) -> Bool {
+            s >= 0 && readers[s] == 1 && constant[s] == nil
+        }
         var removed = Set<Int>()
 
         // Conv of DequantizeLinear'd 8-bit activations and int8 weights, on the integers
@@ -104,6 +113,12 @@ enum PlanFusion {
         // QuantizeLinear → DequantizeLinear pairs (before the epilogues, which may take them).
         for r in fuseQuantizePairs(plan, constant: constant, fusible: fusible, readerStep: readerStep, removed: &removed) {
             readers[r.gone] = 0
+            producer[r.output] = r.step
+        }
+
+        // The same pairs whose integer tensor is kept: one step writing both results.
+        for r in fuseKeptQuantizePairs(plan, constant: constant, readers: readers, readerStep: readerStep, removed: &removed) {
+            readers[plan.steps[r.step].outputs[0]] = 0
             producer[r.output] = r.step
         }
 
@@ -148,10 +163,18 @@ enum PlanFusion {
         // Epilogues.
         for k in plan.steps.indices where !removed.contains(k) {
             let st = plan.steps[k]
-            guard st.kernel != nil, !st.hasSubgraphs, !st.folded, st.outputs.count == 1, var y = st.outputs.first else { continue }
+            guard st.kernel != nil, !st.hasSubgraphs, !st.folded, st.outputs.count == 1 || st.chainOutput > 0,
+                  st.chainOutput < st.outputs.count else { continue }
+            var y = st.outputs[st.chainOutput]
             var epilogues: [Epilogue] = []
+            // A step whose result is kept (inspected) but read by one node only: the chain runs
+            // out of place, storing every intermediate (`keepsIntermediates`). So does a chain
+            // after a kept QuantizeLinear → DequantizeLinear pair (two outputs).
+            let keeping = (st.chainOutput > 0 || !fusible(y)) && observable(y)
             while true {
-                if !fusible(y) {
+                if keeping {
+                    guard observable(y) else { break }
+                } else if !fusible(y) {
                     // y read twice: by an activation s and by Mul(y, s), s read by that Mul alone.
                     guard y >= 0, readers[y] == 2, !keep.contains(y), !graphOutputs.contains(y), constant[y] == nil else { break }
                     let u = firstReaderStep[y], m = readerStep[y]
@@ -174,6 +197,15 @@ enum PlanFusion {
                 let c = readerStep[y]
                 guard c > k, !removed.contains(c) else { break }
                 let e = plan.steps[c]
+                if keeping, let fq = e.keptQuantizePair, let kernel = e.kernel, e.inputs == [y], e.epilogues.isEmpty {
+                    // A kept pair: its integer result goes to its own slot.
+                    epilogues.append(Epilogue(nodeIndex: e.nodeIndex, nodeBox: e.nodeBox, kernel: kernel, opset: e.opset,
+                                              inputs: e.inputs, chainIndex: 0, output: e.outputs[1], inPlace: .quantizePair(fq),
+                                              extraOutput: e.outputs[0]))
+                    removed.insert(c)
+                    y = e.outputs[1]
+                    continue
+                }
                 guard e.node.domain.isEmpty, let kernel = e.kernel, !e.hasSubgraphs, e.outputs.count == 1, e.outputs[0] >= 0,
                       let chain = e.inputs.firstIndex(of: y),
                       let inPlace = inPlaceForm(of: e, chain: chain, constant: constant) else { break }
@@ -185,8 +217,9 @@ enum PlanFusion {
                 y = e.outputs[0]
             }
             plan.steps[k].epilogues = epilogues
+            plan.steps[k].keepsIntermediates = keeping && !epilogues.isEmpty
             // Conv applies the leading per-value epilogues itself, tile by tile (TileEpilogue.swift).
-            if st.node.opType == "Conv", st.node.domain.isEmpty {
+            if st.node.opType == "Conv", st.node.domain.isEmpty, !plan.steps[k].keepsIntermediates {
                 plan.steps[k].tileEpilogue = TileEpilogue(leading: epilogues)
             }
         }
@@ -322,47 +355,163 @@ enum PlanFusion {
 }
 
 extension Epilogue {
-    /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
-    /// `y` must be owned by the caller alone (checked by the caller).
-    func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
-        guard y.dtype == .float32 else { return false }
-        let n = y.count
-        let p = y.rawPointer.assumingMemoryBound(to: Float.self)
+    /// What applying this epilogue in place to `y` needs besides y: a binary op's other operand.
+    enum Operand {
+        case noOperand
+        /// A same-shape tensor, a scalar or a last-axis row.
+        case other(Tensor)
+        /// One value per index of one axis of y ([1, C, 1, 1] against [N, C, H, W]): y is runs
+        /// of `inner` elements, run r using value `r % channels`.
+        case channel(Tensor, inner: Int, channels: Int)
+    }
+
+    /// The operand for applying this epilogue in place to `y`, or nil when the node's kernel
+    /// must run instead: y is not float32, or a binary op's other operand is not a float32
+    /// same-shape tensor, scalar, or row along the last axis ([1, ..., 1, N], N = y's last
+    /// extent), or with `channels` one value per index of a single axis of y.
+    func inPlaceOperand(for y: Tensor, values: UnsafeMutablePointer<Value?>, channels: Bool = false) -> Operand? {
+        guard y.dtype == .float32 else { return nil }
+        guard case .binary(_, let otherSlot, _) = inPlace else { return .noOperand }
+        guard case .tensor(let o)? = values[otherSlot], o.dtype == .float32, o.rank <= y.rank else { return nil }
+        let oc = o.count
+        if o.shape == y.shape || oc == 1 || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) {
+            return .other(o)
+        }
+        guard channels else { return nil }
+        // o's shape right-aligned under y's: 1 everywhere but at one axis, where it is y's extent.
+        var axis = -1
+        let shift = y.rank - o.rank
+        for (i, d) in o.shape.enumerated() where d != 1 {
+            guard axis < 0, d == y.shape[i + shift] else { return nil }
+            axis = i + shift
+        }
+        guard axis >= 0 else { return nil }
+        return .channel(o, inner: y.shape[(axis + 1)...].reduce(1, *), channels: y.shape[axis])
+    }
+
+    /// Applies this epilogue in place to `p[0..<n]`, elements `offset..<offset + n` of a
+    /// result of `total` elements (`operand` from `inPlaceOperand`). When a binary operand is
+    /// a row shorter than the result, `offset` and `n` must be multiples of the row.
+    func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, offset: Int, total: Int, _ operand: Operand) {
         switch inPlace {
         case .relu:
             parallelChunks(n) { r in reluRunF32(p + r.lowerBound, r.count) }
-            return true
         case .unary(let f):
             f.apply(p, n, gated: false)
-            return true
         case .gated(let f):
             f.apply(p, n, gated: true)
-            return true
-        case .fakeQuantize(let fq):
+        case .fakeQuantize(let fq), .quantizePair(let fq):
             fq.applyInPlace(p, n)
-            return true
         case .clip(let lo, let hi):
             clipRunF32(p, n, lo: lo, hi: hi)
-            return true
-        case .binary(let op, let otherSlot, let reversed):
-            guard case .tensor(let o)? = values[otherSlot], o.dtype == .float32,
-                  o.rank <= y.rank else { return false }
-            let q = UnsafePointer(o.rawPointer.assumingMemoryBound(to: Float.self))
-            let oc = o.count
-            // Same shape, a scalar, or a row along the last axis ([1, ..., 1, N], N = y's last extent).
-            guard o.shape == y.shape || oc == 1
-                    || (y.shape.last.map { $0 > 0 && o.shape.last == $0 && oc == $0 } ?? false) else {
-                return Epilogue.applyPerChannel(op, p, y.shape, o, q, reversed: reversed)
+        case .binary(let op, _, let reversed):
+            let o: Tensor, q: UnsafePointer<Float>, qn: Int
+            switch operand {
+            case .noOperand:
+                return
+            case .other(let t):
+                o = t
+                let base = UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self))
+                // A same-shape operand is read from the same offset; a scalar or a row from its start.
+                (q, qn) = t.count == total && t.count > 1 ? (base + offset, n) : (base, t.count)
+            case .channel(let t, let inner, let channels):
+                // The elements are within one run (the caller's chunks): one value.
+                o = t
+                let base = UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self))
+                (q, qn) = (base + (offset / max(inner, 1)) % max(channels, 1), 1)
             }
             withExtendedLifetime(o) {
                 // Add and Mul give the same bits in either order.
                 switch op {
-                case .add: binaryInPlaceF32(p, n, q, oc, reversed: false, AddF.self)
-                case .mul: binaryInPlaceF32(p, n, q, oc, reversed: false, MulF.self)
-                case .sub: binaryInPlaceF32(p, n, q, oc, reversed: reversed, SubF.self)
+                case .add: binaryInPlaceF32(p, n, q, qn, reversed: false, AddF.self)
+                case .mul: binaryInPlaceF32(p, n, q, qn, reversed: false, MulF.self)
+                case .sub: binaryInPlaceF32(p, n, q, qn, reversed: reversed, SubF.self)
                 }
             }
-            return true
+        }
+    }
+
+    /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
+    /// `y` must be owned by the caller alone (checked by the caller).
+    func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
+        guard let operand = inPlaceOperand(for: y, values: values) else {
+            // A per-channel operand ([1, C, 1, 1] against [N, C, H, W]) in place, whole tensor.
+            guard y.dtype == .float32, case .binary(let op, let otherSlot, let reversed) = inPlace,
+                  case .tensor(let o)? = values[otherSlot], o.dtype == .float32, o.rank <= y.rank else { return false }
+            let q = UnsafePointer(o.rawPointer.assumingMemoryBound(to: Float.self))
+            return Epilogue.applyPerChannel(op, y.rawPointer.assumingMemoryBound(to: Float.self), y.shape, o, q, reversed: reversed)
+        }
+        let n = y.count
+        apply(y.rawPointer.assumingMemoryBound(to: Float.self), n, offset: 0, total: n, operand)
+        return true
+    }
+}
+
+extension Epilogue {
+    /// An `Operand` as plain pointers and counts (no reference counting in the chunk loop of
+    /// `Interpreter.runKeptEpilogues`; the caller keeps the operand's tensor alive).
+    struct OperandView {
+        let base: UnsafePointer<Float>?
+        let count: Int, inner: Int, channels: Int
+        let perChannel: Bool
+
+        init(_ operand: Operand) {
+            switch operand {
+            case .noOperand:
+                (base, count, inner, channels, perChannel) = (nil, 0, 1, 1, false)
+            case .other(let t):
+                (base, count, inner, channels, perChannel) = (UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self)), t.count, 1, 1, false)
+            case .channel(let t, let i, let c):
+                (base, count, inner, channels, perChannel) = (UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self)), t.count, max(i, 1), max(c, 1), true)
+            }
+        }
+    }
+}
+
+extension Epilogue.InPlace {
+    /// `dst[i] = f(src[i])` for `i < n`, elements `offset..<offset + n` of a result of `total`
+    /// elements: `Epilogue.apply` out of place (same operations, one pass; `dst` must not overlap
+    /// `src`), for the kept chains of `Interpreter.runKeptEpilogues`. A per-channel operand's
+    /// elements must lie within one run.
+    func apply(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, _ n: Int, offset: Int, total: Int,
+               _ operand: Epilogue.OperandView) {
+        switch self {
+        case .relu:
+            for i in 0..<n { let v = src[i]; dst[i] = v < 0 ? 0 : v }
+        case .clip(let lo, let hi):
+            for i in 0..<n {
+                let c = src[i] < lo ? lo : src[i]
+                dst[i] = c > hi ? hi : c
+            }
+        case .fakeQuantize(let fq):
+            fq.apply(src, dst, n)
+        case .unary(.sigmoid): unaryLoopF32(src, dst, n, SigmoidF.self)
+        case .unary(.hardSwish): unaryLoopF32(src, dst, n, HardSwishF.self)
+        case .unary(.geluErf): unaryLoopF32(src, dst, n, GeluErfF.self)
+        case .unary(.geluTanh): unaryLoopF32(src, dst, n, GeluTanhF.self)
+        case .binary(let op, _, let reversed):
+            guard let base = operand.base else { return }
+            // A same-shape operand is read from the same offset; a scalar or a row from its
+            // start; a per-channel one at the run's channel.
+            let (q, qn) = operand.perChannel ? (base + (offset / operand.inner) % operand.channels, 1)
+                : operand.count == total && operand.count > 1 ? (base + offset, n) : (base, operand.count)
+            // The operands in the in-place form's order (Add and Mul: y first).
+            let (pa, na, pb, nb) = reversed ? (q, qn, src, n) : (src, n, q, qn)
+            switch op {
+            case .add: binaryLoopsF32(pa, na, pb, nb, dst, n, AddF.self)
+            case .mul: binaryLoopsF32(pa, na, pb, nb, dst, n, MulF.self)
+            case .sub: binaryLoopsF32(pa, na, pb, nb, dst, n, SubF.self)
+            }
+        case .unary(let f):
+            // hardSigmoid: in place only.
+            dst.update(from: src, count: n)
+            f.apply(dst, n, gated: false)
+        case .gated(let f):
+            dst.update(from: src, count: n)
+            f.apply(dst, n, gated: true)
+        case .quantizePair(let fq):
+            dst.update(from: src, count: n)
+            fq.applyInPlace(dst, n)
         }
     }
 }

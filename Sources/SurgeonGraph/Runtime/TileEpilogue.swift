@@ -41,7 +41,8 @@ struct TileEpilogue: Sendable {
         case .unary(let f): return .unary(f)
         case .gated(let f): return .gated(f)
         case .fakeQuantize(let fq): return .fakeQuantize(fq)
-        case .binary: return nil
+        // A kept pair also writes its integer tensor (observed runs only): not per value.
+        case .binary, .quantizePair: return nil
         }
     }
 

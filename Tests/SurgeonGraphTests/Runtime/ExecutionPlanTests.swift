@@ -75,7 +75,11 @@ import TestSupport
             let a = try #require(rf[name]).asTensor(), b = try #require(rp[name]).asTensor()
             #expect(try a.scalars(of: Float.self) == b.scalars(of: Float.self), "\(name)")
         }
-        #expect(try fused.plan(keep: wanted, observing: false).steps.count == 7)
+        // Everything kept: Conv, BN with [Add, Relu] and MatMul with [Add, Clip] out of place,
+        // every intermediate stored (ObservedRunTests).
+        let all = try fused.plan(keep: wanted, observing: false)
+        #expect(all.steps.count == 3)
+        #expect(all.steps.map(\.keepsIntermediates) == [false, true, true])
         // Keeping only `r` fuses around it: Conv+BN+Add+Relu stops at r, then MatMul+Add+Clip.
         let partial = try fused.plan(keep: ["y", "r"], observing: false)
         #expect(partial.steps.count == 2)

@@ -12,7 +12,7 @@ enum DequantizeLinear {
             }
             try requireFloat(scale, "DequantizeLinear", "x_scale")
             let outType = try ctx.dtype("output_dtype", scale.dtype)
-            guard [.float32, .float16, .bfloat16, .float64].contains(outType) else {
+            guard outType == .float32 || outType == .float16 || outType == .bfloat16 || outType == .float64 else {
                 throw ctx.error("output type \(outType) is not float32, float16 or bfloat16 (set output_dtype)")
             }
             let axis = try ctx.int("axis", 1), block = try ctx.int("block_size", 0)
@@ -58,8 +58,8 @@ enum DequantizeLinear {
     private static func run<S: TensorScalar & FixedWidthInteger>(
         _ x: Tensor, _ type: S.Type, _ scale: Tensor, _ zp: Tensor?, _ layout: QuantLayout
     ) throws -> Tensor {
-        let s = try scale.scalars(of: Float.self)
-        let z: [Int64] = try zp.map { try $0.scalars(of: S.self).map { Int64($0) } } ?? [0]
+        let s = try quantParameter(scale, Float.self) { $0 }
+        let z: [Int64] = try zp.map { try quantParameter($0, S.self) { Int64($0) } } ?? [0]
         let px = try elementPointer(x, S.self)
         let (buf, dst, _) = try newOutput(x.shape, Float.self)
         let narrow = S.bitWidth <= 16

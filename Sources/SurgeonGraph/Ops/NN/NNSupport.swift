@@ -504,6 +504,20 @@ func quantParamIndices(_ param: Tensor, xShape: [Int], axis: Int, blockSize: Int
 /// Zero-point values (or zeros) laid out like `quantParamIndices`.
 func zeroPoints(_ zp: Tensor?) -> [Double] { zp?.doubleArray() ?? [0] }
 
+/// A quantization parameter's elements (scale or zero point) converted by `f`, read through
+/// this module's typed pointer: `Tensor.scalars(of:)` is generic across the module boundary,
+/// and its runtime metadata and witness-table lookups cost more than the whole loop of a
+/// small QuantizeLinear / DequantizeLinear (a tenth of an observed QDQ BERT run).
+@inline(__always)
+func quantParameter<T: TensorScalar, U>(_ t: Tensor, _ type: T.Type, _ f: (T) -> U) throws -> [U] {
+    let p = try elementPointer(t, T.self)
+    let n = t.count
+    var out: [U] = []
+    out.reserveCapacity(n)
+    withExtendedLifetime(t) { for i in 0..<n { out.append(f(p[i])) } }
+    return out
+}
+
 /// How per-tensor or per-axis quantization parameters map onto x: x is `outer` blocks of
 /// `channels` runs of `inner` elements, run `c` of every block using parameter `c`.
 struct QuantLayout {

@@ -17,9 +17,7 @@ enum QuantizeLinear {
                 outType = zp.dtype
             }
             let floatOut = outType.isNarrowFloat && outType != .float8e8m0
-            guard floatOut || [.int8, .uint8, .int16, .uint16, .int32, .int4, .uint4, .int2, .uint2].contains(outType) else {
-                throw ctx.error("unsupported output type \(outType)")
-            }
+            guard floatOut || integerOutput(outType) else { throw ctx.error("unsupported output type \(outType)") }
             let saturate = try ctx.int("saturate", 1) != 0
             let axis = try ctx.int("axis", 1), block = try ctx.int("block_size", 0)
             if let zp, zp.shape != scale.shape && zp.count != scale.count { throw ctx.error("zero point and scale shapes differ") }
@@ -27,6 +25,14 @@ enum QuantizeLinear {
                 return [.tensor(y)]
             }
             return [.tensor(try plain(x: x, scale: scale, zp: zp, outType: outType, axis: axis, block: block, saturate: saturate))]
+        }
+    }
+
+    /// The integer output types (a switch: an array literal's `contains` allocated per call).
+    static func integerOutput(_ t: DType) -> Bool {
+        switch t {
+        case .int8, .uint8, .int16, .uint16, .int32, .int4, .uint4, .int2, .uint2: return true
+        default: return false
         }
     }
 
@@ -73,8 +79,8 @@ enum QuantizeLinear {
     private static func run<R: TensorScalar & FixedWidthInteger>(
         _ x: Tensor, _ scale: Tensor, _ zp: Tensor?, _ layout: QuantLayout, _ type: R.Type
     ) throws -> Tensor {
-        let s = try scale.scalars(of: Float.self)
-        let z: [Float] = try zp.map { try $0.scalars(of: R.self).map { Float($0) } } ?? [0]
+        let s = try quantParameter(scale, Float.self) { $0 }
+        let z: [Float] = try zp.map { try quantParameter($0, R.self) { Float($0) } } ?? [0]
         let px = try elementPointer(x, Float.self)
         // 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer (ties to
         // even, the default rounding mode), which then sits in the low mantissa bits. Larger
