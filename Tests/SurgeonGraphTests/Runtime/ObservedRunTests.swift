@@ -49,6 +49,11 @@ import TestSupport
                 #expect(plan.steps.count == 2, "\(type) \(zeroPoints)")
                 #expect(plan.steps.first?.keptQuantizePair != nil)
                 #expect(plan.steps.last?.keepsIntermediates == true)
+                // The Conv's kept chain stores every intermediate: Conv must not also apply it
+                // per tile (merge of the convtile and observed branches); a plain plan does.
+                #expect(plan.steps.last?.tileEpilogue == nil)
+                let plainPlan = try fused.plan(keep: ["y"], observing: false)
+                #expect(plainPlan.steps.contains { $0.node.opType == "Conv" && $0.tileEpilogue != nil })
                 let pairs = plan.steps.flatMap(\.epilogues).filter {
                     if case .quantizePair = $0.inPlace { return true } else { return false }
                 }
