@@ -35,8 +35,12 @@ conformance-data: $(CONF_DIR)/VERSION
 build: deps
 	$(SWIFT) build
 
+# Release builds target this CPU's family when it has AVX2+FMA (tools/release-flags.sh;
+# SURGEON_PORTABLE=1 builds for any x86-64).
+RELEASE_FLAGS ?= $(shell sh tools/release-flags.sh)
+
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(RELEASE_FLAGS)
 
 run: release
 	.build/release/surgeon-shell $(ARGS)

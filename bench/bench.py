@@ -314,9 +314,10 @@ def main():
     args = ap.parse_args()
 
     if args.build:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "surgeon-shell"], cwd=ROOT, check=True)
+        flags = subprocess.run(["sh", os.path.join(ROOT, "tools", "release-flags.sh")], capture_output=True, text=True).stdout.split()
+        subprocess.run(["swift", "build", "-c", "release", "--product", "surgeon-shell", *flags], cwd=ROOT, check=True)
     if not os.path.exists(args.binary):
-        sys.exit(f"no binary at {args.binary}: build with `swift build -c release --product surgeon-shell` or pass --build")
+        sys.exit(f"no binary at {args.binary}: build with `make release` or pass --build")
 
     models = args.models or default_models(args.zoo, [] if args.no_zoo else [e for e in args.exporters.split(",") if e])
     if args.filter:
