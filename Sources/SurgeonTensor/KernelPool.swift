@@ -156,17 +156,9 @@ final class KernelPool: @unchecked Sendable {
             }
             seen = KernelPool.generation(w)
             guard ordinal < allowed.load(ordering: .relaxed) else { continue }
-            // `body` is stable while this worker holds an unfinished iteration of region `seen`.
-            while true {
-                let w = word.load(ordering: .acquiring)
-                guard KernelPool.generation(w) == seen else { break }
-                let i = KernelPool.next(w)
-                guard i < KernelPool.count(w) else { break }
-                if word.compareExchange(expected: w, desired: w &+ 1, ordering: .acquiringAndReleasing).exchanged {
-                    if let body { body(i) }
-                    done.add(1, ordering: .releasing)
-                }
-            }
+            // `body` is read only once an iteration of region `seen` is claimed: it is stable
+            // while this worker holds an unfinished iteration.
+            claimAndRun(generation: seen) { i in if let body = self.body { body(i) } }
         }
     }
 

@@ -125,19 +125,11 @@ extension PlanFusion {
             guard dq.node.opType == "DequantizeLinear", dq.node.domain.isEmpty, let dqKernel = dq.kernel,
                   dq.inputs.first == y, dq.inputs.count >= 2, dq.outputs.count == 1, dq.outputs[0] >= 0,
                   let fq = fakeQuantize(q: q, dq: dq, constant: constant) else { continue }
-            let qInputs: [Value?] = q.inputs.map { $0 < 0 ? nil : constant[$0] }
-            let dqInputs: [Value?] = dq.inputs.map { $0 < 0 ? nil : constant[$0] }
-            let (qNode, dqNode, qOpset, dqOpset) = (q.node, dq.node, q.opset, dq.opset)
+            let unfused = UnfusedQuantizePair(q: q, qKernel: qKernel, dq: dq, dqKernel: dqKernel, constant: constant)
             let kernel: Kernel = { ctx in
                 let x = try ctx.tensor(0)
                 if x.dtype == .float32 { return [.tensor(try fq.run(x))] }
-                // Other input types: the two kernels, as unfused.
-                var qi = qInputs
-                qi[0] = .tensor(x)
-                let qOut = try qKernel(OpContext(node: qNode, inputs: qi, opset: qOpset, subgraphRunner: noSubgraphs))
-                var di = dqInputs
-                di[0] = qOut.first
-                return try dqKernel(OpContext(node: dqNode, inputs: di, opset: dqOpset, subgraphRunner: noSubgraphs))
+                return [try unfused.run(x).dequantized]
             }
             var node = q.node
             node.inputs = [q.node.inputs[0]]
@@ -174,24 +166,14 @@ extension PlanFusion {
                   !dq.folded, dq.epilogues.isEmpty, dq.inputs.first == y, dq.inputs.count >= 2,
                   dq.outputs.count == 1, dq.outputs[0] >= 0,
                   let fq = fakeQuantize(q: q, dq: dq, constant: constant) else { continue }
-            let qInputs: [Value?] = q.inputs.map { $0 < 0 ? nil : constant[$0] }
-            let dqInputs: [Value?] = dq.inputs.map { $0 < 0 ? nil : constant[$0] }
-            let (qBox, dqBox, qOpset, dqOpset) = (q.nodeBox, dq.nodeBox, q.opset, dq.opset)
+            let unfused = UnfusedQuantizePair(q: q, qKernel: qKernel, dq: dq, dqKernel: dqKernel, constant: constant)
             let kernel: Kernel = { ctx in
                 let x = try ctx.tensor(0)
                 if x.dtype == .float32 {
                     let (i, f) = try fq.runBoth(x)
                     return [.tensor(i), .tensor(f)]
                 }
-                // Other input types: the two kernels, as unfused.
-                var qi = qInputs
-                qi[0] = .tensor(x)
-                let qOut = try qKernel(OpContext(nodeBox: qBox, inputs: qi, opset: qOpset, subgraphRunner: noSubgraphs))
-                guard let yv = qOut.first else { throw GraphError("QuantizeLinear produced no output") }
-                var di = dqInputs
-                di[0] = yv
-                let dOut = try dqKernel(OpContext(nodeBox: dqBox, inputs: di, opset: dqOpset, subgraphRunner: noSubgraphs))
-                guard let dv = dOut.first else { throw GraphError("DequantizeLinear produced no output") }
+                let (yv, dv) = try unfused.run(x)
                 return [yv, dv]
             }
             var node = q.node
@@ -244,5 +226,35 @@ extension PlanFusion {
         let z1 = qz?.int64Array().first ?? 0, z2 = dz?.int64Array().first ?? 0
         let (lo, hi): (Float, Float) = type == .uint8 ? (0, 255) : (-128, 127)
         return FakeQuantize(qScale: s1, qZero: Float(z1), lo: lo, hi: hi, dqScale: s2, dqZero: Int32(z2))
+    }
+}
+
+/// A QuantizeLinear → DequantizeLinear pair run as its two kernels, as unfused: the fused
+/// steps' path for inputs other than float32.
+struct UnfusedQuantizePair {
+    let qKernel: Kernel, dqKernel: Kernel
+    let qBox: NodeBox, dqBox: NodeBox
+    let qInputs: [Value?], dqInputs: [Value?]
+    let qOpset: Int, dqOpset: Int
+
+    init(q: ExecutionPlan.Step, qKernel: @escaping Kernel, dq: ExecutionPlan.Step, dqKernel: @escaping Kernel,
+         constant: [Int: Value]) {
+        (self.qKernel, self.dqKernel) = (qKernel, dqKernel)
+        (qBox, dqBox, qOpset, dqOpset) = (q.nodeBox, dq.nodeBox, q.opset, dq.opset)
+        qInputs = q.inputs.map { $0 < 0 ? nil : constant[$0] }
+        dqInputs = dq.inputs.map { $0 < 0 ? nil : constant[$0] }
+    }
+
+    /// The QuantizeLinear output for `x` and the DequantizeLinear output of that.
+    func run(_ x: Tensor) throws -> (quantized: Value, dequantized: Value) {
+        var qi = qInputs
+        qi[0] = .tensor(x)
+        let qOut = try qKernel(OpContext(nodeBox: qBox, inputs: qi, opset: qOpset, subgraphRunner: noSubgraphs))
+        guard let yv = qOut.first else { throw GraphError("QuantizeLinear produced no output") }
+        var di = dqInputs
+        di[0] = yv
+        let dOut = try dqKernel(OpContext(nodeBox: dqBox, inputs: di, opset: dqOpset, subgraphRunner: noSubgraphs))
+        guard let dv = dOut.first else { throw GraphError("DequantizeLinear produced no output") }
+        return (yv, dv)
     }
 }

@@ -526,34 +526,28 @@ extension Epilogue.Unary {
         }
     }
 
-    /// `p[i] = f(p[i])`, or with `gated` `p[i] * f(p[i])`, with the op's own float32 function.
-    func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, gated: Bool) {
+    /// `p[i] = f(p[i])`, or with `gated` `p[i] * f(p[i])`, with the op's own float32 function,
+    /// split over the kernel threads, or with `onThisThread` on the calling thread alone (a
+    /// kernel's per-tile epilogue, `TileEpilogue`).
+    func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, gated: Bool, onThisThread: Bool = false) {
         switch self {
-        case .hardSigmoid(let alpha, let beta): hardSigmoidInPlaceF32(p, n, alpha: alpha, beta: beta, gated: gated)
-        case .sigmoid: run(p, n, gated, SigmoidF.self)
-        case .hardSwish: run(p, n, gated, HardSwishF.self)
-        case .geluErf: run(p, n, gated, GeluErfF.self)
-        case .geluTanh: run(p, n, gated, GeluTanhF.self)
+        case .hardSigmoid(let alpha, let beta):
+            if onThisThread { hardSigmoidRunF32(p, n, alpha: alpha, beta: beta, gated: gated) }
+            else { hardSigmoidInPlaceF32(p, n, alpha: alpha, beta: beta, gated: gated) }
+        case .sigmoid: run(p, n, gated, onThisThread, SigmoidF.self)
+        case .hardSwish: run(p, n, gated, onThisThread, HardSwishF.self)
+        case .geluErf: run(p, n, gated, onThisThread, GeluErfF.self)
+        case .geluTanh: run(p, n, gated, onThisThread, GeluTanhF.self)
         }
     }
 
-    private func run<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ gated: Bool, _ k: K.Type) {
-        if gated { gatedInPlaceF32(p, n, K.self) } else { unaryInPlaceF32(p, n, K.self) }
-    }
-
-    /// `apply` on the calling thread (a kernel's per-tile epilogue, `TileEpilogue`).
-    func applyOnThisThread(_ p: UnsafeMutablePointer<Float>, _ n: Int, gated: Bool) {
-        switch self {
-        case .hardSigmoid(let alpha, let beta): hardSigmoidRunF32(p, n, alpha: alpha, beta: beta, gated: gated)
-        case .sigmoid: runHere(p, n, gated, SigmoidF.self)
-        case .hardSwish: runHere(p, n, gated, HardSwishF.self)
-        case .geluErf: runHere(p, n, gated, GeluErfF.self)
-        case .geluTanh: runHere(p, n, gated, GeluTanhF.self)
+    private func run<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ gated: Bool, _ here: Bool, _ k: K.Type) {
+        switch (gated, here) {
+        case (true, true): gatedRunF32(p, n, K.self)
+        case (false, true): unaryRunF32(p, n, K.self)
+        case (true, false): gatedInPlaceF32(p, n, K.self)
+        case (false, false): unaryInPlaceF32(p, n, K.self)
         }
-    }
-
-    private func runHere<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ gated: Bool, _ k: K.Type) {
-        if gated { gatedRunF32(p, n, K.self) } else { unaryRunF32(p, n, K.self) }
     }
 }
 

@@ -53,8 +53,8 @@ struct TileEpilogue: Sendable {
             switch m {
             case .relu: reluRunF32(p, n)
             case .clip(let lo, let hi): clipRunF32(p, n, lo: lo, hi: hi)
-            case .unary(let f): f.applyOnThisThread(p, n, gated: false)
-            case .gated(let f): f.applyOnThisThread(p, n, gated: true)
+            case .unary(let f): f.apply(p, n, gated: false, onThisThread: true)
+            case .gated(let f): f.apply(p, n, gated: true, onThisThread: true)
             case .fakeQuantize(let fq): fq.applyOnThisThread(p, n)
             }
         }

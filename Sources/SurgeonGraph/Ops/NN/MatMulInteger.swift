@@ -40,7 +40,12 @@ enum MatMulInteger {
         let m = a.count / max(k, 1)
         let az = try azp.map { Float($0.int64Array()[0]) } ?? 0
         let bz: [Float] = bzp.map { $0.int64Array().map { Float($0) } } ?? [0]
-        let af = try shiftedFloats(a, by: [az], columns: k)
+        let ap = try bytes(a), bp = try bytes(b)
+        let af = UnsafeMutablePointer<Float>.allocate(capacity: max(m * k, 1))
+        defer { af.deallocate() }
+        withExtendedLifetime(a) {
+            shiftedFloats(ap, signed: a.dtype == .int8, rows: m, stride: k, col0: 0, width: k, minus: [az], into: af)
+        }
         let outShape = Array(a.shape.dropLast()) + [n]
         let (buf, dst, count) = try newOutput(outShape, Int32.self)
         if count == 0 { return Tensor(dtype: .int32, shape: outShape, buffer: buf) }
@@ -56,45 +61,24 @@ enum MatMulInteger {
         defer { bf.deallocate() }
         let tmp = UnsafeMutablePointer<Float>.allocate(capacity: m * block)
         defer { tmp.deallocate() }
-        let bp = try bytes(b)
         let signed = b.dtype == .int8
-        try withExtendedLifetime(b) {
-            try af.withUnsafeBufferPointer { pa in
-                guard let pa = pa.baseAddress else { return }
-                var j0 = 0
-                while j0 < n {
-                    let nb = min(block, n - j0)
-                    // Branch-free loops per case, so they vectorise (a per-element dtype and
-                    // zero-point choice made this conversion 40% of bert_qdynamic's run).
-                    for r in 0..<k {
-                        let src = bp + r * n + j0, d = bf + r * nb
-                        if signed {
-                            let s8 = UnsafeRawPointer(src).assumingMemoryBound(to: Int8.self)
-                            for j in 0..<nb { d[j] = Float(s8[j]) }
-                        } else {
-                            for j in 0..<nb { d[j] = Float(src[j]) }
-                        }
-                        if bz.count > 1 {
-                            bz.withUnsafeBufferPointer { z in
-                                guard let z = z.baseAddress else { return }
-                                for j in 0..<nb { d[j] -= z[j0 + j] }
-                            }
-                        } else if let z0 = bz.first, z0 != 0 {
-                            for j in 0..<nb { d[j] -= z0 }
-                        }
+        withExtendedLifetime(b) {
+            let pa = UnsafePointer(af)
+            var j0 = 0
+            while j0 < n {
+                let nb = min(block, n - j0)
+                shiftedFloats(bp, signed: signed, rows: k, stride: n, col0: j0, width: nb, minus: bz, into: bf)
+                var k0 = 0
+                while k0 < k {
+                    let kk = min(slice, k - k0)
+                    sgemm(transA: false, transB: false, m: m, n: nb, k: kk, alpha: 1,
+                          a: pa + k0, lda: k, b: bf + k0 * nb, ldb: nb, beta: 0, c: tmp, ldc: nb)
+                    for r in 0..<m {
+                        wholeFloatsToInt32(tmp + r * nb, dst + r * n + j0, nb, accumulate: k0 > 0)
                     }
-                    var k0 = 0
-                    while k0 < k {
-                        let kk = min(slice, k - k0)
-                        sgemm(transA: false, transB: false, m: m, n: nb, k: kk, alpha: 1,
-                              a: pa + k0, lda: k, b: bf + k0 * nb, ldb: nb, beta: 0, c: tmp, ldc: nb)
-                        for r in 0..<m {
-                            wholeFloatsToInt32(tmp + r * nb, dst + r * n + j0, nb, accumulate: k0 > 0)
-                        }
-                        k0 += kk
-                    }
-                    j0 += nb
+                    k0 += kk
                 }
+                j0 += nb
             }
         }
         return Tensor(dtype: .int32, shape: outShape, buffer: buf)
@@ -106,25 +90,30 @@ enum MatMulInteger {
         return UnsafePointer(t.rawPointer.bindMemory(to: UInt8.self, capacity: max(t.count, 1)))
     }
 
-    /// The elements of an 8-bit tensor minus a zero point (one, or one per column of the
-    /// last axis of length `columns`), as floats.
-    private static func shiftedFloats(_ t: Tensor, by z: [Float], columns: Int) throws -> [Float] {
-        var out = [Float](repeating: 0, count: t.count)
-        let perColumn = z.count > 1
-        try out.withUnsafeMutableBufferPointer { o in
-            func fill<S: TensorScalar & BinaryInteger>(_ type: S.Type) throws {
-                let p = try elementPointer(t, S.self)
-                withExtendedLifetime(t) {
-                    if perColumn {
-                        for i in 0..<o.count { o[i] = Float(Int32(p[i])) - z[i % columns] }
-                    } else {
-                        let z0 = z[0]
-                        for i in 0..<o.count { o[i] = Float(Int32(p[i])) - z0 }
-                    }
+    /// `dst[r * width + j] = src[r * stride + col0 + j] - z` for `r < rows`, `j < width`: 8-bit
+    /// values (int8 when `signed`, else uint8) as floats minus a zero point, one (`z[0]`) or one
+    /// per column (`z[col0 + j]`). Branch-free loops per case, so they vectorise (a per-element
+    /// dtype and zero-point choice made B's conversion 40% of bert_qdynamic's run).
+    private static func shiftedFloats(_ src: UnsafePointer<UInt8>, signed: Bool, rows: Int, stride: Int, col0: Int,
+                                      width: Int, minus z: [Float], into dst: UnsafeMutablePointer<Float>) {
+        z.withUnsafeBufferPointer { zb in
+            guard let zp = zb.baseAddress else { return }
+            for r in 0..<rows {
+                let s = src + r * stride + col0, d = dst + r * width
+                if signed {
+                    let s8 = UnsafeRawPointer(s).assumingMemoryBound(to: Int8.self)
+                    for j in 0..<width { d[j] = Float(s8[j]) }
+                } else {
+                    for j in 0..<width { d[j] = Float(s[j]) }
+                }
+                if zb.count > 1 {
+                    let zc = zp + col0
+                    for j in 0..<width { d[j] -= zc[j] }
+                } else if zp[0] != 0 {
+                    let z0 = zp[0]
+                    for j in 0..<width { d[j] -= z0 }
                 }
             }
-            if t.dtype == .uint8 { try fill(UInt8.self) } else { try fill(Int8.self) }
         }
-        return out
     }
 }
