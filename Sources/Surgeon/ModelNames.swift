@@ -162,13 +162,7 @@ public struct ModelNames: Sendable {
         var allModules = seenLayers
         allModules.formUnion(foldedMap.keys)
         var prefixes = Set<String>()
-        for m in allModules {
-            var parts = m.split(separator: ".", omittingEmptySubsequences: false)
-            while parts.count > 1 {
-                parts.removeLast()
-                prefixes.insert(parts.joined(separator: "."))
-            }
-        }
+        for m in allModules { for p in dottedPrefixes(m) { prefixes.insert(p) } }
         // A module is a leaf when no other known module lies under it: `prefixes` holds every
         // proper dotted prefix of a known module, so one lies under `m` exactly when it is there.
         func isLeaf(_ m: String) -> Bool { !prefixes.contains(m) }
@@ -597,9 +591,39 @@ func splitCounter(_ s: String) -> (String, Int)? {
 /// `linear_2` -> `linear`; names without a counter are returned unchanged.
 func stripCounter(_ s: String) -> String { splitCounter(s)?.0 ?? s }
 
-/// `torch.nn.modules.linear.Linear` -> `Linear`.
+/// `torch.nn.modules.linear.Linear` -> `Linear` (the last non-empty dotted component).
 func shortClass(_ s: String) -> String {
-    s.split(separator: ".").last.map(String.init) ?? s
+    // ASCII (Python class paths): the same on bytes, without grapheme breaking.
+    let utf8 = s.utf8
+    if utf8.allSatisfy({ $0 < 0x80 }) {
+        guard let end = utf8.lastIndex(where: { $0 != UInt8(ascii: ".") }) else { return s }
+        let after = utf8.index(after: end)
+        let start = utf8[..<after].lastIndex(of: UInt8(ascii: ".")).map { utf8.index(after: $0) } ?? utf8.startIndex
+        return String(s[start..<after])
+    }
+    return s.split(separator: ".").last.map(String.init) ?? s
+}
+
+/// Every proper prefix of `m` ending before one of its dots, last first (`a.b.c` -> `a.b`,
+/// `a`; `a..b` -> `a.`, `a`): the parents a module path names.
+func dottedPrefixes(_ m: String) -> [String] {
+    let utf8 = m.utf8
+    if utf8.allSatisfy({ $0 < 0x80 }) {
+        var out: [String] = []
+        var i = utf8.endIndex
+        while let dot = utf8[..<i].lastIndex(of: UInt8(ascii: ".")) {
+            out.append(String(m[..<dot]))
+            i = dot
+        }
+        return out
+    }
+    var parts = m.split(separator: ".", omittingEmptySubsequences: false)
+    var out: [String] = []
+    while parts.count > 1 {
+        parts.removeLast()
+        out.append(parts.joined(separator: "."))
+    }
+    return out
 }
 
 /// `MatMul` -> `matmul`, `GlobalAveragePool` -> `global_average_pool`, `LSTM` -> `lstm`.

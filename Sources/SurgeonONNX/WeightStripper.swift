@@ -12,7 +12,7 @@ import SurgeonTensor
 enum WeightStripper {
     struct Range: Equatable { let offset: Int; let length: Int }
     struct AttributeKey: Hashable { let node: Int; let attribute: Int }
-    struct Result {
+    struct Result: Equatable {
         var bytes: [UInt8]
         /// By index into the top-level graph's initializer list.
         var initializers: [Int: Range] = [:]
@@ -26,7 +26,11 @@ enum WeightStripper {
 
     struct Field { let number: Int; let wire: UInt64; let start: Int; let payload: Int; let end: Int }
 
-    static func strip(_ b: UnsafeRawBufferPointer) -> Result? {
+    /// `prescan: false` (for tests) rebuilds the message even when nothing is stripped.
+    static func strip(_ b: UnsafeRawBufferPointer, prescan: Bool = true) -> Result? {
+        // Most small exports keep their weights in external data: a walk that copies nothing
+        // tells, and rebuilding the message (a tenth of their load time) is skipped.
+        if prescan && !hasStrippable(b) { return nil }
         var result = Result(bytes: [])
         result.bytes.reserveCapacity(min(b.count, 1 << 20))
         var initIndex = 0, nodeIndex = 0
@@ -43,6 +47,9 @@ enum WeightStripper {
                     }
                 } else if g.number == 1, g.wire == 2 {
                     defer { nodeIndex += 1 }
+                    // Nodes with nothing to strip are taken as they are.
+                    guard let strips = nodeStrips(b, g.payload, g.end) else { return false }
+                    if !strips { append(b, g.start, g.end, to: &graph); return true }
                     var node: [UInt8] = []
                     var attrIndex = 0
                     var stripped = false
@@ -88,9 +95,50 @@ enum WeightStripper {
         return ok ? result : nil
     }
 
-    /// The TensorProto's bytes without its raw_data field, and where raw_data was; nil when
-    /// there is nothing worth stripping (or raw_data appears more than once).
-    static func stripTensor(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> ([UInt8], Range)? {
+    /// Whether `strip` would leave anything out: false for well-formed bytes with no large
+    /// raw_data where `strip` looks; true when the bytes are not well-formed where `strip`
+    /// walks them (so that `strip` gives up on them as before).
+    static func hasStrippable(_ b: UnsafeRawBufferPointer) -> Bool {
+        var found = false
+        let ok = forEachField(b, 0, b.count) { f in
+            guard f.number == 7, f.wire == 2 else { return true }
+            return forEachField(b, f.payload, f.end) { g in
+                if g.number == 5, g.wire == 2, rawDataField(b, g.payload, g.end) != nil {
+                    found = true
+                } else if g.number == 1, g.wire == 2 {
+                    guard let strips = nodeStrips(b, g.payload, g.end) else { return false }
+                    found = found || strips
+                }
+                return !found
+            }
+        }
+        return found || !ok
+    }
+
+    /// Whether `strip` takes raw_data out of one of this NodeProto's attributes; nil when its
+    /// fields or its attributes' fields are not well-formed (`strip` then gives up).
+    static func nodeStrips(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> Bool? {
+        var strips = false
+        let ok = forEachField(b, from, to) { n in
+            guard n.number == 5, n.wire == 2 else { return true }
+            var tensorsSeen = 0
+            var found = false
+            let aok = forEachField(b, n.payload, n.end) { a in
+                if a.number == 5, a.wire == 2 {
+                    tensorsSeen += 1
+                    if rawDataField(b, a.payload, a.end) != nil { found = true }
+                }
+                return true
+            }
+            guard aok else { return false }
+            if found && tensorsSeen == 1 { strips = true }
+            return true
+        }
+        return ok ? strips : nil
+    }
+
+    /// The raw_data field of a TensorProto when `stripTensor` would take it out.
+    static func rawDataField(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> Field? {
         var raw: Field?
         var count = 0
         guard forEachField(b, from, to, { f in
@@ -98,6 +146,13 @@ enum WeightStripper {
             return true
         }) else { return nil }
         guard count == 1, let raw, raw.wire == 2, raw.end - raw.payload >= minimumBytes else { return nil }
+        return raw
+    }
+
+    /// The TensorProto's bytes without its raw_data field, and where raw_data was; nil when
+    /// there is nothing worth stripping (or raw_data appears more than once).
+    static func stripTensor(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> ([UInt8], Range)? {
+        guard let raw = rawDataField(b, from, to) else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(raw.start - from + to - raw.end)
         append(b, from, raw.start, to: &out)
@@ -106,7 +161,9 @@ enum WeightStripper {
     }
 
     static func append(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int, to out: inout [UInt8]) {
-        if to > from { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[from..<to])) }
+        // As typed bytes: appending a raw buffer went byte by byte.
+        guard to > from, let base = b.baseAddress else { return }
+        out.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self) + from, count: to - from))
     }
 
     static func appendVarint(_ v: UInt64, to out: inout [UInt8]) {

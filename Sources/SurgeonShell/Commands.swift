@@ -137,16 +137,47 @@ enum Commands {
 
     static func describeModel(_ m: LoadedModel) -> String {
         let g = m.model.graph
-        let ins = g.feedInputs.map { "\($0.name): \($0.type)" }.joined(separator: ", ")
-        let outs = g.outputs.map { "\($0.name): \($0.type)" }.joined(separator: ", ")
+        let ins = g.feedInputs.map { $0.name + ": " + $0.type.description }.joined(separator: ", ")
+        let outs = g.outputs.map { $0.name + ": " + $0.type.description }.joined(separator: ", ")
         return "\(g.nodes.count) nodes, \(formatCount(m.parameterCount)) parameters, (\(ins)) -> (\(outs))"
     }
 
     static func formatCount(_ n: Int) -> String {
-        if n >= 1_000_000_000 { return String(format: "%.2fG", Double(n) / 1e9) }
-        if n >= 1_000_000 { return String(format: "%.2fM", Double(n) / 1e6) }
-        if n >= 10_000 { return String(format: "%.1fk", Double(n) / 1e3) }
+        if n >= 1_000_000_000 { return fixed(Double(n) / 1e9, decimals: 2) + "G" }
+        if n >= 1_000_000 { return fixed(Double(n) / 1e6, decimals: 2) + "M" }
+        if n >= 10_000 { return fixed(Double(n) / 1e3, decimals: 1) + "k" }
         return String(n)
+    }
+
+    /// `String(format: "%.<decimals>f", x)`, the same digits: the first `String(format:)` of a
+    /// process sets up Foundation's formatting, a tenth of loading a small model (`load` prints
+    /// the parameter count). Exact on the binary value, ties to even, as printf rounds; falls
+    /// back to `String(format:)` outside 1 <= x < 2^52 or beyond 3 decimals.
+    static func fixed(_ x: Double, decimals: Int) -> String {
+        guard x.isFinite, x >= 1, x < 0x1p52, (0...3).contains(decimals) else {
+            return String(format: "%.\(decimals)f", x)
+        }
+        // x = m * 2^-s exactly, with 0 < s <= 52 (x >= 1 and below 2^52 is not an integer
+        // multiple of 2^53), so x * 10^d = m * 10^d * 2^-s and m * 10^d < 2^63.
+        var p: UInt64 = 1
+        for _ in 0..<decimals { p *= 10 }
+        let m = x.significandBitPattern | (1 << 52)
+        let shift = 52 - Int(x.exponent)
+        let scaled = m * p
+        var q: UInt64
+        if shift <= 0 {
+            q = scaled << UInt64(-shift)
+        } else {
+            q = scaled >> UInt64(shift)
+            let rest = scaled & ((1 << UInt64(shift)) - 1)
+            let half: UInt64 = 1 << UInt64(shift - 1)
+            if rest > half || (rest == half && q & 1 == 1) { q += 1 }
+        }
+        let whole = String(q / p)
+        guard decimals > 0 else { return whole }
+        var frac = String(q % p)
+        while frac.count < decimals { frac = "0" + frac }
+        return whole + "." + frac
     }
 
     static func models(_ c: ParsedCommand, _ s: Session) throws {

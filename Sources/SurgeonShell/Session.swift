@@ -13,7 +13,13 @@ public struct LoadedModel {
     public var model: Model { didSet { runtime = ModelRuntime(); estimateCache = EstimateCache() } }
     /// The interpreter kept between runs of this model (its compiled plans and folded constants).
     public private(set) var runtime = ModelRuntime()
-    public var names: ModelNames
+    /// Friendly names, recovered on first use: naming was most of `load`'s time on small
+    /// models, and `load` itself prints nothing that depends on them. Copies share one.
+    public var names: ModelNames {
+        get { lazyNames.value }
+        set { lazyNames = LazyNames(names: newValue) }
+    }
+    private var lazyNames: LazyNames
     /// Recorded on every run: (spec name, alias).
     public var inspect: [(name: String, alias: String?)] = []
     public var inspectAll = false
@@ -28,7 +34,8 @@ public struct LoadedModel {
         self.name = name
         self.path = path
         self.model = model
-        self.names = ModelNames(model: model)
+        // The model as it is now: names always describe the model the entry was made with.
+        self.lazyNames = LazyNames(model: model)
     }
 
     public var parameterCount: Int { model.graph.initializers.values.reduce(0) { $0 + $1.count } }
@@ -39,6 +46,31 @@ public struct LoadedModel {
         var copy = self
         copy.runtime = ModelRuntime()
         return copy
+    }
+}
+
+/// A model's `ModelNames`, computed once on first use from the model it was made with, under a
+/// lock (entries like the demo's are shared between sessions, also across threads in tests).
+final class LazyNames: @unchecked Sendable {
+    private enum State {
+        case pending(Model)
+        case done(ModelNames)
+    }
+    private let state: Mutex<State>
+
+    init(model: Model) { state = Mutex(.pending(model)) }
+    init(names: ModelNames) { state = Mutex(.done(names)) }
+
+    var value: ModelNames {
+        state.withLock { s in
+            switch s {
+            case .done(let names): return names
+            case .pending(let model):
+                let names = ModelNames(model: model)
+                s = .done(names)
+                return names
+            }
+        }
     }
 }
 

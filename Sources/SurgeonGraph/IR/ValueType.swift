@@ -32,11 +32,14 @@ public indirect enum ValueType: Sendable, CustomStringConvertible {
     /// `float32[1,3,224,224]`, `int64[batch,seq]`, `float32[?]`, `sequence<float32[?]>`.
     public var description: String {
         switch self {
-        case .tensor(let d, let s): return "\(d.map(\.description) ?? "?")\(ValueType.shapeText(s))"
-        case .sparseTensor(let d, let s): return "sparse \(d.map(\.description) ?? "?")\(ValueType.shapeText(s))"
-        case .sequence(let e): return "sequence<\(e)>"
-        case .optional(let e): return "optional<\(e)>"
-        case .map(let k, let v): return "map<\(DType.onnxName(code: k)),\(v)>"
+        // Strings only (no key paths, no interpolated values): `load` prints these, and the
+        // runtime's first conformance lookup for a generic interpolation or key path scans the
+        // whole binary (a twentieth of loading a small model).
+        case .tensor(let d, let s): return (d.map { $0.description } ?? "?") + ValueType.shapeText(s)
+        case .sparseTensor(let d, let s): return "sparse " + (d.map { $0.description } ?? "?") + ValueType.shapeText(s)
+        case .sequence(let e): return "sequence<" + e.description + ">"
+        case .optional(let e): return "optional<" + e.description + ">"
+        case .map(let k, let v): return "map<" + DType.onnxName(code: k) + "," + v.description + ">"
         case .unsupported(let code, let s): return "\(DType.onnxName(code: code))\(ValueType.shapeText(s))"
         case .unknown: return "?"
         }
@@ -44,7 +47,7 @@ public indirect enum ValueType: Sendable, CustomStringConvertible {
 
     static func shapeText(_ s: [Dim]?) -> String {
         guard let s else { return "[?]" }
-        return "[" + s.map(\.description).joined(separator: ",") + "]"
+        return "[" + s.map { $0.description }.joined(separator: ",") + "]"
     }
 
     public var dtype: DType? {

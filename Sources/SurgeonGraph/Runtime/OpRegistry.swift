@@ -23,12 +23,15 @@ public struct OpRegistry: Sendable {
 
     /// Registers `kernel` for `op` from opset `since` (until a later registration takes over).
     public mutating func register(_ op: String, domain: String = "", since: Int = 1, _ kernel: @escaping Kernel) {
-        let k = OpRegistry.key(domain, op)
-        var entries = table[k] ?? []
-        entries.removeAll { $0.since == since }
-        entries.append(Entry(since: since, kernel: kernel))
-        entries.sort { $0.since < $1.since }
-        table[k] = entries
+        // In place, one hash lookup: building `standard` (433 kernels) is part of the first
+        // `load` of a process, which asks whether the model can run.
+        func add(to entries: inout [Entry]) {
+            entries.removeAll { $0.since == since }
+            let inOrder = entries.last.map { $0.since < since } ?? true
+            entries.append(Entry(since: since, kernel: kernel))
+            if !inOrder { entries.sort { $0.since < $1.since } }
+        }
+        add(to: &table[OpRegistry.key(domain, op), default: []])
     }
 
     /// The kernel for `op` at `opset`, or nil.
@@ -45,6 +48,7 @@ public struct OpRegistry: Sendable {
     /// Every kernel this build has.
     public static let standard: OpRegistry = {
         var r = OpRegistry()
+        r.table.reserveCapacity(512)
         registerStandardOps(&r)
         return r
     }()
