@@ -59,25 +59,29 @@ extension PlanFusion {
             let originals: [Value?] = st.inputs.map { $0 >= 0 ? constant[$0] : nil }
             let isConstantInput = isConstant, halfConv = keepHalfWeights
             let wrapped: Kernel = { ctx in
-                var ins = ctx.inputs
-                var asHalf = true
-                for i in ins.indices where !isConstantInput[i] {
-                    guard case .tensor(let t)? = ins[i], t.dtype.isFloatingPoint else { continue }
-                    if t.dtype == half { ins[i] = .tensor(try t.cast(to: .float32)) } else { asHalf = false }
-                }
-                guard asHalf else {
-                    // As unfused: the kernel on the original inputs.
-                    var orig = ctx.inputs
-                    for i in orig.indices where isConstantInput[i] { orig[i] = originals[i] }
-                    return try kernel(OpContext(node: ctx.node, inputs: orig, opset: ctx.opset, subgraphRunner: noSubgraphs))
-                }
-                let inner = OpContext(node: ctx.node, inputs: ins, opset: ctx.opset, subgraphRunner: noSubgraphs)
                 let outs: [Value]
-                if halfConv {
-                    outs = [.tensor(try Conv.conv(ctx: inner, x: inner.tensor(0), w: inner.tensor(1),
-                                                  bias: inner.optionalTensor(2), halfWeights: true))]
-                } else {
-                    outs = try kernel(inner)
+                do {
+                    // In a scope of its own, so the float32 inputs are gone before the outputs
+                    // are narrowed (a float16 model's peak memory is often there).
+                    var ins = ctx.inputs
+                    var asHalf = true
+                    for i in ins.indices where !isConstantInput[i] {
+                        guard case .tensor(let t)? = ins[i], t.dtype.isFloatingPoint else { continue }
+                        if t.dtype == half { ins[i] = .tensor(try t.cast(to: .float32)) } else { asHalf = false }
+                    }
+                    guard asHalf else {
+                        // As unfused: the kernel on the original inputs.
+                        var orig = ctx.inputs
+                        for i in orig.indices where isConstantInput[i] { orig[i] = originals[i] }
+                        return try kernel(OpContext(node: ctx.node, inputs: orig, opset: ctx.opset, subgraphRunner: noSubgraphs))
+                    }
+                    let inner = OpContext(node: ctx.node, inputs: ins, opset: ctx.opset, subgraphRunner: noSubgraphs)
+                    if halfConv {
+                        outs = [.tensor(try Conv.conv(ctx: inner, x: inner.tensor(0), w: inner.tensor(1),
+                                                      bias: inner.optionalTensor(2), halfWeights: true))]
+                    } else {
+                        outs = try kernel(inner)
+                    }
                 }
                 return try outs.map { v in
                     guard case .tensor(let t) = v, t.dtype == .float32 else { return v }

@@ -14,7 +14,7 @@ struct HalfWeightRows {
 
     /// float32 values per widened block: about 1 MB, so a block is still in cache when the
     /// product packs it (smaller in tests, to make several blocks).
-    var blockValues = 1 << 18
+    var blockValues = 1 << 17
 
     /// Rows per block for rows of `rowLength` values: a multiple of 16 (OpenBLAS's row unroll)
     /// when the rows are short enough, at least one row.
@@ -41,7 +41,7 @@ extension Conv {
     /// Conv weights of at least this many values are widened block by block at every run
     /// instead of being kept as a float32 copy (see `HalfWeightRows`). Smaller weights (1×1
     /// and depthwise kernels of narrow layers) cost more per value to widen than they hold.
-    nonisolated(unsafe) static var halfRowsMinimum = 1 << 16
+    nonisolated(unsafe) static var halfRowsMinimum = 1 << 14
 
     /// True when a plan may hand `Conv.conv` these float16 / bfloat16 weights with a float32
     /// input (`halfWeights: true`).

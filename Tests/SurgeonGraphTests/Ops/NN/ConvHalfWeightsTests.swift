@@ -61,7 +61,7 @@ import TestSupport
 
     @Test func blockRowsAreMultiplesOf16WhenRowsAreShort() {
         let none: [UInt16] = [0]
-        let rows = none.withUnsafeBufferPointer { HalfWeightRows(bits: $0.baseAddress ?? UnsafePointer(none), bfloat: false) }
+        let rows = none.withUnsafeBufferPointer { HalfWeightRows(bits: $0.baseAddress ?? UnsafePointer(none), bfloat: false, blockValues: 1 << 18) }
         #expect(rows.blockRows(rowLength: 4608) == 48)
         #expect(rows.blockRows(rowLength: 576) == 448)
         #expect(rows.blockRows(rowLength: 1 << 17) == 2)
