@@ -147,7 +147,7 @@ enum Conv {
             let count = m * kSize
             let wide = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
             defer { wide.deallocate() }
-            halfRows.widen(first: 0, count: count, into: wide)
+            halfRows.widen(halfRows.bits, count: count, into: wide)
             try convCore(x: xb, xShape: xShape, w: UnsafeRawPointer(wide).assumingMemoryBound(to: T.self), wShape: wShape,
                          bias: bias, geom: g0, group: group, y: yb, epilogue: epilogue)
             return
@@ -169,8 +169,9 @@ enum Conv {
             }
         }
         // y rows `c` (ldc apart) = weight rows [row0, row0 + rows) (`k` values each) × `b`: from
-        // the weights themselves, or with half weights one block of rows at a time, widened into
-        // `scratch` (`rowsScratch(k)` values) right before its product.
+        // the weights themselves, or with half weights one block of columns (the inner
+        // dimension) at a time, widened into `scratch` (`weightScratch(k)` values) right before
+        // its product, which adds to what the blocks before it wrote.
         func product(row0: Int, rows: Int, k: Int, b: UnsafePointer<T>, ldb: Int, n: Int,
                      c: UnsafeMutablePointer<T>, ldc: Int, threads: Int, scratch: UnsafeMutablePointer<T>?) {
             guard let halfRows, let scratch else {
@@ -178,20 +179,20 @@ enum Conv {
                        b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
                 return
             }
-            let block = halfRows.blockRows(rowLength: k)
-            var j = 0
-            while j < rows {
-                let count = min(block, rows - j)
-                halfRows.widen(first: (row0 + j) * k, count: count * k,
+            let block = halfRows.blockColumns(rows: rows, rowLength: k)
+            var k0 = 0
+            repeat {
+                let kc = min(block, k - k0)
+                halfRows.widen(row0: row0, rows: rows, rowLength: k, column0: k0, columns: kc,
                                into: UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: Float.self))
-                T.gemm(transA: false, transB: false, m: count, n: n, k: k, alpha: 1, a: scratch, lda: k,
-                       b: b, ldb: ldb, beta: beta, c: c + j * ldc, ldc: ldc, threads: threads)
-                j += count
-            }
+                T.gemm(transA: false, transB: false, m: rows, n: n, k: kc, alpha: 1, a: scratch, lda: kc,
+                       b: b + k0 * ldb, ldb: ldb, beta: k0 == 0 ? beta : 1, c: c, ldc: ldc, threads: threads)
+                k0 += kc
+            } while k0 < k
         }
         // Values of a product's weight scratch (0: none, the weights are read in place).
-        func rowsScratch(_ k: Int) -> Int {
-            halfRows.map { min(mg, $0.blockRows(rowLength: k)) * k } ?? 0
+        func weightScratch(_ k: Int) -> Int {
+            halfRows.map { mg * $0.blockColumns(rows: mg, rowLength: k) } ?? 0
         }
         // The epilogue on a tile just computed (`rows` channels of `cols` values from `p`),
         // while it is in cache.
@@ -247,7 +248,7 @@ enum Conv {
                 let gi = item % group, b = item / group
                 let yt = yb + (b * m + gi * mg) * outSize
                 fillBias(b, gi * mg, mg, col0: 0, cols: outSize)
-                let wsCount = rowsScratch(cg)
+                let wsCount = weightScratch(cg)
                 let ws = wsCount > 0 ? UnsafeMutablePointer<T>.allocate(capacity: wsCount) : nil
                 defer { ws?.deallocate() }
                 product(row0: gi * mg, rows: mg, k: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize, n: outSize,
@@ -281,7 +282,7 @@ enum Conv {
         let workers = items >= threads ? threads : 1
         let gemmThreads = workers > 1 ? 1 : threads
         let colCount = colRows * tileRows * last
-        let wsCount = rowsScratch(colRows)
+        let wsCount = weightScratch(colRows)
         // Every element of a column buffer is written by im2col before gemm reads it. A column
         // buffer is followed by the weight scratch of half weights.
         let run: (Int, UnsafeMutablePointer<T>) -> Void = { item, cb in
