@@ -129,3 +129,44 @@ extension HalfWeightsTests {
         #expect(Set(try bits(a)).count > 10)
     }
 }
+
+extension HalfWeightsTests {
+    /// A Conv whose float16 / bfloat16 weights are large enough stays half in the plan (no
+    /// float32 copy) and gives the bits of the unfused half kernel; small ones are copied.
+    @Test func largeConvWeightsStayHalf() throws {
+        for half in [DType.float16, .bfloat16] {
+            let big = try ExecutionPlanTests.rnd([128, 64, 3, 3], seed: 31).cast(to: half)
+            let small = try ExecutionPlanTests.rnd([8, 128, 1, 1], seed: 32).cast(to: half)
+            #expect(Conv.keepsHalfWeights(big) && !Conv.keepsHalfWeights(small))
+            let nodes = [
+                Node(name: "big", opType: "Conv", inputs: ["x", "W", "B"], outputs: ["c"],
+                     attributes: [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]),
+                Node(name: "small", opType: "Conv", inputs: ["c", "S"], outputs: ["y"]),
+            ]
+            let g = Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
+                          initializers: [("W", big), ("B", try ExecutionPlanTests.rnd([128], seed: 33).cast(to: half)),
+                                         ("S", small)])
+            let model = Model(graph: g, opsetImports: ["": 17])
+            let x = try ExecutionPlanTests.rnd([2, 64, 10, 9], seed: 34).cast(to: half)
+            let fused = Interpreter(model: model)
+            let plain = Interpreter(model: model)
+            plain.fusionEnabled = false
+            for _ in 0..<2 {
+                let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+                let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+                #expect(yf.dtype == half && yf.shape == [2, 8, 10, 9])
+                let bf = try yf.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+                let bp = try yp.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+                #expect(bf == bp, "\(half)")
+                #expect(Set(bp).count > 100)
+            }
+            let plan = try fused.plan(keep: ["y"], observing: false)
+            let constants = Dictionary(plan.constants.map { ($0.slot, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let types = plan.steps.filter { $0.node.opType == "Conv" }.map { st -> DType? in
+                guard case .tensor(let t)? = constants[st.inputs[1]] else { return nil }
+                return t.dtype
+            }
+            #expect(types == [half, .float32], "\(half)")
+        }
+    }
+}

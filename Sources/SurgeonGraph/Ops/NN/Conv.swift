@@ -36,9 +36,14 @@ enum Conv {
 
     /// - Parameter epilogue: per-value epilogues of a fused plan, applied to a float32 result
     ///   tile by tile (then `applied` is set); nil in plain runs.
-    static func conv(ctx: OpContext, x: Tensor, w: Tensor, bias: Tensor?, epilogue: TileEpilogueOffer? = nil) throws -> Tensor {
+    /// - Parameter halfWeights: a plan's call (PlanHalfWeights.swift) with a float32 `x` and
+    ///   float16 / bfloat16 weights that `keepsHalfWeights` accepts: the weights are widened
+    ///   block by block during the products (`HalfWeightRows`) instead of being copied.
+    static func conv(ctx: OpContext, x: Tensor, w: Tensor, bias: Tensor?, epilogue: TileEpilogueOffer? = nil,
+                     halfWeights: Bool = false) throws -> Tensor {
         try requireFloat(x, "Conv", "X")
-        guard w.dtype == x.dtype else { throw ctx.error("X and W types differ (\(x.dtype), \(w.dtype))") }
+        let mixed = halfWeights && x.dtype == .float32 && keepsHalfWeights(w)
+        guard w.dtype == x.dtype || mixed else { throw ctx.error("X and W types differ (\(x.dtype), \(w.dtype))") }
         let (geom, group) = try setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
         let m = w.shape[0]
         if let bias, bias.count != m { throw ctx.error("B needs \(m) values, got \(bias.count)") }
@@ -57,10 +62,10 @@ enum Conv {
             let (buf, yb, count) = try newOutput(outShape, Float.self)
             let tile = epilogue?.epilogue
             try x.withUnsafeBuffer(of: Float.self) { px in
-                try w.withUnsafeBuffer(of: Float.self) { pw in
-                    if x.count > 0 && w.count > 0, let xb = px.baseAddress, let wb = pw.baseAddress {
+                try withWeights(w, mixed: mixed) { wb, half in
+                    if x.count > 0 && w.count > 0, let xb = px.baseAddress, let wb {
                         try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
-                                     group: group, y: yb, epilogue: tile)
+                                     group: group, y: yb, epilogue: tile, halfWeights: half)
                     } else {
                         // No input channels (or an empty batch): every output is its channel's bias.
                         let per = count / max(1, x.shape[0] * m)
@@ -77,6 +82,19 @@ enum Conv {
         // epilogues run on the half result, as the plan has them.
         return try conv(ctx: ctx, x: x.cast(to: .float32), w: w.float32Copy(),
                         bias: bias?.float32Copy()).cast(to: x.dtype)
+    }
+
+    /// float32 weights as they are, or half weights as `HalfWeightRows` (then the pointer is
+    /// their address, only to be passed on: convCore does not read it).
+    static func withWeights(_ w: Tensor, mixed: Bool,
+                            _ body: (UnsafePointer<Float>?, HalfWeightRows?) throws -> Void) throws {
+        guard mixed else {
+            try w.withUnsafeBuffer(of: Float.self) { try body($0.baseAddress, nil) }
+            return
+        }
+        let bits = w.rawPointer.assumingMemoryBound(to: UInt16.self)
+        try body(UnsafeRawPointer(bits).assumingMemoryBound(to: Float.self),
+                 HalfWeightRows(bits: bits, bfloat: w.dtype == .bfloat16))
     }
 
     /// The fast convolution on arrays (Float with sgemm, Double with dgemm). Same contract as
@@ -105,7 +123,8 @@ enum Conv {
     ///   the result without it, then the epilogue, bit for bit.
     static func convCore<T: GemmScalar>(x xb: UnsafePointer<T>, xShape: [Int], w wb: UnsafePointer<T>, wShape: [Int],
                                         bias: [T]?, geom g0: SpatialGeometry, group: Int,
-                                        y yb: UnsafeMutablePointer<T>, epilogue: TileEpilogue? = nil) throws {
+                                        y yb: UnsafeMutablePointer<T>, epilogue: TileEpilogue? = nil,
+                                        halfWeights: HalfWeightRows? = nil) throws {
         var xs = xShape, ws = wShape, geom = g0
         if geom.rank == 1 {
             // 1-D as 2-D with a unit height.
@@ -121,6 +140,18 @@ enum Conv {
         if outSize == 0 || n == 0 || m == 0 { return }
         let r = inSp.count
         let depthwise = cg == 1 && mg == 1 && r == 2
+        // Half weights (T = Float only): read by the products a block of rows at a time
+        // (`product`); a depthwise kernel reads them whole, widened once here.
+        let halfRows: HalfWeightRows? = T.self == Float.self ? halfWeights : nil
+        if let halfRows, depthwise {
+            let count = m * kSize
+            let wide = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+            defer { wide.deallocate() }
+            halfRows.widen(halfRows.bits, count: count, into: wide)
+            try convCore(x: xb, xShape: xShape, w: UnsafeRawPointer(wide).assumingMemoryBound(to: T.self), wShape: wShape,
+                         bias: bias, geom: g0, group: group, y: yb, epilogue: epilogue)
+            return
+        }
 
         let isPointwise = kSp.allSatisfy { $0 == 1 } && geom.strides.allSatisfy { $0 == 1 }
             && geom.padBegin.allSatisfy { $0 == 0 } && geom.padEnd.allSatisfy { $0 == 0 }
@@ -136,6 +167,32 @@ enum Conv {
             for oc in oc0..<(oc0 + count) {
                 (yb + (b * m + oc) * outSize + col0).update(repeating: bias[oc], count: cols)
             }
+        }
+        // y rows `c` (ldc apart) = weight rows [row0, row0 + rows) (`k` values each) × `b`: from
+        // the weights themselves, or with half weights one block of columns (the inner
+        // dimension) at a time, widened into `scratch` (`weightScratch(k)` values) right before
+        // its product, which adds to what the blocks before it wrote.
+        func product(row0: Int, rows: Int, k: Int, b: UnsafePointer<T>, ldb: Int, n: Int,
+                     c: UnsafeMutablePointer<T>, ldc: Int, threads: Int, scratch: UnsafeMutablePointer<T>?) {
+            guard let halfRows, let scratch else {
+                T.gemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: wb + row0 * k, lda: k,
+                       b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+                return
+            }
+            let block = halfRows.blockColumns(rows: rows, rowLength: k)
+            var k0 = 0
+            repeat {
+                let kc = min(block, k - k0)
+                halfRows.widen(row0: row0, rows: rows, rowLength: k, column0: k0, columns: kc,
+                               into: UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: Float.self))
+                T.gemm(transA: false, transB: false, m: rows, n: n, k: kc, alpha: 1, a: scratch, lda: kc,
+                       b: b + k0 * ldb, ldb: ldb, beta: k0 == 0 ? beta : 1, c: c, ldc: ldc, threads: threads)
+                k0 += kc
+            } while k0 < k
+        }
+        // Values of a product's weight scratch (0: none, the weights are read in place).
+        func weightScratch(_ k: Int) -> Int {
+            halfRows.map { mg * $0.blockColumns(rows: mg, rowLength: k) } ?? 0
         }
         // The epilogue on a tile just computed (`rows` channels of `cols` values from `p`),
         // while it is in cache.
@@ -191,9 +248,11 @@ enum Conv {
                 let gi = item % group, b = item / group
                 let yt = yb + (b * m + gi * mg) * outSize
                 fillBias(b, gi * mg, mg, col0: 0, cols: outSize)
-                T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
-                       a: wb + gi * mg * cg, lda: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize,
-                       beta: beta, c: yt, ldc: outSize, threads: split ? 1 : threads)
+                let wsCount = weightScratch(cg)
+                let ws = wsCount > 0 ? UnsafeMutablePointer<T>.allocate(capacity: wsCount) : nil
+                defer { ws?.deallocate() }
+                product(row0: gi * mg, rows: mg, k: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize, n: outSize,
+                        c: yt, ldc: outSize, threads: split ? 1 : threads, scratch: ws)
                 if split || tileEpilogue == nil {
                     finish(yt, rows: mg, cols: outSize)
                 } else {
@@ -223,7 +282,9 @@ enum Conv {
         let workers = items >= threads ? threads : 1
         let gemmThreads = workers > 1 ? 1 : threads
         let colCount = colRows * tileRows * last
-        // Every element of a column buffer is written by im2col before gemm reads it.
+        let wsCount = weightScratch(colRows)
+        // Every element of a column buffer is written by im2col before gemm reads it. A column
+        // buffer is followed by the weight scratch of half weights.
         let run: (Int, UnsafeMutablePointer<T>) -> Void = { item, cb in
             let tile = item % tilesPerGroup, gi = (item / tilesPerGroup) % group, b = item / (tilesPerGroup * group)
             let row0 = tile * tileRows
@@ -238,13 +299,12 @@ enum Conv {
                        geom: geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr, dst: cb)
             }
             let yt = yb + (b * m + gi * mg) * outSize + row0 * last
-            T.gemm(transA: false, transB: false, m: mg, n: ncol, k: colRows, alpha: 1,
-                   a: wb + gi * mg * colRows, lda: colRows, b: cb, ldb: ncol, beta: beta,
-                   c: yt, ldc: outSize, threads: gemmThreads)
+            product(row0: gi * mg, rows: mg, k: colRows, b: cb, ldb: ncol, n: ncol, c: yt, ldc: outSize,
+                    threads: gemmThreads, scratch: wsCount > 0 ? cb + colCount : nil)
             finish(yt, rows: mg, cols: ncol)
         }
         if workers == 1 {
-            let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
+            let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount + wsCount, 1))
             defer { cb.deallocate() }
             for item in 0..<items { run(item, cb) }
             return
@@ -253,7 +313,7 @@ enum Conv {
         parallelFor(workers, threads: workers) { wi in
             let lo = wi * per, hi = min(items, lo + per)
             guard lo < hi else { return }
-            let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount, 1))
+            let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount + wsCount, 1))
             defer { cb.deallocate() }
             for item in lo..<hi { run(item, cb) }
         }

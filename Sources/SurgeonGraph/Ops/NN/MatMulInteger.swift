@@ -38,7 +38,7 @@ enum MatMulInteger {
         if let bzp, (bzp.count != 1 && (bzp.rank != 1 || bzp.count != b.shape[1])) || bzp.dtype != b.dtype { return nil }
         let k = b.shape[0], n = b.shape[1]
         let m = a.count / max(k, 1)
-        let az = try azp.map { Float($0.int64Array()[0]) } ?? 0
+        let az = azp.map { Float($0.int64Array()[0]) } ?? 0
         let bz: [Float] = bzp.map { $0.int64Array().map { Float($0) } } ?? [0]
         let ap = try bytes(a), bp = try bytes(b)
         let af = UnsafeMutablePointer<Float>.allocate(capacity: max(m * k, 1))

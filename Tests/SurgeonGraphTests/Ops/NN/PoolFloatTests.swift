@@ -113,3 +113,32 @@ import TestSupport
         #expect(try runNode("MaxPool", [x], attributes: attrs, outputs: 2)[1].scalars(of: Int64.self) == [1, 1])
     }
 }
+
+extension PoolFloatTests {
+    /// float16 / bfloat16 pooled a block of planes at a time gives the bits of pooling the
+    /// whole input through float32 at once (blocks of one plane, a few planes, a partial last
+    /// block; max with a NaN, both averages).
+    @Test func halfInputPooledInBlocksMatchesWholeInput() throws {
+        var seed: UInt32 = 5
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        let shape = [2, 5, 9, 11]
+        let geom = SpatialGeometry(kernel: [3, 3], strides: [2, 2], dilations: [1, 1], padBegin: [1, 1], padEnd: [1, 1],
+                                   output: [5, 6])
+        var xv = (0..<shape.reduce(1, *)).map { _ in rnd() }
+        xv[40] = .nan
+        for half in [DType.float16, .bfloat16] {
+            let x = try f32(shape, xv).cast(to: half)
+            for kind in [PoolKind.max, .average(countIncludePad: false), .average(countIncludePad: true)] {
+                let whole = try #require(try PoolFloat.pool(x.cast(to: .float32), geom: geom, kind: kind)).cast(to: half)
+                for block in [1, 99, 3 * 99, 1 << 18] {
+                    let y = try #require(try PoolFloat.poolHalf(x, geom: geom, kind: kind, halfPlaneBlock: block))
+                    #expect(y.dtype == half && y.shape == [2, 5, 5, 6])
+                    let a = try y.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+                    let b = try whole.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+                    #expect(a == b, "\(half) \(kind) block \(block)")
+                    #expect(Set(b).count > 50)
+                }
+            }
+        }
+    }
+}
