@@ -33,9 +33,7 @@ let package = Package(
         .target(name: "CHalfConvert", path: "Sources/CHalfConvert"),
         // The int8 matrix product on AVX-512 VNNI.
         .target(name: "CQGemm", path: "Sources/CQGemm"),
-        // Non-temporal (streaming) float stores, portable through clang's builtin.
-        .target(name: "CStreamStore", path: "Sources/CStreamStore"),
-        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CHalfConvert", "CQGemm", "CStreamStore"]),
+        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CHalfConvert", "CQGemm"]),
         .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor"]),
         .target(
             name: "SurgeonONNX",

@@ -381,37 +381,23 @@ public final class Interpreter {
                 // Plain values for the loop: copying an Epilogue or binding an operand's tensor
                 // retains and releases (per chunk and epilogue, a few percent of a CNN's run).
                 let forms = epilogues.map(\.inPlace), views = operands.map(Epilogue.OperandView.init)
-                // Every result but the last is read again only by the next epilogue, right here:
-                // each is computed into a cache-resident scratch chunk (two, in turn), which the
-                // next one reads, and streamed out to its kept tensor (`streamFloats`: the fresh
-                // memory all kept values live in is not read into the cache to be overwritten).
-                // The last result stays an ordinary store: the next node reads it soon.
-                let streaming = epilogues.count > 1 && chunk <= Interpreter.keptChunk
-                let scratchCount = streaming ? 2 * chunk : 1
                 withExtendedLifetime((y, buffer, operands)) {
                     forms.withUnsafeBufferPointer { es in
                         parallelItems(chunks, costPerItem: chunk * es.count) { c in
                             let start = (c % perUnit) * chunk
                             let lo = (c / perUnit) * unit + start, m = min(chunk, unit - start)
-                            withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { scratch in
-                                var from = src + lo
-                                var offset = 0
-                                for j in es.indices {
-                                    let to = (base + offset).assumingMemoryBound(to: Float.self) + lo
-                                    offset += floatBytes
-                                    if case .quantizePair(let fq) = es[j] {
-                                        fq.both(from, base + offset + lo, to, m)
-                                        offset += intBytes
-                                        from = UnsafePointer(to)
-                                    } else if streaming, j < es.count - 1, let s = scratch.baseAddress.map({ $0 + (j & 1) * chunk }) {
-                                        es[j].apply(from: from, to: s, m, offset: lo, total: n, views[j])
-                                        streamFloats(to, s, m)
-                                        from = UnsafePointer(s)
-                                    } else {
-                                        es[j].apply(from: from, to: to, m, offset: lo, total: n, views[j])
-                                        from = UnsafePointer(to)
-                                    }
+                            var from = src + lo
+                            var offset = 0
+                            for j in es.indices {
+                                let to = (base + offset).assumingMemoryBound(to: Float.self) + lo
+                                offset += floatBytes
+                                if case .quantizePair(let fq) = es[j] {
+                                    fq.both(from, base + offset + lo, to, m)
+                                    offset += intBytes
+                                } else {
+                                    es[j].apply(from: from, to: to, m, offset: lo, total: n, views[j])
                                 }
+                                from = UnsafePointer(to)
                             }
                         }
                     }
