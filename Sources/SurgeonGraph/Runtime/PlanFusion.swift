@@ -53,6 +53,7 @@ struct Epilogue {
 }
 
 /// Plan-time rewrites for runs where no one sees the intermediates they remove:
+/// - ConvInteger → Cast(to: FLOAT): one step writing the float32 result (PlanConvIntegerCast.swift).
 /// - Conv followed by BatchNormalization (inference form, constant parameters): the
 ///   normalisation is folded into the convolution's weights and bias once, at compile time.
 /// - QuantizeLinear → DequantizeLinear on an activation: one fake-quantize step
@@ -158,6 +159,13 @@ enum PlanFusion {
             removed.insert(c)
             producer[bn.outputs[0]] = k
             readers[y] = 0
+        }
+
+        // ConvInteger → Cast(to: FLOAT) (PlanConvIntegerCast.swift), before the epilogues,
+        // which then follow the float result.
+        for r in fuseConvIntegerCasts(plan, fusible: fusible, readerStep: readerStep, removed: &removed) {
+            readers[r.gone] = 0
+            producer[r.output] = r.step
         }
 
         // Epilogues.

@@ -101,6 +101,25 @@ import TestSupport
         }
     }
 
+    @Test func keptValuesOfOneRunSurviveTheNext() throws {
+        // The values a run returns are the caller's: the next run (other input, same plan, the
+        // memory the arena and malloc recycle) must not write into them while they are held.
+        let model = try Self.chainNet(channelShape: [1, 4, 1, 1], c: 4, w: 64)
+        let wanted = Self.allValues(model)
+        let interp = Interpreter(model: model)
+        let x1 = try f32([1, 4, 80, 64], FakeQuantizeTests.values(4 * 80 * 64, seed: 3, scale: 40))
+        let x2 = try f32([1, 4, 80, 64], FakeQuantizeTests.values(4 * 80 * 64, seed: 9, scale: 40))
+        let first = try interp.run(feeds: ["x": .tensor(x1)], outputs: wanted)
+        let copies = try wanted.map { try #require(first[$0]).asTensor().scalars(of: Float.self).map(\.bitPattern) }
+        for _ in 0..<3 {
+            let second = try interp.run(feeds: ["x": .tensor(x2)], outputs: wanted)
+            #expect(try second["y"]?.asTensor().scalars(of: Float.self) != first["y"]?.asTensor().scalars(of: Float.self))
+        }
+        for (name, copy) in zip(wanted, copies) {
+            #expect(try #require(first[name]).asTensor().scalars(of: Float.self).map(\.bitPattern) == copy, "\(name)")
+        }
+    }
+
     @Test func keptChainsWithOtherBroadcastsRunTheKernels() throws {
         // A [C, H, 1] operand broadcasts along two axes: the chain falls back to the kernels.
         let model = try Self.chainNet(channelShape: [3, 5, 1], c: 3, w: 4)

@@ -50,7 +50,10 @@ enum ConvInteger {
     /// point: the shifted operands as float32 through `Conv.convCore` (sgemm), over slices of
     /// input channels of at most `exactSlice` products per output, each exact, added up in
     /// Int32 (wrapping, as int32 accumulation does). nil when the general path must run.
-    static func fast(ctx: OpContext, x: Tensor, w: Tensor, xZp: Tensor?, wZp: Tensor?) throws -> Tensor? {
+    /// `float32`: the result as Cast(to: FLOAT) of the int32 one gives it, bit for bit, in the
+    /// same buffer (the plan's ConvInteger → Cast fusion, PlanConvIntegerCast.swift).
+    /// `convCore` overwrites its float32 output on every path, so no output is zeroed first.
+    static func fast(ctx: OpContext, x: Tensor, w: Tensor, xZp: Tensor?, wZp: Tensor?, float32: Bool = false) throws -> Tensor? {
         guard x.dtype == .uint8 || x.dtype == .int8, w.dtype == .uint8 || w.dtype == .int8 else { return nil }
         if let xZp, xZp.count != 1 || xZp.dtype != x.dtype { return nil }
         let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
@@ -61,8 +64,9 @@ enum ConvInteger {
         guard kSize <= exactSlice else { return nil }
         let cg = c / group, mg = m / group
         let outShape = [n, m] + geom.output
+        let outType: DType = float32 ? .float32 : .int32
         let (buf, dst, count) = try newOutput(outShape, Int32.self)
-        if count == 0 { return Tensor(dtype: .int32, shape: outShape, buffer: buf) }
+        if count == 0 { return Tensor(dtype: outType, shape: outShape, buffer: buf) }
 
         let xz = try xZp.map { Float($0.int64Array()[0]) } ?? 0
         let wz: [Float] = wZp.map { $0.int64Array().map { Float($0) } } ?? [0]
@@ -73,7 +77,6 @@ enum ConvInteger {
             // chunk's channels (about 1 MB), not the whole activation; sums in the output's
             // bytes as below. Each group's sums are exact integers, so chunking changes no bit.
             let yb = buf.pointer.bindMemory(to: Float.self, capacity: count)
-            yb.initialize(repeating: 0, count: count)
             let chunk = max(1, min(group, (1 << 18) / max(cg * inSize, 1)))
             let xc = UnsafeMutablePointer<Float>.allocate(capacity: max(chunk * cg * inSize, 1))
             defer { xc.deallocate() }
@@ -91,9 +94,7 @@ enum ConvInteger {
                     }
                 }
             }
-            wholeFloatsToInt32InPlace(buf.pointer, count)
-            _ = buf.pointer.bindMemory(to: Int32.self, capacity: count)
-            return Tensor(dtype: .int32, shape: outShape, buffer: buf)
+            return Tensor(dtype: outType, shape: outShape, buffer: finishWhole(buf, count, float32: float32))
         }
         let xf = try shiftedFloats(x, zeroPoints: [xz], run: max(x.count, 1))
         if cg <= perSlice {
@@ -101,7 +102,6 @@ enum ConvInteger {
             // and an int32 have the same size), then converted there: no second output-sized
             // buffer at the model's largest layers.
             let yb = buf.pointer.bindMemory(to: Float.self, capacity: count)
-            yb.initialize(repeating: 0, count: count)
             try xf.withUnsafeBufferPointer { px in
                 try wf.withUnsafeBufferPointer { pw in
                     guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
@@ -109,9 +109,7 @@ enum ConvInteger {
                                       group: group, y: yb)
                 }
             }
-            wholeFloatsToInt32InPlace(buf.pointer, count)
-            _ = buf.pointer.bindMemory(to: Int32.self, capacity: count)
-            return Tensor(dtype: .int32, shape: outShape, buffer: buf)
+            return Tensor(dtype: outType, shape: outShape, buffer: finishWhole(buf, count, float32: float32))
         }
         // Slices of `perSlice` input channels of one group, each a convolution of its own.
         dst.update(repeating: 0, count: count)
@@ -130,7 +128,6 @@ enum ConvInteger {
                             (wSlice + o * cs * kSize).update(from: wb + ((gi * mg + o) * cg + c0) * kSize, count: cs * kSize)
                         }
                         for b in 0..<n {
-                            ySlice.update(repeating: 0, count: mg * outSize)
                             try Conv.convCore(x: xb + (b * c + gi * cg + c0) * inSize, xShape: [1, cs] + inSp,
                                               w: wSlice, wShape: [mg, cs] + kSp, bias: nil, geom: geom, group: 1, y: ySlice)
                             wholeFloatsToInt32(ySlice, dst + (b * m + gi * mg) * outSize, mg * outSize, accumulate: true)
@@ -140,7 +137,30 @@ enum ConvInteger {
                 }
             }
         }
-        return Tensor(dtype: .int32, shape: outShape, buffer: buf)
+        if float32 { int32ToFloatInPlace(buf.pointer, count) }
+        return Tensor(dtype: outType, shape: outShape, buffer: buf)
+    }
+
+    /// `count` whole floats (|v| < 2^24) in `buf`: converted in place to int32, or with
+    /// `float32` left as floats the way Cast(int32 → float) would give them back (the same
+    /// values, but −0 as +0).
+    static func finishWhole(_ buf: TensorBuffer, _ count: Int, float32: Bool) -> TensorBuffer {
+        if float32 {
+            let p = buf.pointer.assumingMemoryBound(to: Float.self)
+            // x + 0 is x for every float but −0, which becomes +0.
+            for i in 0..<count { p[i] = p[i] + 0 }
+        } else {
+            wholeFloatsToInt32InPlace(buf.pointer, count)
+            _ = buf.pointer.bindMemory(to: Int32.self, capacity: count)
+        }
+        return buf
+    }
+
+    /// `n` int32 values at `p` replaced by their float32 values (as Cast rounds them).
+    static func int32ToFloatInPlace(_ p: UnsafeMutableRawPointer, _ n: Int) {
+        for i in 0..<n {
+            p.storeBytes(of: Float(p.load(fromByteOffset: i &* 4, as: Int32.self)), toByteOffset: i &* 4, as: Float.self)
+        }
     }
 
     /// Elements `from ..< from + count` of an 8-bit tensor minus `zeroPoint`, as floats into `out`.
@@ -158,8 +178,8 @@ enum ConvInteger {
     /// The elements of an 8-bit tensor minus a zero point per run of `run` elements (one
     /// zero point for all, or one per output channel of a weight), as floats.
     static func shiftedFloats(_ t: Tensor, zeroPoints z: [Float], run: Int) throws -> [Float] {
-        var out = [Float](repeating: 0, count: t.count)
-        try out.withUnsafeMutableBufferPointer { o in
+        // Every element is written below (the zero points' runs cover the tensor).
+        return try [Float](unsafeUninitializedCapacity: t.count) { o, initialized in
             func fill<S: TensorScalar & BinaryInteger>(_ type: S.Type) throws {
                 let p = try elementPointer(t, S.self)
                 withExtendedLifetime(t) {
@@ -170,10 +190,12 @@ enum ConvInteger {
                         for i in start..<end { o[i] = Float(Int32(p[i])) - z0 }
                         start = end
                     }
+                    // (Never reached: the runs cover the tensor. Zeros, as before, if they did not.)
+                    for i in start..<o.count { o[i] = 0 }
                 }
             }
             if t.dtype == .uint8 { try fill(UInt8.self) } else { try fill(Int8.self) }
+            initialized = t.count
         }
-        return out
     }
 }
