@@ -2,10 +2,11 @@
 // runs AVX2 / AVX-512 code unless sp_gemm_level() reported it.
 //
 // Blocking (as BLIS, with A and B's roles swapped: B is the vector operand): B is packed once
-// into blocks of KC rows, each in panels of NR columns (kc × NR floats). For each block of
-// KC rows and NC columns (kc × NC × 4 bytes, in L2), each register tile of MR rows of A is
-// copied (kc × MR floats, row r at offset r × KC: it stays in L1) and
-// multiplied by every panel of the block streaming from L2, adding to its C tile.
+// into blocks of KC rows, each in panels of NR columns (kc × NR floats). For each block of NC
+// columns, and in it each block of KC rows (kc × NC × 4 bytes, in L2), each register tile of
+// MR rows of A is copied (kc × MR floats, row r at offset r × KC: it stays in L1) and
+// multiplied by every panel of the block streaming from L2, adding to its C tile. After the
+// last KC block, the tile's rows of the column block are final and go through the epilogue.
 #include "CPackedGemm.h"
 #include <string.h>
 
@@ -59,8 +60,11 @@ void sp_gemm_pack_b(const float *b, int ldb, int transB, int k, int n, float *pa
             for (int p = 0; p < kc; p++) {
                 float *dst = pan + (size_t)p * SP_NR;
                 const size_t row = (size_t)(k0 + p);
-                for (int c = 0; c < cols; c++)
-                    dst[c] = transB ? b[(size_t)(j0 + c) * ldb + row] : b[row * ldb + (size_t)(j0 + c)];
+                if (transB) {
+                    for (int c = 0; c < cols; c++) dst[c] = b[(size_t)(j0 + c) * ldb + row];
+                } else {
+                    memcpy(dst, b + row * ldb + (size_t)j0, (size_t)cols * sizeof(float));
+                }
                 for (int c = cols; c < SP_NR; c++) dst[c] = 0;
             }
         }
@@ -91,7 +95,8 @@ static void tile_plain(int rows, int k, const float *ap, const float *pan, float
 #if SP_X86
 // AVX-512: R (≤ 12) rows × 32 columns, in 2R registers over the whole k.
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
-void tile512_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc) {
+void tile512_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
+               const char *pf) {
     __m512 s0[SP_MR512], s1[SP_MR512];
 #pragma clang loop unroll(full)
     for (int r = 0; r < SP_MR512; r++) {
@@ -102,6 +107,7 @@ void tile512_r(const int R, int k, const float *ap, const float *pan, float *c, 
         const __m512 b1 = _mm512_loadu_ps(pan + (size_t)p * SP_NR + 16);
         _mm_prefetch((const char *)(pan + (size_t)(p + SP_PF) * SP_NR), _MM_HINT_T0);
         _mm_prefetch((const char *)(pan + (size_t)(p + SP_PF) * SP_NR + 16), _MM_HINT_T0);
+        _mm_prefetch(pf + (size_t)p * 64, _MM_HINT_T1);
         const float *x = ap + p;
 #pragma clang loop unroll(full)
         for (int r = 0; r < SP_MR512; r++) {
@@ -130,27 +136,28 @@ void tile512_r(const int R, int k, const float *ap, const float *pan, float *c, 
 }
 
 __attribute__((target("avx512f")))
-static void tile512(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc) {
+static void tile512(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc, const char *pf) {
     switch (rows) {
-    case 12: tile512_r(12, k, ap, pan, c, ldc, cols, acc); break;
-    case 11: tile512_r(11, k, ap, pan, c, ldc, cols, acc); break;
-    case 10: tile512_r(10, k, ap, pan, c, ldc, cols, acc); break;
-    case 9: tile512_r(9, k, ap, pan, c, ldc, cols, acc); break;
-    case 8: tile512_r(8, k, ap, pan, c, ldc, cols, acc); break;
-    case 7: tile512_r(7, k, ap, pan, c, ldc, cols, acc); break;
-    case 6: tile512_r(6, k, ap, pan, c, ldc, cols, acc); break;
-    case 5: tile512_r(5, k, ap, pan, c, ldc, cols, acc); break;
-    case 4: tile512_r(4, k, ap, pan, c, ldc, cols, acc); break;
-    case 3: tile512_r(3, k, ap, pan, c, ldc, cols, acc); break;
-    case 2: tile512_r(2, k, ap, pan, c, ldc, cols, acc); break;
-    case 1: tile512_r(1, k, ap, pan, c, ldc, cols, acc); break;
+    case 12: tile512_r(12, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 11: tile512_r(11, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 10: tile512_r(10, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 9: tile512_r(9, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 8: tile512_r(8, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 7: tile512_r(7, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 6: tile512_r(6, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 5: tile512_r(5, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 4: tile512_r(4, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 3: tile512_r(3, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 2: tile512_r(2, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 1: tile512_r(1, k, ap, pan, c, ldc, cols, acc, pf); break;
     default: break;
     }
 }
 
 // AVX2 + FMA: R (≤ 6) rows × 16 columns (half a panel), in 2R registers over the whole k.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
-void tile256_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc) {
+void tile256_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
+               const char *pf) {
     __m256 s0[SP_MR256], s1[SP_MR256];
 #pragma clang loop unroll(full)
     for (int r = 0; r < SP_MR256; r++) {
@@ -160,6 +167,7 @@ void tile256_r(const int R, int k, const float *ap, const float *pan, float *c, 
         const __m256 b0 = _mm256_loadu_ps(pan + (size_t)p * SP_NR);
         const __m256 b1 = _mm256_loadu_ps(pan + (size_t)p * SP_NR + 8);
         _mm_prefetch((const char *)(pan + (size_t)(p + SP_PF) * SP_NR), _MM_HINT_T0);
+        _mm_prefetch(pf + (size_t)p * 32, _MM_HINT_T1);
         const float *x = ap + p;
 #pragma clang loop unroll(full)
         for (int r = 0; r < SP_MR256; r++) {
@@ -190,19 +198,19 @@ void tile256_r(const int R, int k, const float *ap, const float *pan, float *c, 
 }
 
 __attribute__((target("avx2,fma")))
-static void tile256(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc) {
+static void tile256(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc, const char *pf) {
     // The panel's two 16-column halves in turn.
     for (int h = 0; h < 2 && h * 16 < cols; h++) {
         const float *ph = pan + h * 16;
         float *ch = c + h * 16;
         const int hc = sp_min(16, cols - h * 16);
         switch (rows) {
-        case 6: tile256_r(6, k, ap, ph, ch, ldc, hc, acc); break;
-        case 5: tile256_r(5, k, ap, ph, ch, ldc, hc, acc); break;
-        case 4: tile256_r(4, k, ap, ph, ch, ldc, hc, acc); break;
-        case 3: tile256_r(3, k, ap, ph, ch, ldc, hc, acc); break;
-        case 2: tile256_r(2, k, ap, ph, ch, ldc, hc, acc); break;
-        case 1: tile256_r(1, k, ap, ph, ch, ldc, hc, acc); break;
+        case 6: tile256_r(6, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
+        case 5: tile256_r(5, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
+        case 4: tile256_r(4, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
+        case 3: tile256_r(3, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
+        case 2: tile256_r(2, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
+        case 1: tile256_r(1, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
         default: break;
         }
     }
@@ -210,12 +218,14 @@ static void tile256(int rows, int k, const float *ap, const float *pan, float *c
 #endif
 
 int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, const float *packed,
-                   float *c, int ldc, int j0, int j1, int accumulate) {
+                   float *c, int ldc, int j0, int j1, int accumulate, sp_gemm_epilogue epilogue, void *context) {
     if (j1 > n) j1 = n;
     if (m <= 0 || j0 >= j1 || j0 < 0) return 0;
     if (k <= 0) {
-        if (!accumulate)
-            for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc + j0, 0, (size_t)(j1 - j0) * sizeof(float));
+        for (int i = 0; i < m; i++) {
+            if (!accumulate) memset(c + (size_t)i * ldc + j0, 0, (size_t)(j1 - j0) * sizeof(float));
+            if (epilogue) epilogue(context, c + (size_t)i * ldc + j0, 1, j0, j1 - j0);
+        }
         return 0;
     }
 #if SP_X86
@@ -227,12 +237,27 @@ int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, cons
     const size_t npad = (size_t)sp_round_up(n, SP_NR);
     // One register tile of A (at most KC × 12 floats, 12 KiB), 64-byte aligned.
     float apk[SP_KC * SP_MR512] __attribute__((aligned(64)));
-    for (int k0 = 0; k0 < k; k0 += SP_KC) {
-        const int kc = sp_min(SP_KC, k - k0);
-        const int acc = accumulate || k0 > 0;
-        const float *blk = packed + (size_t)k0 * npad;
-        for (int jc = j0; jc < j1; jc += SP_NC) {
-            const int jc1 = sp_min(j1, jc + SP_NC);
+    for (int jc = j0; jc < j1; jc += SP_NC) {
+        const int jc1 = sp_min(j1, jc + SP_NC);
+        for (int k0 = 0; k0 < k; k0 += SP_KC) {
+            const int kc = sp_min(SP_KC, k - k0);
+            const int acc = accumulate || k0 > 0, last = k0 + kc >= k;
+            const float *blk = packed + (size_t)k0 * npad;
+            // The block after this one (next KC rows, or the next column block's first), which
+            // the kernels prefetch into L2 a line per step while this one runs: the first
+            // register tile of a block otherwise waits for memory (weights used once per run
+            // are not in any cache).
+            const char *next = 0;
+            size_t nextBytes = 0, pfOffset = 0;
+            if (k0 + SP_KC < k) {
+                const int nkc = sp_min(SP_KC, k - k0 - SP_KC);
+                next = (const char *)(packed + (size_t)(k0 + SP_KC) * npad + (size_t)jc * nkc);
+                nextBytes = (size_t)(jc1 - jc) * nkc * sizeof(float);
+            } else if (jc1 < j1) {
+                const int nkc = sp_min(SP_KC, k);
+                next = (const char *)(packed + (size_t)jc1 * nkc);
+                nextBytes = (size_t)(sp_min(j1, jc1 + SP_NC) - jc1) * nkc * sizeof(float);
+            }
             for (int i = 0; i < m; i += mr) {
                 const int rows = sp_min(mr, m - i);
                 pack_a_tile(a + (size_t)i * lda + k0, lda, rows, kc, apk);
@@ -240,12 +265,20 @@ int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, cons
                 for (int jp = jc; jp < jc1; jp += SP_NR) {
                     const int cols = sp_min(SP_NR, jc1 - jp);
                     const float *pan = blk + (size_t)jp * kc;
+                    // A line per step (AVX-512: kc lines per call; AVX2 runs two halves of kc).
+                    const char *pf = (const char *)pan;
+                    if (pfOffset < nextBytes) {
+                        pf = next + pfOffset;
+                        pfOffset += (size_t)kc * 64;
+                    }
 #if SP_X86
-                    if (level == 2) { tile512(rows, kc, apk, pan, ci + jp, ldc, cols, acc); continue; }
-                    if (level == 1) { tile256(rows, kc, apk, pan, ci + jp, ldc, cols, acc); continue; }
+                    if (level == 2) { tile512(rows, kc, apk, pan, ci + jp, ldc, cols, acc, pf); continue; }
+                    if (level == 1) { tile256(rows, kc, apk, pan, ci + jp, ldc, cols, acc, pf); continue; }
 #endif
                     tile_plain(rows, kc, apk, pan, ci + jp, ldc, cols, acc);
                 }
+                // These rows of this column block are final: the epilogue, while they are in cache.
+                if (last && epilogue) epilogue(context, ci + jc, rows, jc, jc1 - jc);
             }
         }
     }

@@ -41,8 +41,9 @@ public final class PackedMatrix: @unchecked Sendable {
 /// `C = A · B` (or `C += A · B` when `accumulate`) for A row-major m × k (row stride `lda`), B
 /// packed, C row-major m × n (row stride `ldc`), split among `threads` kernel threads: by
 /// column panels of B when there are enough, else by rows. `epilogue(p, rows, j0, cols)`, when
-/// given, is called on every finished block of C (`p` = C[i][j0], rows × cols, stride ldc) by the
-/// thread that computed it, while the block is still in cache; blocks are at most 48 rows.
+/// given, is called on every block of C as soon as it is final (`p` = C[i][j0], rows × cols,
+/// stride ldc: one register tile of rows, at most 12, by up to 1024 columns), by the thread
+/// that computed it, while the block is still in cache; it sees every element once.
 /// Returns false (C untouched) when a size does not fit the kernel's 32-bit indices.
 /// `level` (tests) caps the kernel set used.
 @discardableResult
@@ -56,23 +57,17 @@ public func sgemmPacked(
     if m <= 0 { return true }
     let k = b.k, n = b.n
     let nr = Int(SP_GEMM_NR)
-    // Register tiles are 12 rows (AVX-512), 6 (AVX2) or 4 (plain): row blocks of 48 / multiples of 12.
-    let chunkRows = 48
     let run = { (i0: Int, rows: Int, j0: Int, cols: Int) in
         withExtendedLifetime(b) {
             let packed = b.storage.rawPointer.assumingMemoryBound(to: Float.self)
-            if let epilogue {
-                var i = i0
-                while i < i0 + rows {
-                    let r = min(chunkRows, i0 + rows - i)
-                    _ = sp_gemm_packed(Int32(level), Int32(r), Int32(n), Int32(k), a + i * lda, Int32(lda), packed,
-                                       c + i * ldc, Int32(ldc), Int32(j0), Int32(j0 + cols), accumulate ? 1 : 0)
-                    epilogue(c + i * ldc + j0, r, j0, cols)
-                    i += r
-                }
-            } else {
+            let call = { (fn: sp_gemm_epilogue?, context: UnsafeMutableRawPointer?) in
                 _ = sp_gemm_packed(Int32(level), Int32(rows), Int32(n), Int32(k), a + i0 * lda, Int32(lda), packed,
-                                   c + i0 * ldc, Int32(ldc), Int32(j0), Int32(j0 + cols), accumulate ? 1 : 0)
+                                   c + i0 * ldc, Int32(ldc), Int32(j0), Int32(j0 + cols), accumulate ? 1 : 0, fn, context)
+            }
+            guard let epilogue else { return call(nil, nil) }
+            withoutActuallyEscaping(epilogue) { body in
+                let box = PackedEpilogueBox(body)
+                withExtendedLifetime(box) { call(packedEpilogueTrampoline, Unmanaged.passUnretained(box).toOpaque()) }
             }
         }
     }
@@ -98,4 +93,15 @@ public func sgemmPacked(
         }
     }
     return true
+}
+
+/// The Swift epilogue of one `sgemmPacked` block, reached from C through `context`.
+private final class PackedEpilogueBox {
+    let body: (UnsafeMutablePointer<Float>, Int, Int, Int) -> Void
+    init(_ body: @escaping (UnsafeMutablePointer<Float>, Int, Int, Int) -> Void) { self.body = body }
+}
+
+private let packedEpilogueTrampoline: sp_gemm_epilogue = { context, p, rows, j0, cols in
+    guard let context, let p else { return }
+    Unmanaged<PackedEpilogueBox>.fromOpaque(context).takeUnretainedValue().body(p, Int(rows), Int(j0), Int(cols))
 }

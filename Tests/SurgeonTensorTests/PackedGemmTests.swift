@@ -70,9 +70,10 @@ import Testing
     }
 
     /// The epilogue sees every element of C exactly once, after its product, in blocks of at
-    /// most 48 rows, with its column offset.
+    /// most 12 rows and 1024 columns, with its column offset (k past one 256-row block, n past
+    /// one 1024-column block).
     @Test func epilogueCoversEveryBlockOnce() throws {
-        for (m, n, k, threads) in [(197, 300, 70, 1), (197, 300, 70, 2), (301, 40, 96, 3), (5, 33, 8, 2)] {
+        for (m, n, k, threads) in [(197, 300, 70, 1), (197, 300, 300, 2), (301, 40, 96, 3), (5, 33, 8, 2), (30, 1100, 600, 1), (26, 2100, 20, 2)] {
             let a = Self.random(m * k, seed: 9), b = Self.random(k * n, seed: 10)
             var want = [Float](repeating: 0, count: m * n)
             sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
@@ -85,7 +86,7 @@ import Testing
                     visits.withUnsafeMutableBufferPointer { pv in
                         let base = pc.baseAddress!, vb = pv.baseAddress!
                         return sgemmPacked(m: m, a: pa.baseAddress!, lda: k, b: packed, c: base, ldc: n, threads: threads) { p, rows, j0, cols in
-                            #expect(rows <= 48)
+                            #expect(rows <= 12 && cols <= 1024)
                             let off = p - base
                             #expect(off % n == j0)
                             for r in 0..<rows {
