@@ -33,7 +33,9 @@ let package = Package(
         .target(name: "CHalfConvert", path: "Sources/CHalfConvert"),
         // The int8 matrix product on AVX-512 VNNI.
         .target(name: "CQGemm", path: "Sources/CQGemm"),
-        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CHalfConvert", "CQGemm"]),
+        // The float32 product against a weight packed once, on AVX-512F or AVX2 + FMA.
+        .target(name: "CPackedGemm", path: "Sources/CPackedGemm"),
+        .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CHalfConvert", "CQGemm", "CPackedGemm"]),
         .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor"]),
         .target(
             name: "SurgeonONNX",

@@ -205,6 +205,13 @@ extension Interpreter {
                 self.transposedWeights[name] = box
                 return box
             }
+            PlanFusion.usePackedWeights(in: plan) { name, transposed in
+                let key = (transposed ? "T:" : "N:") + name
+                if let box = self.packedWeights[key] { return box }
+                let box = PackedWeight()
+                self.packedWeights[key] = box
+                return box
+            }
         }
         ExecutionPlan.computeReleases(plan, keep: Set(kept.map(\.slot)), implicitReads: { step in
             step.hasSubgraphs ? step.node.implicitInputs.compactMap { slotOfName[$0] } : []

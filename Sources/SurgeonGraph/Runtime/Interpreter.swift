@@ -47,6 +47,9 @@ public final class Interpreter {
     /// Transposed copies of large constant MatMul weights by name, shared by every plan
     /// (made on first use; see PlanFusion). Guarded by `compileLock`.
     var transposedWeights: [String: TransposedWeight] = [:]
+    /// Packed copies of constant MatMul / Gemm weights by "N:" / "T:" (transposed) + name,
+    /// shared by every plan (made on first use; see PlanPackedWeights). Guarded by `compileLock`.
+    var packedWeights: [String: PackedWeight] = [:]
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model

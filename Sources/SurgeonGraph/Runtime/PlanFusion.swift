@@ -230,6 +230,14 @@ enum PlanFusion {
             if st.node.opType == "Conv", st.node.domain.isEmpty, !plan.steps[k].keepsIntermediates {
                 plan.steps[k].tileEpilogue = TileEpilogue(leading: epilogues)
             }
+            // So do MatMul / Gemm by a packed weight, a constant bias row included (PlanPackedWeights.swift).
+            if st.node.opType == "MatMul" || st.node.opType == "Gemm", st.node.domain.isEmpty,
+               !plan.steps[k].keepsIntermediates, !epilogues.isEmpty {
+                plan.steps[k].tileEpilogue = TileEpilogue(leading: epilogues) { slot in
+                    if case .tensor(let t)? = constant[slot] { return t }
+                    return nil
+                }
+            }
         }
         if !removed.isEmpty {
             plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)

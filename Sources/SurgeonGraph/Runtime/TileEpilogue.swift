@@ -7,7 +7,10 @@ import SurgeonTensor
 /// left the cache (a Conv's multi-MB output). Every value goes through exactly the
 /// per-element operations of `Epilogue.applyInPlace`, so the bits are the same. Epilogues
 /// that read another value (Add / Sub / Mul by a tensor) stop the run: they and everything
-/// after them stay with the plan. Conv (`Conv.convCore`) is the kernel that takes it.
+/// after them stay with the plan. Conv (`Conv.convCore`) is the kernel that takes it; MatMul
+/// and Gemm by a packed constant weight (PlanPackedWeights.swift) take it too, and for them a
+/// binary epilogue by a constant row of the result's last axis (a linear layer's bias, a
+/// layer scale) is per value as well (`row`, see `init(leading:rowConstant:)`).
 struct TileEpilogue: Sendable {
     enum Map: Sendable {
         case relu
@@ -15,6 +18,8 @@ struct TileEpilogue: Sendable {
         case unary(Epilogue.Unary)
         case gated(Epilogue.Unary)
         case fakeQuantize(FakeQuantize)
+        /// y op values[j] for the value in column j of the result (`reversed`: values[j] op y).
+        case row(Epilogue.Binary, values: Tensor, reversed: Bool)
     }
     let maps: [Map]
     /// How many of the step's epilogues this covers (its first `count`).
@@ -33,6 +38,34 @@ struct TileEpilogue: Sendable {
         self.maps = maps
     }
 
+    /// The leading per-value epilogues of `epilogues`, a binary one included when its other
+    /// operand is a constant float32 row (rank 1) that `rowConstant(slot)` returns; nil when
+    /// the first is neither. Only for kernels that know each value's column (`apply(_:rows:
+    /// cols:stride:col0:)`) and check the row's length (`fits(columns:)`).
+    init?(leading epilogues: [Epilogue], rowConstant: (Int) -> Tensor?) {
+        var maps: [Map] = []
+        for e in epilogues {
+            if let m = TileEpilogue.map(e.inPlace) {
+                maps.append(m)
+            } else if case .binary(let op, let other, let reversed) = e.inPlace, let t = rowConstant(other),
+                      t.dtype == .float32, t.rank == 1, t.count > 0 {
+                maps.append(.row(op, values: t, reversed: reversed))
+            } else {
+                break
+            }
+        }
+        if maps.isEmpty { return nil }
+        self.maps = maps
+    }
+
+    /// True when every `row` operand has exactly `columns` values (the result's last axis).
+    func fits(columns: Int) -> Bool {
+        for m in maps {
+            if case .row(_, let t, _) = m, t.count != columns { return false }
+        }
+        return true
+    }
+
     /// The per-value form of an in-place epilogue, nil for those that read another value.
     static func map(_ e: Epilogue.InPlace) -> Map? {
         switch e {
@@ -46,8 +79,9 @@ struct TileEpilogue: Sendable {
         }
     }
 
-    /// `p[0 ..< n]` through every map in turn, on the calling thread.
-    func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    /// `p[0 ..< n]` through every map in turn, on the calling thread. For a `row` map, p is
+    /// columns `col0 ..< col0 + n` of one row of the result.
+    func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, col0: Int = 0) {
         if n <= 0 { return }
         for m in maps {
             switch m {
@@ -56,13 +90,18 @@ struct TileEpilogue: Sendable {
             case .unary(let f): f.apply(p, n, gated: false, onThisThread: true)
             case .gated(let f): f.apply(p, n, gated: true, onThisThread: true)
             case .fakeQuantize(let fq): fq.applyOnThisThread(p, n)
+            case .row(let op, let t, let reversed):
+                guard col0 >= 0, col0 + n <= t.count else { continue }
+                withExtendedLifetime(t) {
+                    rowRunF32(op, p, UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self)) + col0, n, reversed: reversed)
+                }
             }
         }
     }
 
-    /// A tile of `rows` rows of `cols` values, rows `stride` apart.
-    func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int, stride: Int) {
-        for r in 0..<rows { apply(p + r * stride, cols) }
+    /// A tile of `rows` rows of `cols` values, rows `stride` apart, starting at column `col0`.
+    func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int, stride: Int, col0: Int = 0) {
+        for r in 0..<rows { apply(p + r * stride, cols, col0: col0) }
     }
 }
 
@@ -95,4 +134,19 @@ func reluRunF32(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
 /// `p[i] = clipF(p[i], lo, hi)` for `i < n`, on the calling thread.
 func clipRunF32(_ p: UnsafeMutablePointer<Float>, _ n: Int, lo: Float, hi: Float) {
     for i in 0..<n { p[i] = clipF(p[i], lo, hi) }
+}
+
+/// `p[j] = p[j] op q[j]` (`reversed`: `q[j] op p[j]`) for `j < n`, on the calling thread: the
+/// per-element functions of the plan's binary epilogues (`binaryInPlaceF32`).
+func rowRunF32(_ op: Epilogue.Binary, _ p: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>, _ n: Int, reversed: Bool) {
+    switch op {
+    case .add: for j in 0..<n { p[j] = AddF.apply(p[j], q[j]) }
+    case .mul: for j in 0..<n { p[j] = MulF.apply(p[j], q[j]) }
+    case .sub:
+        if reversed {
+            for j in 0..<n { p[j] = SubF.apply(q[j], p[j]) }
+        } else {
+            for j in 0..<n { p[j] = SubF.apply(p[j], q[j]) }
+        }
+    }
 }

@@ -1,0 +1,40 @@
+// A float32 matrix product against a pre-packed B (a constant weight), for linear layers:
+// OpenBLAS has no public packing API and re-packs B on every call (for ViT-B/16, ~340 MB of
+// copying per run, 14% of the run); this packs it once. Like CQGemm, a narrow accelerator
+// under the Swift core: SurgeonTensor wraps it (PackedGemm.swift), the kernels carry their own
+// target attributes and run only when `sp_gemm_level()` says the CPU has the instructions (the
+// rest is compiled for the baseline target), and a plain C kernel over the same packed layout
+// runs everywhere else (tests check every kernel against the plain triple loop).
+#ifndef CPACKEDGEMM_H
+#define CPACKEDGEMM_H
+
+#include <stddef.h>
+
+/// Columns of B per packed panel.
+#define SP_GEMM_NR 32
+
+/// The kernel set this CPU runs: 2 = AVX-512F, 1 = AVX2 + FMA, 0 = the plain C kernel.
+int sp_gemm_level(void);
+
+/// Floats of B (k × n) packed: n rounded up to NR, times k.
+size_t sp_gemm_packed_size(int k, int n);
+
+/// Packs B into `packed` (sp_gemm_packed_size floats). B is k × n row-major with row stride
+/// ldb, or, when transB is 1, n × k row-major (Bᵀ stored). Layout: blocks of 256 rows of B
+/// (the last one shorter), each in panels of NR columns (kc × NR floats row by row, columns
+/// past n zero).
+void sp_gemm_pack_b(const float *b, int ldb, int transB, int k, int n, float *packed);
+
+/// Called on a block of C once it is final: `rows` rows (stride ldc) of `cols` values starting
+/// at column j0 (p = &C[i][j0]); at most one register tile of rows, at most 1024 columns.
+typedef void (*sp_gemm_epilogue)(void *context, float *p, int rows, int j0, int cols);
+
+/// C[i][j] (+)= sum over p < k of A[i][p] * B[p][j] for i < m, j0 <= j < j1, with B packed
+/// by sp_gemm_pack_b (k × n). A row-major with row stride lda, C with row stride ldc; j0 a
+/// multiple of NR. accumulate = 0 overwrites C, 1 adds to it. `level` at most
+/// sp_gemm_level() (lower levels run too; tests use them). `epilogue` (may be NULL) sees
+/// every element of C[0..<m][j0..<j1] exactly once, right after it is final. Returns 0.
+int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, const float *packed,
+                   float *c, int ldc, int j0, int j1, int accumulate, sp_gemm_epilogue epilogue, void *context);
+
+#endif

@@ -1,0 +1,107 @@
+import CPackedGemm
+
+/// A constant float32 matrix B (k × n) packed once for `sgemmPacked`: linear layers multiply
+/// by the same weight at every run, and OpenBLAS re-packs it at every call (it has no public
+/// packing API; for ViT-B/16 that copying was ~12% of the matrix products' time). The kernels
+/// live in the CPackedGemm C target (AVX-512F, AVX2 + FMA, chosen at run time) and read the
+/// layout below whatever the level; `sgemmReference` is the yardstick the tests use.
+public final class PackedMatrix: @unchecked Sendable {
+    /// op(B) is k × n.
+    public let k: Int, n: Int
+    /// The packed floats (`sp_gemm_packed_size(k, n)`), a tensor so that the memory budget
+    /// counts them.
+    let storage: Tensor
+
+    /// The kernel set this CPU runs (2 AVX-512F, 1 AVX2 + FMA, 0 the plain C loops).
+    public static let level: Int = Int(sp_gemm_level())
+    /// True when packing pays here: a vector kernel runs (the plain one is a yardstick).
+    public static var isFast: Bool { level > 0 }
+
+    /// Packs B: row-major k × n with row stride `ldb`, or, when `transposed`, Bᵀ stored as n × k.
+    /// Throws when the memory budget refuses the copy or a size does not fit the kernel's
+    /// 32-bit indices.
+    public init(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k: Int, n: Int) throws {
+        let limit = Int(Int32.max) / 2
+        guard k > 0, n > 0, k < limit, n < limit, ldb < limit, (transposed ? ldb >= k : ldb >= n) else {
+            throw TensorError("cannot pack a \(k)×\(n) matrix with row stride \(ldb)")
+        }
+        let count = sp_gemm_packed_size(Int32(k), Int32(n))
+        self.k = k
+        self.n = n
+        storage = try Tensor.buildOverwriting([count], of: Float.self) { p in
+            guard let base = p.baseAddress else { return }
+            sp_gemm_pack_b(b, Int32(ldb), transposed ? 1 : 0, Int32(k), Int32(n), base)
+        }
+    }
+
+    /// The packed tensor's bytes (for tests and memory accounting).
+    public var byteCount: Int { storage.byteCount }
+}
+
+/// `C = A · B` (or `C += A · B` when `accumulate`) for A row-major m × k (row stride `lda`), B
+/// packed, C row-major m × n (row stride `ldc`), split among `threads` kernel threads: by
+/// column panels of B when there are enough, else by rows. `epilogue(p, rows, j0, cols)`, when
+/// given, is called on every block of C as soon as it is final (`p` = C[i][j0], rows × cols,
+/// stride ldc: one register tile of rows, at most 12, by up to 1024 columns), by the thread
+/// that computed it, while the block is still in cache; it sees every element once.
+/// Returns false (C untouched) when a size does not fit the kernel's 32-bit indices.
+/// `level` (tests) caps the kernel set used.
+@discardableResult
+public func sgemmPacked(
+    m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
+    accumulate: Bool = false, threads: Int = kernelThreads, level: Int = PackedMatrix.level,
+    epilogue: ((UnsafeMutablePointer<Float>, Int, Int, Int) -> Void)? = nil
+) -> Bool {
+    let limit = Int(Int32.max) / 2
+    guard m < limit, lda < limit, ldc < limit, lda >= b.k, ldc >= b.n else { return false }
+    if m <= 0 { return true }
+    let k = b.k, n = b.n
+    let nr = Int(SP_GEMM_NR)
+    let run = { (i0: Int, rows: Int, j0: Int, cols: Int) in
+        withExtendedLifetime(b) {
+            let packed = b.storage.rawPointer.assumingMemoryBound(to: Float.self)
+            let call = { (fn: sp_gemm_epilogue?, context: UnsafeMutableRawPointer?) in
+                _ = sp_gemm_packed(Int32(level), Int32(rows), Int32(n), Int32(k), a + i0 * lda, Int32(lda), packed,
+                                   c + i0 * ldc, Int32(ldc), Int32(j0), Int32(j0 + cols), accumulate ? 1 : 0, fn, context)
+            }
+            guard let epilogue else { return call(nil, nil) }
+            withoutActuallyEscaping(epilogue) { body in
+                let box = PackedEpilogueBox(body)
+                withExtendedLifetime(box) { call(packedEpilogueTrampoline, Unmanaged.passUnretained(box).toOpaque()) }
+            }
+        }
+    }
+    let panels = (n + nr - 1) / nr
+    let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
+    // Below 256K multiply-adds (~5 µs on one core) a hand-off costs more than it saves.
+    let big = work.overflow || work.partialValue >= (1 << 18)
+    let parts = big ? min(max(threads, 1), max(panels, (m + 11) / 12)) : 1
+    if parts <= 1 {
+        run(0, m, 0, n)
+    } else if panels >= 4 * parts {
+        // Each thread reads its own columns of B (and all of A).
+        let per = (panels + parts - 1) / parts * nr
+        parallelFor(parts, threads: parts) { p in
+            let j0 = p * per
+            if j0 < n { run(0, m, j0, min(per, n - j0)) }
+        }
+    } else {
+        let per = ((m + parts - 1) / parts + 11) / 12 * 12
+        parallelFor(parts, threads: parts) { p in
+            let i0 = p * per
+            if i0 < m { run(i0, min(per, m - i0), 0, n) }
+        }
+    }
+    return true
+}
+
+/// The Swift epilogue of one `sgemmPacked` block, reached from C through `context`.
+private final class PackedEpilogueBox {
+    let body: (UnsafeMutablePointer<Float>, Int, Int, Int) -> Void
+    init(_ body: @escaping (UnsafeMutablePointer<Float>, Int, Int, Int) -> Void) { self.body = body }
+}
+
+private let packedEpilogueTrampoline: sp_gemm_epilogue = { context, p, rows, j0, cols in
+    guard let context, let p else { return }
+    Unmanaged<PackedEpilogueBox>.fromOpaque(context).takeUnretainedValue().body(p, Int(rows), Int(j0), Int(cols))
+}

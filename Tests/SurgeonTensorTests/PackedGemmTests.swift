@@ -1,0 +1,125 @@
+@testable import SurgeonTensor
+import Testing
+
+/// The packed-weight product (`PackedMatrix`, `sgemmPacked`) against the plain triple loop, at
+/// every kernel level this CPU runs (AVX-512F, AVX2 + FMA, plain C): odd sizes (k across the
+/// 256-row blocks, n across the 32-column panels and 1024-column cache blocks, m across the
+/// 12 / 6 / 4-row register tiles), B stored as is and transposed, row strides larger than
+/// the matrix, overwrite and accumulate, one and several threads, and the per-block epilogue.
+@Suite struct PackedGemmTests {
+    static func random(_ n: Int, seed: UInt64) -> [Float] {
+        var s = seed &* 6364136223846793005 &+ 1442695040888963407
+        return (0..<n).map { _ in
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int((s >> 33) % 2001) - 1000) / 1000
+        }
+    }
+
+    /// Runs one product on every level and thread count; returns the worst error seen.
+    static func check(m: Int, n: Int, k: Int, transposed: Bool, accumulate: Bool, pad: Int = 0) throws {
+        let lda = k + pad, ldc = n + pad, ldb = (transposed ? k : n) + pad
+        let a = random(m * lda, seed: UInt64(m * 31 + k))
+        let b = random((transposed ? n : k) * ldb, seed: UInt64(n * 17 + k))
+        let c0 = random(m * ldc, seed: 5)
+        var want = c0
+        sgemmReference(transA: false, transB: transposed, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
+                       beta: accumulate ? 1 : 0, c: &want, ldc: ldc)
+        let packed = try b.withUnsafeBufferPointer { pb in
+            try PackedMatrix(try #require(pb.baseAddress), ldb: ldb, transposed: transposed, k: k, n: n)
+        }
+        for level in 0...PackedMatrix.level {
+            for threads in [1, 3] {
+                var c = c0
+                let ok = a.withUnsafeBufferPointer { pa in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        sgemmPacked(m: m, a: pa.baseAddress!, lda: lda, b: packed, c: pc.baseAddress!, ldc: ldc,
+                                    accumulate: accumulate, threads: threads, level: level)
+                    }
+                }
+                #expect(ok)
+                var worst: Float = 0
+                for i in 0..<m {
+                    for j in 0..<ldc {
+                        let d = abs(c[i * ldc + j] - want[i * ldc + j])
+                        // Past column n (the row padding) nothing is written.
+                        if j >= n { #expect(c[i * ldc + j] == c0[i * ldc + j]) }
+                        worst = max(worst, d)
+                    }
+                }
+                #expect(worst <= 1e-5 * Float(k) + 1e-6,
+                        "\(m)x\(n)x\(k) T\(transposed) acc \(accumulate) level \(level) threads \(threads): off by \(worst)")
+            }
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func oddSizesMatchThePlainLoop(transposed: Bool) throws {
+        for (m, n, k) in [(1, 1, 1), (5, 7, 3), (13, 33, 31), (12, 32, 256), (37, 65, 257), (25, 100, 600), (100, 31, 40)] {
+            try Self.check(m: m, n: n, k: k, transposed: transposed, accumulate: false)
+            try Self.check(m: m, n: n, k: k, transposed: transposed, accumulate: true, pad: 3)
+        }
+    }
+
+    /// Shapes large enough to split among the threads: by column panels (wide) and by rows (narrow),
+    /// and n past one 1024-column cache block.
+    @Test func splitProductsMatchThePlainLoop() throws {
+        for (m, n, k) in [(197, 300, 70), (301, 40, 96), (30, 1100, 20)] {
+            try Self.check(m: m, n: n, k: k, transposed: false, accumulate: false)
+            try Self.check(m: m, n: n, k: k, transposed: true, accumulate: true, pad: 1)
+        }
+    }
+
+    /// The epilogue sees every element of C exactly once, after its product, in blocks of at
+    /// most 12 rows and 1024 columns, with its column offset (k past one 256-row block, n past
+    /// one 1024-column block).
+    @Test func epilogueCoversEveryBlockOnce() throws {
+        for (m, n, k, threads) in [(197, 300, 70, 1), (197, 300, 300, 2), (301, 40, 96, 3), (5, 33, 8, 2), (30, 1100, 600, 1), (26, 2100, 20, 2)] {
+            let a = Self.random(m * k, seed: 9), b = Self.random(k * n, seed: 10)
+            var want = [Float](repeating: 0, count: m * n)
+            sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                           beta: 0, c: &want, ldc: n)
+            let packed = try b.withUnsafeBufferPointer { try PackedMatrix($0.baseAddress!, ldb: n, transposed: false, k: k, n: n) }
+            var c = [Float](repeating: .nan, count: m * n)
+            var visits = [Int](repeating: 0, count: m * n)
+            let ok = a.withUnsafeBufferPointer { pa in
+                c.withUnsafeMutableBufferPointer { pc in
+                    visits.withUnsafeMutableBufferPointer { pv in
+                        let base = pc.baseAddress!, vb = pv.baseAddress!
+                        return sgemmPacked(m: m, a: pa.baseAddress!, lda: k, b: packed, c: base, ldc: n, threads: threads) { p, rows, j0, cols in
+                            #expect(rows <= 12 && cols <= 1024)
+                            let off = p - base
+                            #expect(off % n == j0)
+                            for r in 0..<rows {
+                                for j in 0..<cols {
+                                    p[r * n + j] = p[r * n + j] * 2 + Float(j0 + j)
+                                    vb[off + r * n + j] += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(ok)
+            #expect(visits.allSatisfy { $0 == 1 }, "\(m)x\(n)x\(k) threads \(threads)")
+            let worst = (0..<(m * n)).map { abs(c[$0] - (want[$0] * 2 + Float($0 % n))) }.max() ?? 0
+            #expect(worst <= 2e-5 * Float(k), "\(m)x\(n)x\(k) threads \(threads): off by \(worst)")
+        }
+    }
+
+    @Test func badSizesAreRefused() throws {
+        let b = [Float](repeating: 1, count: 12)
+        try b.withUnsafeBufferPointer { pb in
+            #expect(throws: (any Error).self) { try PackedMatrix(pb.baseAddress!, ldb: 2, transposed: false, k: 4, n: 3) }
+            #expect(throws: (any Error).self) { try PackedMatrix(pb.baseAddress!, ldb: 3, transposed: false, k: 0, n: 3) }
+            let p = try PackedMatrix(pb.baseAddress!, ldb: 3, transposed: false, k: 4, n: 3)
+            var c = [Float](repeating: 0, count: 6)
+            let a = [Float](repeating: 1, count: 8)
+            // lda shorter than k: refused, C untouched.
+            let ok = a.withUnsafeBufferPointer { pa in
+                c.withUnsafeMutableBufferPointer { sgemmPacked(m: 2, a: pa.baseAddress!, lda: 3, b: p, c: $0.baseAddress!, ldc: 3) }
+            }
+            #expect(!ok)
+            #expect(c == [Float](repeating: 0, count: 6))
+        }
+    }
+}
