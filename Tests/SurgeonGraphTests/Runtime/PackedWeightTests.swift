@@ -122,6 +122,21 @@ import TestSupport
             #expect(fused.transposedWeights["W"]?.isMade == (rows <= TransposedWeight.maximumRows))
             #expect((fused.packedWeights["N:W"]?.isMade ?? false) == (rows > TransposedWeight.maximumRows))
         }
+        // The same for Gemm (transB, as a classifier): few rows run the plain kernel, unpacked.
+        let gg = Graph(name: "g", nodes: [Node(name: "fc", opType: "Gemm", inputs: ["x", "W", "B"], outputs: ["y"],
+                                               attributes: [Attribute(name: "transB", value: .int(1))])],
+                       inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
+                       initializers: [("W", try Self.rnd([n, k], seed: 58)), ("B", try Self.rnd([n], seed: 59))])
+        for rows in [1, 100] {
+            let fused = Interpreter(model: Model(graph: gg, opsetImports: ["": 17]))
+            let plain = Interpreter(model: Model(graph: gg, opsetImports: ["": 17]))
+            plain.fusionEnabled = false
+            let x = try Self.rnd([rows, k], seed: 60)
+            let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+            let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+            #expect(isClose(yf, yp, atol: 1e-5, rtol: 1e-4))
+            #expect((fused.packedWeights["T:W"]?.isMade ?? false) == (rows > TransposedWeight.maximumRows), "\(rows) rows")
+        }
         let box = PackedWeight(), w = try Self.rnd([8, 5], seed: 56)
         #expect(box.matrix(for: w, transposed: false) != nil)
         #expect(box.matrix(for: w, transposed: true) == nil)
