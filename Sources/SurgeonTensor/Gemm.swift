@@ -132,6 +132,14 @@ extension BLASLibrary {
 // CBLAS enum values (cblas.h).
 private let cblasRowMajor: Int32 = 101, cblasNoTrans: Int32 = 111, cblasTrans: Int32 = 112
 
+/// Whether a product of m × n × k multiply-adds is worth splitting among kernel threads:
+/// below 256K (~5 µs on one core) a hand-off costs more than it saves.
+@inline(__always)
+func isSplittable(m: Int, n: Int, k: Int) -> Bool {
+    let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
+    return work.overflow || work.partialValue >= (1 << 18)
+}
+
 /// How a product of `m`×`k` by `k`×`n` is shared among the kernel threads: OpenBLAS itself
 /// always runs on one thread (its pool spins after each call and fought our own threads for
 /// the cores, see DECISIONS.md), and large products are cut into one block of C rows or
@@ -143,10 +151,7 @@ func forEachGemmBlock<T>(
     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>, ldc: Int,
     _ body: (Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
 ) {
-    let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
-    // Below 256K multiply-adds (~5 µs on one core) a hand-off costs more than it saves.
-    let big = work.overflow || work.partialValue >= (1 << 18)
-    let parts = big ? min(threads, max(m, n / 16)) : 1
+    let parts = isSplittable(m: m, n: n, k: k) ? min(threads, max(m, n / 16)) : 1
     forEachBlock(m: m, n: n, parts: parts, byColumns: n >= m) { i0, rows, j0, cols in
         body(rows, cols, transA ? a + i0 : a + i0 * lda, transB ? b + j0 * ldb : b + j0, c + i0 * ldc + j0)
     }

@@ -72,10 +72,7 @@ public func sgemmPacked(
         }
     }
     let panels = (n + nr - 1) / nr
-    let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
-    // Below 256K multiply-adds (~5 µs on one core) a hand-off costs more than it saves.
-    let big = work.overflow || work.partialValue >= (1 << 18)
-    let parts = big ? min(max(threads, 1), max(panels, (m + 11) / 12)) : 1
+    let parts = isSplittable(m: m, n: n, k: k) ? min(max(threads, 1), max(panels, (m + 11) / 12)) : 1
     if parts <= 1 {
         run(0, m, 0, n)
     } else if panels >= 4 * parts {

@@ -200,17 +200,10 @@ extension Interpreter {
         }
         if fusionEnabled {
             PlanFusion.useTransposedWeights(in: plan) { name in
-                if let box = self.transposedWeights[name] { return box }
-                let box = TransposedWeight()
-                self.transposedWeights[name] = box
-                return box
+                self.weightBox(\.transposedWeights, name, TransposedWeight.init)
             }
             PlanFusion.usePackedWeights(in: plan) { name, transposed in
-                let key = (transposed ? "T:" : "N:") + name
-                if let box = self.packedWeights[key] { return box }
-                let box = PackedWeight()
-                self.packedWeights[key] = box
-                return box
+                self.weightBox(\.packedWeights, (transposed ? "T:" : "N:") + name, PackedWeight.init)
             }
         }
         ExecutionPlan.computeReleases(plan, keep: Set(kept.map(\.slot)), implicitReads: { step in

@@ -162,7 +162,17 @@ public final class Interpreter {
         compileLock.lock()
         foldCache.removeAll()
         transposedWeights.removeAll()
+        packedWeights.removeAll()
         compileLock.unlock()
+    }
+
+    /// The box kept in `boxes` under `key`, made on first use (under `compileLock`).
+    func weightBox<Box>(_ boxes: ReferenceWritableKeyPath<Interpreter, [String: Box]>, _ key: String,
+                        _ make: () -> Box) -> Box {
+        if let box = self[keyPath: boxes][key] { return box }
+        let box = make()
+        self[keyPath: boxes][key] = box
+        return box
     }
 
     /// Runs the model.

@@ -21,7 +21,7 @@ extension PlanFusion {
             let cast = plan.steps[c]
             guard !removed.contains(c), cast.node.opType == "Cast", cast.node.domain.isEmpty, let castKernel = cast.kernel,
                   !cast.folded, cast.inputs == [y], cast.outputs.count == 1, cast.outputs[0] >= 0,
-                  castsToFloat32(cast.node) else { continue }
+                  castsToFloat32(cast) else { continue }
             let castBox = cast.nodeBox, castOpset = cast.opset
             plan.steps[k].kernel = { ctx in
                 let x = try ctx.tensor(0), w = try ctx.tensor(1)
@@ -43,12 +43,9 @@ extension PlanFusion {
         return rewrites
     }
 
-    /// Whether a Cast node's `to` is FLOAT (1, or "FLOAT" in opsets 1-5).
-    static func castsToFloat32(_ node: Node) -> Bool {
-        switch node.attribute("to") {
-        case .int(let t)?: return t == 1
-        case .string(let name)?: return name.uppercased() == "FLOAT"
-        default: return false
-        }
+    /// Whether a Cast step's `to` is FLOAT, as its kernel reads it (`Cast.targetType`).
+    static func castsToFloat32(_ cast: ExecutionPlan.Step) -> Bool {
+        let ctx = OpContext(nodeBox: cast.nodeBox, inputs: [], opset: cast.opset, subgraphRunner: noSubgraphs)
+        return (try? Cast.targetType(ctx)) == .float32
     }
 }

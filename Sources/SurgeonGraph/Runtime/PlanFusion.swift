@@ -272,7 +272,7 @@ enum PlanFusion {
         { ctx in
             let a = try ctx.tensor(0), w = try ctx.tensor(1)
             if a.dtype == .float32, w.dtype == .float32, w.rank == 2, a.rank >= 1, a.shape[a.rank - 1] == w.shape[0],
-               w.shape[0] > 0, a.count / w.shape[0] <= TransposedWeight.maximumRows, let wt = box.matrix(for: w) {
+               w.shape[0] > 0, TransposedWeight.takes(rows: a.count / w.shape[0], weightCount: w.count), let wt = box.matrix(for: w) {
                 return [.tensor(try MatMul.matmul(a, transposedWeight: wt))]
             }
             return [.tensor(try MatMul.matmul(a, w))]
@@ -567,36 +567,33 @@ extension Epilogue.Unary {
     }
 }
 
-/// The transpose of one constant weight matrix, made on first use and kept (thread-safe).
-final class TransposedWeight: @unchecked Sendable {
-    /// Weights below 1 MiB stay as they are (in cache, the plain product is as fast).
-    static let minimumCount = 1 << 18
-    /// Products with more rows than this use the weight as it is (measured on few rows only).
-    static let maximumRows = 64
-
+/// A value made from one constant weight matrix (its transpose, its packed copy) on first use
+/// and kept (thread-safe). The box belongs to one constant: a `w` other than the first one
+/// asked for (another buffer, offset or shape, or the other `form`) gets nil. Once the value
+/// is made, products read it: W's pages of a mapped model file leave the resident set (read
+/// from the file again if something else reads W), so the copy does not double the weights'
+/// memory (BERT-base: ~330 MB).
+class DerivedWeight<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var source: (buffer: ObjectIdentifier, offset: Int, shape: [Int])?
-    private var value: Tensor?
+    private var source: (buffer: ObjectIdentifier, offset: Int, shape: [Int], form: Bool)?
+    private var value: Value?
     private var failed = false
 
-    /// Wᵀ for `w`, or nil when it could not be made. A `w` other than the first one asked for
-    /// (another buffer) gets nil: the box belongs to one constant.
-    func matrix(for w: Tensor) -> Tensor? {
+    /// What `make` gives for `w` (in `form`, a flag of the caller's), made once; nil when it
+    /// could not be made (memory budget, sizes) or `w` is not this box's constant.
+    func value(for w: Tensor, form: Bool = false, make: (Tensor) throws -> Value) -> Value? {
         lock.lock()
         defer { lock.unlock() }
-        let key = (ObjectIdentifier(w.buffer), w.byteOffset, w.shape)
         if let s = source {
-            return s.buffer == key.0 && s.offset == key.1 && s.shape == key.2 ? value : nil
+            return s.buffer == ObjectIdentifier(w.buffer) && s.offset == w.byteOffset && s.shape == w.shape
+                && s.form == form ? value : nil
         }
         if failed { return nil }
-        guard let t = try? transposed(w, perm: [1, 0]) else { failed = true; return nil }
-        source = key
-        value = t
-        // Products read Wᵀ from now on: W's pages of a mapped model file leave the resident
-        // set (read from the file again if something else reads W), so the copy does not
-        // double the weights' memory (BERT-base: ~330 MB).
+        guard let v = try? make(w) else { failed = true; return nil }
+        source = (ObjectIdentifier(w.buffer), w.byteOffset, w.shape, form)
+        value = v
         w.buffer.releaseMappedPages(byteOffset: w.byteOffset, byteCount: w.byteCount)
-        return t
+        return v
     }
 
     var isMade: Bool {
@@ -604,5 +601,23 @@ final class TransposedWeight: @unchecked Sendable {
         defer { lock.unlock() }
         return value != nil
     }
+}
+
+/// The transpose of one constant weight matrix, made on first use and kept.
+final class TransposedWeight: DerivedWeight<Tensor>, @unchecked Sendable {
+    /// Weights below 1 MiB stay as they are (in cache, the plain product is as fast).
+    static let minimumCount = 1 << 18
+    /// Products with more rows than this use the weight as it is (measured on few rows only).
+    static let maximumRows = 64
+
+    /// Whether a product of `rows` rows by a weight of `weightCount` values is one the
+    /// transposed weight is for (few rows against a large weight), where copies made for
+    /// many rows (`PackedWeight`) would only add memory.
+    static func takes(rows: Int, weightCount: Int) -> Bool {
+        rows <= maximumRows && weightCount >= minimumCount
+    }
+
+    /// Wᵀ for `w`, or nil when it could not be made (or `w` is not this box's constant).
+    func matrix(for w: Tensor) -> Tensor? { value(for: w) { try transposed($0, perm: [1, 0]) } }
 }
 

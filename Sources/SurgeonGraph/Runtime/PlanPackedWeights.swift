@@ -1,4 +1,3 @@
-import Foundation
 import SurgeonTensor
 
 /// MatMul / Gemm by a constant float32 weight: the weight is packed once for the packed-GEMM
@@ -44,7 +43,7 @@ extension PlanFusion {
             guard a.dtype == .float32, w.dtype == .float32, w.rank == 2, a.rank >= 1, a.shape[a.rank - 1] == w.shape[0],
                   w.shape[0] > 0, w.shape[1] > 0, a.count > 0 else { return try fallback(ctx) }
             let k = w.shape[0], n = w.shape[1], rows = a.count / k
-            if rows <= TransposedWeight.maximumRows && w.count >= TransposedWeight.minimumCount { return try fallback(ctx) }
+            if TransposedWeight.takes(rows: rows, weightCount: w.count) { return try fallback(ctx) }
             guard let packed = box.matrix(for: w, transposed: false) else { return try fallback(ctx) }
             let outShape = Array(a.shape.dropLast()) + [n]
             let y = try a.withUnsafeBuffer(of: Float.self) { pa -> Tensor? in
@@ -77,7 +76,7 @@ extension PlanFusion {
             // the weight once, as fast, and a packed copy would only add to memory (the copy
             // and the mapped weight are both resident while it is made: mobilenet_v3_small's
             // peak RSS grew 2 MB).
-            if m <= TransposedWeight.maximumRows && w.count >= TransposedWeight.minimumCount { return try fallback(ctx) }
+            if TransposedWeight.takes(rows: m, weightCount: w.count) { return try fallback(ctx) }
             let k2 = transB ? w.shape[1] : w.shape[0], n = transB ? w.shape[0] : w.shape[1]
             guard k == k2, m > 0, k > 0, n > 0, let packed = box.matrix(for: w, transposed: transB) else { return try fallback(ctx) }
             let y: Tensor
@@ -116,40 +115,16 @@ extension PlanFusion {
 
 /// A constant weight packed for `sgemmPacked`, made on first use and kept for every plan of
 /// the interpreter (like `TransposedWeight`).
-final class PackedWeight: @unchecked Sendable {
-    private let lock = NSLock()
-    private var source: (buffer: ObjectIdentifier, offset: Int, shape: [Int], transposed: Bool)?
-    private var value: PackedMatrix?
-    private var failed = false
-
+final class PackedWeight: DerivedWeight<PackedMatrix>, @unchecked Sendable {
     /// `w` (op(W) = W, or Wᵀ when `transposed`) packed, or nil when it could not be (memory
     /// budget, sizes). A `w` other than the first one asked for gets nil: the box belongs to
     /// one constant.
     func matrix(for w: Tensor, transposed: Bool) -> PackedMatrix? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let s = source {
-            return s.buffer == ObjectIdentifier(w.buffer) && s.offset == w.byteOffset && s.shape == w.shape
-                && s.transposed == transposed ? value : nil
+        guard w.dtype == .float32, w.rank == 2 else { return nil }
+        return value(for: w, form: transposed) { w in
+            let k = transposed ? w.shape[1] : w.shape[0], n = transposed ? w.shape[0] : w.shape[1]
+            return try PackedMatrix(w.rawPointer.assumingMemoryBound(to: Float.self), ldb: w.shape[1],
+                                    transposed: transposed, k: k, n: n)
         }
-        if failed || w.dtype != .float32 || w.rank != 2 { return nil }
-        let k = transposed ? w.shape[1] : w.shape[0], n = transposed ? w.shape[0] : w.shape[1]
-        guard let p = try? PackedMatrix(w.rawPointer.assumingMemoryBound(to: Float.self), ldb: w.shape[1],
-                                        transposed: transposed, k: k, n: n) else {
-            failed = true
-            return nil
-        }
-        source = (ObjectIdentifier(w.buffer), w.byteOffset, w.shape, transposed)
-        value = p
-        // Products read the packed copy from now on: W's pages of a mapped model file leave
-        // the resident set (read again from the file if something else reads W).
-        _ = withExtendedLifetime(w) { w.buffer.releaseMappedPages(byteOffset: w.byteOffset, byteCount: w.byteCount) }
-        return p
-    }
-
-    var isMade: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return value != nil
     }
 }

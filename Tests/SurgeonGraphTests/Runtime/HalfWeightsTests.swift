@@ -27,6 +27,16 @@ import TestSupport
         return Model(graph: g, opsetImports: ["": 17])
     }
 
+    /// A half tensor's values as float32 bit patterns.
+    static func bits(_ t: Tensor) throws -> [UInt32] {
+        try t.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+    }
+
+    /// A plan's constants by slot.
+    static func constants(of plan: ExecutionPlan) -> [Int: Value] {
+        Dictionary(plan.constants.map { ($0.slot, $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+
     @Test func convertedWeightsGiveTheHalfKernelsResults() throws {
         for half in [DType.float16, .bfloat16] {
             let model = try Self.model(half)
@@ -37,13 +47,12 @@ import TestSupport
             let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
             let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
             #expect(yf.dtype == half && yf.shape == yp.shape)
-            let bf = try yf.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
-            let bp = try yp.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+            let bf = try Self.bits(yf), bp = try Self.bits(yp)
             #expect(bf == bp, "\(half)")
             #expect(Set(bp).count > 10)
             // Every weight and bias read by the three steps is a float32 constant.
             let plan = try fused.plan(keep: ["y"], observing: false)
-            let constants = Dictionary(plan.constants.map { ($0.slot, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let constants = Self.constants(of: plan)
             for st in plan.steps where ["Conv", "MatMul", "Gemm"].contains(st.node.opType) {
                 for s in st.inputs.dropFirst() {
                     guard case .tensor(let t)? = constants[s] else { Issue.record("\(st.node.opType) input is not constant"); continue }
@@ -155,13 +164,12 @@ extension HalfWeightsTests {
                 let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
                 let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
                 #expect(yf.dtype == half && yf.shape == [2, 8, 10, 9])
-                let bf = try yf.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
-                let bp = try yp.cast(to: .float32).scalars(of: Float.self).map(\.bitPattern)
+                let bf = try Self.bits(yf), bp = try Self.bits(yp)
                 #expect(bf == bp, "\(half)")
                 #expect(Set(bp).count > 100)
             }
             let plan = try fused.plan(keep: ["y"], observing: false)
-            let constants = Dictionary(plan.constants.map { ($0.slot, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let constants = Self.constants(of: plan)
             let types = plan.steps.filter { $0.node.opType == "Conv" }.map { st -> DType? in
                 guard case .tensor(let t)? = constants[st.inputs[1]] else { return nil }
                 return t.dtype

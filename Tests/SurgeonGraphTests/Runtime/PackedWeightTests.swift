@@ -121,6 +121,9 @@ import TestSupport
             _ = try fused.run(feeds: ["x": .tensor(try Self.rnd([rows, k], seed: 55))])
             #expect(fused.transposedWeights["W"]?.isMade == (rows <= TransposedWeight.maximumRows))
             #expect((fused.packedWeights["N:W"]?.isMade ?? false) == (rows > TransposedWeight.maximumRows))
+            // clearPlans drops the weight copies with the plans.
+            fused.clearPlans()
+            #expect(fused.transposedWeights.isEmpty && fused.packedWeights.isEmpty)
         }
         // The same for Gemm (transB, as a classifier): few rows run the plain kernel, unpacked.
         let gg = Graph(name: "g", nodes: [Node(name: "fc", opType: "Gemm", inputs: ["x", "W", "B"], outputs: ["y"],

@@ -5,7 +5,7 @@ import SurgeonTensor
 /// product that reads it (`Conv.convCore`), so memory holds the half weights and about 1 MB of
 /// float32 per kernel thread, not a float32 copy of every weight. The products are the float32
 /// products of the widened weights (widening is exact), summed block by block.
-/// DECISIONS.md, 2026-11-27 "halfrows".
+/// DECISIONS.md, 2026-11-28 "halfrows".
 struct HalfWeightRows {
     /// The weights' bit patterns, `[M, C/group, k...]` row-major.
     let bits: UnsafePointer<UInt16>
@@ -59,7 +59,7 @@ extension Conv {
     /// Conv weights of at least this many values are widened block by block at every run
     /// instead of being kept as a float32 copy (see `HalfWeightRows`). Smaller weights (1×1
     /// and depthwise kernels of narrow layers) cost more per value to widen than they hold.
-    nonisolated(unsafe) static var halfRowsMinimum = 1 << 14
+    static let halfRowsMinimum = 1 << 14
 
     /// True when a plan may hand `Conv.conv` these float16 / bfloat16 weights with a float32
     /// input (`halfWeights: true`).

@@ -58,13 +58,15 @@ import TestSupport
         }
     }
 
-    @Test func blocksSplitTheRowsLength() {
+    @Test func blocksSplitTheRowsLength() throws {
         let none: [UInt16] = [0]
-        let rows = none.withUnsafeBufferPointer { HalfWeightRows(bits: $0.baseAddress ?? UnsafePointer(none), bfloat: false, blockValues: 1 << 18) }
-        #expect(rows.blockColumns(rows: 512, rowLength: 4608) == 512)
-        #expect(rows.blockColumns(rows: 64, rowLength: 576) == 576)
-        #expect(rows.blockColumns(rows: 100, rowLength: 4608) == 2608)
-        #expect(rows.blockColumns(rows: 5000, rowLength: 4608) == 52)
-        #expect(rows.blockColumns(rows: 1 << 20, rowLength: 4608) == 1)
+        try none.withUnsafeBufferPointer { buffer in
+            let rows = HalfWeightRows(bits: try #require(buffer.baseAddress), bfloat: false, blockValues: 1 << 18)
+            #expect(rows.blockColumns(rows: 512, rowLength: 4608) == 512)
+            #expect(rows.blockColumns(rows: 64, rowLength: 576) == 576)
+            #expect(rows.blockColumns(rows: 100, rowLength: 4608) == 2608)
+            #expect(rows.blockColumns(rows: 5000, rowLength: 4608) == 52)
+            #expect(rows.blockColumns(rows: 1 << 20, rowLength: 4608) == 1)
+        }
     }
 }
