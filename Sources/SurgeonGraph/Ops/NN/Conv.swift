@@ -201,6 +201,28 @@ enum Conv {
             guard let tileEpilogue else { return }
             tileEpilogue.apply(UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self), rows: rows, cols: cols, stride: outSize)
         }
+        if depthwise && T.self == Float.self && n * c >= DepthwiseInterleaved.minimumPlanes {
+            // Float, eight planes at a time (DepthwiseConv.swift), which writes bias + products.
+            let layout = DepthwiseInterleaved(h: inSp[0], w: inSp[1], geom: geom)
+            let groups = (n * c + 7) / 8
+            let grain = max(1, parallelGrain / max(1, 8 * outSize * kSize))
+            let xf = UnsafeRawPointer(xb).assumingMemoryBound(to: Float.self)
+            let wf = UnsafeRawPointer(wb).assumingMemoryBound(to: Float.self)
+            let yf = UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self)
+            let bf: [Float]? = bias.map { $0.map { Float($0) } }
+            parallelChunks(groups, grain: grain) { range in
+                let scratch = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: layout.scratchCount)
+                scratch.initialize(repeating: SIMD8<Float>(), count: layout.scratchCount)
+                let results = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: layout.resultCount)
+                let taps = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: kSize)
+                defer { scratch.deallocate(); results.deallocate(); taps.deallocate() }
+                for g in range {
+                    layout.run(src: xf, first: g * 8, count: min(8, n * c - g * 8), channels: c, kernel: wf,
+                               bias: bf, dst: yf, epilogue: tileEpilogue, scratch: scratch, results: results, taps: taps)
+                }
+            }
+            return
+        }
         if depthwise && T.self == Float.self {
             // Float: through a padded copy per band (depthwise2DFloat), which writes bias + products.
             let layout = DepthwiseLayout(h: inSp[0], w: inSp[1], geom: geom)
@@ -264,6 +286,15 @@ enum Conv {
             } else {
                 for item in 0..<items { run(item) }
             }
+            return
+        }
+        if r == 2 && T.self == Float.self && halfRows == nil
+            && ConvFewChannels.takes(channelsPerGroup: cg, kernelSize: kSize, outputChannelsPerGroup: mg) {
+            // Few input values per output (a stem): direct, without the im2col copy.
+            ConvFewChannels.run(x: UnsafeRawPointer(xb).assumingMemoryBound(to: Float.self), n: n, c: c, h: inSp[0], w: inSp[1],
+                                weights: UnsafeRawPointer(wb).assumingMemoryBound(to: Float.self), m: m, group: group,
+                                bias: bias.map { $0.map { Float($0) } }, geom: geom,
+                                y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self), epilogue: tileEpilogue)
             return
         }
         // im2col + gemm on tiles of output rows (a row = all positions along the last axis):

@@ -1,0 +1,163 @@
+import SurgeonTensor
+
+/// Float depthwise 2-D convolution eight channels at a time, each channel in one lane of a
+/// `SIMD8<Float>` (the fast kernel of `Conv.convCore` for 2-D depthwise convolutions; tested
+/// against the plain `Conv.depthwise2D`).
+///
+/// The planar kernel (`Conv.depthwise2DFloat`) vectorises along a row: on the small planes of
+/// mobile convnets (7×7 to 28×28, up to 576 channels) its per-channel set-up (the padded copy
+/// row by row, tiles past the row's end) cost more than the products. Here a band of input
+/// rows of eight planes is copied once into a zero-padded, channel-interleaved scratch
+/// (position-major, eight lanes per position), so every tap of every output is one aligned
+/// vector load for any stride or dilation, with no border path and no wasted lane (but in the
+/// last group when the plane count is not a multiple of 8). The results go to a
+/// position-major buffer and are copied back to the eight planes, where the epilogue runs.
+/// Each output is the bias plus the taps in row-major order, like the planar kernel.
+struct DepthwiseInterleaved {
+    let h: Int, w: Int, oh: Int, ow: Int
+    let kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int, ph: Int, pw: Int
+    /// Output columns rounded up to whole blocks of 4; padded positions per scratch row.
+    let owr: Int, rowWidth: Int
+    /// Output rows per band (even); input rows a band reads (its scratch rows).
+    let bandRows: Int, bandInputRows: Int
+
+    /// Vectors (of 8 floats) of one band's padded input and of its results.
+    var scratchCount: Int { bandInputRows * rowWidth }
+    var resultCount: Int { bandRows * owr }
+
+    /// Fewer planes (batch × channels) than this take the planar kernel (lanes would idle).
+    static let minimumPlanes = 8
+
+    /// About 128 KB of interleaved input rows per band.
+    static let bandBudget = 1 << 12
+
+    /// - Parameter budget: vectors of scratch per band (the tests use small ones to force bands).
+    init(h: Int, w: Int, geom: SpatialGeometry, budget: Int = DepthwiseInterleaved.bandBudget) {
+        self.h = h; self.w = w
+        kh = geom.kernel[0]; kw = geom.kernel[1]
+        sh = geom.strides[0]; sw = geom.strides[1]
+        dh = geom.dilations[0]; dw = geom.dilations[1]
+        ph = geom.padBegin[0]; pw = geom.padBegin[1]
+        oh = geom.output[0]; ow = geom.output[1]
+        owr = (ow + 3) / 4 * 4
+        rowWidth = (owr - 1) * sw + (kw - 1) * dw + 1
+        let extent = (kh - 1) * dh + 1
+        // Rows of a band of r output rows: (r - 1) * sh + extent.
+        let fit = (budget / max(1, rowWidth) - extent) / sh + 1
+        let ohr = (oh + 1) / 2 * 2
+        bandRows = max(2, min(ohr, fit / 2 * 2))
+        bandInputRows = (bandRows - 1) * sh + extent
+    }
+
+    /// Planes `first ..< first + count` (count 1-8) of `src` (`h * w` floats each, plane i's
+    /// channel `i % channels`) into the same planes of `dst` (`oh * ow` each): bias + products,
+    /// then `epilogue` on each plane. `scratch` holds `scratchCount` vectors, zero on the
+    /// first call (it is kept so between calls: only the inside of the rows is rewritten),
+    /// `results` `resultCount`, `taps` kh * kw.
+    func run(src: UnsafePointer<Float>, first: Int, count: Int, channels: Int, kernel: UnsafePointer<Float>,
+             bias: [Float]?, dst: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?,
+             scratch: UnsafeMutablePointer<SIMD8<Float>>, results: UnsafeMutablePointer<SIMD8<Float>>,
+             taps: UnsafeMutablePointer<SIMD8<Float>>) {
+        let inSize = h * w, outSize = oh * ow, kSize = kh * kw
+        var b = SIMD8<Float>()
+        for t in 0..<kSize { taps[t] = SIMD8<Float>() }
+        for l in 0..<count {
+            let ch = (first + l) % channels
+            b[l] = bias?[ch] ?? 0
+            for t in 0..<kSize { taps[t][l] = kernel[ch * kSize + t] }
+        }
+        var i0 = 0
+        while i0 < oh {
+            let rows = min(bandRows, oh - i0)
+            fill(src: src + first * inSize, count: count, firstRow: i0 * sh - ph,
+                 rows: ((rows + 1) / 2 * 2 - 1) * sh + (kh - 1) * dh + 1, scratch: scratch)
+            switch (kh, kw) {
+            case (3, 3): band(3, 3, taps, b, scratch, results, rows)
+            case (5, 5): band(5, 5, taps, b, scratch, results, rows)
+            case (7, 7): band(7, 7, taps, b, scratch, results, rows)
+            default: band(kh, kw, taps, b, scratch, results, rows)
+            }
+            // Back to the planes, row by row.
+            let lanes = UnsafeRawPointer(results).assumingMemoryBound(to: Float.self)
+            for l in 0..<count {
+                let plane = dst + (first + l) * outSize + i0 * ow
+                for i in 0..<rows {
+                    let from = lanes + (i * owr * 8 + l), to = plane + i * ow
+                    for j in 0..<ow { to[j] = from[j &* 8] }
+                }
+            }
+            i0 += rows
+        }
+        if let epilogue {
+            for l in 0..<count { epilogue.apply(dst + (first + l) * outSize, outSize) }
+        }
+    }
+
+    /// Input rows `firstRow ..< firstRow + rows` of the `count` planes at `src` into the
+    /// scratch rows 0 ..< rows: rows outside the input all zeros, the others the input values
+    /// at columns pw ..< pw + w (the columns outside, the pads, are never written and stay zero).
+    private func fill(src: UnsafePointer<Float>, count: Int, firstRow: Int, rows: Int,
+                      scratch: UnsafeMutablePointer<SIMD8<Float>>) {
+        let inSize = h * w
+        let x1 = min(w, rowWidth - pw)  // input columns 0 ..< x1 land inside the scratch row
+        for r in 0..<rows {
+            let y = firstRow + r
+            let row = scratch + r * rowWidth
+            if y < 0 || y >= h {
+                row.update(repeating: SIMD8<Float>(), count: rowWidth)
+                continue
+            }
+            if x1 <= 0 { continue }
+            let line = src + y * w
+            let out = row + pw
+            if count == 8 {
+                let p0 = line, p1 = line + inSize, p2 = line + 2 &* inSize, p3 = line + 3 &* inSize
+                let p4 = line + 4 &* inSize, p5 = line + 5 &* inSize, p6 = line + 6 &* inSize, p7 = line + 7 &* inSize
+                for x in 0..<x1 {
+                    out[x] = SIMD8(p0[x], p1[x], p2[x], p3[x], p4[x], p5[x], p6[x], p7[x])
+                }
+            } else {
+                // The lanes past `count` keep what they held: their results are not read.
+                let f = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
+                for l in 0..<count {
+                    let p = line + l * inSize
+                    for x in 0..<x1 { f[x &* 8 &+ l] = p[x] }
+                }
+            }
+        }
+    }
+
+    /// Output rows 0 ..< rows of a band (in pairs; a second row past `rows` is computed from
+    /// the scratch's extra rows and not used) into `results` (`owr` vectors per row).
+    /// `kh`, `kw` are passed as literals for the common kernels so the tap loops unroll.
+    @inline(__always)
+    private func band(_ kh: Int, _ kw: Int, _ taps: UnsafePointer<SIMD8<Float>>, _ bias: SIMD8<Float>,
+                      _ s: UnsafePointer<SIMD8<Float>>, _ results: UnsafeMutablePointer<SIMD8<Float>>, _ rows: Int) {
+        let sw = self.sw, dw = self.dw, owr = self.owr
+        let rowStep = dh &* rowWidth, pairStep = sh &* rowWidth
+        var i = 0
+        while i < rows {
+            let top = s + i &* sh &* rowWidth
+            let o0 = results + i &* owr, o1 = o0 + owr
+            var j = 0
+            while j < owr {
+                var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+                var c0 = bias, c1 = bias, c2 = bias, c3 = bias
+                for a in 0..<kh {
+                    let r0 = top + (a &* rowStep &+ j &* sw)
+                    let r1 = r0 + pairStep
+                    for b in 0..<kw {
+                        let k = taps[a &* kw &+ b]
+                        let p = r0 + b &* dw, q = r1 + b &* dw
+                        a0 += k * p[0]; a1 += k * p[sw]; a2 += k * p[2 &* sw]; a3 += k * p[3 &* sw]
+                        c0 += k * q[0]; c1 += k * q[sw]; c2 += k * q[2 &* sw]; c3 += k * q[3 &* sw]
+                    }
+                }
+                o0[j] = a0; o0[j &+ 1] = a1; o0[j &+ 2] = a2; o0[j &+ 3] = a3
+                o1[j] = c0; o1[j &+ 1] = c1; o1[j &+ 2] = c2; o1[j &+ 3] = c3
+                j &+= 4
+            }
+            i &+= 2
+        }
+    }
+}

@@ -1,0 +1,112 @@
+@testable import SurgeonGraph
+import SurgeonTensor
+import Testing
+
+@Suite struct DepthwiseConvTests {
+    /// `DepthwiseInterleaved` (eight planes per vector, padded interleaved copy) against the
+    /// plain `depthwise2D` run in Double, plane by plane: maps 1-20 wide and high (7×7, 14×14
+    /// among them), square and oblong kernels 1-7, strides 1-3, dilations 1-3, zero /
+    /// asymmetric pads, 1-19 planes (partial groups), several channels per batch item, bands
+    /// forced small, with and without a bias, over outputs and buffers holding NaN; one
+    /// scratch reused by every group, as the Conv path does.
+    @Test func interleavedMatchesPlainLoop() throws {
+        var seed: UInt32 = 41
+        func next(_ n: Int) -> Int { seed = seed &* 1664525 &+ 1013904223; return Int(seed >> 8) % n }
+        func rnd() -> Float { Float(next(1 << 20)) / Float(1 << 20) - 0.5 }
+        var fixed: [(h: Int, w: Int, k: Int, s: Int)] = []
+        for k in [3, 5, 7] { for s in [1, 2] { fixed += [(7, 7, k, s), (14, 14, k, s), (28, 28, k, s)] } }
+        var checked = 0
+        for trial in 0..<(fixed.count + 300) {
+            let h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int
+            if trial < fixed.count {
+                (h, w, kh, sh) = fixed[trial]; kw = kh; sw = sh
+            } else {
+                h = 1 + next(20); w = 1 + next(20)
+                kh = 1 + next(7); kw = next(3) == 0 ? 1 + next(7) : kh
+                sh = 1 + next(3); sw = next(3) == 0 ? 1 + next(3) : sh
+            }
+            let isFixed = trial < fixed.count
+            let dh = isFixed || next(3) > 0 ? 1 : 2 + next(2), dw = isFixed || next(3) > 0 ? 1 : 2 + next(2)
+            let zeroPads = isFixed ? false : next(5) == 0
+            let pt = isFixed ? kh / 2 : (zeroPads ? 0 : next(kh + 1)), pb = isFixed ? kh / 2 : (zeroPads ? 0 : next(kh + 1))
+            let pl = isFixed ? kw / 2 : (zeroPads ? 0 : next(kw + 1)), pr = isFixed ? kw / 2 : (zeroPads ? 0 : next(kw + 1))
+            let eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1
+            guard h + pt + pb >= eh, w + pl + pr >= ew else { continue }
+            let out = [(h + pt + pb - eh) / sh + 1, (w + pl + pr - ew) / sw + 1]
+            let geom = SpatialGeometry(kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw], padBegin: [pt, pl],
+                                       padEnd: [pb, pr], output: out)
+            let budget = next(2) == 0 ? DepthwiseInterleaved.bandBudget : 1 + next(300)
+            let layout = DepthwiseInterleaved(h: h, w: w, geom: geom, budget: budget)
+            let channels = 1 + next(12), planes = isFixed ? 16 : 1 + next(19)
+            let inSize = h * w, outSize = out[0] * out[1], kSize = kh * kw
+            let xv = (0..<(planes * inSize)).map { _ in rnd() }, kv = (0..<(channels * kSize)).map { _ in rnd() }
+            let bias: [Float]? = next(2) == 0 ? nil : (0..<channels).map { _ in rnd() }
+            var fast = [Float](repeating: .nan, count: planes * outSize)
+            let scratch = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: layout.scratchCount)
+            scratch.initialize(repeating: SIMD8<Float>(), count: layout.scratchCount)
+            let results = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: layout.resultCount)
+            results.initialize(repeating: SIMD8<Float>(repeating: .nan), count: layout.resultCount)
+            let taps = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: kSize)
+            taps.initialize(repeating: SIMD8<Float>(repeating: .nan), count: kSize)
+            defer { scratch.deallocate(); results.deallocate(); taps.deallocate() }
+            xv.withUnsafeBufferPointer { px in kv.withUnsafeBufferPointer { pk in fast.withUnsafeMutableBufferPointer { pf in
+                var first = 0
+                while first < planes {
+                    layout.run(src: px.baseAddress!, first: first, count: min(8, planes - first), channels: channels,
+                               kernel: pk.baseAddress!, bias: bias, dst: pf.baseAddress!, epilogue: nil,
+                               scratch: scratch, results: results, taps: taps)
+                    first += 8
+                }
+            } } }
+            var worst = 0.0
+            for plane in 0..<planes {
+                let ch = plane % channels
+                var ref = [Double](repeating: Double(bias?[ch] ?? 0), count: outSize)
+                let xd = xv[(plane * inSize)..<((plane + 1) * inSize)].map(Double.init)
+                let kd = kv[(ch * kSize)..<((ch + 1) * kSize)].map(Double.init)
+                xd.withUnsafeBufferPointer { px in kd.withUnsafeBufferPointer { pk in ref.withUnsafeMutableBufferPointer { pr in
+                    Conv.depthwise2D(src: px.baseAddress!, h: h, w: w, kernel: pk.baseAddress!, geom: geom, dst: pr.baseAddress!)
+                } } }
+                for (f, r) in zip(fast[(plane * outSize)..<((plane + 1) * outSize)], ref) {
+                    worst = max(worst, f.isNaN ? .infinity : abs(Double(f) - r))
+                }
+            }
+            #expect(worst < 1e-5, "h \(h) w \(w) k \(kh)x\(kw) s \(sh),\(sw) d \(dh),\(dw) pads \(pt),\(pl),\(pb),\(pr) planes \(planes) channels \(channels) budget \(budget): off by \(worst)")
+            checked += 1
+        }
+        #expect(checked > 250)
+    }
+
+    /// The whole Conv path (groups of eight planes across batch items, split over threads)
+    /// with a fused epilogue gives the plain result and then the epilogue, bit for bit.
+    @Test func convWithEpilogueIsResultThenEpilogue() throws {
+        var seed: UInt32 = 9
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        let epilogues: [TileEpilogue] = [
+            TileEpilogue(maps: [.relu]), TileEpilogue(maps: [.clip(lo: 0, hi: 0.1)]),
+            TileEpilogue(maps: [.unary(.hardSwish)]), TileEpilogue(maps: [.gated(.sigmoid)]),
+        ]
+        let cases: [(x: [Int], k: Int, s: Int)] = [([2, 13, 7, 7], 5, 1), ([1, 20, 14, 14], 3, 2), ([3, 5, 9, 11], 3, 1)]
+        for (ci, c) in cases.enumerated() {
+            let ch = c.x[1], p = c.k / 2
+            let out = [(c.x[2] + 2 * p - c.k) / c.s + 1, (c.x[3] + 2 * p - c.k) / c.s + 1]
+            let geom = SpatialGeometry(kernel: [c.k, c.k], strides: [c.s, c.s], dilations: [1, 1], padBegin: [p, p],
+                                       padEnd: [p, p], output: out)
+            let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
+            let wv = (0..<(ch * c.k * c.k)).map { _ in rnd() }
+            let bv = (0..<ch).map { _ in rnd() }
+            let wShape = [ch, 1, c.k, c.k]
+            let count = c.x[0] * ch * out[0] * out[1]
+            let plain = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: wShape, bias: bv, geom: geom, group: ch)
+            let e = epilogues[ci % epilogues.count]
+            var expected = plain
+            expected.withUnsafeMutableBufferPointer { e.apply($0.baseAddress!, count) }
+            var fused = [Float](repeating: .nan, count: count)
+            try xv.withUnsafeBufferPointer { px in try wv.withUnsafeBufferPointer { pw in try fused.withUnsafeMutableBufferPointer { py in
+                try Conv.convCore(x: px.baseAddress!, xShape: c.x, w: pw.baseAddress!, wShape: wShape, bias: bv, geom: geom,
+                                  group: ch, y: py.baseAddress!, epilogue: e)
+            } } }
+            #expect(fused.map(\.bitPattern) == expected.map(\.bitPattern), "case \(c.x)")
+        }
+    }
+}
