@@ -288,15 +288,6 @@ enum Conv {
             }
             return
         }
-        if r == 2 && T.self == Float.self && halfRows == nil
-            && ConvFewChannels.takes(channelsPerGroup: cg, kernelSize: kSize, outputChannelsPerGroup: mg) {
-            // Few input values per output (a stem): direct, without the im2col copy.
-            ConvFewChannels.run(x: UnsafeRawPointer(xb).assumingMemoryBound(to: Float.self), n: n, c: c, h: inSp[0], w: inSp[1],
-                                weights: UnsafeRawPointer(wb).assumingMemoryBound(to: Float.self), m: m, group: group,
-                                bias: bias.map { $0.map { Float($0) } }, geom: geom,
-                                y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self), epilogue: tileEpilogue)
-            return
-        }
         // im2col + gemm on tiles of output rows (a row = all positions along the last axis):
         // at least ~256 columns per tile (OpenBLAS packs the weights once per call), and the
         // column buffer near 1 MB so it is still in cache when gemm packs it. The tiles of every
