@@ -436,7 +436,19 @@ enum Conv {
             (o + jLo).update(from: line + (jLo + offset), count: jHi - jLo)
         } else {
             var p = jLo &* step &+ offset
-            for j in jLo..<jHi { o[j] = line[p]; p &+= step }
+            var j = jLo
+            if step == 2 && T.self == Float.self {
+                // 4 columns from 8 values (their even lanes), while the 8th value is one the row
+                // still holds (j + 4 < jHi: column j + 4 reads inside the row).
+                let lf = UnsafeRawPointer(line).assumingMemoryBound(to: Float.self)
+                let of = UnsafeMutableRawPointer(o).assumingMemoryBound(to: Float.self)
+                while j &+ 4 < jHi {
+                    let v = UnsafeRawPointer(lf + p).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(of + j).storeBytes(of: v.evenHalf, as: SIMD4<Float>.self)
+                    j &+= 4; p &+= 8
+                }
+            }
+            while j < jHi { o[j] = line[p]; p &+= step; j &+= 1 }
         }
         if jHi < last { (o + jHi).update(repeating: 0, count: last - jHi) }
     }

@@ -77,13 +77,28 @@ struct DepthwiseInterleaved {
             case (7, 7): band(7, 7, taps, b, scratch, results, rows)
             default: band(kh, kw, taps, b, scratch, results, rows)
             }
-            // Back to the planes, row by row.
-            let lanes = UnsafeRawPointer(results).assumingMemoryBound(to: Float.self)
-            for l in 0..<count {
-                let plane = dst + (first + l) * outSize + i0 * ow
-                for i in 0..<rows {
-                    let from = lanes + (i * owr * 8 + l), to = plane + i * ow
-                    for j in 0..<ow { to[j] = from[j &* 8] }
+            // Back to the planes, 4 positions × 8 planes at a time (two 4×4 transposes).
+            let planes = dst + first * outSize + i0 * ow
+            for i in 0..<rows {
+                let from = results + i &* owr, rowOut = planes + i &* ow
+                var j = 0
+                while j < ow {
+                    let v0 = from[j], v1 = from[j &+ 1], v2 = from[j &+ 2], v3 = from[j &+ 3]
+                    let lo = Self.transpose4(v0.lowHalf, v1.lowHalf, v2.lowHalf, v3.lowHalf)
+                    let hi = Self.transpose4(v0.highHalf, v1.highHalf, v2.highHalf, v3.highHalf)
+                    let n = min(4, ow &- j)
+                    @inline(__always) func put(_ v: SIMD4<Float>, _ l: Int) {
+                        guard l < count else { return }
+                        let to = rowOut + (l &* outSize &+ j)
+                        if n == 4 {
+                            UnsafeMutableRawPointer(to).storeBytes(of: v, as: SIMD4<Float>.self)
+                        } else {
+                            for k in 0..<n { to[k] = v[k] }
+                        }
+                    }
+                    put(lo.0, 0); put(lo.1, 1); put(lo.2, 2); put(lo.3, 3)
+                    put(hi.0, 4); put(hi.1, 5); put(hi.2, 6); put(hi.3, 7)
+                    j &+= 4
                 }
             }
             i0 += rows
@@ -113,8 +128,23 @@ struct DepthwiseInterleaved {
             if count == 8 {
                 let p0 = line, p1 = line + inSize, p2 = line + 2 &* inSize, p3 = line + 3 &* inSize
                 let p4 = line + 4 &* inSize, p5 = line + 5 &* inSize, p6 = line + 6 &* inSize, p7 = line + 7 &* inSize
-                for x in 0..<x1 {
+                // 4 columns × 8 planes at a time (two 4×4 transposes), then one by one.
+                var x = 0
+                @inline(__always) func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+                    UnsafeRawPointer(p + x).loadUnaligned(as: SIMD4<Float>.self)
+                }
+                while x &+ 4 <= x1 {
+                    let lo = Self.transpose4(load4(p0), load4(p1), load4(p2), load4(p3))
+                    let hi = Self.transpose4(load4(p4), load4(p5), load4(p6), load4(p7))
+                    out[x] = SIMD8(lowHalf: lo.0, highHalf: hi.0)
+                    out[x &+ 1] = SIMD8(lowHalf: lo.1, highHalf: hi.1)
+                    out[x &+ 2] = SIMD8(lowHalf: lo.2, highHalf: hi.2)
+                    out[x &+ 3] = SIMD8(lowHalf: lo.3, highHalf: hi.3)
+                    x &+= 4
+                }
+                while x < x1 {
                     out[x] = SIMD8(p0[x], p1[x], p2[x], p3[x], p4[x], p5[x], p6[x], p7[x])
+                    x &+= 1
                 }
             } else {
                 // The lanes past `count` keep what they held: their results are not read.
@@ -125,6 +155,16 @@ struct DepthwiseInterleaved {
                 }
             }
         }
+    }
+
+    /// The transpose of the 4×4 matrix whose rows are a, b, c, d.
+    @inline(__always)
+    static func transpose4(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>)
+        -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+        let t0 = SIMD4(a[0], b[0], a[1], b[1]), t1 = SIMD4(a[2], b[2], a[3], b[3])
+        let t2 = SIMD4(c[0], d[0], c[1], d[1]), t3 = SIMD4(c[2], d[2], c[3], d[3])
+        return (SIMD4(t0[0], t0[1], t2[0], t2[1]), SIMD4(t0[2], t0[3], t2[2], t2[3]),
+                SIMD4(t1[0], t1[1], t3[0], t3[1]), SIMD4(t1[2], t1[3], t3[2], t3[3]))
     }
 
     /// Output rows 0 ..< rows of a band (in pairs; a second row past `rows` is computed from

@@ -20,6 +20,9 @@ import TestSupport
             Case(x: [1, 4, 3, 3], w: [5, 4, 1, 1], group: 1, s: [1, 1], d: [1, 1], p: [0, 0, 0, 0]),  // pointwise
             Case(x: [1, 2, 9], w: [3, 2, 3], group: 1, s: [2], d: [2], p: [2, 1]),                   // 1-D
             Case(x: [1, 2, 4, 3, 5], w: [2, 1, 2, 2, 3], group: 2, s: [1, 2, 1], d: [1, 1, 2], p: [0, 1, 1, 1, 0, 0]),
+            // A stem: stride-2 im2col rows copied 4 columns at a time, odd widths, both pad sides.
+            Case(x: [1, 3, 37, 41], w: [8, 3, 3, 3], group: 1, s: [2, 2], d: [1, 1], p: [1, 1, 1, 1]),
+            Case(x: [2, 3, 19, 30], w: [5, 3, 3, 3], group: 1, s: [2, 2], d: [1, 2], p: [0, 2, 1, 0]),
         ]
         var seed: UInt32 = 7
         func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
