@@ -16,7 +16,7 @@ import TestSupport
         let v = FastFloatTests.values(300_007).map { $0 * 0.7 } + [.nan, .infinity, -.infinity, -0.0, 3, -3, 1e30, -1e30]
         let x = try f32([v.count], v)
         let y = try runNode("HardSwish", [x], opset: 18)[0]
-        let plain = try emap1(x, Float.self, Float.self) { $0 * Swift.max(0, Swift.min(1, $0 / 6 + 0.5)) }
+        let plain = try emap1(x, Float.self, Float.self) { $0 * Swift.max(0, Swift.min(1, $0 * (1 / 6 as Float) + 0.5)) }
         #expect(try FastFloatTests.sameBits(y, plain))
         let tail = try y.scalars(of: Float.self).suffix(8).map { $0 }
         #expect(tail[0].isNaN && tail[1] == .infinity && tail[2].isNaN && tail[4] == 3 && tail[5] == 0)
