@@ -430,6 +430,7 @@ def main():
         over = [f"{n} {r:.2f}" for n, r in rss_ratios if r > 1]
         print(f"(peak RSS - empty process) / bound over {len(rss_ratios)} models: max {max(r for _, r in rss_ratios):.2f}"
               + (f"; above 1: {', '.join(over)}" if over else "; none above 1"))
+        print("  per model: " + ", ".join(f"{n.split('/')[0]} {r:.2f}" for n, r in rss_ratios))
     if not args.no_cut and os.path.exists(BERT_BASE) and (not args.filter or "bert-base" in args.filter):
         cut, save = cut_save_times(args.binary, BERT_BASE, args.threads, args.timeout, args.cut)
         ld = load_time(args.binary, BERT_BASE, args.threads, args.timeout)

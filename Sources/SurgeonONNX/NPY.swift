@@ -12,15 +12,68 @@ public enum NPY {
         ("u8", .uint64), ("b1", .bool),
     ]
 
-    /// Reads a `.npy` file.
+    /// Reads a `.npy` file. The header is read first, then the values straight into the
+    /// tensor's buffer: no copy of the file on the heap (where a megabyte input left a hole
+    /// that stayed resident for the rest of the process) nor a mapping beside the tensor.
     public static func read(path: String) throws -> Tensor {
-        let data = try ValueFiles.readFile(path)
-        do { return try decode(data) } catch let e as GraphError { throw GraphError("\(path): \(e.message)") }
+        guard FileManager.default.fileExists(atPath: path) else { throw GraphError("no such file: \(path)") }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw GraphError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw GraphError("cannot read \(path): not a regular file") }
+        let size = Int(st.st_size)
+        do {
+            // Enough for the fixed part; then the whole header (its length is in bytes 8-11).
+            var prefix = try readBytes(fd, at: 0, count: min(size, 4096))
+            if prefix.count >= 12 {
+                let len = prefix[6] == 1 ? Int(prefix[8]) | Int(prefix[9]) << 8
+                    : Int(prefix[8]) | Int(prefix[9]) << 8 | Int(prefix[10]) << 16 | Int(prefix[11]) << 24
+                let end = min(size, (prefix[6] == 1 ? 10 : 12) + len)
+                if end > prefix.count { prefix = try readBytes(fd, at: 0, count: end) }
+            }
+            return try prefix.withUnsafeBytes { head in
+                try decode(head, totalBytes: size) { dst, offset, count in
+                    var done = 0
+                    while done < count {
+                        let r = pread(fd, dst + done, count - done, off_t(offset + done))
+                        if r < 0 && errno == EINTR { continue }
+                        guard r > 0 else { throw GraphError("cannot read the values: \(r < 0 ? String(cString: strerror(errno)) : "file shorter than expected")") }
+                        done += r
+                    }
+                }
+            }
+        } catch let e as GraphError { throw GraphError("\(path): \(e.message)") }
+    }
+
+    /// `count` bytes of `fd` from `offset` (fewer at the end of the file).
+    private static func readBytes(_ fd: Int32, at offset: Int, count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try out.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            while done < count {
+                let r = pread(fd, base + done, count - done, off_t(offset + done))
+                if r < 0 && errno == EINTR { continue }
+                if r < 0 { throw GraphError("cannot read: \(String(cString: strerror(errno)))") }
+                if r == 0 { break }
+                done += r
+            }
+        }
+        return Array(out[0..<done])
     }
 
     /// Decodes `.npy` bytes.
     public static func decode(_ data: Data) throws -> Tensor {
-        let bytes = [UInt8](data)
+        try data.withUnsafeBytes { try decode($0) }
+    }
+
+    /// Decodes `.npy` bytes (read in place; the values are copied into the tensor). With
+    /// `readValues`, `bytes` holds the file's first bytes (the header at least) of
+    /// `totalBytes`, and `readValues(destination, fileOffset, count)` reads the values.
+    static func decode(_ bytes: UnsafeRawBufferPointer, totalBytes: Int? = nil,
+                       readValues: ((UnsafeMutableRawPointer, Int, Int) throws -> Void)? = nil) throws -> Tensor {
+        let total = readValues == nil ? bytes.count : (totalBytes ?? bytes.count)
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
             throw GraphError("not a .npy file (bad magic)")
         }
@@ -58,12 +111,14 @@ public enum NPY {
         let n = try Tensor.checkedCount(dims, dtype: dtype)
         let offset = start + headerLen
         let need = n * dtype.size
-        guard bytes.count - offset >= need else {
-            throw GraphError(".npy data is truncated: \(bytes.count - offset) bytes for \(dtype)\(shapeString(dims)) (\(need) needed)")
+        guard total - offset >= need else {
+            throw GraphError(".npy data is truncated: \(total - offset) bytes for \(dtype)\(shapeString(dims)) (\(need) needed)")
         }
         let buf = TensorBuffer(uninitializedByteCount: need)
-        bytes.withUnsafeBytes { src in
-            if need > 0, let b = src.baseAddress { buf.pointer.copyMemory(from: b + offset, byteCount: need) }
+        if let readValues {
+            try readValues(buf.pointer, offset, need)
+        } else if need > 0, let b = bytes.baseAddress {
+            buf.pointer.copyMemory(from: b + offset, byteCount: need)
         }
         var t = Tensor(dtype: dtype, shape: dims, buffer: buf)
         if order.hasPrefix("True") && dims.count > 1 {

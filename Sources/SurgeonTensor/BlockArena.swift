@@ -12,8 +12,10 @@ import Foundation
 /// free is unmapped once more than `keepFree` bytes are free. DECISIONS.md, 2026-11-27 "lean".
 final class BlockArena: @unchecked Sendable {
     static let shared = BlockArena()
-    /// Buffers from this many bytes on come from the arena; smaller ones from malloc.
-    static let threshold = 256 << 10
+    /// Buffers from this many bytes on come from the arena; smaller ones from malloc. (256 KiB
+    /// before: the 64-256 KiB activations of the mobile convnets and the kernels' megabyte
+    /// scratch buffers on the heap grew it to 3x its live peak; DECISIONS.md "smallrss".)
+    static let threshold = 64 << 10
     static let chunkBytes = 64 << 20
     static let keepFree = 256 << 20
     static let granule = 4096
@@ -91,10 +93,61 @@ final class BlockArena: @unchecked Sendable {
         return lo
     }
 
+    /// Whether `p` starts a block handed out and not yet returned (for tests).
+    func owns(_ p: UnsafeRawPointer) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return used[Int(bitPattern: p)] != nil
+    }
+
     /// Bytes mapped and bytes free (for tests).
     var mappedAndFree: (mapped: Int, free: Int) {
         lock.lock()
         defer { lock.unlock() }
         return (chunks.values.reduce(0) { $0 + $1.size }, freeBytes)
     }
+}
+
+/// Kernels' temporary buffers (column buffers, packed or converted operands): those of
+/// `BlockArena.threshold` bytes or more come from the arena, beside the tensors, smaller ones
+/// from malloc. On the heap a megabyte column buffer freed between small long-lived
+/// allocations leaves a hole they split, so the heap grew run after run (and per thread: glibc
+/// gives every thread its own heap); in the arena the block merges back with its neighbours.
+/// The memory is uninitialised; give the same `count` back to `release`.
+public enum ScratchMemory {
+    public static func allocate<T>(_: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        let n = max(count, 1)
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        if !overflow, bytes >= BlockArena.threshold, MemoryLayout<T>.alignment <= BlockArena.granule,
+           let p = BlockArena.shared.allocate(bytes) {
+            return p.bindMemory(to: T.self, capacity: n)
+        }
+        return UnsafeMutablePointer<T>.allocate(capacity: n)
+    }
+
+    /// Frees a buffer from `allocate(_:count:)` (with the same count).
+    public static func release<T>(_ p: UnsafeMutablePointer<T>, count: Int) {
+        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        if overflow || bytes < BlockArena.threshold || !BlockArena.shared.deallocate(UnsafeMutableRawPointer(p)) {
+            p.deallocate()
+        }
+    }
+}
+
+/// `count` uninitialised values from `ScratchMemory`, given back when the object goes.
+public final class ScratchBuffer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = max(count, 0)
+        pointer = ScratchMemory.allocate(T.self, count: count)
+    }
+
+    /// The values' address, valid inside `body`.
+    public func withPointer<R>(_ body: (UnsafeMutablePointer<T>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(pointer) }
+    }
+
+    deinit { ScratchMemory.release(pointer, count: count) }
 }

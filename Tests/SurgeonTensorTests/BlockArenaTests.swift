@@ -61,3 +61,38 @@ import Testing
         #expect(again.pointer.load(fromByteOffset: (3 << 20) - 1, as: UInt8.self) == 0)
     }
 }
+
+/// Tensors of 64 KiB and more and kernels' large scratch buffers share the arena, not the
+/// malloc heap (where they left holes that small long-lived allocations split, so the heap
+/// grew run after run to 2-3x its live peak).
+@Suite struct ScratchMemoryTests {
+    @Test func sixtyFourKiBTensorBuffersComeFromTheArena() {
+        let big = TensorBuffer(uninitializedByteCount: 64 << 10)
+        #expect(BlockArena.shared.owns(big.pointer))
+        let small = TensorBuffer(uninitializedByteCount: (64 << 10) - 1)
+        #expect(!BlockArena.shared.owns(small.pointer))
+    }
+
+    @Test func largeScratchComesFromTheArenaAndGoesBack() {
+        let count = (BlockArena.threshold / MemoryLayout<Float>.stride) + 3
+        let p = ScratchMemory.allocate(Float.self, count: count)
+        #expect(BlockArena.shared.owns(p))
+        p.initialize(repeating: 1.5, count: count)
+        #expect(p[count - 1] == 1.5)
+        ScratchMemory.release(p, count: count)
+        #expect(!BlockArena.shared.owns(p))
+        // Small ones (and zero counts) come from malloc.
+        for n in [0, 1, 100] {
+            let q = ScratchMemory.allocate(Int32.self, count: n)
+            #expect(!BlockArena.shared.owns(q))
+            q.initialize(to: 7)
+            ScratchMemory.release(q, count: n)
+        }
+        let box = ScratchBuffer<Double>(count: 1 << 16)
+        box.withPointer { pb in
+            #expect(BlockArena.shared.owns(pb))
+            pb[(1 << 16) - 1] = 2
+        }
+        #expect(box.count == 1 << 16)
+    }
+}

@@ -71,10 +71,14 @@ struct QuantizedConv: @unchecked Sendable {
         let imageBytes = try Tensor.checkedCount([h, w, c], dtype: .uint8)
         let colBytes = try Tensor.checkedCount([positions, stride], dtype: .uint8)
         let accCount = try Tensor.checkedCount([positions, m], dtype: .int32)
-        let nhwc = UnsafeMutablePointer<UInt8>.allocate(capacity: max(imageBytes, 1))
-        let cols = UnsafeMutablePointer<UInt8>.allocate(capacity: max(colBytes, 1))
-        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: max(accCount, 1))
-        defer { nhwc.deallocate(); cols.deallocate(); acc.deallocate() }
+        let nhwc = ScratchMemory.allocate(UInt8.self, count: imageBytes)
+        let cols = ScratchMemory.allocate(UInt8.self, count: colBytes)
+        let acc = ScratchMemory.allocate(Int32.self, count: accCount)
+        defer {
+            ScratchMemory.release(nhwc, count: imageBytes)
+            ScratchMemory.release(cols, count: colBytes)
+            ScratchMemory.release(acc, count: accCount)
+        }
         let src = try bytePointer(xq)
         try withExtendedLifetime(xq) {
             for b in 0..<n {

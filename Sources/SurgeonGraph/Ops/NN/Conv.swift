@@ -145,8 +145,8 @@ enum Conv {
         let halfRows: HalfWeightRows? = T.self == Float.self ? halfWeights : nil
         if let halfRows, depthwise {
             let count = m * kSize
-            let wide = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
-            defer { wide.deallocate() }
+            let wide = ScratchMemory.allocate(Float.self, count: count)
+            defer { ScratchMemory.release(wide, count: count) }
             halfRows.widen(halfRows.bits, count: count, into: wide)
             try convCore(x: xb, xShape: xShape, w: UnsafeRawPointer(wide).assumingMemoryBound(to: T.self), wShape: wShape,
                          bias: bias, geom: g0, group: group, y: yb, epilogue: epilogue)
@@ -233,8 +233,8 @@ enum Conv {
             // Channels (of every batch item) are independent: a contiguous run per kernel thread,
             // each with its own scratch.
             parallelChunks(n * c, grain: grain) { range in
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, layout.scratchCount))
-                defer { scratch.deallocate() }
+                let scratch = ScratchMemory.allocate(Float.self, count: layout.scratchCount)
+                defer { ScratchMemory.release(scratch, count: layout.scratchCount) }
                 for item in range {
                     let ch = item % c
                     depthwise2DFloat(src: xf + item * inSize, layout: layout, kernel: wf + ch * kSize,
@@ -271,8 +271,8 @@ enum Conv {
                 let yt = yb + (b * m + gi * mg) * outSize
                 fillBias(b, gi * mg, mg, col0: 0, cols: outSize)
                 let wsCount = weightScratch(cg)
-                let ws = wsCount > 0 ? UnsafeMutablePointer<T>.allocate(capacity: wsCount) : nil
-                defer { ws?.deallocate() }
+                let ws = wsCount > 0 ? ScratchMemory.allocate(T.self, count: wsCount) : nil
+                defer { if let ws { ScratchMemory.release(ws, count: wsCount) } }
                 product(row0: gi * mg, rows: mg, k: cg, b: xb + (b * c + gi * cg) * inSize, ldb: inSize, n: outSize,
                         c: yt, ldc: outSize, threads: split ? 1 : threads, scratch: ws)
                 if split || tileEpilogue == nil {
@@ -326,8 +326,8 @@ enum Conv {
             finish(yt, rows: mg, cols: ncol)
         }
         if workers == 1 {
-            let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount + wsCount, 1))
-            defer { cb.deallocate() }
+            let cb = ScratchMemory.allocate(T.self, count: colCount + wsCount)
+            defer { ScratchMemory.release(cb, count: colCount + wsCount) }
             for item in 0..<items { run(item, cb) }
             return
         }
@@ -335,8 +335,8 @@ enum Conv {
         parallelFor(workers, threads: workers) { wi in
             let lo = wi * per, hi = min(items, lo + per)
             guard lo < hi else { return }
-            let cb = UnsafeMutablePointer<T>.allocate(capacity: max(colCount + wsCount, 1))
-            defer { cb.deallocate() }
+            let cb = ScratchMemory.allocate(T.self, count: colCount + wsCount)
+            defer { ScratchMemory.release(cb, count: colCount + wsCount) }
             for item in lo..<hi { run(item, cb) }
         }
     }

@@ -78,10 +78,9 @@ enum ConvInteger {
             // bytes as below. Each group's sums are exact integers, so chunking changes no bit.
             let yb = buf.pointer.bindMemory(to: Float.self, capacity: count)
             let chunk = max(1, min(group, (1 << 18) / max(cg * inSize, 1)))
-            let xc = UnsafeMutablePointer<Float>.allocate(capacity: max(chunk * cg * inSize, 1))
-            defer { xc.deallocate() }
-            try wf.withUnsafeBufferPointer { pw in
-                guard let wb = pw.baseAddress else { return }
+            let xc = ScratchMemory.allocate(Float.self, count: chunk * cg * inSize)
+            defer { ScratchMemory.release(xc, count: chunk * cg * inSize) }
+            try wf.withPointer { wb in
                 for b in 0..<n {
                     var g0 = 0
                     while g0 < group {
@@ -102,9 +101,8 @@ enum ConvInteger {
             // and an int32 have the same size), then converted there: no second output-sized
             // buffer at the model's largest layers.
             let yb = buf.pointer.bindMemory(to: Float.self, capacity: count)
-            try xf.withUnsafeBufferPointer { px in
-                try wf.withUnsafeBufferPointer { pw in
-                    guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
+            try xf.withPointer { xb in
+                try wf.withPointer { wb in
                     try Conv.convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: nil, geom: geom,
                                       group: group, y: yb)
                 }
@@ -113,13 +111,12 @@ enum ConvInteger {
         }
         // Slices of `perSlice` input channels of one group, each a convolution of its own.
         dst.update(repeating: 0, count: count)
-        let ySlice = UnsafeMutablePointer<Float>.allocate(capacity: mg * outSize)
-        defer { ySlice.deallocate() }
-        let wSlice = UnsafeMutablePointer<Float>.allocate(capacity: mg * perSlice * kSize)
-        defer { wSlice.deallocate() }
-        try xf.withUnsafeBufferPointer { px in
-            try wf.withUnsafeBufferPointer { pw in
-                guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
+        let ySlice = ScratchMemory.allocate(Float.self, count: mg * outSize)
+        defer { ScratchMemory.release(ySlice, count: mg * outSize) }
+        let wSlice = ScratchMemory.allocate(Float.self, count: mg * perSlice * kSize)
+        defer { ScratchMemory.release(wSlice, count: mg * perSlice * kSize) }
+        try xf.withPointer { xb in
+            try wf.withPointer { wb in
                 for gi in 0..<group {
                     var c0 = 0
                     while c0 < cg {
@@ -176,26 +173,28 @@ enum ConvInteger {
     }
 
     /// The elements of an 8-bit tensor minus a zero point per run of `run` elements (one
-    /// zero point for all, or one per output channel of a weight), as floats.
-    static func shiftedFloats(_ t: Tensor, zeroPoints z: [Float], run: Int) throws -> [Float] {
-        // Every element is written below (the zero points' runs cover the tensor).
-        return try [Float](unsafeUninitializedCapacity: t.count) { o, initialized in
+    /// zero point for all, or one per output channel of a weight), as floats (in
+    /// `ScratchMemory`: beside the tensors, not on the heap).
+    static func shiftedFloats(_ t: Tensor, zeroPoints z: [Float], run: Int) throws -> ScratchBuffer<Float> {
+        let out = ScratchBuffer<Float>(count: t.count)
+        try out.withPointer { o in
+            let n = t.count
             func fill<S: TensorScalar & BinaryInteger>(_ type: S.Type) throws {
                 let p = try elementPointer(t, S.self)
                 withExtendedLifetime(t) {
                     var start = 0
-                    for zi in z.indices where start < o.count {
-                        let end = z.count == 1 ? o.count : min(o.count, start + run)
+                    for zi in z.indices where start < n {
+                        let end = z.count == 1 ? n : min(n, start + run)
                         let z0 = z[zi]
                         for i in start..<end { o[i] = Float(Int32(p[i])) - z0 }
                         start = end
                     }
                     // (Never reached: the runs cover the tensor. Zeros, as before, if they did not.)
-                    for i in start..<o.count { o[i] = 0 }
+                    for i in start..<n { o[i] = 0 }
                 }
             }
             if t.dtype == .uint8 { try fill(UInt8.self) } else { try fill(Int8.self) }
-            initialized = t.count
         }
+        return out
     }
 }

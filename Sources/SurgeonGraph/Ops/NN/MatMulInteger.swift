@@ -41,8 +41,8 @@ enum MatMulInteger {
         let az = azp.map { Float($0.int64Array()[0]) } ?? 0
         let bz: [Float] = bzp.map { $0.int64Array().map { Float($0) } } ?? [0]
         let ap = try bytes(a), bp = try bytes(b)
-        let af = UnsafeMutablePointer<Float>.allocate(capacity: max(m * k, 1))
-        defer { af.deallocate() }
+        let af = ScratchMemory.allocate(Float.self, count: m * k)
+        defer { ScratchMemory.release(af, count: m * k) }
         withExtendedLifetime(a) {
             shiftedFloats(ap, signed: a.dtype == .int8, rows: m, stride: k, col0: 0, width: k, minus: [az], into: af)
         }
@@ -57,10 +57,10 @@ enum MatMulInteger {
         // time (~1 MB), not whole: a 1280×1000 classifier would need 5 MB of floats per call.
         let slice = 256
         let block = max(1, min(n, (1 << 18) / max(k, 1)))
-        let bf = UnsafeMutablePointer<Float>.allocate(capacity: k * block)
-        defer { bf.deallocate() }
-        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: m * block)
-        defer { tmp.deallocate() }
+        let bf = ScratchMemory.allocate(Float.self, count: k * block)
+        defer { ScratchMemory.release(bf, count: k * block) }
+        let tmp = ScratchMemory.allocate(Float.self, count: m * block)
+        defer { ScratchMemory.release(tmp, count: m * block) }
         let signed = b.dtype == .int8
         withExtendedLifetime(b) {
             let pa = UnsafePointer(af)

@@ -86,8 +86,8 @@ enum PoolFloat {
                 // Output rows are independent: split them over the kernel threads, one row
                 // buffer per chunk (its padding is written once).
                 parallelChunks(rows, grain: max(1, parallelGrain / rowCost)) { chunk in
-                    let buf = UnsafeMutablePointer<Float>.allocate(capacity: bufLen)
-                    defer { buf.deallocate() }
+                    let buf = ScratchMemory.allocate(Float.self, count: bufLen)
+                    defer { ScratchMemory.release(buf, count: bufLen) }
                     buf.initialize(repeating: isMax ? -.infinity : 0, count: bufLen)
                     let line = buf + aw.pad
                     var srcRows = [UnsafePointer<Float>](repeating: sb, count: maxRows)
