@@ -211,11 +211,15 @@ enum Conv {
             let yf = UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self)
             let bf: [Float]? = bias.map { $0.map { Float($0) } }
             parallelChunks(groups, grain: grain) { range in
-                let scratch = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: layout.scratchCount)
+                let scratch = ScratchMemory.allocate(SIMD8<Float>.self, count: layout.scratchCount)
                 scratch.initialize(repeating: SIMD8<Float>(), count: layout.scratchCount)
-                let results = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: layout.resultCount)
+                let results = ScratchMemory.allocate(SIMD8<Float>.self, count: layout.resultCount)
                 let taps = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: kSize)
-                defer { scratch.deallocate(); results.deallocate(); taps.deallocate() }
+                defer {
+                    ScratchMemory.release(scratch, count: layout.scratchCount)
+                    ScratchMemory.release(results, count: layout.resultCount)
+                    taps.deallocate()
+                }
                 for g in range {
                     layout.run(src: xf, first: g * 8, count: min(8, n * c - g * 8), channels: c, kernel: wf,
                                bias: bf, dst: yf, epilogue: tileEpilogue, scratch: scratch, results: results, taps: taps)
