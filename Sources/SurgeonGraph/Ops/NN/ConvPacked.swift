@@ -11,13 +11,17 @@ import SurgeonTensor
 /// each register tile of output channels × columns while it is in cache. The tiles of columns
 /// are cut so that every kernel thread gets the same number of them.
 enum ConvPacked {
-    /// The kernel level the convolutions use by default: the CPU's vector level, or -1 (the
-    /// OpenBLAS path) where only the plain C kernel would run; SURGEON_CONV_BLAS=1 in the
-    /// environment gives -1, =2 gives -2 (Conv.convCore's own tiles): a diagnostic switch for
-    /// A/B measurements in one binary.
+    /// The product the convolutions use by default: -1, OpenBLAS on ConvPacked's tiles. The
+    /// packed kernel (a level ≥ 0) measured no faster on resnet18's and convnext's
+    /// convolutions (see DECISIONS.md) and is kept for tests and measurements:
+    /// SURGEON_CONV_KERNEL=packed in the environment selects it (the CPU's level), =legacy
+    /// gives -2 (Conv.convCore's own tiles): a diagnostic switch for A/B runs of one binary.
     static let defaultLevel: Int = {
-        if let v = getenv("SURGEON_CONV_BLAS"), let n = Int(String(cString: v)), n > 0 { return -min(n, 2) }
-        return PackedMatrix.isFast ? PackedMatrix.level : -1
+        switch getenv("SURGEON_CONV_KERNEL").map({ String(cString: $0) }) {
+        case "packed"?: return PackedMatrix.level
+        case "legacy"?: return -2
+        default: return -1
+        }
     }()
 
     /// Floats of im2col columns per tile: about 1 MB, with its packed copy, in L2.
@@ -100,19 +104,46 @@ enum ConvPacked {
                             epilogue: epilogue.map { te in { p, rows, _, cols in te.apply(p, rows: rows, cols: cols, stride: stride) } })
                 return
             }
-            if r == 2 {
-                Conv.im2col2D(src: xg, channels: s.cg, h: s.inSp[0], w: s.inSp[1], geom: s.geom, row0: row0, rowCount: nr, dst: cb)
-            } else {
-                Conv.im2col(src: xg, channels: s.cg, inSp: s.inSp, inStrides: s.inStrides, inSize: s.inSize,
-                            geom: s.geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr, dst: cb)
+            // im2col and the bias (which goes in first, the product adding to it: see
+            // Conv.convCore) for channels / output channels [lo, hi) of `parts`.
+            let prepare = { (part: Int, parts: Int) in
+                let c0 = s.cg * part / parts, c1 = s.cg * (part + 1) / parts
+                if c0 < c1 {
+                    let xs = xg + c0 * s.inSize, dst = cb + c0 * s.kSize * ncol
+                    if r == 2 {
+                        Conv.im2col2D(src: xs, channels: c1 - c0, h: s.inSp[0], w: s.inSp[1], geom: s.geom, row0: row0,
+                                      rowCount: nr, dst: dst)
+                    } else {
+                        Conv.im2col(src: xs, channels: c1 - c0, inSp: s.inSp, inStrides: s.inStrides, inSize: s.inSize,
+                                    geom: s.geom, outerOut: outerOut, last: last, row0: row0, rowCount: nr, dst: dst)
+                    }
+                }
+                if let bias {
+                    for oc in (s.mg * part / parts)..<(s.mg * (part + 1) / parts) {
+                        (yt + oc * stride).update(repeating: bias[gi * s.mg + oc], count: ncol)
+                    }
+                }
             }
-            // The bias goes in first and the product adds to it (see Conv.convCore).
-            if let bias {
-                for oc in 0..<s.mg { (yt + oc * stride).update(repeating: bias[gi * s.mg + oc], count: ncol) }
+            // One tile for all the threads: they share its im2col, product and epilogue (a
+            // single thread made the columns of resnet18's 14×14 and 7×7 layers while the
+            // other waited).
+            let shared = gemmThreads > 1 && worthSharing(kk * ncol)
+            if shared {
+                parallelFor(gemmThreads, threads: gemmThreads) { prepare($0, gemmThreads) }
+            } else {
+                prepare(0, 1)
             }
             sgemm(transA: false, transB: false, m: s.mg, n: ncol, k: kk, alpha: 1, a: wg, lda: kk, b: cb, ldb: ncol,
                   beta: bias == nil ? 0 : 1, c: yt, ldc: stride, threads: gemmThreads)
-            epilogue?.apply(yt, rows: s.mg, cols: ncol, stride: stride)
+            guard let epilogue else { return }
+            if shared {
+                parallelFor(gemmThreads, threads: gemmThreads) { part in
+                    let lo = s.mg * part / gemmThreads, hi = s.mg * (part + 1) / gemmThreads
+                    if lo < hi { epilogue.apply(yt + lo * stride, rows: hi - lo, cols: ncol, stride: stride) }
+                }
+            } else {
+                epilogue.apply(yt, rows: s.mg, cols: ncol, stride: stride)
+            }
         }
         if workers == 1 {
             let cb = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch))
@@ -175,6 +206,9 @@ enum ConvPacked {
         }
     }
 }
+
+/// Whether a pass over `values` floats is worth sharing among the kernel threads.
+private func worthSharing(_ values: Int) -> Bool { values >= 1 << 15 }
 
 /// `body` with the address of `array`'s elements, or nil when there is no array.
 func withOptionalBuffer<T, R>(_ array: [T]?, _ body: (UnsafePointer<T>?) -> R) -> R {

@@ -75,17 +75,20 @@ import Testing
         }
     }
 
-    /// `ConvPacked.run` on 1-3 threads (tiles shared among the workers, or one tile's product
-    /// split) writes every output, over memory holding NaNs, as the single-threaded run does.
+    /// `ConvPacked.run` on 1-3 threads (tiles shared among the workers, or one tile's im2col,
+    /// product and epilogue split) writes every output, over memory holding NaNs, as the
+    /// single-threaded run does, the epilogue applied once.
     @Test func everyThreadCountWritesEveryOutput() throws {
         var seed: UInt32 = 5
         for c in Self.cases + [Case(x: [2, 64, 7, 7], w: [40, 64, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),
-                               Case(x: [1, 16, 56, 56], w: [16, 16, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1])] {
+                               Case(x: [1, 16, 56, 56], w: [16, 16, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),
+                               // One tile whose im2col, bias and epilogue the threads share.
+                               Case(x: [1, 256, 7, 7], w: [21, 256, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1])] {
             let geom = Self.geometry(c)
             let xv = Self.random(c.x.reduce(1, *), &seed), wv = Self.random(c.w.reduce(1, *), &seed)
             let bv = Self.random(c.w[0], &seed)
             let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
-                                         bias: bv.map(Double.init), geom: geom, group: c.group)
+                                         bias: bv.map(Double.init), geom: geom, group: c.group).map { Double(reluF(Float($0))) }
             var xs = c.x, ws = c.w, g = geom
             if geom.rank == 1 {
                 xs.insert(1, at: 2); ws.insert(1, at: 2)
@@ -104,7 +107,8 @@ import Testing
                         bv.withUnsafeBufferPointer { pb in
                             y.withUnsafeMutableBufferPointer { py in
                                 ConvPacked.run(x: px.baseAddress!, w: pw.baseAddress!, bias: pb.baseAddress, shape: shape,
-                                               y: py.baseAddress!, epilogue: nil, level: level, threads: threads)
+                                               y: py.baseAddress!, epilogue: TileEpilogue(maps: [.relu]), level: level,
+                                               threads: threads)
                             }
                         }
                     }
