@@ -66,11 +66,11 @@ enum ConvPacked {
         if threads > 1 && blocks * tiles > 1 && (blocks * tiles) % threads != 0 {
             let want = (blocks * tiles + threads - 1) / threads * threads
             let perBlock = (want + blocks - 1) / blocks
-            if perBlock <= rows {
-                tileRows = (rows + perBlock - 1) / perBlock
-                tiles = (rows + tileRows - 1) / tileRows
-            }
+            if perBlock <= rows { tiles = perBlock }
         }
+        // Tiles of (nearly) equal rows: 28 rows in tiles of 24 and 4 left a thread idle.
+        tileRows = (rows + tiles - 1) / tiles
+        tiles = (rows + tileRows - 1) / tileRows
         let items = blocks * tiles
         let workers = items >= threads ? threads : 1
         let gemmThreads = workers > 1 ? 1 : threads
