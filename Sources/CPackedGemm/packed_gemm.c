@@ -78,7 +78,8 @@ static void pack_a_tile(const float *a, int lda, int rows, int kc, float *dst) {
 }
 
 /// The plain kernel: `rows` rows × one panel (`cols` ≤ NR columns), A packed by `pack_a_tile`.
-static void tile_plain(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc) {
+static void tile_plain(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
+                       const float *bias) {
     for (int r = 0; r < rows; r++) {
         float sum[SP_NR];
         for (int j = 0; j < SP_NR; j++) sum[j] = 0;
@@ -88,7 +89,8 @@ static void tile_plain(int rows, int k, const float *ap, const float *pan, float
             for (int j = 0; j < SP_NR; j++) sum[j] += x * bp[j];
         }
         float *cr = c + (size_t)r * ldc;
-        for (int j = 0; j < cols; j++) cr[j] = acc ? cr[j] + sum[j] : sum[j];
+        // With a bias (not accumulating), the bias plus the products, as if C held it.
+        for (int j = 0; j < cols; j++) cr[j] = acc ? cr[j] + sum[j] : bias ? bias[r] + sum[j] : sum[j];
     }
 }
 
@@ -96,7 +98,7 @@ static void tile_plain(int rows, int k, const float *ap, const float *pan, float
 // AVX-512: R (≤ 12) rows × 32 columns, in 2R registers over the whole k.
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void tile512_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
-               const char *pf) {
+               const char *pf, const float *bias) {
     __m512 s0[SP_MR512], s1[SP_MR512];
 #pragma clang loop unroll(full)
     for (int r = 0; r < SP_MR512; r++) {
@@ -128,6 +130,10 @@ void tile512_r(const int R, int k, const float *ap, const float *pan, float *c, 
             if (acc) {
                 v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
                 v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
+            } else if (bias) {
+                const __m512 bv = _mm512_set1_ps(bias[r]);
+                v0 = _mm512_add_ps(bv, v0);
+                v1 = _mm512_add_ps(bv, v1);
             }
             _mm512_mask_storeu_ps(cr, m0, v0);
             _mm512_mask_storeu_ps(cr + 16, m1, v1);
@@ -136,20 +142,21 @@ void tile512_r(const int R, int k, const float *ap, const float *pan, float *c, 
 }
 
 __attribute__((target("avx512f")))
-static void tile512(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc, const char *pf) {
+static void tile512(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc, const char *pf,
+                    const float *bias) {
     switch (rows) {
-    case 12: tile512_r(12, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 11: tile512_r(11, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 10: tile512_r(10, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 9: tile512_r(9, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 8: tile512_r(8, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 7: tile512_r(7, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 6: tile512_r(6, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 5: tile512_r(5, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 4: tile512_r(4, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 3: tile512_r(3, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 2: tile512_r(2, k, ap, pan, c, ldc, cols, acc, pf); break;
-    case 1: tile512_r(1, k, ap, pan, c, ldc, cols, acc, pf); break;
+    case 12: tile512_r(12, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 11: tile512_r(11, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 10: tile512_r(10, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 9: tile512_r(9, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 8: tile512_r(8, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 7: tile512_r(7, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 6: tile512_r(6, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 5: tile512_r(5, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 4: tile512_r(4, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 3: tile512_r(3, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 2: tile512_r(2, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
+    case 1: tile512_r(1, k, ap, pan, c, ldc, cols, acc, pf, bias); break;
     default: break;
     }
 }
@@ -157,7 +164,7 @@ static void tile512(int rows, int k, const float *ap, const float *pan, float *c
 // AVX2 + FMA: R (≤ 6) rows × 16 columns (half a panel), in 2R registers over the whole k.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
 void tile256_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
-               const char *pf) {
+               const char *pf, const float *bias) {
     __m256 s0[SP_MR256], s1[SP_MR256];
 #pragma clang loop unroll(full)
     for (int r = 0; r < SP_MR256; r++) {
@@ -184,33 +191,39 @@ void tile256_r(const int R, int k, const float *ap, const float *pan, float *c, 
             float *cr = c + (size_t)r * ldc;
             if (cols >= 16) {
                 __m256 v0 = s0[r], v1 = s1[r];
-                if (acc) { v0 = _mm256_add_ps(_mm256_loadu_ps(cr), v0); v1 = _mm256_add_ps(_mm256_loadu_ps(cr + 8), v1); }
+                if (acc) {
+                    v0 = _mm256_add_ps(_mm256_loadu_ps(cr), v0); v1 = _mm256_add_ps(_mm256_loadu_ps(cr + 8), v1);
+                } else if (bias) {
+                    const __m256 bv = _mm256_broadcast_ss(bias + r);
+                    v0 = _mm256_add_ps(bv, v0); v1 = _mm256_add_ps(bv, v1);
+                }
                 _mm256_storeu_ps(cr, v0);
                 _mm256_storeu_ps(cr + 8, v1);
             } else {
                 float t[16];
                 _mm256_storeu_ps(t, s0[r]);
                 _mm256_storeu_ps(t + 8, s1[r]);
-                for (int j = 0; j < cols; j++) cr[j] = acc ? cr[j] + t[j] : t[j];
+                for (int j = 0; j < cols; j++) cr[j] = acc ? cr[j] + t[j] : bias ? bias[r] + t[j] : t[j];
             }
         }
     }
 }
 
 __attribute__((target("avx2,fma")))
-static void tile256(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc, const char *pf) {
+static void tile256(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc, const char *pf,
+                    const float *bias) {
     // The panel's two 16-column halves in turn.
     for (int h = 0; h < 2 && h * 16 < cols; h++) {
         const float *ph = pan + h * 16;
         float *ch = c + h * 16;
         const int hc = sp_min(16, cols - h * 16);
         switch (rows) {
-        case 6: tile256_r(6, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
-        case 5: tile256_r(5, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
-        case 4: tile256_r(4, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
-        case 3: tile256_r(3, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
-        case 2: tile256_r(2, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
-        case 1: tile256_r(1, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k); break;
+        case 6: tile256_r(6, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k, bias); break;
+        case 5: tile256_r(5, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k, bias); break;
+        case 4: tile256_r(4, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k, bias); break;
+        case 3: tile256_r(3, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k, bias); break;
+        case 2: tile256_r(2, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k, bias); break;
+        case 1: tile256_r(1, k, ap, ph, ch, ldc, hc, acc, pf + h * 32 * k, bias); break;
         default: break;
         }
     }
@@ -219,11 +232,23 @@ static void tile256(int rows, int k, const float *ap, const float *pan, float *c
 
 int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, const float *packed,
                    float *c, int ldc, int j0, int j1, int accumulate, sp_gemm_epilogue epilogue, void *context) {
+    return sp_gemm_packed_bias(level, m, n, k, a, lda, packed, c, ldc, j0, j1, accumulate, 0, epilogue, context);
+}
+
+int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda, const float *packed,
+                        float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
+                        sp_gemm_epilogue epilogue, void *context) {
     if (j1 > n) j1 = n;
     if (m <= 0 || j0 >= j1 || j0 < 0) return 0;
+    if (accumulate) bias = 0;
     if (k <= 0) {
         for (int i = 0; i < m; i++) {
-            if (!accumulate) memset(c + (size_t)i * ldc + j0, 0, (size_t)(j1 - j0) * sizeof(float));
+            float *ci = c + (size_t)i * ldc + j0;
+            if (bias) {
+                for (int j = 0; j < j1 - j0; j++) ci[j] = bias[i];
+            } else if (!accumulate) {
+                memset(ci, 0, (size_t)(j1 - j0) * sizeof(float));
+            }
             if (epilogue) epilogue(context, c + (size_t)i * ldc + j0, 1, j0, j1 - j0);
         }
         return 0;
@@ -262,6 +287,7 @@ int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, cons
                 const int rows = sp_min(mr, m - i);
                 pack_a_tile(a + (size_t)i * lda + k0, lda, rows, kc, apk);
                 float *ci = c + (size_t)i * ldc;
+                const float *bi = bias && !acc ? bias + i : 0;
                 for (int jp = jc; jp < jc1; jp += SP_NR) {
                     const int cols = sp_min(SP_NR, jc1 - jp);
                     const float *pan = blk + (size_t)jp * kc;
@@ -272,10 +298,10 @@ int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, cons
                         pfOffset += (size_t)kc * 64;
                     }
 #if SP_X86
-                    if (level == 2) { tile512(rows, kc, apk, pan, ci + jp, ldc, cols, acc, pf); continue; }
-                    if (level == 1) { tile256(rows, kc, apk, pan, ci + jp, ldc, cols, acc, pf); continue; }
+                    if (level == 2) { tile512(rows, kc, apk, pan, ci + jp, ldc, cols, acc, pf, bi); continue; }
+                    if (level == 1) { tile256(rows, kc, apk, pan, ci + jp, ldc, cols, acc, pf, bi); continue; }
 #endif
-                    tile_plain(rows, kc, apk, pan, ci + jp, ldc, cols, acc);
+                    tile_plain(rows, kc, apk, pan, ci + jp, ldc, cols, acc, bi);
                 }
                 // These rows of this column block are final: the epilogue, while they are in cache.
                 if (last && epilogue) epilogue(context, ci + jc, rows, jc, jc1 - jc);

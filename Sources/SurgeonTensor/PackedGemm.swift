@@ -52,23 +52,54 @@ public func sgemmPacked(
     accumulate: Bool = false, threads: Int = kernelThreads, level: Int = PackedMatrix.level,
     epilogue: ((UnsafeMutablePointer<Float>, Int, Int, Int) -> Void)? = nil
 ) -> Bool {
+    withExtendedLifetime(b) {
+        sgemmPacked(m: m, a: a, lda: lda, packed: UnsafePointer(b.storage.rawPointer.assumingMemoryBound(to: Float.self)),
+                    k: b.k, n: b.n, c: c, ldc: ldc, accumulate: accumulate, threads: threads, level: level,
+                    epilogue: epilogue)
+    }
+}
+
+/// Floats `packB` writes for a k × n matrix (n rounded up to the 32-column panels, times k).
+public func packedCount(k: Int, n: Int) -> Int {
+    k > 0 && n > 0 ? (n + Int(SP_GEMM_NR) - 1) / Int(SP_GEMM_NR) * Int(SP_GEMM_NR) * k : 0
+}
+
+/// Packs B (k × n row-major, row stride `ldb`) into `packed` (`packedCount(k:n:)` floats) for
+/// the `sgemmPacked(m:a:lda:packed:k:n:...)` below: a matrix that changes from call to call
+/// (a convolution's im2col columns), packed once per product rather than once for good.
+/// False (nothing written) when a size does not fit the kernel's 32-bit indices.
+@discardableResult
+public func packB(_ b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, into packed: UnsafeMutablePointer<Float>) -> Bool {
     let limit = Int(Int32.max) / 2
-    guard m < limit, lda < limit, ldc < limit, lda >= b.k, ldc >= b.n else { return false }
+    guard k > 0, n > 0, k < limit, n < limit, ldb < limit, ldb >= n, packedCount(k: k, n: n) < Int(Int32.max) else { return false }
+    sp_gemm_pack_b(b, Int32(ldb), 0, Int32(k), Int32(n), packed)
+    return true
+}
+
+/// `sgemmPacked` on B packed by `packB` (k × n, at `packed`), with an optional value per row of
+/// C (`rowBias`, m values) that the products add to when not accumulating (a convolution's
+/// bias: C = bias + A · B, the same bits as C filled with the bias, then accumulated).
+@discardableResult
+public func sgemmPacked(
+    m: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>, k: Int, n: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, rowBias: UnsafePointer<Float>? = nil,
+    threads: Int = kernelThreads, level: Int = PackedMatrix.level,
+    epilogue: ((UnsafeMutablePointer<Float>, Int, Int, Int) -> Void)? = nil
+) -> Bool {
+    let limit = Int(Int32.max) / 2
+    guard m < limit, k > 0, n > 0, k < limit, n < limit, lda < limit, ldc < limit, lda >= k, ldc >= n else { return false }
     if m <= 0 { return true }
-    let k = b.k, n = b.n
     let nr = Int(SP_GEMM_NR)
     let run = { (i0: Int, rows: Int, j0: Int, cols: Int) in
-        withExtendedLifetime(b) {
-            let packed = b.storage.rawPointer.assumingMemoryBound(to: Float.self)
-            let call = { (fn: sp_gemm_epilogue?, context: UnsafeMutableRawPointer?) in
-                _ = sp_gemm_packed(Int32(level), Int32(rows), Int32(n), Int32(k), a + i0 * lda, Int32(lda), packed,
-                                   c + i0 * ldc, Int32(ldc), Int32(j0), Int32(j0 + cols), accumulate ? 1 : 0, fn, context)
-            }
-            guard let epilogue else { return call(nil, nil) }
-            withoutActuallyEscaping(epilogue) { body in
-                let box = PackedEpilogueBox(body)
-                withExtendedLifetime(box) { call(packedEpilogueTrampoline, Unmanaged.passUnretained(box).toOpaque()) }
-            }
+        let call = { (fn: sp_gemm_epilogue?, context: UnsafeMutableRawPointer?) in
+            _ = sp_gemm_packed_bias(Int32(level), Int32(rows), Int32(n), Int32(k), a + i0 * lda, Int32(lda), packed,
+                                    c + i0 * ldc, Int32(ldc), Int32(j0), Int32(j0 + cols), accumulate ? 1 : 0,
+                                    rowBias.map { $0 + i0 }, fn, context)
+        }
+        guard let epilogue else { return call(nil, nil) }
+        withoutActuallyEscaping(epilogue) { body in
+            let box = PackedEpilogueBox(body)
+            withExtendedLifetime(box) { call(packedEpilogueTrampoline, Unmanaged.passUnretained(box).toOpaque()) }
         }
     }
     let panels = (n + nr - 1) / nr

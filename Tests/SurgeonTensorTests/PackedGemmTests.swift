@@ -106,6 +106,57 @@ import Testing
         }
     }
 
+    /// B packed per call (`packB`, a row stride past n) and a value per row of C that the
+    /// products add to: the same bits as C filled with it and accumulated, at every level
+    /// and thread count; ignored when accumulating.
+    @Test func rowBiasAndPackBMatchFilledC() throws {
+        for (m, n, k) in [(1, 1, 1), (13, 33, 31), (25, 49, 600), (64, 300, 70), (7, 1100, 9)] {
+            let ldb = n + 2
+            let a = Self.random(m * k, seed: UInt64(m + k)), b = Self.random(k * ldb, seed: UInt64(n))
+            let bias = Self.random(m, seed: 77)
+            var packed = [Float](repeating: .nan, count: packedCount(k: k, n: n))
+            let ok = b.withUnsafeBufferPointer { pb in packed.withUnsafeMutableBufferPointer { packB(pb.baseAddress!, ldb: ldb, k: k, n: n, into: $0.baseAddress!) } }
+            #expect(ok)
+            var want = [Float](repeating: 0, count: m * n)
+            sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: ldb,
+                           beta: 0, c: &want, ldc: n)
+            for level in 0...PackedMatrix.level {
+                for threads in [1, 2] {
+                    func product(_ c: inout [Float], bias: [Float]?, accumulate: Bool) {
+                        a.withUnsafeBufferPointer { pa in
+                            packed.withUnsafeBufferPointer { pp in
+                                c.withUnsafeMutableBufferPointer { pc in
+                                    withOptionalBias(bias) { pbias in
+                                        #expect(sgemmPacked(m: m, a: pa.baseAddress!, lda: k, packed: pp.baseAddress!, k: k, n: n,
+                                                            c: pc.baseAddress!, ldc: n, accumulate: accumulate, rowBias: pbias,
+                                                            threads: threads, level: level))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    var filled = (0..<(m * n)).map { bias[$0 / n] }
+                    product(&filled, bias: nil, accumulate: true)
+                    var withBias = [Float](repeating: .nan, count: m * n)
+                    product(&withBias, bias: bias, accumulate: false)
+                    #expect(withBias == filled, "\(m)x\(n)x\(k) level \(level) threads \(threads)")
+                    let worst = (0..<(m * n)).map { abs(withBias[$0] - bias[$0 / n] - want[$0]) }.max() ?? 0
+                    #expect(worst <= 1e-5 * Float(k) + 1e-6)
+                    // Accumulating: the bias is not added again.
+                    var again = filled
+                    product(&again, bias: bias, accumulate: true)
+                    let twice = (0..<(m * n)).map { abs(again[$0] - filled[$0] - want[$0]) }.max() ?? 0
+                    #expect(twice <= 2e-5 * Float(k) + 1e-5)
+                }
+            }
+        }
+    }
+
+    func withOptionalBias(_ bias: [Float]?, _ body: (UnsafePointer<Float>?) -> Void) {
+        guard let bias else { return body(nil) }
+        bias.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+
     @Test func badSizesAreRefused() throws {
         let b = [Float](repeating: 1, count: 12)
         try b.withUnsafeBufferPointer { pb in

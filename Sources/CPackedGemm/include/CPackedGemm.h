@@ -37,4 +37,12 @@ typedef void (*sp_gemm_epilogue)(void *context, float *p, int rows, int j0, int 
 int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, const float *packed,
                    float *c, int ldc, int j0, int j1, int accumulate, sp_gemm_epilogue epilogue, void *context);
 
+/// sp_gemm_packed with a value per row of C (`bias`, m values, may be NULL) that the products
+/// add to when not accumulating: C[i][j] = bias[i] + sum(...), as if C held the bias and
+/// accumulate were 1 (a convolution's bias, C's rows being its output channels). Ignored when
+/// accumulate is 1.
+int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda, const float *packed,
+                        float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
+                        sp_gemm_epilogue epilogue, void *context);
+
 #endif

@@ -100,14 +100,16 @@ enum Conv {
     /// The fast convolution on arrays (Float with sgemm, Double with dgemm). Same contract as
     /// `ConvReference.conv`.
     static func convFast<T: GemmScalar>(x: [T], xShape: [Int], w: [T], wShape: [Int], bias: [T]?,
-                                        geom: SpatialGeometry, group: Int) throws -> [T] {
+                                        geom: SpatialGeometry, group: Int, epilogue: TileEpilogue? = nil,
+                                        packedLevel: Int = ConvPacked.defaultLevel) throws -> [T] {
         let outCount = try Tensor.checkedCount([xShape[0], wShape[0]] + geom.output, dtype: .float32)
         var y = [T](repeating: 0, count: outCount)
         try x.withUnsafeBufferPointer { px in
             try w.withUnsafeBufferPointer { pw in
                 try y.withUnsafeMutableBufferPointer { py in
                     guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
-                    try convCore(x: xb, xShape: xShape, w: wb, wShape: wShape, bias: bias, geom: geom, group: group, y: yb)
+                    try convCore(x: xb, xShape: xShape, w: wb, wShape: wShape, bias: bias, geom: geom, group: group, y: yb,
+                                 epilogue: epilogue, packedLevel: packedLevel)
                 }
             }
         }
@@ -121,10 +123,14 @@ enum Conv {
     /// - Parameter epilogue: applied (T = Float only) to each tile of the output right after
     ///   it is computed, while it is in cache. Tiles do not depend on it: a result with it is
     ///   the result without it, then the epilogue, bit for bit.
+    /// - Parameter packedLevel: the packed-GEMM kernel level for im2col products of float32
+    ///   weights (`ConvPacked`), -1 for OpenBLAS through ConvPacked's tiles, -2 for the
+    ///   tiles below (tests compare them).
     static func convCore<T: GemmScalar>(x xb: UnsafePointer<T>, xShape: [Int], w wb: UnsafePointer<T>, wShape: [Int],
                                         bias: [T]?, geom g0: SpatialGeometry, group: Int,
                                         y yb: UnsafeMutablePointer<T>, epilogue: TileEpilogue? = nil,
-                                        halfWeights: HalfWeightRows? = nil) throws {
+                                        halfWeights: HalfWeightRows? = nil,
+                                        packedLevel: Int = ConvPacked.defaultLevel) throws {
         var xs = xShape, ws = wShape, geom = g0
         if geom.rank == 1 {
             // 1-D as 2-D with a unit height.
@@ -291,6 +297,19 @@ enum Conv {
                 for item in 0..<items { run(item) }
             }
             return
+        }
+        if T.self == Float.self, halfRows == nil, packedLevel >= -1 {
+            // Float: ConvPacked.swift (the packed-GEMM kernel or OpenBLAS, tiles balanced
+            // among the threads) when the sizes fit it.
+            let shape = ConvPacked.Shape(n: n, c: c, m: m, group: group, inSp: inSp, inStrides: inStrides, inSize: inSize,
+                                         outSp: outSp, outSize: outSize, kSize: kSize, geom: geom)
+            let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+            let done = withOptionalBuffer(bias) { pb in
+                ConvPacked.run(x: f(xb), w: f(wb), bias: pb.map(f), shape: shape,
+                               y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self), epilogue: tileEpilogue,
+                               level: packedLevel)
+            }
+            if done { return }
         }
         // im2col + gemm on tiles of output rows (a row = all positions along the last axis):
         // at least ~256 columns per tile (OpenBLAS packs the weights once per call), and the
