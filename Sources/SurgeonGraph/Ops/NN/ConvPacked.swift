@@ -146,8 +146,8 @@ enum ConvPacked {
             }
         }
         if workers == 1 {
-            let cb = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch))
-            defer { cb.deallocate() }
+            let cb = ScratchMemory.allocate(Float.self, count: max(1, scratch))
+            defer { ScratchMemory.release(cb, count: max(1, scratch)) }
             for item in 0..<items { run(item, cb) }
             return true
         }
@@ -155,8 +155,8 @@ enum ConvPacked {
         parallelFor(workers, threads: workers) { wi in
             let lo = wi * per, hi = min(items, lo + per)
             guard lo < hi else { return }
-            let cb = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch))
-            defer { cb.deallocate() }
+            let cb = ScratchMemory.allocate(Float.self, count: max(1, scratch))
+            defer { ScratchMemory.release(cb, count: max(1, scratch)) }
             for item in lo..<hi { run(item, cb) }
         }
         return true
