@@ -212,6 +212,17 @@ enum Resize {
 
     static func resize(_ x: Tensor, scales: [Double], outSize: [Int], roi: [Double]?, axes: [Int],
                        cfg: Config, ctx: OpContext?) throws -> Tensor {
+        _ = try Tensor.checkedCount(outSize, dtype: x.dtype)
+        if x.count > 0, !outSize.contains(0),
+           let y = try ResizeFloat.resize(x, scales: scales, outSize: outSize, roi: roi, axes: axes, cfg: cfg) {
+            return y
+        }
+        return try plainResize(x, scales: scales, outSize: outSize, roi: roi, axes: axes, cfg: cfg, ctx: ctx)
+    }
+
+    /// The plain kernel, in Double, axis by axis (ResizeFloat is its float32 fast path).
+    static func plainResize(_ x: Tensor, scales: [Double], outSize: [Int], roi: [Double]?, axes: [Int],
+                            cfg: Config, ctx: OpContext?) throws -> Tensor {
         let r = x.rank
         _ = try Tensor.checkedCount(outSize, dtype: x.dtype)
         if x.count == 0 || outSize.contains(0) { return try Tensor(zeros: x.dtype, shape: outSize) }
