@@ -45,6 +45,13 @@ enum GridSample {
         let padding = try ctx.string("padding_mode", "zeros")
         guard ["zeros", "border", "reflection"].contains(padding) else { throw ctx.error("unknown padding_mode '\(padding)'") }
         let align = try ctx.int("align_corners", 0) != 0
+        if let y = try GridSampleFloat.sample(x, grid, mode: mode, padding: padding, align: align) { return y }
+        return try plainRun(x, grid, mode: mode, padding: padding, align: align, ctx: ctx)
+    }
+
+    /// The plain kernel, any rank, in Double (GridSampleFloat is its float32 2-D fast path).
+    static func plainRun(_ x: Tensor, _ grid: Tensor, mode: String, padding: String, align: Bool, ctx: OpContext?) throws -> Tensor {
+        let r = x.rank - 2
         let n = x.shape[0], c = x.shape[1]
         let dims = Array(x.shape[2...])
         let outSp = Array(grid.shape[1..<(grid.rank - 1)])
@@ -66,7 +73,7 @@ enum GridSample {
                         if padding == "border" { p = min(max(p, 0), len - 1) }
                         else if padding == "reflection" { p = reflect(p, lo[a], hi[a]) }
                     }
-                    guard p.isFinite, abs(p) < 1e12 else { throw ctx.error("grid value out of range") }
+                    guard p.isFinite, abs(p) < 1e12 else { throw ctx?.error("grid value out of range") ?? GraphError("GridSample: grid value out of range") }
                     switch mode {
                     case "nearest": taps.append([(Int(p), 1)])
                     case "linear":
