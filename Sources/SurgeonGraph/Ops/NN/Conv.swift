@@ -126,6 +126,34 @@ enum Conv {
     /// - Parameter packedLevel: the packed-GEMM kernel level for im2col products of float32
     ///   weights (`ConvPacked`), -1 for OpenBLAS through ConvPacked's tiles, -2 for the
     ///   tiles below (tests compare them).
+    /// For a 2-D convolution some of whose kernel rows or columns read only padding at every
+    /// output position: the taps that read the input along each axis (a contiguous range) and
+    /// the geometry of the smaller kernel over them (pads reduced by the dropped taps, the same
+    /// output). Nil when every tap reads the input somewhere, no tap does, or a pad would go
+    /// negative.
+    static func liveTaps(inSp: [Int], geom: SpatialGeometry) -> ([Range<Int>], SpatialGeometry)? {
+        guard geom.rank == 2, inSp.count == 2 else { return nil }
+        var ranges: [Range<Int>] = [], kernel: [Int] = [], pb: [Int] = [], pe: [Int] = []
+        for a in 0..<2 {
+            let k = geom.kernel[a], s = geom.strides[a], d = geom.dilations[a], out = geom.output[a]
+            guard k >= 1, s >= 1, d >= 1, out >= 1 else { return nil }
+            let live = (0..<k).filter { t in
+                // The first output position at or past the input's start, and whether it is inside.
+                let need = geom.padBegin[a] - t * d
+                let y0 = need <= 0 ? 0 : (need + s - 1) / s
+                return y0 < out && y0 * s - geom.padBegin[a] + t * d < inSp[a]
+            }
+            guard let lo = live.first, let hi = live.last, live.count == hi - lo + 1 else { return nil }
+            ranges.append(lo..<(hi + 1))
+            kernel.append(hi - lo + 1)
+            pb.append(geom.padBegin[a] - lo * d)
+            pe.append(geom.padEnd[a] - (k - 1 - hi) * d)
+        }
+        guard kernel != geom.kernel, pb.allSatisfy({ $0 >= 0 }), pe.allSatisfy({ $0 >= 0 }) else { return nil }
+        return (ranges, SpatialGeometry(kernel: kernel, strides: geom.strides, dilations: geom.dilations,
+                                        padBegin: pb, padEnd: pe, output: geom.output))
+    }
+
     static func convCore<T: GemmScalar>(x xb: UnsafePointer<T>, xShape: [Int], w wb: UnsafePointer<T>, wShape: [Int],
                                         bias: [T]?, geom g0: SpatialGeometry, group: Int,
                                         y yb: UnsafeMutablePointer<T>, epilogue: TileEpilogue? = nil,
@@ -156,6 +184,22 @@ enum Conv {
             halfRows.widen(halfRows.bits, count: count, into: wide)
             try convCore(x: xb, xShape: xShape, w: UnsafeRawPointer(wide).assumingMemoryBound(to: T.self), wShape: wShape,
                          bias: bias, geom: g0, group: group, y: yb, epilogue: epilogue)
+            return
+        }
+
+        if halfRows == nil, let (live, liveGeom) = liveTaps(inSp: inSp, geom: geom) {
+            // Kernel rows / columns that only ever read padding (ASPP's dilation-36 3x3 on a
+            // 28x28 map is a 1x1): a smaller kernel over the taps that read the input.
+            let liveK = liveGeom.kernel.reduce(1, *), count = m * cg * liveK
+            let wl = ScratchMemory.allocate(T.self, count: count)
+            defer { ScratchMemory.release(wl, count: count) }
+            var q = 0
+            for row in 0..<(m * cg) {
+                let src = wb + row * kSize
+                for kh in live[0] { for kw in live[1] { wl[q] = src[kh * kSp[1] + kw]; q += 1 } }
+            }
+            try convCore(x: xb, xShape: xs, w: wl, wShape: [m, cg] + liveGeom.kernel, bias: bias, geom: liveGeom,
+                         group: group, y: yb, epilogue: epilogue, packedLevel: packedLevel)
             return
         }
 

@@ -23,6 +23,11 @@ import TestSupport
             // A stem: stride-2 im2col rows copied 4 columns at a time, odd widths, both pad sides.
             Case(x: [1, 3, 37, 41], w: [8, 3, 3, 3], group: 1, s: [2, 2], d: [1, 1], p: [1, 1, 1, 1]),
             Case(x: [2, 3, 19, 30], w: [5, 3, 3, 3], group: 1, s: [2, 2], d: [1, 2], p: [0, 2, 1, 0]),
+            // Kernel rows / columns that read only padding (Conv.liveTaps): ASPP-like dilations.
+            Case(x: [1, 6, 7, 7], w: [4, 6, 3, 3], group: 1, s: [1, 1], d: [9, 9], p: [9, 9, 9, 9]),
+            Case(x: [1, 5, 8, 6], w: [3, 5, 3, 3], group: 1, s: [1, 1], d: [6, 7], p: [6, 7, 6, 7]),
+            Case(x: [2, 4, 6, 9], w: [4, 2, 3, 5], group: 2, s: [2, 1], d: [8, 2], p: [8, 3, 8, 5]),
+            Case(x: [1, 8, 5, 5], w: [8, 1, 3, 3], group: 8, s: [1, 1], d: [6, 6], p: [6, 6, 6, 6]),  // depthwise
         ]
         var seed: UInt32 = 7
         func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
@@ -41,6 +46,21 @@ import TestSupport
             #expect(fast.count == ref.count)
             #expect(zip(fast, ref).allSatisfy { abs(Double($0) - $1) < 1e-4 }, "case \(c.x) \(c.w)")
         }
+    }
+
+    /// Taps reading only padding are dropped; the smaller kernel keeps the output size.
+    @Test func liveTapsDropKernelRowsThatReadOnlyPadding() throws {
+        // 3x3, dilation 36, pad 36 on 28x28 (DeepLabV3's ASPP): only the centre tap reads the input.
+        let aspp = SpatialGeometry(kernel: [3, 3], strides: [1, 1], dilations: [36, 36], padBegin: [36, 36],
+                                   padEnd: [36, 36], output: [28, 28])
+        let live = Conv.liveTaps(inSp: [28, 28], geom: aspp)
+        #expect(live?.0 == [1..<2, 1..<2])
+        #expect(live?.1.kernel == [1, 1])
+        #expect(live?.1.padBegin == [0, 0] && live?.1.padEnd == [0, 0])
+        // Dilation 12 reads the input from every tap somewhere: nothing to drop.
+        let d12 = SpatialGeometry(kernel: [3, 3], strides: [1, 1], dilations: [12, 12], padBegin: [12, 12],
+                                  padEnd: [12, 12], output: [28, 28])
+        #expect(Conv.liveTaps(inSp: [28, 28], geom: d12) == nil)
     }
 
     /// The SIMD depthwise kernel (vector blocks, borders, strides 1-3, dilations, batches),
