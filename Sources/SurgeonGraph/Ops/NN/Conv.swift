@@ -188,8 +188,8 @@ enum Conv {
         }
 
         if halfRows == nil, let (live, liveGeom) = liveTaps(inSp: inSp, geom: geom) {
-            // Kernel rows / columns that only ever read padding (ASPP's dilation-36 3x3 on a
-            // 28x28 map is a 1x1): a smaller kernel over the taps that read the input.
+            // Kernel rows / columns that only ever read padding (DeepLabV3's ASPP: 3x3 with dilation 24
+            // and 36 on a 14x14 map is a 1x1): a smaller kernel over the taps that read the input.
             let liveK = liveGeom.kernel.reduce(1, *), count = m * cg * liveK
             let wl = ScratchMemory.allocate(T.self, count: count)
             defer { ScratchMemory.release(wl, count: count) }
