@@ -408,13 +408,35 @@ enum Conv {
         }
     }
 
+    /// One kernel tap's row of the column buffer: for output rows row0 ..< row0 + rowCount, the
+    /// values tap (ky, kx) reads from the channel at `chBase` (h × w), rowCount × output width
+    /// at `out`, zero where it reads padding.
+    @inline(__always)
+    static func im2colTapRow<T: GemmScalar>(_ out: UnsafeMutablePointer<T>, channel chBase: UnsafePointer<T>, h: Int, w: Int,
+                                            geom: SpatialGeometry, ky: Int, kx: Int, row0: Int, rowCount: Int) {
+        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        let ph = geom.padBegin[0], pw = geom.padBegin[1]
+        let last = geom.output[1]
+        let kOffL = kx * dw - pw
+        // Output columns j whose input column j*sw + kOffL lies in [0, w): jLo ..< jHi.
+        let jLo = min(last, kOffL >= 0 ? 0 : (-kOffL + sw - 1) / sw)
+        let jHi = max(jLo, w - 1 - kOffL < 0 ? 0 : min(last, (w - 1 - kOffL) / sw + 1))
+        for rr in 0..<rowCount {
+            let o = out + rr * last
+            let iy = (row0 + rr) * sh - ph + ky * dh
+            if iy < 0 || iy >= h {
+                o.update(repeating: 0, count: last)
+                continue
+            }
+            fillColumnRow(o, from: chBase + iy * w, jLo: jLo, jHi: jHi, last: last, step: sw, offset: kOffL)
+        }
+    }
+
     /// `im2col` for 2-D inputs (`[channels, h, w]` at `src`): the same buffer, without the
     /// N-D index bookkeeping.
     static func im2col2D<T: GemmScalar>(src: UnsafePointer<T>, channels: Int, h: Int, w: Int, geom: SpatialGeometry,
                                         row0: Int, rowCount: Int, dst: UnsafeMutablePointer<T>) {
         let kh = geom.kernel[0], kw = geom.kernel[1]
-        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
-        let ph = geom.padBegin[0], pw = geom.padBegin[1]
         let last = geom.output[1]
         let ncol = rowCount * last
         let kSize = kh * kw
@@ -422,20 +444,8 @@ enum Conv {
             let chBase = src + ch * h * w
             for ky in 0..<kh {
                 for kx in 0..<kw {
-                    let out = dst + (ch * kSize + ky * kw + kx) * ncol
-                    let kOffL = kx * dw - pw
-                    // Output columns j whose input column j*sw + kOffL lies in [0, w): jLo ..< jHi.
-                    let jLo = min(last, kOffL >= 0 ? 0 : (-kOffL + sw - 1) / sw)
-                    let jHi = max(jLo, w - 1 - kOffL < 0 ? 0 : min(last, (w - 1 - kOffL) / sw + 1))
-                    for rr in 0..<rowCount {
-                        let o = out + rr * last
-                        let iy = (row0 + rr) * sh - ph + ky * dh
-                        if iy < 0 || iy >= h {
-                            o.update(repeating: 0, count: last)
-                            continue
-                        }
-                        fillColumnRow(o, from: chBase + iy * w, jLo: jLo, jHi: jHi, last: last, step: sw, offset: kOffL)
-                    }
+                    im2colTapRow(dst + (ch * kSize + ky * kw + kx) * ncol, channel: chBase, h: h, w: w, geom: geom,
+                                 ky: ky, kx: kx, row0: row0, rowCount: rowCount)
                 }
             }
         }

@@ -169,8 +169,6 @@ enum ConvPacked {
     static func im2colPanels(src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, geom: SpatialGeometry,
                              row0: Int, rowCount: Int, line: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>) {
         let kh = geom.kernel[0], kw = geom.kernel[1]
-        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
-        let ph = geom.padBegin[0], pw = geom.padBegin[1]
         let last = geom.output[1]
         let ncol = rowCount * last
         let npad = (ncol + 31) / 32 * 32, panels = npad / 32
@@ -182,18 +180,7 @@ enum ConvPacked {
             for ky in 0..<kh {
                 for kx in 0..<kw {
                     let row = ch * kSize + ky * kw + kx
-                    let kOffL = kx * dw - pw
-                    let jLo = min(last, kOffL >= 0 ? 0 : (-kOffL + sw - 1) / sw)
-                    let jHi = max(jLo, w - 1 - kOffL < 0 ? 0 : min(last, (w - 1 - kOffL) / sw + 1))
-                    for rr in 0..<rowCount {
-                        let o = line + rr * last
-                        let iy = (row0 + rr) * sh - ph + ky * dh
-                        if iy < 0 || iy >= h {
-                            o.update(repeating: 0, count: last)
-                            continue
-                        }
-                        Conv.fillColumnRow(o, from: chBase + iy * w, jLo: jLo, jHi: jHi, last: last, step: sw, offset: kOffL)
-                    }
+                    Conv.im2colTapRow(line, channel: chBase, h: h, w: w, geom: geom, ky: ky, kx: kx, row0: row0, rowCount: rowCount)
                     let k0 = row / block * block, kc = min(block, kk - k0)
                     let base = dst + k0 * npad + (row - k0) * 32
                     for q in 0..<panels {
