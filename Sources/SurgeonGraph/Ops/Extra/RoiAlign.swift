@@ -37,25 +37,37 @@ enum RoiAlign {
         let scale = Double(try ctx.float("spatial_scale", 1))
         let halfPixel = transform == "half_pixel"
 
+        let box = rois.doubleArray(), batches = batchIdx.int64Array()
+        if let y = try RoiAlignFloat.pool(x, box: box, batches: batches, outH: outH, outW: outW, ratio: ratio,
+                                          scale: scale, halfPixel: halfPixel, mode: mode) {
+            return [.tensor(y)]
+        }
+        return [.tensor(try plainPool(x, box: box, batches: batches, outH: outH, outW: outW, ratio: ratio,
+                                      scale: scale, halfPixel: halfPixel, mode: mode))]
+    }
+
+    /// The plain kernel, in Double, any floating-point X (RoiAlignFloat is its float32 `avg`
+    /// fast path). Arguments are checked by `run`.
+    static func plainPool(_ x: Tensor, box: [Double], batches: [Int64], outH: Int, outW: Int, ratio: Int,
+                          scale: Double, halfPixel: Bool, mode: String) throws -> Tensor {
         let (n, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let nRois = rois.shape[0]
-        let data = x.doubleArray(), box = rois.doubleArray()
-        let batches = batchIdx.int64Array()
+        let nRois = batches.count
+        let data = x.doubleArray()
         var out = [Double](repeating: 0, count: nRois * channels * outH * outW)
         let plane = height * width
         for r in 0..<nRois {
             let b = batches[r]
-            guard b >= 0, b < Int64(n) else { throw ctx.error("batch index \(b) is out of range 0..<\(n)") }
+            guard b >= 0, b < Int64(n) else { throw TensorError("RoiAlign: batch index \(b) is out of range 0..<\(n)") }
             let offset = halfPixel ? 0.5 : 0
             let startW = box[r * 4] * scale - offset, startH = box[r * 4 + 1] * scale - offset
             let endW = box[r * 4 + 2] * scale - offset, endH = box[r * 4 + 3] * scale - offset
             var roiW = endW - startW, roiH = endH - startH
             if !halfPixel { roiW = max(roiW, 1); roiH = max(roiH, 1) }
-            guard roiW.isFinite, roiH.isFinite else { throw ctx.error("roi \(r) is not finite") }
+            guard roiW.isFinite, roiH.isFinite else { throw TensorError("RoiAlign: roi \(r) is not finite") }
             let binH = roiH / Double(outH), binW = roiW / Double(outW)
             let gh = ratio > 0 ? Double(ratio) : ceil(max(roiH, 0) / Double(outH))
             let gw = ratio > 0 ? Double(ratio) : ceil(max(roiW, 0) / Double(outW))
-            guard gh <= 65536, gw <= 65536 else { throw ctx.error("roi \(r) is too large") }
+            guard gh <= 65536, gw <= 65536 else { throw TensorError("RoiAlign: roi \(r) is too large") }
             let gridH = Int(gh), gridW = Int(gw)
             let count = Double(max(gridH * gridW, 1))
             // Sampling points and bilinear weights, shared by all channels.
@@ -107,6 +119,6 @@ enum RoiAlign {
                 }
             }
         }
-        return [.tensor(try Tensor(doubles: out, shape: [nRois, channels, outH, outW], dtype: x.dtype))]
+        return try Tensor(doubles: out, shape: [nRois, channels, outH, outW], dtype: x.dtype)
     }
 }
