@@ -16,7 +16,9 @@ enum ScatterElements {
         }
         let axis = try normalizeAxis(try ctx.int("axis", 0), rank: data.rank, op: op)
         let targets = try GatherElements.elementOffsets(data.shape, indices: indices, axis: axis, op: op)
-        return try scatter(data, targets: targets, updates: updates, reduction: try ctx.string("reduction", "none"), op: op)
+        let reduction = try ctx.string("reduction", "none")
+        if let y = try ScatterElementsCopy.scatter(data, targets: targets, updates: updates, reduction: reduction) { return y }
+        return try scatter(data, targets: targets, updates: updates, reduction: reduction, op: op)
     }
 
     /// Writes (or reduces) element `i` of `updates` into flat offset `targets[i]` of a copy of `data`.
