@@ -51,13 +51,19 @@ static void cd_tile_plain(int rows, int kc, const float *ap, const float *src, c
 #if CD_X86
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-             int acc, const float *bias) {
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
     __m512 s0[CD_MR512], s1[CD_MR512];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR512; r++) {
         if (r < R) { s0[r] = _mm512_setzero_ps(); s1[r] = _mm512_setzero_ps(); }
     }
+    int pr = 0, pl = 0;
     for (int p = 0; p < kc; p++) {
+        if (pfa) {
+            // A line of the next register tile of weights per step (into L2), row by row.
+            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
+            if (++pr == pfRows) { pr = 0; pl++; }
+        }
         const float *bp = src + offs[p];
         const __m512 b0 = _mm512_loadu_ps(bp);
         const __m512 b1 = _mm512_loadu_ps(bp + 16);
@@ -94,20 +100,20 @@ void cd512_r(const int R, int kc, const float *ap, const float *src, const int *
 
 __attribute__((target("avx512f")))
 static void cd512(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                  int acc, const float *bias) {
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
     switch (rows) {
-    case 12: cd512_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 11: cd512_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 10: cd512_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 9: cd512_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 8: cd512_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 7: cd512_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 6: cd512_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 5: cd512_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 4: cd512_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 3: cd512_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 2: cd512_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
-    case 1: cd512_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias); break;
+    case 12: cd512_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 11: cd512_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 10: cd512_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 9: cd512_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 8: cd512_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 7: cd512_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 6: cd512_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 5: cd512_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 4: cd512_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 3: cd512_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 2: cd512_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 1: cd512_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
     default: break;
     }
 }
@@ -115,13 +121,18 @@ static void cd512(int rows, int kc, const float *ap, const float *src, const int
 // AVX2 + FMA: R (≤ 6) rows × 16 columns in 2R registers; a 32-column tile is two of them.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
 void cd256_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-             int acc, const float *bias) {
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
     __m256 s0[CD_MR256], s1[CD_MR256];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR256; r++) {
         if (r < R) { s0[r] = _mm256_setzero_ps(); s1[r] = _mm256_setzero_ps(); }
     }
+    int pr = 0, pl = 0;
     for (int p = 0; p < kc; p++) {
+        if (pfa) {
+            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
+            if (++pr == pfRows) { pr = 0; pl++; }
+        }
         const float *bp = src + offs[p];
         const __m256 b0 = _mm256_loadu_ps(bp);
         const __m256 b1 = _mm256_loadu_ps(bp + 8);
@@ -149,18 +160,18 @@ void cd256_r(const int R, int kc, const float *ap, const float *src, const int *
 
 __attribute__((target("avx2,fma")))
 static void cd256(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                  int acc, const float *bias) {
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
     for (int h = 0; h < 2 && h * 16 < cols; h++) {
         const int hc = cd_min(16, cols - h * 16);
         const float *sh = src + h * 16;
         float *ch = c + h * 16;
         switch (rows) {
-        case 6: cd256_r(6, kc, ap, sh, offs, ch, ldc, hc, acc, bias); break;
-        case 5: cd256_r(5, kc, ap, sh, offs, ch, ldc, hc, acc, bias); break;
-        case 4: cd256_r(4, kc, ap, sh, offs, ch, ldc, hc, acc, bias); break;
-        case 3: cd256_r(3, kc, ap, sh, offs, ch, ldc, hc, acc, bias); break;
-        case 2: cd256_r(2, kc, ap, sh, offs, ch, ldc, hc, acc, bias); break;
-        case 1: cd256_r(1, kc, ap, sh, offs, ch, ldc, hc, acc, bias); break;
+        case 6: cd256_r(6, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 5: cd256_r(5, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 4: cd256_r(4, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 3: cd256_r(3, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 2: cd256_r(2, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 1: cd256_r(1, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
         default: break;
         }
     }
@@ -195,11 +206,24 @@ int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float
                 cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
                 float *ci = c + (size_t)i * ldc;
                 const float *bi = bias && !acc ? bias + i : 0;
+                // The weights' next register tile (this K block's next rows, or the next K
+                // block's first), prefetched while the first column tile runs: weights used
+                // once per run (resnet18's last layers: 9.4 MB for 49 pixels) come from memory.
+                const float *pfa = 0;
+                int pfRows = 0;
+                if (i + mr < m) {
+                    pfa = a + (size_t)(i + mr) * lda + k0;
+                    pfRows = cd_min(mr, m - i - mr);
+                } else if (k0 + CD_KC < k) {
+                    pfa = a + k0 + CD_KC;
+                    pfRows = cd_min(mr, m);
+                }
                 for (int jp = jc; jp < jc1; jp += 32) {
                     const int cols = cd_min(32, jc1 - jp);
+                    const float *pf = jp == jc ? pfa : 0;
 #if CD_X86
-                    if (level == 2) { cd512(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi); continue; }
-                    if (level == 1) { cd256(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi); continue; }
+                    if (level == 2) { cd512(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows); continue; }
+                    if (level == 1) { cd256(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows); continue; }
 #endif
                     cd_tile_plain(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi);
                 }

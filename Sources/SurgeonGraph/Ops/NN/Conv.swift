@@ -191,6 +191,18 @@ enum Conv {
             return
         }
 
+        if let halfRows, directLevel >= 0, inSp.count == 2, kSize > 1 {
+            // Half weights for ConvDirect, which reads float32 weights in place: all of them
+            // widened once (what the block-by-block products widen in a call as well).
+            let count = m * cg * kSize
+            let wide = ScratchMemory.allocate(Float.self, count: count)
+            defer { ScratchMemory.release(wide, count: count) }
+            halfRows.widen(halfRows.bits, count: count, into: wide)
+            try convCore(x: xb, xShape: xShape, w: UnsafeRawPointer(wide).assumingMemoryBound(to: T.self), wShape: wShape,
+                         bias: bias, geom: g0, group: group, y: yb, epilogue: epilogue, packedLevel: packedLevel,
+                         directLevel: directLevel)
+            return
+        }
         if halfRows == nil, let (live, liveGeom) = liveTaps(inSp: inSp, geom: geom) {
             // Kernel rows / columns that only ever read padding (DeepLabV3's ASPP: 3x3 with dilation 24
             // and 36 on a 14x14 map is a 1x1): a smaller kernel over the taps that read the input.
@@ -346,9 +358,10 @@ enum Conv {
             }
             return
         }
-        if T.self == Float.self, halfRows == nil, directLevel >= 0, r == 2 {
+        if T.self == Float.self, halfRows == nil, directLevel >= 0, r == 2, kSize > 1 {
             // Float 2-D: ConvDirect.swift (no im2col columns: taps read a padded copy of the
-            // input in place) when the sizes fit it.
+            // input in place) when the sizes fit it. Not for a strided 1×1, whose im2col is a
+            // plain subsampling copy (smaller than the phase planes).
             let shape = ConvPacked.Shape(n: n, c: c, m: m, group: group, inSp: inSp, inStrides: inStrides, inSize: inSize,
                                          outSp: outSp, outSize: outSize, kSize: kSize, geom: geom)
             let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }

@@ -101,12 +101,11 @@ struct ConvDirect {
                 }
                 for b in 0..<sw {
                     // Input columns ix with (ix + pl) mod sw == b, at (ix + pl) / sw in phase b.
-                    var ix = ((b - pl) % sw + sw) % sw
-                    let to = rowBase + b * plane
-                    while ix < w {
-                        to[(ix + pl) / sw] = line[ix]
-                        ix += sw
-                    }
+                    let ix0 = ((b - pl) % sw + sw) % sw
+                    if ix0 >= w { continue }
+                    let count = (w - 1 - ix0) / sw + 1
+                    let to = rowBase + b * plane + (ix0 + pl) / sw, from = line + ix0
+                    for q in 0..<count { to[q] = from[q * sw] }
                 }
             }
         }
