@@ -191,7 +191,7 @@ enum Conv {
             return
         }
 
-        if let halfRows, directLevel >= 0, inSp.count == 2, kSize > 1 {
+        if let halfRows, directLevel >= 0, inSp.count == 2, kSize > geom.strides.reduce(1, *) {
             // Half weights for ConvDirect, which reads float32 weights in place: all of them
             // widened once (what the block-by-block products widen in a call as well).
             let count = m * cg * kSize
@@ -358,10 +358,12 @@ enum Conv {
             }
             return
         }
-        if T.self == Float.self, halfRows == nil, directLevel >= 0, r == 2, kSize > 1 {
+        if T.self == Float.self, halfRows == nil, directLevel >= 0, r == 2, kSize > geom.strides.reduce(1, *) {
             // Float 2-D: ConvDirect.swift (no im2col columns: taps read a padded copy of the
-            // input in place) when the sizes fit it. Not for a strided 1×1, whose im2col is a
-            // plain subsampling copy (smaller than the phase planes).
+            // input in place) when the sizes fit it. Only where im2col would copy the input
+            // more than once: not for a strided 1×1 (a subsampling copy) nor a "patchify"
+            // convolution whose stride is its kernel (ConvNeXt's 4×4 stem and 2×2
+            // downsampling: measured slower through the phase planes).
             let shape = ConvPacked.Shape(n: n, c: c, m: m, group: group, inSp: inSp, inStrides: inStrides, inSize: inSize,
                                          outSp: outSp, outSize: outSize, kSize: kSize, geom: geom)
             let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
