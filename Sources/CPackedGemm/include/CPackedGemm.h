@@ -45,4 +45,16 @@ int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda,
                         float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
                         sp_gemm_epilogue epilogue, void *context);
 
+/// A convolution's product without its im2col columns (conv_direct.c): for i < m and
+/// j0 <= j < j1, C[i][j] = bias[i] (0 when bias is NULL) + sum over p < k of
+/// A[i][p] * src[offs[p] + j]. Row p of the second operand is the input read in place at
+/// offset offs[p] (one input channel and kernel tap in a padded plane). The vector kernels read
+/// whole tiles of 32 columns: src must be readable at offs[p] + j for every p and every
+/// j < j0 + round_up(j1 - j0, 32) (the values read past j1 only reach columns not written).
+/// A row-major with row stride lda, C with row stride ldc. `level` as for sp_gemm_packed.
+/// The sums run over p in the same order whatever the range of rows or columns asked for, so a
+/// caller may split the work among threads without changing a bit. Returns 0.
+int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
+                   float *c, int ldc, int j0, int j1, const float *bias);
+
 #endif

@@ -101,7 +101,8 @@ enum Conv {
     /// `ConvReference.conv`.
     static func convFast<T: GemmScalar>(x: [T], xShape: [Int], w: [T], wShape: [Int], bias: [T]?,
                                         geom: SpatialGeometry, group: Int, epilogue: TileEpilogue? = nil,
-                                        packedLevel: Int = ConvPacked.defaultLevel) throws -> [T] {
+                                        packedLevel: Int = ConvPacked.defaultLevel,
+                                        directLevel: Int = ConvDirect.defaultLevel) throws -> [T] {
         let outCount = try Tensor.checkedCount([xShape[0], wShape[0]] + geom.output, dtype: .float32)
         var y = [T](repeating: 0, count: outCount)
         try x.withUnsafeBufferPointer { px in
@@ -109,7 +110,7 @@ enum Conv {
                 try y.withUnsafeMutableBufferPointer { py in
                     guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
                     try convCore(x: xb, xShape: xShape, w: wb, wShape: wShape, bias: bias, geom: geom, group: group, y: yb,
-                                 epilogue: epilogue, packedLevel: packedLevel)
+                                 epilogue: epilogue, packedLevel: packedLevel, directLevel: directLevel)
                 }
             }
         }
@@ -126,6 +127,8 @@ enum Conv {
     /// - Parameter packedLevel: the packed-GEMM kernel level for im2col products of float32
     ///   weights (`ConvPacked`), -1 for OpenBLAS through ConvPacked's tiles, -2 for the
     ///   tiles below (tests compare them).
+    /// - Parameter directLevel: the kernel level for float32 2-D convolutions without im2col
+    ///   columns (`ConvDirect`), -1 to leave them to the im2col paths.
     /// For a 2-D convolution some of whose kernel rows or columns read only padding at every
     /// output position: the taps that read the input along each axis (a contiguous range) and
     /// the geometry of the smaller kernel over them (pads reduced by the dropped taps, the same
@@ -158,7 +161,8 @@ enum Conv {
                                         bias: [T]?, geom g0: SpatialGeometry, group: Int,
                                         y yb: UnsafeMutablePointer<T>, epilogue: TileEpilogue? = nil,
                                         halfWeights: HalfWeightRows? = nil,
-                                        packedLevel: Int = ConvPacked.defaultLevel) throws {
+                                        packedLevel: Int = ConvPacked.defaultLevel,
+                                        directLevel: Int = ConvDirect.defaultLevel) throws {
         var xs = xShape, ws = wShape, geom = g0
         if geom.rank == 1 {
             // 1-D as 2-D with a unit height.
@@ -187,6 +191,18 @@ enum Conv {
             return
         }
 
+        if let halfRows, directLevel >= 0, inSp.count == 2, kSize > geom.strides.reduce(1, *) {
+            // Half weights for ConvDirect, which reads float32 weights in place: all of them
+            // widened once (what the block-by-block products widen in a call as well).
+            let count = m * cg * kSize
+            let wide = ScratchMemory.allocate(Float.self, count: count)
+            defer { ScratchMemory.release(wide, count: count) }
+            halfRows.widen(halfRows.bits, count: count, into: wide)
+            try convCore(x: xb, xShape: xShape, w: UnsafeRawPointer(wide).assumingMemoryBound(to: T.self), wShape: wShape,
+                         bias: bias, geom: g0, group: group, y: yb, epilogue: epilogue, packedLevel: packedLevel,
+                         directLevel: directLevel)
+            return
+        }
         if halfRows == nil, let (live, liveGeom) = liveTaps(inSp: inSp, geom: geom) {
             // Kernel rows / columns that only ever read padding (DeepLabV3's ASPP: 3x3 with dilation 24
             // and 36 on a 14x14 map is a 1x1): a smaller kernel over the taps that read the input.
@@ -199,7 +215,7 @@ enum Conv {
                 for kh in live[0] { for kw in live[1] { wl[q] = src[kh * kSp[1] + kw]; q += 1 } }
             }
             try convCore(x: xb, xShape: xs, w: wl, wShape: [m, cg] + liveGeom.kernel, bias: bias, geom: liveGeom,
-                         group: group, y: yb, epilogue: epilogue, packedLevel: packedLevel)
+                         group: group, y: yb, epilogue: epilogue, packedLevel: packedLevel, directLevel: directLevel)
             return
         }
 
@@ -341,6 +357,22 @@ enum Conv {
                 for item in 0..<items { run(item) }
             }
             return
+        }
+        if T.self == Float.self, halfRows == nil, directLevel >= 0, r == 2, kSize > geom.strides.reduce(1, *) {
+            // Float 2-D: ConvDirect.swift (no im2col columns: taps read a padded copy of the
+            // input in place) when the sizes fit it. Only where im2col would copy the input
+            // more than once: not for a strided 1×1 (a subsampling copy) nor a "patchify"
+            // convolution whose stride is its kernel (ConvNeXt's 4×4 stem and 2×2
+            // downsampling: measured slower through the phase planes).
+            let shape = ConvPacked.Shape(n: n, c: c, m: m, group: group, inSp: inSp, inStrides: inStrides, inSize: inSize,
+                                         outSp: outSp, outSize: outSize, kSize: kSize, geom: geom)
+            let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+            let done = withOptionalBuffer(bias) { pb in
+                ConvDirect.run(x: f(xb), w: f(wb), bias: pb.map(f), shape: shape,
+                               y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self), epilogue: tileEpilogue,
+                               level: directLevel)
+            }
+            if done { return }
         }
         if T.self == Float.self, halfRows == nil, packedLevel >= -1 {
             // Float: ConvPacked.swift (the packed-GEMM kernel or OpenBLAS, tiles balanced

@@ -34,11 +34,14 @@ enum PoolFloat {
 
     /// Pools `x` (`[N, C, spatial...]`, spatial rank 1...3) into a new float32 tensor, or
     /// returns nil when the rank is not handled here.
-    static func pool(_ x: Tensor, geom: SpatialGeometry, kind: PoolKind) throws -> Tensor? {
+    /// - Parameter planeKernel: false keeps stride-1 2-D pools on the row kernel below (tests
+    ///   compare the two).
+    static func pool(_ x: Tensor, geom: SpatialGeometry, kind: PoolKind, planeKernel: Bool = true) throws -> Tensor? {
         if x.dtype == .float16 || x.dtype == .bfloat16 {
             return try poolHalf(x, geom: geom, kind: kind)
         }
         guard x.dtype == .float32, (3...5).contains(x.rank) else { return nil }
+        if planeKernel, let y = try poolPlanes(x, geom: geom, kind: kind) { return y }  // PoolFloatPlane.swift
         let r = x.rank - 2
         let pad = 3 - r
         let inSp = [Int](repeating: 1, count: pad) + Array(x.shape[2...])

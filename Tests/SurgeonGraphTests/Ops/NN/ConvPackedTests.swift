@@ -58,17 +58,17 @@ import Testing
                 let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
                                              bias: bv?.map(Double.init), geom: geom, group: c.group)
                 let blas = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
-                                             packedLevel: -2)
+                                             packedLevel: -2, directLevel: -1)
                 for level in -1...PackedMatrix.level {
                     let y = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
-                                              packedLevel: level)
+                                              packedLevel: level, directLevel: -1)
                     #expect(y.count == ref.count)
                     let worst = zip(y, ref).map { abs(Double($0) - $1) }.max() ?? 0
                     let vsBlas = zip(y, blas).map { abs($0 - $1) }.max() ?? 0
                     #expect(worst < 1e-4 && vsBlas < 1e-4, "x \(c.x) w \(c.w) bias \(withBias) level \(level): off by \(worst), \(vsBlas)")
                     // The tile epilogue: the result without it, then the epilogue.
                     let e = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
-                                              epilogue: epilogue, packedLevel: level)
+                                              epilogue: epilogue, packedLevel: level, directLevel: -1)
                     #expect(e == y.map { clipF(reluF($0), 0, 0.7) }, "x \(c.x) w \(c.w) level \(level) with the epilogue")
                 }
             }

@@ -142,3 +142,52 @@ extension PoolFloatTests {
         }
     }
 }
+
+extension PoolFloatTests {
+    /// Stride-1 2-D pools a plane at a time (`poolPlanes`) against the row kernel
+    /// (`planeKernel: false`) and the plain Double pool: random sizes (1×1 planes up to wider
+    /// than a 16-lane register, odd widths), kernels 1-5, every pad below the kernel, batches,
+    /// NaN / ±inf sprinkled in. Max bit for bit (NaN where the row kernel gives NaN), averages
+    /// within rounding; geometries it does not take (a pad as large as the kernel) give nil.
+    @Test func planeKernelMatchesRowKernel() throws {
+        var seed: UInt64 = 0x2545f4914f6cdd1d
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        var taken = 0
+        for trial in 0..<200 {
+            let kh = 1 + next(5), kw = 1 + next(5)
+            let pads = [next(kh), next(kw), next(kh), next(kw)]
+            let h = max(1, kh - pads[0] - pads[2] + next(20)), w = max(1, kw - pads[1] - pads[3] + next(40))
+            let oh = h + pads[0] + pads[2] - kh + 1, ow = w + pads[1] + pads[3] - kw + 1
+            if oh <= 0 || ow <= 0 { continue }
+            let xs = [1 + next(2), 1 + next(4), h, w]
+            let geom = SpatialGeometry(kernel: [kh, kw], strides: [1, 1], dilations: [1, 1], padBegin: [pads[0], pads[1]],
+                                       padEnd: [pads[2], pads[3]], output: [oh, ow])
+            let n = xs.reduce(1, *)
+            var xv = (0..<n).map { _ in Float(next(2001)) / 100 - 10 }
+            if trial % 3 == 1 {
+                for _ in 0..<(1 + next(3)) { xv[next(n)] = [Float.nan, -.infinity, .infinity][next(3)] }
+            }
+            let x = try f32(xs, xv)
+            for kind in [PoolKind.max, .average(countIncludePad: false), .average(countIncludePad: true)] {
+                let plane = try #require(try PoolFloat.poolPlanes(x, geom: geom, kind: kind))
+                let rows = try #require(try PoolFloat.pool(x, geom: geom, kind: kind, planeKernel: false))
+                let a = try plane.scalars(of: Float.self), b = try rows.scalars(of: Float.self)
+                let (plain, _) = try poolND(x.doubleArray(), shape: xs, geom: geom, kind: kind)
+                var same = a.count == b.count && a.count == plain.count
+                for i in 0..<min(a.count, b.count) {
+                    if a[i].isNaN || b[i].isNaN { same = same && a[i].isNaN && b[i].isNaN && Float(plain[i]).isNaN; continue }
+                    if case .max = kind { same = same && a[i] == b[i] && a[i] == Float(plain[i]); continue }
+                    same = same && (a[i] == b[i] || abs(a[i] - b[i]) <= 1e-5 + 1e-5 * abs(b[i]))
+                }
+                #expect(same, "trial \(trial) x \(xs) k \(kh)x\(kw) pads \(pads) \(kind)")
+                taken += 1
+            }
+        }
+        #expect(taken > 300)
+        let big = SpatialGeometry(kernel: [3, 3], strides: [1, 1], dilations: [1, 1], padBegin: [3, 0], padEnd: [0, 0], output: [6, 2])
+        #expect(try PoolFloat.poolPlanes(try f32([1, 1, 4, 4], Array(repeating: 1, count: 16)), geom: big, kind: .max) == nil)
+    }
+}

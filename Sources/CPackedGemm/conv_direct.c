@@ -1,0 +1,234 @@
+// See sp_conv_direct in include/CPackedGemm.h: a convolution as a matrix product whose second
+// operand is never built. Row p of B (one input channel and kernel tap) is the padded input
+// itself, read from `src + offs[p]`: for a stride-1 convolution, output position j (row-major
+// over the padded width) reads input element j + (tap's offset), so every tap's row is a
+// shifted view of the channel's plane (strides go through phase planes, made by the caller).
+// No im2col columns (9× the input for a 3×3) are written, read back and packed.
+//
+// Blocking as sp_gemm_packed_bias (packed_gemm.c): blocks of NC columns, in them blocks of KC
+// rows of B, each register tile of MR rows of A copied into L1 (row r at r × KC) and run over
+// every tile of 32 columns of the block; the register tiles are the same shapes (AVX-512:
+// 12 × 32, AVX2: 6 × 16 twice, plain: 4 × 32), with loads through the offsets instead of a
+// packed panel.
+#include "CPackedGemm.h"
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#define CD_X86 1
+#else
+#define CD_X86 0
+#endif
+
+#define CD_KC 256
+#define CD_NC 1024
+#define CD_MR512 12
+#define CD_MR256 6
+#define CD_MRPLAIN 4
+
+static inline int cd_min(int a, int b) { return a < b ? a : b; }
+
+static void cd_pack_a(const float *a, int lda, int rows, int kc, float *dst) {
+    for (int r = 0; r < rows; r++) memcpy(dst + (size_t)r * CD_KC, a + (size_t)r * lda, (size_t)kc * sizeof(float));
+}
+
+/// The plain kernel: `rows` rows × `cols` (≤ 32) columns; reads only the columns it writes.
+static void cd_tile_plain(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc,
+                          int cols, int acc, const float *bias) {
+    for (int r = 0; r < rows; r++) {
+        float sum[32];
+        for (int j = 0; j < 32; j++) sum[j] = 0;
+        for (int p = 0; p < kc; p++) {
+            const float x = ap[(size_t)r * CD_KC + p];
+            const float *bp = src + offs[p];
+            for (int j = 0; j < cols; j++) sum[j] += x * bp[j];
+        }
+        float *cr = c + (size_t)r * ldc;
+        for (int j = 0; j < cols; j++) cr[j] = acc ? cr[j] + sum[j] : bias ? bias[r] + sum[j] : sum[j];
+    }
+}
+
+#if CD_X86
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void cd512_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+    __m512 s0[CD_MR512], s1[CD_MR512];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR512; r++) {
+        if (r < R) { s0[r] = _mm512_setzero_ps(); s1[r] = _mm512_setzero_ps(); }
+    }
+    int pr = 0, pl = 0;
+    for (int p = 0; p < kc; p++) {
+        if (pfa) {
+            // A line of the next register tile of weights per step (into L2), row by row.
+            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
+            if (++pr == pfRows) { pr = 0; pl++; }
+        }
+        const float *bp = src + offs[p];
+        const __m512 b0 = _mm512_loadu_ps(bp);
+        const __m512 b1 = _mm512_loadu_ps(bp + 16);
+        const float *x = ap + p;
+#pragma clang loop unroll(full)
+        for (int r = 0; r < CD_MR512; r++) {
+            if (r < R) {
+                const __m512 xv = _mm512_set1_ps(x[r * CD_KC]);
+                s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
+                s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
+            }
+        }
+    }
+    const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? (__mmask16)0 : (__mmask16)((1u << (cols - 16)) - 1);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR512; r++) {
+        if (r < R) {
+            float *cr = c + (size_t)r * ldc;
+            __m512 v0 = s0[r], v1 = s1[r];
+            if (acc) {
+                v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
+                v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
+            } else if (bias) {
+                const __m512 bv = _mm512_set1_ps(bias[r]);
+                v0 = _mm512_add_ps(bv, v0);
+                v1 = _mm512_add_ps(bv, v1);
+            }
+            _mm512_mask_storeu_ps(cr, m0, v0);
+            _mm512_mask_storeu_ps(cr + 16, m1, v1);
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+static void cd512(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+    switch (rows) {
+    case 12: cd512_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 11: cd512_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 10: cd512_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 9: cd512_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 8: cd512_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 7: cd512_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 6: cd512_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 5: cd512_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 4: cd512_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 3: cd512_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 2: cd512_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 1: cd512_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    default: break;
+    }
+}
+
+// AVX2 + FMA: R (≤ 6) rows × 16 columns in 2R registers; a 32-column tile is two of them.
+__attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
+void cd256_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+    __m256 s0[CD_MR256], s1[CD_MR256];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR256; r++) {
+        if (r < R) { s0[r] = _mm256_setzero_ps(); s1[r] = _mm256_setzero_ps(); }
+    }
+    int pr = 0, pl = 0;
+    for (int p = 0; p < kc; p++) {
+        if (pfa) {
+            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
+            if (++pr == pfRows) { pr = 0; pl++; }
+        }
+        const float *bp = src + offs[p];
+        const __m256 b0 = _mm256_loadu_ps(bp);
+        const __m256 b1 = _mm256_loadu_ps(bp + 8);
+        const float *x = ap + p;
+#pragma clang loop unroll(full)
+        for (int r = 0; r < CD_MR256; r++) {
+            if (r < R) {
+                const __m256 xv = _mm256_broadcast_ss(x + r * CD_KC);
+                s0[r] = _mm256_fmadd_ps(xv, b0, s0[r]);
+                s1[r] = _mm256_fmadd_ps(xv, b1, s1[r]);
+            }
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR256; r++) {
+        if (r < R) {
+            float *cr = c + (size_t)r * ldc;
+            float t[16];
+            _mm256_storeu_ps(t, s0[r]);
+            _mm256_storeu_ps(t + 8, s1[r]);
+            for (int j = 0; j < cols; j++) cr[j] = acc ? cr[j] + t[j] : bias ? bias[r] + t[j] : t[j];
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void cd256(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+    for (int h = 0; h < 2 && h * 16 < cols; h++) {
+        const int hc = cd_min(16, cols - h * 16);
+        const float *sh = src + h * 16;
+        float *ch = c + h * 16;
+        switch (rows) {
+        case 6: cd256_r(6, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 5: cd256_r(5, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 4: cd256_r(4, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 3: cd256_r(3, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 2: cd256_r(2, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 1: cd256_r(1, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        default: break;
+        }
+    }
+}
+#endif
+
+int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
+                   float *c, int ldc, int j0, int j1, const float *bias) {
+    if (m <= 0 || j0 >= j1 || j0 < 0) return 0;
+    if (k <= 0) {
+        for (int i = 0; i < m; i++) {
+            float *ci = c + (size_t)i * ldc + j0;
+            for (int j = 0; j < j1 - j0; j++) ci[j] = bias ? bias[i] : 0;
+        }
+        return 0;
+    }
+#if CD_X86
+    if (level > sp_gemm_level()) level = sp_gemm_level();
+#else
+    level = 0;
+#endif
+    const int mr = level == 2 ? CD_MR512 : level == 1 ? CD_MR256 : CD_MRPLAIN;
+    float apk[CD_KC * CD_MR512] __attribute__((aligned(64)));
+    for (int jc = j0; jc < j1; jc += CD_NC) {
+        const int jc1 = cd_min(j1, jc + CD_NC);
+        for (int k0 = 0; k0 < k; k0 += CD_KC) {
+            const int kc = cd_min(CD_KC, k - k0);
+            const int acc = k0 > 0;
+            const int *ok = offs + k0;
+            for (int i = 0; i < m; i += mr) {
+                const int rows = cd_min(mr, m - i);
+                cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
+                float *ci = c + (size_t)i * ldc;
+                const float *bi = bias && !acc ? bias + i : 0;
+                // The weights' next register tile (this K block's next rows, or the next K
+                // block's first), prefetched while the first column tile runs: weights used
+                // once per run (resnet18's last layers: 9.4 MB for 49 pixels) come from memory.
+                const float *pfa = 0;
+                int pfRows = 0;
+                if (i + mr < m) {
+                    pfa = a + (size_t)(i + mr) * lda + k0;
+                    pfRows = cd_min(mr, m - i - mr);
+                } else if (k0 + CD_KC < k) {
+                    pfa = a + k0 + CD_KC;
+                    pfRows = cd_min(mr, m);
+                }
+                for (int jp = jc; jp < jc1; jp += 32) {
+                    const int cols = cd_min(32, jc1 - jp);
+                    const float *pf = jp == jc ? pfa : 0;
+#if CD_X86
+                    if (level == 2) { cd512(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows); continue; }
+                    if (level == 1) { cd256(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows); continue; }
+#endif
+                    cd_tile_plain(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi);
+                }
+            }
+        }
+    }
+    return 0;
+}

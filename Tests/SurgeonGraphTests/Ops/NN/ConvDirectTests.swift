@@ -1,0 +1,125 @@
+@testable import SurgeonGraph
+import SurgeonTensor
+import Testing
+
+/// Float32 2-D convolutions without im2col columns (`ConvDirect`) against the plain reference
+/// loop (Double) and the OpenBLAS im2col path, at every kernel level this CPU runs (AVX-512F,
+/// AVX2 + FMA, plain C) and on 1-3 threads: odd sizes (K across the 256-row blocks, flat
+/// columns across the 32-column tiles and the 1024-column blocks, channels across the 12 / 6 /
+/// 4-row register tiles), pads (asymmetric, larger than the kernel), strides, dilations,
+/// groups, batches, 1-D, with and without a bias and a tile epilogue.
+@Suite struct ConvDirectTests {
+    typealias Case = ConvPackedTests.Case
+
+    static let cases: [Case] = ConvPackedTests.cases.filter { $0.x.count <= 4 } + [
+        Case(x: [1, 16, 56, 56], w: [13, 16, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),   // > 1024 columns
+        Case(x: [2, 3, 23, 19], w: [8, 3, 7, 7], s: [2, 2], d: [1, 1], p: [3, 3, 3, 3]),      // a stem
+        Case(x: [1, 5, 10, 9], w: [6, 5, 3, 2], s: [3, 2], d: [2, 3], p: [0, 4, 5, 1]),       // mixed
+        Case(x: [1, 4, 6, 7], w: [4, 2, 5, 5], group: 2, s: [1, 1], d: [1, 1], p: [6, 0, 2, 7]),  // pads > kernel
+        Case(x: [1, 8, 14, 14], w: [9, 8, 3, 3], s: [1, 1], d: [6, 6], p: [6, 6, 6, 6]),      // dilated, regions of padding
+    ]
+
+    @Test func matchesReferenceAndOpenBLASAtEveryLevel() throws {
+        var seed: UInt32 = 11
+        let epilogue = TileEpilogue(maps: [.relu, .clip(lo: 0, hi: 0.7)])
+        for c in Self.cases {
+            let geom = ConvPackedTests.geometry(c)
+            let xv = ConvPackedTests.random(c.x.reduce(1, *), &seed), wv = ConvPackedTests.random(c.w.reduce(1, *), &seed)
+            for withBias in [false, true] {
+                let bv: [Float]? = withBias ? ConvPackedTests.random(c.w[0], &seed) : nil
+                let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
+                                             bias: bv?.map(Double.init), geom: geom, group: c.group)
+                let blas = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
+                                             packedLevel: -2, directLevel: -1)
+                var levels: [[Float]] = []
+                for level in 0...PackedMatrix.level {
+                    let y = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
+                                              directLevel: level)
+                    #expect(y.count == ref.count)
+                    let worst = zip(y, ref).map { abs(Double($0) - $1) }.max() ?? 0
+                    let vsBlas = zip(y, blas).map { abs($0 - $1) }.max() ?? 0
+                    #expect(worst < 1e-4 && vsBlas < 1e-4, "x \(c.x) w \(c.w) bias \(withBias) level \(level): off by \(worst), \(vsBlas)")
+                    let e = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
+                                              epilogue: epilogue, directLevel: level)
+                    #expect(e == y.map { clipF(reluF($0), 0, 0.7) }, "x \(c.x) w \(c.w) level \(level) with the epilogue")
+                    levels.append(y)
+                }
+                #expect(levels.count == PackedMatrix.level + 1)
+            }
+        }
+    }
+
+    /// Every (channel, tap) row of the padded phase planes holds, at flat column oy × wq + ox,
+    /// exactly the input element that tap reads for output (oy, ox), or 0 in the padding.
+    @Test func offsetsReadTheRightInputElements() throws {
+        var seed: UInt32 = 17
+        for c in Self.cases where c.x.count == 4 && c.group == 1 {
+            let geom = ConvPackedTests.geometry(c)
+            let (ch, h, w) = (c.x[1], c.x[2], c.x[3])
+            let xv = ConvPackedTests.random(ch * h * w, &seed)
+            let plan = try #require(ConvDirect(channels: ch, h: h, w: w, geom: geom))
+            var buffer = [Float](repeating: 0, count: plan.bufferCount)
+            xv.withUnsafeBufferPointer { px in
+                buffer.withUnsafeMutableBufferPointer { pb in
+                    guard let src = px.baseAddress, let dst = pb.baseAddress else { return }
+                    plan.fill(src: src, channels: 0, ch, dst: dst)
+                }
+            }
+            let (kh, kw) = (c.w[2], c.w[3])
+            var wrong = 0
+            for k in 0..<ch {
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let off = Int(plan.offsets[(k * kh + ky) * kw + kx])
+                        for oy in 0..<geom.output[0] {
+                            for ox in 0..<geom.output[1] {
+                                let iy = oy * c.s[0] + ky * c.d[0] - c.p[0], ix = ox * c.s[1] + kx * c.d[1] - c.p[1]
+                                let want: Float = iy >= 0 && iy < h && ix >= 0 && ix < w ? xv[(k * h + iy) * w + ix] : 0
+                                if buffer[off + oy * plan.wq + ox] != want { wrong += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(wrong == 0, "x \(c.x) w \(c.w): \(wrong) wrong reads")
+        }
+    }
+
+    /// `ConvDirect.run` on 1-3 threads (columns or output channels split) writes every output,
+    /// over memory holding NaNs, bit for bit as one thread does, the epilogue applied once.
+    @Test func everyThreadCountWritesEveryOutputTheSame() throws {
+        var seed: UInt32 = 23
+        for c in Self.cases + [Case(x: [1, 256, 7, 7], w: [40, 256, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1])]
+        where c.x.count == 4 {
+            let geom = ConvPackedTests.geometry(c)
+            let xv = ConvPackedTests.random(c.x.reduce(1, *), &seed), wv = ConvPackedTests.random(c.w.reduce(1, *), &seed)
+            let bv = ConvPackedTests.random(c.w[0], &seed)
+            let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
+                                         bias: bv.map(Double.init), geom: geom, group: c.group).map { Double(reluF(Float($0))) }
+            let inSp = Array(c.x[2...])
+            let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
+                                         inStrides: contiguousStrides(inSp), inSize: inSp.reduce(1, *), outSp: geom.output,
+                                         outSize: geom.output.reduce(1, *), kSize: geom.kernel.reduce(1, *), geom: geom)
+            var first: [Float]?
+            for threads in 1...3 {
+                var y = [Float](repeating: .nan, count: ref.count)
+                let ok = xv.withUnsafeBufferPointer { px in
+                    wv.withUnsafeBufferPointer { pw in
+                        bv.withUnsafeBufferPointer { pb in
+                            y.withUnsafeMutableBufferPointer { py in
+                                guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
+                                return ConvDirect.run(x: x, w: w, bias: pb.baseAddress, shape: shape, y: out,
+                                                      epilogue: TileEpilogue(maps: [.relu]), level: PackedMatrix.level,
+                                                      threads: threads)
+                            }
+                        }
+                    }
+                }
+                #expect(ok)
+                let worst = zip(y, ref).map { abs(Double($0) - $1) }.max() ?? .infinity
+                #expect(!y.contains { $0.isNaN } && worst < 1e-4, "x \(c.x) w \(c.w) threads \(threads): off by \(worst)")
+                if let one = first { #expect(y == one, "x \(c.x) w \(c.w): \(threads) threads differ from one") } else { first = y }
+            }
+        }
+    }
+}
