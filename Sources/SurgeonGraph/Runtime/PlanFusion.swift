@@ -243,6 +243,7 @@ enum PlanFusion {
             plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
         }
         upcastHalfConstants(plan, constant: constant)
+        useKeptTiles(in: plan, constant: constant)
     }
 
     /// MatMul by a large constant float32 matrix: with few rows, multiply by its transpose
