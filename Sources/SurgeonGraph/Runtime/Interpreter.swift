@@ -371,7 +371,13 @@ public final class Interpreter {
     /// from the previous result's while it is in cache: one pass over memory
     /// instead of one per node, with no kernel call per node. Otherwise each node's kernel runs.
     private func runKeptEpilogues(_ epilogues: ArraySlice<Epilogue>, _ head: Value, values: UnsafeMutablePointer<Value?>) throws {
-        if case .tensor(let y) = head, y.dtype == .float32 {
+        // An int32 head is converted by a leading `.castInt32` (and only then); the operands are
+        // checked against its float32 result (same shape).
+        let castHead: Bool
+        if let first = epilogues.first, case .castInt32 = first.inPlace { castHead = true } else { castHead = false }
+        if case .tensor(let t) = head, castHead ? t.dtype == .int32 : t.dtype == .float32,
+           !epilogues.dropFirst().contains(where: { if case .castInt32 = $0.inPlace { return true }; return false }) {
+            let y = castHead ? Tensor(dtype: .float32, shape: t.shape, buffer: t.buffer, byteOffset: t.byteOffset) : t
             var operands: [Epilogue.Operand] = []
             operands.reserveCapacity(epilogues.count)
             let n = y.count

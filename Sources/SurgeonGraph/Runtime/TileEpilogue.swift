@@ -84,7 +84,7 @@ struct TileEpilogue: Sendable {
         case .gated(let f): return .gated(f)
         case .fakeQuantize(let fq): return .fakeQuantize(fq)
         // A kept pair also writes its integer tensor (observed runs only): not per value.
-        case .binary, .quantizePair: return nil
+        case .binary, .quantizePair, .castInt32: return nil
         }
     }
 

@@ -44,12 +44,16 @@ import TestSupport
             for name in node.outputs where !name.isEmpty {
                 let a = try #require(kept[name]).asTensor(), b = try #require(r[name]).asTensor()
                 let c = try #require(again[name]).asTensor()
-                #expect(a.shape == b.shape, "\(name)")
-                #expect(try a.scalars(of: Float.self).map(\.bitPattern) == b.scalars(of: Float.self).map(\.bitPattern), "\(name)")
-                #expect(try c.scalars(of: Float.self).map(\.bitPattern) == b.scalars(of: Float.self).map(\.bitPattern), "\(name) (2nd run)")
+                #expect(a.shape == b.shape && a.dtype == b.dtype, "\(name)")
+                #expect(bytes(a) == bytes(b), "\(name)")
+                #expect(bytes(c) == bytes(b), "\(name) (2nd run)")
             }
         }
         return kept
+    }
+
+    static func bytes(_ t: Tensor) -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: t.rawPointer, count: t.byteCount))
     }
 
     static func conv(_ name: String, _ x: String, _ w: String, _ b: String?, _ y: String, pads: Int = 0, group: Int = 1,
@@ -165,5 +169,41 @@ import TestSupport
                 }
             }
         }
+    }
+
+    /// DynamicQuantizeLinear → ConvInteger → Cast → Mul(scale) → Add(per-channel bias) → Clip
+    /// (onnxruntime's dynamic quantization), every value kept: the Cast leads the ConvInteger's
+    /// kept chain (converted while the int32 result is read) and every value is exact.
+    @Test func keptConvIntegerCastChainIsExact() throws {
+        let m = 6
+        let w = try Tensor(shape: [m, 3, 3, 3], scalars: (0..<(m * 27)).map { Int8(truncatingIfNeeded: ($0 * 37) % 255 - 127) })
+        let g = Graph(name: "g", nodes: [
+            Node(name: "dq", opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["q", "s", "z"]),
+            Node(name: "ms", opType: "Mul", inputs: ["s", "ws"], outputs: ["scale"]),
+            Node(name: "ci", opType: "ConvInteger", inputs: ["q", "W", "z", "wz"], outputs: ["i"],
+                 attributes: [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]),
+            Node(name: "cast", opType: "Cast", inputs: ["i"], outputs: ["f"], attributes: [Attribute(name: "to", value: .int(1))]),
+            Node(name: "mul", opType: "Mul", inputs: ["f", "scale"], outputs: ["ml"]),
+            Node(name: "add", opType: "Add", inputs: ["ml", "bias"], outputs: ["a"]),
+            Node(name: "clip", opType: "Clip", inputs: ["a", "lo", "hi"], outputs: ["y"]),
+        ], inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
+                      initializers: [("W", w), ("wz", Tensor(scalar: Int8(0))), ("ws", Tensor(scalar: Float(0.02))),
+                                     ("bias", try Self.rnd([1, m, 1, 1], seed: 50)),
+                                     ("lo", Tensor(scalar: Float(0))), ("hi", Tensor(scalar: Float(6)))])
+        let model = Model(graph: g, opsetImports: ["": 20])
+        let x = try Self.rnd([2, 3, 9, 11], seed: 51, scale: 4)
+        let all = g.nodes.flatMap(\.outputs)
+        let plan = try Interpreter(model: model).plan(keep: all, observing: false)
+        let ci = try #require(plan.steps.first { $0.node.opType == "ConvInteger" })
+        #expect(ci.keepsIntermediates)
+        #expect(ci.epilogues.count == 4, "Cast, Mul, Add, Clip")
+        let kept = try Self.expectEveryValueExact(model, feeds: ["x": .tensor(x)])
+        // The chain's results share one buffer (the chunked pass wrote them).
+        let f = try #require(kept["f"]).asTensor(), yv = try #require(kept["y"]).asTensor()
+        #expect(f.buffer === yv.buffer)
+        #expect(try #require(kept["i"]).asTensor().dtype == .int32)
+        // Not kept: ConvInteger → Cast is one step (PlanConvIntegerCast.swift), same output.
+        let y = try #require(Interpreter(model: model).run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        #expect(Self.bytes(y) == Self.bytes(yv))
     }
 }
