@@ -95,10 +95,21 @@ struct TileEpilogue: Sendable {
         var p = p
         for m in maps {
             if keep > 0 {
-                // Kept: the map runs in place on a copy of its input, `keep` elements on (the
-                // same per-element functions, so the same bits).
-                (p + keep).update(from: p, count: n)
+                // Kept: the map's result goes `keep` elements on, from the same per-element
+                // functions (so the same bits): Relu and Clip out of place, the others in place
+                // on a copy of their input.
+                let src = UnsafePointer(p)
                 p += keep
+                switch m {
+                case .relu:
+                    for i in 0..<n { p[i] = reluF(src[i]) }
+                    continue
+                case .clip(let lo, let hi):
+                    for i in 0..<n { p[i] = clipF(src[i], lo, hi) }
+                    continue
+                default:
+                    p.update(from: src, count: n)
+                }
             }
             switch m {
             case .relu: reluRunF32(p, n)
