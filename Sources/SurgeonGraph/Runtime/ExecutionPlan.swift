@@ -47,6 +47,9 @@ final class ExecutionPlan {
         /// True when the epilogues run out of place and every intermediate is stored: some
         /// of them are kept (inspected), see `PlanFusion` and `Interpreter.runKeptEpilogues`.
         var keepsIntermediates = false
+        /// With `keepsIntermediates`: the leading per-value epilogues, offered to the kernel
+        /// in their kept form (`KeptTileOffer`, PlanKeptTile.swift).
+        var keptTile: TileEpilogue?
 
         init(nodeIndex: Int, node: Node, kernel: Kernel?, function: Function?, opset: Int, inputs: [Int], outputs: [Int], hasSubgraphs: Bool) {
             self.nodeIndex = nodeIndex

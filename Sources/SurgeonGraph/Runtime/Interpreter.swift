@@ -248,6 +248,8 @@ public final class Interpreter {
             var outs: [Value]
             // Leading epilogues the kernel applied itself (TileEpilogue.swift).
             var appliedEpilogues = 0
+            // Results of the leading kept epilogues, when the kernel wrote them (KeptTileOffer).
+            var keptResults: [Value] = []
             if let fn = steps[si].function {
                 outs = try runFunction(fn, node: steps[si].node, inputs: inputs, scope: root ?? Scope(parent: nil), opsets: opsets)
             } else if let kernel = steps[si].kernel {
@@ -263,6 +265,11 @@ public final class Interpreter {
                     ctx.tileEpilogue = offer
                     outs = try callKernel(kernel, ctx)
                     if offer.applied { appliedEpilogues = te.count }
+                } else if let kt = steps[si].keptTile {
+                    let offer = KeptTileOffer(kt)
+                    ctx.keptTile = offer
+                    outs = try callKernel(kernel, ctx)
+                    keptResults = offer.results
                 } else {
                     outs = try callKernel(kernel, ctx)
                 }
@@ -285,9 +292,14 @@ public final class Interpreter {
                 for (k, s) in steps[si].outputs.enumerated() where s >= 0 && k < outs.count { values[s] = outs[k] }
                 let c = steps[si].chainOutput
                 guard c < outs.count else { throw NodeFailure(node: steps[si].node, message: "produced no output") }
-                let head = outs[c]
+                var head = outs[c]
                 outs = []
-                try runKeptEpilogues(steps[si].epilogues, head, values: values)
+                let es = steps[si].epilogues
+                let done = min(keptResults.count, es.count)
+                for j in 0..<done { values[es[j].output] = keptResults[j] }
+                if done > 0 { head = keptResults[done - 1] }
+                keptResults = []
+                if done < es.count { try runKeptEpilogues(es[done...], head, values: values) }
             } else {
                 var y: Value? = outs.first
                 outs = []
@@ -358,8 +370,14 @@ public final class Interpreter {
     /// float32 tensor (`Epilogue.inPlaceOperand`), all run chunk by chunk, each chunk computed
     /// from the previous result's while it is in cache: one pass over memory
     /// instead of one per node, with no kernel call per node. Otherwise each node's kernel runs.
-    private func runKeptEpilogues(_ epilogues: [Epilogue], _ head: Value, values: UnsafeMutablePointer<Value?>) throws {
-        if case .tensor(let y) = head, y.dtype == .float32 {
+    private func runKeptEpilogues(_ epilogues: ArraySlice<Epilogue>, _ head: Value, values: UnsafeMutablePointer<Value?>) throws {
+        // An int32 head is converted by a leading `.castInt32` (and only then); the operands are
+        // checked against its float32 result (same shape).
+        let castHead: Bool
+        if let first = epilogues.first, case .castInt32 = first.inPlace { castHead = true } else { castHead = false }
+        if case .tensor(let t) = head, castHead ? t.dtype == .int32 : t.dtype == .float32,
+           !epilogues.dropFirst().contains(where: { if case .castInt32 = $0.inPlace { return true }; return false }) {
+            let y = castHead ? Tensor(dtype: .float32, shape: t.shape, buffer: t.buffer, byteOffset: t.byteOffset) : t
             var operands: [Epilogue.Operand] = []
             operands.reserveCapacity(epilogues.count)
             let n = y.count

@@ -15,6 +15,9 @@ public struct OpContext {
     /// The plan's per-value epilogues of this step, which the kernel may apply to its float32
     /// result tile by tile (setting `applied`); nil in unfused runs. See TileEpilogue.swift.
     var tileEpilogue: TileEpilogueOffer?
+    /// A kept chain's per-value epilogues (the intermediates are stored), for kernels that
+    /// know the offer; nil otherwise. See `KeptTileOffer`.
+    var keptTile: KeptTileOffer?
 
     public init(node: Node, inputs: [Value?], opset: Int, subgraphRunner: @escaping (Graph, [Value]) throws -> [Value]) {
         self.init(nodeBox: NodeBox(node), inputs: inputs, opset: opset, subgraphRunner: subgraphRunner)

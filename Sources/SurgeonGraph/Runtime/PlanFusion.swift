@@ -23,6 +23,10 @@ struct Epilogue {
         /// y * f(y): a Mul of y by an activation of y (SiLU = x * sigmoid(x)); `gate` holds
         /// the activation's node for the runs that cannot go in place.
         case gated(Unary)
+        /// Cast(to: FLOAT) of an int32 y (a kept ConvInteger's result), first in a kept chain
+        /// only: `Interpreter.runKeptEpilogues` converts while reading y; anything else (another
+        /// type, not kept) runs the Cast kernel.
+        case castInt32
     }
     enum Binary { case add, sub, mul }
     /// The activations with the same float32 per-element function as their op's fast kernel.
@@ -216,7 +220,8 @@ enum PlanFusion {
                 }
                 guard e.node.domain.isEmpty, let kernel = e.kernel, !e.hasSubgraphs, e.outputs.count == 1, e.outputs[0] >= 0,
                       let chain = e.inputs.firstIndex(of: y),
-                      let inPlace = inPlaceForm(of: e, chain: chain, constant: constant) else { break }
+                      let inPlace = inPlaceForm(of: e, chain: chain, constant: constant)
+                        ?? (keeping && epilogues.isEmpty ? castToFloatForm(of: e) : nil) else { break }
                 // The other operand must exist when this step runs.
                 if case .binary(_, let other, _) = inPlace, constant[other] == nil, producer[other] >= k { break }
                 epilogues.append(Epilogue(nodeIndex: e.nodeIndex, nodeBox: e.nodeBox, kernel: kernel, opset: e.opset,
@@ -243,6 +248,7 @@ enum PlanFusion {
             plan.steps = plan.steps.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
         }
         upcastHalfConstants(plan, constant: constant)
+        useKeptTiles(in: plan, constant: constant)
     }
 
     /// MatMul by a large constant float32 matrix: with few rows, multiply by its transpose
@@ -287,6 +293,13 @@ enum PlanFusion {
         case .int(let v)?: return Float(v)
         default: return nil
         }
+    }
+
+    /// `.castInt32` for a Cast(to: FLOAT) (the first epilogue of a kept chain), else nil.
+    static func castToFloatForm(of step: ExecutionPlan.Step) -> Epilogue.InPlace? {
+        guard step.node.opType == "Cast", step.inputs.count == 1, case .int(let to)? = step.node.attribute("to"),
+              to == Int(DType.float32.rawValue) else { return nil }
+        return .castInt32
     }
 
     /// How `step` (reading the previous result at input `chain`) is applied in place, or nil
@@ -420,6 +433,9 @@ extension Epilogue {
             fq.applyInPlace(p, n)
         case .clip(let lo, let hi):
             clipRunF32(p, n, lo: lo, hi: hi)
+        case .castInt32:
+            // Never in place (`applyInPlace` returns false first).
+            return
         case .binary(let op, _, let reversed):
             let o: Tensor, q: UnsafePointer<Float>, qn: Int
             switch operand {
@@ -450,6 +466,7 @@ extension Epilogue {
     /// Applies this epilogue to `y` in place when possible; false when the kernel must run.
     /// `y` must be owned by the caller alone (checked by the caller).
     func applyInPlace(_ y: Tensor, values: UnsafeMutablePointer<Value?>) -> Bool {
+        if case .castInt32 = inPlace { return false }
         guard let operand = inPlaceOperand(for: y, values: values) else {
             // A per-channel operand ([1, C, 1, 1] against [N, C, H, W]) in place, whole tensor.
             guard y.dtype == .float32, case .binary(let op, let otherSlot, let reversed) = inPlace,
@@ -528,6 +545,10 @@ extension Epilogue.InPlace {
         case .quantizePair(let fq):
             dst.update(from: src, count: n)
             fq.applyInPlace(dst, n)
+        case .castInt32:
+            // `src` holds int32 values (the caller checks): Float(v), as the Cast kernel.
+            let s = UnsafeRawPointer(src).assumingMemoryBound(to: Int32.self)
+            for i in 0..<n { dst[i] = Float(s[i]) }
         }
     }
 }

@@ -46,6 +46,14 @@ extension PlanFusion {
             if TransposedWeight.takes(rows: rows, weightCount: w.count) { return try fallback(ctx) }
             guard let packed = box.matrix(for: w, transposed: false) else { return try fallback(ctx) }
             let outShape = Array(a.shape.dropLast()) + [n]
+            if let kept = ctx.keptTile, kept.epilogue.fits(columns: n) {
+                // A kept chain: the result with room for the epilogues' results (KeptTileOffer).
+                let (buffer, c, te) = try kept.newOutput(outShape)
+                if try multiplyKept(rows: rows, a: a, packed, c: c, accumulate: false, te, kept) {
+                    return [.tensor(Tensor(dtype: .float32, shape: outShape, buffer: buffer))]
+                }
+                return try fallback(ctx)
+            }
             let y = try a.withUnsafeBuffer(of: Float.self) { pa -> Tensor? in
                 guard let ba = pa.baseAddress else { return nil }
                 var ok = true
@@ -81,6 +89,15 @@ extension PlanFusion {
             guard k == k2, m > 0, k > 0, n > 0, let packed = box.matrix(for: w, transposed: transB) else { return try fallback(ctx) }
             let y: Tensor
             let withC = c != nil && beta != 0
+            if let kept = ctx.keptTile, kept.epilogue.fits(columns: n), c.map({ !withC || Gemm.fillsC($0, m: m, n: n) }) ?? true {
+                // A kept chain: the result with room for the epilogues' results (KeptTileOffer).
+                let (buffer, out, te) = try kept.newOutput([m, n])
+                if let c, withC { try Gemm.fillC(c, m: m, n: n, into: out) }
+                if try multiplyKept(rows: m, a: a, packed, c: out, accumulate: withC, te, kept) {
+                    return [.tensor(Tensor(dtype: .float32, shape: [m, n], buffer: buffer))]
+                }
+                return try fallback(ctx)
+            }
             if let c, withC {
                 y = try Gemm.filledC(c, m: m, n: n) ?? c.broadcast(to: [m, n]).copied()
             } else {
@@ -94,6 +111,21 @@ extension PlanFusion {
             guard ok else { return try fallback(ctx) }
             return [.tensor(y)]
         }
+    }
+
+    /// `c = a · packed` (or `c += …`) with a kept chain's epilogue `te` (from `kept.newOutput`)
+    /// on every block; false when the product could not run.
+    static func multiplyKept(rows: Int, a: Tensor, _ packed: PackedMatrix, c: UnsafeMutablePointer<Float>, accumulate: Bool,
+                             _ te: TileEpilogue, _ kept: KeptTileOffer) throws -> Bool {
+        let n = packed.n
+        let ok = try a.withUnsafeBuffer(of: Float.self) { pa -> Bool in
+            guard let ba = pa.baseAddress else { return false }
+            return sgemmPacked(m: rows, a: ba, lda: packed.k, b: packed, c: c, ldc: n, accumulate: accumulate) { p, r, j0, cols in
+                te.apply(p, rows: r, cols: cols, stride: n, col0: j0)
+            }
+        }
+        if ok { kept.applied() }
+        return ok
     }
 
     /// `c = a · packed` (or `c += …`), rows × n, taking the step's tile epilogue when offered

@@ -24,8 +24,15 @@ struct TileEpilogue: Sendable {
     let maps: [Map]
     /// How many of the step's epilogues this covers (its first `count`).
     var count: Int { maps.count }
+    /// 0: the maps apply in place. Otherwise (a kept chain, `KeptTileOffer`) every map's result
+    /// is stored `keep` elements after its input (the kernel's result is left as it is, the
+    /// first map's result `keep` elements after it, the second's `2 * keep`, ...).
+    let keep: Int
 
-    init(maps: [Map]) { self.maps = maps }
+    init(maps: [Map], keep: Int = 0) {
+        self.maps = maps
+        self.keep = keep
+    }
 
     /// The leading per-value epilogues of `epilogues`; nil when the first is not one.
     init?(leading epilogues: [Epilogue]) {
@@ -36,6 +43,7 @@ struct TileEpilogue: Sendable {
         }
         if maps.isEmpty { return nil }
         self.maps = maps
+        keep = 0
     }
 
     /// The leading per-value epilogues of `epilogues`, a binary one included when its other
@@ -56,6 +64,7 @@ struct TileEpilogue: Sendable {
         }
         if maps.isEmpty { return nil }
         self.maps = maps
+        keep = 0
     }
 
     /// True when every `row` operand has exactly `columns` values (the result's last axis).
@@ -75,7 +84,7 @@ struct TileEpilogue: Sendable {
         case .gated(let f): return .gated(f)
         case .fakeQuantize(let fq): return .fakeQuantize(fq)
         // A kept pair also writes its integer tensor (observed runs only): not per value.
-        case .binary, .quantizePair: return nil
+        case .binary, .quantizePair, .castInt32: return nil
         }
     }
 
@@ -83,7 +92,25 @@ struct TileEpilogue: Sendable {
     /// columns `col0 ..< col0 + n` of one row of the result.
     func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, col0: Int = 0) {
         if n <= 0 { return }
+        var p = p
         for m in maps {
+            if keep > 0 {
+                // Kept: the map's result goes `keep` elements on, from the same per-element
+                // functions (so the same bits): Relu and Clip out of place, the others in place
+                // on a copy of their input.
+                let src = UnsafePointer(p)
+                p += keep
+                switch m {
+                case .relu:
+                    for i in 0..<n { p[i] = reluF(src[i]) }
+                    continue
+                case .clip(let lo, let hi):
+                    for i in 0..<n { p[i] = clipF(src[i], lo, hi) }
+                    continue
+                default:
+                    p.update(from: src, count: n)
+                }
+            }
             switch m {
             case .relu: reluRunF32(p, n)
             case .clip(let lo, let hi): clipRunF32(p, n, lo: lo, hi: hi)
@@ -102,6 +129,46 @@ struct TileEpilogue: Sendable {
     /// A tile of `rows` rows of `cols` values, rows `stride` apart, starting at column `col0`.
     func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int, stride: Int, col0: Int = 0) {
         for r in 0..<rows { apply(p + r * stride, cols, col0: col0) }
+    }
+}
+
+/// The `TileEpilogue` of a step whose intermediates are kept (`Step.keepsIntermediates`),
+/// offered for one run to kernels that know it (`OpContext.keptTile`: a Conv of a kept chain,
+/// PlanKeptTile.swift; MatMul / Gemm by a packed weight): such a kernel allocates its float32
+/// result with `newOutput`, which leaves room after it for one result per map, and applies the
+/// epilogue `newOutput` returns to every tile of it, so each map's result is written while the
+/// tile is in cache instead of in a pass of its own over the whole result, which has left the
+/// cache by then. Then it calls `applied()`, and the plan takes `results` for the epilogues'
+/// values. A kernel that ignores the offer changes nothing (the chain runs after it).
+final class KeptTileOffer {
+    let epilogue: TileEpilogue
+    /// After `applied()`: one float32 tensor per map, the result of the step's epilogue `j`.
+    private(set) var results: [Value] = []
+    private var pending: (buffer: TensorBuffer, shape: [Int], stride: Int)?
+
+    init(_ epilogue: TileEpilogue) { self.epilogue = epilogue }
+
+    /// A float32 result of `shape` (uninitialised; the kernel writes every element) with room
+    /// for the kept results after it, and the epilogue that writes them there.
+    func newOutput(_ shape: [Int]) throws -> (buffer: TensorBuffer, y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue) {
+        let n = try Tensor.checkedCount(shape, dtype: .float32)
+        // Each result at a 64-byte boundary.
+        let stride = (n + 15) / 16 * 16
+        let (values, o1) = stride.multipliedReportingOverflow(by: epilogue.count + 1)
+        let (bytes, o2) = values.multipliedReportingOverflow(by: 4)
+        guard !o1, !o2 else { throw TensorError("a result of shape \(shape) and its kept copies are too large") }
+        let buffer = TensorBuffer(uninitializedByteCount: bytes)
+        pending = (buffer, shape, stride)
+        return (buffer, buffer.pointer.bindMemory(to: Float.self, capacity: max(values, 1)),
+                TileEpilogue(maps: epilogue.maps, keep: max(stride, 1)))
+    }
+
+    /// The kernel has applied `newOutput`'s epilogue to all of its result.
+    func applied() {
+        guard let p = pending else { return }
+        results = (1...epilogue.count).map {
+            .tensor(Tensor(dtype: .float32, shape: p.shape, buffer: p.buffer, byteOffset: $0 * p.stride * 4))
+        }
     }
 }
 

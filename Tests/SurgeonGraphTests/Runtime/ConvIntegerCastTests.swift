@@ -69,7 +69,11 @@ import TestSupport
         let feeds: [String: Value] = ["x": .tensor(try Self.input([1, 3, 6, 5], seed: 2))]
         let fused = try ObservedRunTests.expectSameAsUnfused(model, feeds: feeds, wanted: ["y", "yi"])
         let plan = try fused.plan(keep: ["y", "yi"], observing: false)
-        #expect(plan.steps.contains { $0.node.opType == "Cast" })
+        // The int32 result is kept: no fused step; the Cast leads the ConvInteger's kept chain
+        // (`Epilogue.InPlace.castInt32`), converting while it reads the integers.
+        let ci = try #require(plan.steps.first { $0.node.opType == "ConvInteger" })
+        #expect(ci.keepsIntermediates && ci.epilogues.first?.node.opType == "Cast")
+        if case .castInt32? = ci.epilogues.first?.inPlace {} else { Issue.record("the Cast is not the chain's .castInt32") }
         #expect(try #require(fused.run(feeds: feeds, outputs: ["yi"])["yi"]).asTensor().dtype == .int32)
         // Cast to another type than FLOAT stays a Cast.
         let toDouble = try Self.net(wShape: [4, 3, 3, 3], group: 1, pads: [1, 1, 1, 1], seed: 5, castTo: .int(11))

@@ -46,13 +46,27 @@ enum Gemm {
     /// row of n, a column of m, the full matrix) without going through a per-element index
     /// table; nil for other shapes (then `broadcast(to:)` does it).
     static func filledC(_ c: Tensor, m: Int, n: Int) throws -> Tensor? {
-        guard c.dtype == .float32, c.rank <= 2 else { return nil }
+        guard fillsC(c, m: m, n: n) else { return nil }
+        let (buf, dst, _) = try newOutput([m, n], Float.self)
+        try fillC(c, m: m, n: n, into: dst)
+        return Tensor(dtype: .float32, shape: [m, n], buffer: buf)
+    }
+
+    /// Whether `fillC` takes `c` (float32, a scalar, a row of n, a column of m or [m, n]).
+    static func fillsC(_ c: Tensor, m: Int, n: Int) -> Bool {
+        guard c.dtype == .float32, c.rank <= 2 else { return false }
         let cs = c.rank == 2 ? c.shape : c.rank == 1 ? [1, c.shape[0]] : [1, 1]
-        let row = cs == [1, n], col = cs == [m, 1], full = cs == [m, n], one = cs == [1, 1]
-        guard row || col || full || one else { return nil }
+        return cs == [1, n] || cs == [m, 1] || cs == [m, n] || cs == [1, 1]
+    }
+
+    /// `dst` ([m, n]) = C broadcast, for a `c` that `fillsC` takes (else nothing is written).
+    static func fillC(_ c: Tensor, m: Int, n: Int, into dst: UnsafeMutablePointer<Float>) throws {
+        guard fillsC(c, m: m, n: n) else { return }
+        let cs = c.rank == 2 ? c.shape : c.rank == 1 ? [1, c.shape[0]] : [1, 1]
+        let row = cs == [1, n], col = cs == [m, 1], full = cs == [m, n]
         let src = try elementPointer(c, Float.self)
-        let (buf, dst, count) = try newOutput([m, n], Float.self)
-        guard count > 0 else { return Tensor(dtype: .float32, shape: [m, n], buffer: buf) }
+        let count = m * n
+        guard count > 0 else { return }
         withExtendedLifetime(c) {
             if full {
                 dst.update(from: src, count: count)
@@ -64,6 +78,5 @@ enum Gemm {
                 dst.update(repeating: src[0], count: count)
             }
         }
-        return Tensor(dtype: .float32, shape: [m, n], buffer: buf)
     }
 }
