@@ -1,0 +1,133 @@
+import SurgeonTensor
+
+/// A float32 2-D convolution whose taps read padding for many of its outputs, computed tap by
+/// tap over only the outputs each tap reads the input for. Along an axis, tap k reads inside
+/// the input for one contiguous range of outputs, so tap (ky, kx) is live on a rectangle of
+/// the output plane; the convolution is the bias plus, per tap, `W_tap (M × C) · X` over the
+/// input window of that rectangle. DeepLabV3's ASPP 3x3 with dilation 12 on a 14x14 map
+/// (pad 12): the centre tap covers the plane, the others 2 rows or columns of it (18% of the
+/// im2col multiply-adds). `Conv.liveTaps` drops the taps that are dead everywhere; this is
+/// for those that are live somewhere, taken when it saves at least `minimumSaving` of the
+/// products and `minimumProducts` multiply-adds (the weights are regrouped by tap at every
+/// call, one pass over them, and each tap is its own product).
+enum ConvRegions {
+    /// Smallest fraction of the im2col multiply-adds the taps' rectangles must save.
+    static let minimumSaving = 0.3
+    /// Fewest multiply-adds (per batch item) they must save: small maps keep the one product.
+    static let minimumProducts = 1 << 22
+
+    /// Along one axis: for each tap, the outputs at which it reads inside `[0, extent)`.
+    static func liveOutputs(kernel k: Int, stride s: Int, dilation d: Int, padBegin pb: Int, extent: Int,
+                            output out: Int) -> [Range<Int>] {
+        (0..<k).map { t in
+            // o * s - pb + t * d in [0, extent)  <=>  lo <= o < hi.
+            let off = t * d - pb
+            let lo = off >= 0 ? 0 : (-off + s - 1) / s
+            let hi = extent - 1 - off < 0 ? 0 : (extent - 1 - off) / s + 1
+            let a = min(max(lo, 0), out), b = min(max(hi, a), out)
+            return a..<b
+        }
+    }
+
+    /// The taps' output ranges (rows, columns) when computing them tap by tap saves enough;
+    /// nil otherwise (or for other ranks / depthwise convolutions, which have their own loop).
+    static func plan(inSp: [Int], geom: SpatialGeometry, channelsPerGroup cg: Int, outputsPerGroup mg: Int,
+                     minimumSaving: Double = minimumSaving, minimumProducts: Int = minimumProducts) -> [[Range<Int>]]? {
+        guard geom.rank == 2, inSp.count == 2, cg * mg > 1 else { return nil }
+        let ranges = (0..<2).map { a in
+            liveOutputs(kernel: geom.kernel[a], stride: geom.strides[a], dilation: geom.dilations[a],
+                        padBegin: geom.padBegin[a], extent: inSp[a], output: geom.output[a])
+        }
+        let live = ranges[0].reduce(0) { $0 + $1.count } * ranges[1].reduce(0) { $0 + $1.count }
+        let full = geom.kernel[0] * geom.output[0] * geom.kernel[1] * geom.output[1]
+        let saved = full - live
+        guard Double(saved) >= minimumSaving * Double(full),
+              saved.multipliedReportingOverflow(by: cg * mg).partialValue >= minimumProducts else { return nil }
+        return ranges
+    }
+
+    /// `y` (`[n, m, oh, ow]`) = bias + the convolution of `x` (`[n, c, ih, iw]`) with `w`
+    /// (`[m, c / group, kh, kw]`), then `epilogue`, with `ranges` from `plan` (or
+    /// `liveOutputs` on both axes). Writes every output.
+    static func run(x: UnsafePointer<Float>, xShape: [Int], w: UnsafePointer<Float>, wShape: [Int],
+                    bias: UnsafePointer<Float>?, geom: SpatialGeometry, group: Int, ranges: [[Range<Int>]],
+                    y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?) {
+        let n = xShape[0], c = xShape[1], m = wShape[0], cg = c / group, mg = m / group
+        let ih = xShape[2], iw = xShape[3], oh = geom.output[0], ow = geom.output[1]
+        let kh = geom.kernel[0], kw = geom.kernel[1], kSize = kh * kw
+        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        let ph = geom.padBegin[0], pw = geom.padBegin[1]
+        let inSize = ih * iw, outSize = oh * ow
+        if n * m * outSize == 0 { return }
+        for i in 0..<(n * m) { (y + i * outSize).update(repeating: bias?[i % m] ?? 0, count: outSize) }
+        // The weights by tap: wt[t][oc][ic] = w[oc][ic][t].
+        let wtCount = kSize * m * cg
+        let wt = ScratchMemory.allocate(Float.self, count: max(1, wtCount))
+        defer { ScratchMemory.release(wt, count: max(1, wtCount)) }
+        parallelItems(m, costPerItem: cg * kSize) { oc in
+            let src = w + oc * cg * kSize
+            for ic in 0..<cg {
+                let s = src + ic * kSize
+                for t in 0..<kSize { wt[(t * m + oc) * cg + ic] = s[t] }
+            }
+        }
+        // Scratch for a rectangle's gathered input (cg × N) and product (mg × N), when needed.
+        var maxN = 0
+        for ky in 0..<kh { for kx in 0..<kw { maxN = max(maxN, ranges[0][ky].count * ranges[1][kx].count) } }
+        let scratchCount = max(1, (cg + mg) * maxN)
+        let scratch = ScratchMemory.allocate(Float.self, count: scratchCount)
+        defer { ScratchMemory.release(scratch, count: scratchCount) }
+        let gathered = scratch, product = scratch + cg * maxN
+        for b in 0..<n {
+            for gi in 0..<group {
+                let xg = x + (b * c + gi * cg) * inSize, yg = y + (b * m + gi * mg) * outSize
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let rows = ranges[0][ky], cols = ranges[1][kx]
+                        let rh = rows.count, rw = cols.count, count = rh * rw
+                        if count == 0 { continue }
+                        let iy0 = rows.lowerBound * sh - ph + ky * dh, ix0 = cols.lowerBound * sw - pw + kx * dw
+                        let a = wt + ((ky * kw + kx) * m + gi * mg) * cg
+                        // The input window: in place when it is one run per channel, else gathered.
+                        let bp: UnsafePointer<Float>, ldb: Int
+                        if sw == 1 && (rh == 1 || (sh == 1 && rw == iw)) {
+                            bp = xg + iy0 * iw + ix0; ldb = inSize
+                        } else {
+                            parallelItems(cg, costPerItem: count) { ic in
+                                let dst = gathered + ic * count, src = xg + ic * inSize + ix0
+                                for i in 0..<rh {
+                                    let line = src + (iy0 + i * sh) * iw, d = dst + i * rw
+                                    if sw == 1 {
+                                        d.update(from: line, count: rw)
+                                    } else {
+                                        for j in 0..<rw { d[j] = line[j * sw] }
+                                    }
+                                }
+                            }
+                            bp = UnsafePointer(gathered); ldb = count
+                        }
+                        let threads = mg * cg * count >= 1 << 18 ? kernelThreads : 1
+                        if rw == ow {
+                            // Whole rows of the output: the product adds to them in place.
+                            sgemm(transA: false, transB: false, m: mg, n: count, k: cg, alpha: 1, a: a, lda: cg,
+                                  b: bp, ldb: ldb, beta: 1, c: yg + rows.lowerBound * ow, ldc: outSize, threads: threads)
+                        } else {
+                            sgemm(transA: false, transB: false, m: mg, n: count, k: cg, alpha: 1, a: a, lda: cg,
+                                  b: bp, ldb: ldb, beta: 0, c: product, ldc: count, threads: threads)
+                            parallelItems(mg, costPerItem: count) { oc in
+                                let p = product + oc * count, dst = yg + oc * outSize + rows.lowerBound * ow + cols.lowerBound
+                                for i in 0..<rh {
+                                    let d = dst + i * ow, s = p + i * rw
+                                    for j in 0..<rw { d[j] += s[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let epilogue {
+            parallelItems(n * m, costPerItem: outSize) { i in epilogue.apply(y + i * outSize, outSize) }
+        }
+    }
+}
