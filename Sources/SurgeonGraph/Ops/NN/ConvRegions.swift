@@ -64,11 +64,14 @@ enum ConvRegions {
         let wtCount = kSize * m * cg
         let wt = ScratchMemory.allocate(Float.self, count: max(1, wtCount))
         defer { ScratchMemory.release(wt, count: max(1, wtCount)) }
+        // One tap at a time: the taps' rows are m * cg floats apart, often a multiple of 4 KB
+        // (256 × 960), and writing all of them per input channel thrashed one cache set.
         parallelItems(m, costPerItem: cg * kSize) { oc in
             let src = w + oc * cg * kSize
-            for ic in 0..<cg {
-                let s = src + ic * kSize
-                for t in 0..<kSize { wt[(t * m + oc) * cg + ic] = s[t] }
+            for t in 0..<kSize {
+                let d = wt + (t * m + oc) * cg
+                var q = t
+                for ic in 0..<cg { d[ic] = src[q]; q &+= kSize }
             }
         }
         // Scratch for a rectangle's gathered input (cg × N) and product (mg × N), when needed.
