@@ -15,6 +15,8 @@ enum ConvRegions {
     static let minimumSaving = 0.3
     /// Fewest multiply-adds (per batch item) they must save: small maps keep the one product.
     static let minimumProducts = 1 << 22
+    /// Floats of regrouped weights per block of output channels (about 1 MB).
+    static let blockBudget = 1 << 18
 
     /// Along one axis: for each tap, the outputs at which it reads inside `[0, extent)`.
     static func liveOutputs(kernel k: Int, stride s: Int, dilation d: Int, padBegin pb: Int, extent: Int,
@@ -48,10 +50,11 @@ enum ConvRegions {
 
     /// `y` (`[n, m, oh, ow]`) = bias + the convolution of `x` (`[n, c, ih, iw]`) with `w`
     /// (`[m, c / group, kh, kw]`), then `epilogue`, with `ranges` from `plan` (or
-    /// `liveOutputs` on both axes). Writes every output.
+    /// `liveOutputs` on both axes). Writes every output. `blockBudget`: floats of regrouped
+    /// weights per block of output channels (tests force several blocks).
     static func run(x: UnsafePointer<Float>, xShape: [Int], w: UnsafePointer<Float>, wShape: [Int],
                     bias: UnsafePointer<Float>?, geom: SpatialGeometry, group: Int, ranges: [[Range<Int>]],
-                    y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?) {
+                    y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, blockBudget: Int = blockBudget) {
         let n = xShape[0], c = xShape[1], m = wShape[0], cg = c / group, mg = m / group
         let ih = xShape[2], iw = xShape[3], oh = geom.output[0], ow = geom.output[1]
         let kh = geom.kernel[0], kw = geom.kernel[1], kSize = kh * kw
@@ -60,72 +63,86 @@ enum ConvRegions {
         let inSize = ih * iw, outSize = oh * ow
         if n * m * outSize == 0 { return }
         for i in 0..<(n * m) { (y + i * outSize).update(repeating: bias?[i % m] ?? 0, count: outSize) }
-        // The weights by tap: wt[t][oc][ic] = w[oc][ic][t].
-        let wtCount = kSize * m * cg
-        let wt = ScratchMemory.allocate(Float.self, count: max(1, wtCount))
-        defer { ScratchMemory.release(wt, count: max(1, wtCount)) }
-        // One tap at a time: the taps' rows are m * cg floats apart, often a multiple of 4 KB
-        // (256 × 960), and writing all of them per input channel thrashed one cache set.
-        parallelItems(m, costPerItem: cg * kSize) { oc in
-            let src = w + oc * cg * kSize
-            for t in 0..<kSize {
-                let d = wt + (t * m + oc) * cg
-                var q = t
-                for ic in 0..<cg { d[ic] = src[q]; q &+= kSize }
+        // The live taps (those with a non-empty rectangle) and where each one's input window
+        // is: in place when it is one run per channel, else gathered (all of them once per
+        // batch item and group, before the blocks of output channels).
+        var taps: [(ky: Int, kx: Int, rows: Range<Int>, cols: Range<Int>, offset: Int)] = []
+        var gatheredCount = 0
+        for ky in 0..<kh {
+            for kx in 0..<kw {
+                let rows = ranges[0][ky], cols = ranges[1][kx]
+                if rows.isEmpty || cols.isEmpty { continue }
+                let inPlace = sw == 1 && (rows.count == 1 || (sh == 1 && cols.count == iw))
+                taps.append((ky, kx, rows, cols, inPlace ? -1 : gatheredCount))
+                if !inPlace { gatheredCount += cg * rows.count * cols.count }
             }
         }
-        // Scratch for a rectangle's gathered input (cg × N) and product (mg × N), when needed.
-        var maxN = 0
-        for ky in 0..<kh { for kx in 0..<kw { maxN = max(maxN, ranges[0][ky].count * ranges[1][kx].count) } }
-        let scratchCount = max(1, (cg + mg) * maxN)
+        // Output channels in blocks whose weights, regrouped by tap (wt[t][j][ic] =
+        // w[o0 + j][ic][tap t]), stay in cache (about 1 MB) for the taps' products: regrouping
+        // all of them first wrote and re-read a copy of the weights from memory.
+        let live = taps.count
+        let block = max(1, min(mg, blockBudget / max(1, cg * live)))
+        let maxN = taps.reduce(0) { max($0, $1.rows.count * $1.cols.count) }
+        let wtCount = live * block * cg, productCount = block * maxN
+        let scratchCount = max(1, wtCount + productCount + gatheredCount)
         let scratch = ScratchMemory.allocate(Float.self, count: scratchCount)
         defer { ScratchMemory.release(scratch, count: scratchCount) }
-        let gathered = scratch, product = scratch + cg * maxN
+        let wt = scratch, product = scratch + wtCount, gathered = scratch + wtCount + productCount
         for b in 0..<n {
             for gi in 0..<group {
-                let xg = x + (b * c + gi * cg) * inSize, yg = y + (b * m + gi * mg) * outSize
-                for ky in 0..<kh {
-                    for kx in 0..<kw {
-                        let rows = ranges[0][ky], cols = ranges[1][kx]
-                        let rh = rows.count, rw = cols.count, count = rh * rw
-                        if count == 0 { continue }
-                        let iy0 = rows.lowerBound * sh - ph + ky * dh, ix0 = cols.lowerBound * sw - pw + kx * dw
-                        let a = wt + ((ky * kw + kx) * m + gi * mg) * cg
-                        // The input window: in place when it is one run per channel, else gathered.
-                        let bp: UnsafePointer<Float>, ldb: Int
-                        if sw == 1 && (rh == 1 || (sh == 1 && rw == iw)) {
-                            bp = xg + iy0 * iw + ix0; ldb = inSize
-                        } else {
-                            parallelItems(cg, costPerItem: count) { ic in
-                                let dst = gathered + ic * count, src = xg + ic * inSize + ix0
-                                for i in 0..<rh {
-                                    let line = src + (iy0 + i * sh) * iw, d = dst + i * rw
-                                    if sw == 1 {
-                                        d.update(from: line, count: rw)
-                                    } else {
-                                        for j in 0..<rw { d[j] = line[j * sw] }
-                                    }
-                                }
+                let xg = x + (b * c + gi * cg) * inSize
+                for tap in taps where tap.offset >= 0 {
+                    let rh = tap.rows.count, rw = tap.cols.count, count = rh * rw
+                    let iy0 = tap.rows.lowerBound * sh - ph + tap.ky * dh, ix0 = tap.cols.lowerBound * sw - pw + tap.kx * dw
+                    parallelItems(cg, costPerItem: count) { ic in
+                        let dst = gathered + tap.offset + ic * count, src = xg + ic * inSize + ix0
+                        for i in 0..<rh {
+                            let line = src + (iy0 + i * sh) * iw, d = dst + i * rw
+                            if sw == 1 {
+                                d.update(from: line, count: rw)
+                            } else {
+                                for j in 0..<rw { d[j] = line[j * sw] }
                             }
-                            bp = UnsafePointer(gathered); ldb = count
                         }
-                        let threads = mg * cg * count >= 1 << 18 ? kernelThreads : 1
+                    }
+                }
+                var o0 = 0
+                while o0 < mg {
+                    let nb = min(block, mg - o0)
+                    // One tap at a time per output channel (reads along its row of weights).
+                    parallelItems(nb, costPerItem: cg * kSize) { j in
+                        let src = w + (gi * mg + o0 + j) * cg * kSize
+                        for (l, tap) in taps.enumerated() {
+                            let d = wt + (l * nb + j) * cg
+                            var q = tap.ky * kw + tap.kx
+                            for ic in 0..<cg { d[ic] = src[q]; q &+= kSize }
+                        }
+                    }
+                    let yo = y + (b * m + gi * mg + o0) * outSize
+                    for (l, tap) in taps.enumerated() {
+                        let rh = tap.rows.count, rw = tap.cols.count, count = rh * rw
+                        let iy0 = tap.rows.lowerBound * sh - ph + tap.ky * dh, ix0 = tap.cols.lowerBound * sw - pw + tap.kx * dw
+                        let bp: UnsafePointer<Float> = tap.offset < 0 ? xg + iy0 * iw + ix0 : UnsafePointer(gathered + tap.offset)
+                        let ldb = tap.offset < 0 ? inSize : count
+                        let a = wt + l * nb * cg
+                        let threads = nb * cg * count >= 1 << 18 ? kernelThreads : 1
                         if rw == ow {
                             // Whole rows of the output: the product adds to them in place.
-                            sgemm(transA: false, transB: false, m: mg, n: count, k: cg, alpha: 1, a: a, lda: cg,
-                                  b: bp, ldb: ldb, beta: 1, c: yg + rows.lowerBound * ow, ldc: outSize, threads: threads)
+                            sgemm(transA: false, transB: false, m: nb, n: count, k: cg, alpha: 1, a: a, lda: cg,
+                                  b: bp, ldb: ldb, beta: 1, c: yo + tap.rows.lowerBound * ow, ldc: outSize, threads: threads)
                         } else {
-                            sgemm(transA: false, transB: false, m: mg, n: count, k: cg, alpha: 1, a: a, lda: cg,
+                            sgemm(transA: false, transB: false, m: nb, n: count, k: cg, alpha: 1, a: a, lda: cg,
                                   b: bp, ldb: ldb, beta: 0, c: product, ldc: count, threads: threads)
-                            parallelItems(mg, costPerItem: count) { oc in
-                                let p = product + oc * count, dst = yg + oc * outSize + rows.lowerBound * ow + cols.lowerBound
+                            parallelItems(nb, costPerItem: count) { j in
+                                let p = product + j * count, dst = yo + j * outSize + tap.rows.lowerBound * ow + tap.cols.lowerBound
                                 for i in 0..<rh {
                                     let d = dst + i * ow, s = p + i * rw
-                                    for j in 0..<rw { d[j] += s[j] }
+                                    for q in 0..<rw { d[q] += s[q] }
                                 }
                             }
                         }
                     }
+                    o0 += nb
                 }
             }
         }

@@ -25,7 +25,8 @@ import TestSupport
 
     /// Tap by tap against the plain reference loop on random shapes: dilations and pads that
     /// leave taps live on part of the plane or nowhere (empty rectangles), asymmetric pads,
-    /// strides 1-3, groups, batches, with and without a bias, with an epilogue; rectangles whose
+    /// strides 1-3, groups, batches, with and without a bias, with an epilogue, one block of
+    /// output channels or one per channel; rectangles whose
     /// input is read in place (whole rows, stride 1) and gathered.
     @Test func randomShapesMatchReference() throws {
         var seed: UInt32 = 31
@@ -60,7 +61,8 @@ import TestSupport
                         withOptionalBuffer(bv) { pb in
                             guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
                             ConvRegions.run(x: xb, xShape: xShape, w: wb, wShape: wShape, bias: pb, geom: geom, group: group,
-                                            ranges: ranges, y: yb, epilogue: relu ? TileEpilogue(maps: [.relu]) : nil)
+                                            ranges: ranges, y: yb, epilogue: relu ? TileEpilogue(maps: [.relu]) : nil,
+                                            blockBudget: trial % 2 == 0 ? 1 : ConvRegions.blockBudget)
                         }
                     }
                 }
