@@ -15,8 +15,8 @@ enum ConvRegions {
     static let minimumSaving = 0.3
     /// Fewest multiply-adds (per batch item) they must save: small maps keep the one product.
     static let minimumProducts = 1 << 22
-    /// Floats of regrouped weights per block of output channels (about 1 MB).
-    static let blockBudget = 1 << 18
+    /// Floats of regrouped weights per block of output channels (about 4 MB: blocks of 1 MB, 30 channels of the ASPP, made its 81 products too narrow).
+    static let blockBudget = 1 << 20
 
     /// Along one axis: for each tap, the outputs at which it reads inside `[0, extent)`.
     static func liveOutputs(kernel k: Int, stride s: Int, dilation d: Int, padBegin pb: Int, extent: Int,
