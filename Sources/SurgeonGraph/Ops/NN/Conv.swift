@@ -218,6 +218,18 @@ enum Conv {
                          group: group, y: yb, epilogue: epilogue, packedLevel: packedLevel, directLevel: directLevel)
             return
         }
+        if T.self == Float.self, halfRows == nil, !depthwise,
+           let ranges = ConvRegions.plan(inSp: inSp, geom: geom, channelsPerGroup: cg, outputsPerGroup: mg) {
+            // Taps that read the input for only part of the outputs (DeepLabV3's dilation-12
+            // ASPP): each tap over its own outputs (ConvRegions.swift).
+            let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+            withOptionalBuffer(bias) { pb in
+                ConvRegions.run(x: f(xb), xShape: xs, w: f(wb), wShape: ws, bias: pb.map(f), geom: geom, group: group,
+                                ranges: ranges, y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self),
+                                epilogue: epilogue)
+            }
+            return
+        }
 
         let isPointwise = kSp.allSatisfy { $0 == 1 } && geom.strides.allSatisfy { $0 == 1 }
             && geom.padBegin.allSatisfy { $0 == 0 } && geom.padEnd.allSatisfy { $0 == 0 }
