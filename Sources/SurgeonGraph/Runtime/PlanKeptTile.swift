@@ -34,7 +34,7 @@ extension PlanFusion {
         }
     }
 
-    /// Conv's float32 path (`Conv.conv`: the same checks, bias and `Conv.convCore`) writing
+    /// Conv's float32 path (`Conv.conv`'s checks, then the same `Conv.convFloat32`) writing
     /// into `KeptTileOffer.newOutput`'s buffer with its epilogue, when the step offers one;
     /// anything else (other types, half weights, empty inputs, errors to report) goes to
     /// `fallback`, the step's Conv kernel, and the chain then runs after it as usual.
@@ -45,19 +45,10 @@ extension PlanFusion {
             guard x.dtype == .float32, w.dtype == .float32, x.count > 0, w.count > 0, x.rank >= 3, w.rank == x.rank,
                   bias.map({ $0.count == w.shape[0] }) ?? true else { return try fallback(ctx) }
             let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
-            let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
             let outShape = [x.shape[0], w.shape[0]] + geom.output
             let (buffer, y, te) = try offer.newOutput(outShape)
-            var ran = false
-            try x.withUnsafeBuffer(of: Float.self) { px in
-                try w.withUnsafeBuffer(of: Float.self) { pw in
-                    guard let xb = px.baseAddress, let wb = pw.baseAddress else { return }
-                    try Conv.convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
-                                      group: group, y: y, epilogue: te)
-                    ran = true
-                }
-            }
-            guard ran else { return try fallback(ctx) }
+            try Conv.convFloat32(x: x, w: w, mixed: false, bias: bias, geom: geom, group: group, y: y,
+                                 count: outShape.reduce(1, *), epilogue: te)
             offer.applied()
             return [.tensor(Tensor(dtype: .float32, shape: outShape, buffer: buffer))]
         }

@@ -58,22 +58,9 @@ enum Conv {
             // writes every output (the bias first, gemm with beta 0, or the depthwise loops'
             // bias + products): zeroing the buffer first was a wasted pass over memory (5-8%
             // of a CNN run with biases, 4% of squeezenet1_1 whose fused convs have none).
-            let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
             let (buf, yb, count) = try newOutput(outShape, Float.self)
             let tile = epilogue?.epilogue
-            try x.withUnsafeBuffer(of: Float.self) { px in
-                try withWeights(w, mixed: mixed) { wb, half in
-                    if x.count > 0 && w.count > 0, let xb = px.baseAddress, let wb {
-                        try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
-                                     group: group, y: yb, epilogue: tile, halfWeights: half)
-                    } else {
-                        // No input channels (or an empty batch): every output is its channel's bias.
-                        let per = count / max(1, x.shape[0] * m)
-                        for i in 0..<(count / max(1, per)) { (yb + i * per).initialize(repeating: b?[i % m] ?? 0, count: per) }
-                        tile?.apply(yb, count)
-                    }
-                }
-            }
+            try convFloat32(x: x, w: w, mixed: mixed, bias: bias, geom: geom, group: group, y: yb, count: count, epilogue: tile)
             epilogue?.applied = tile != nil
             return Tensor(dtype: .float32, shape: outShape, buffer: buf)
         }
@@ -82,6 +69,29 @@ enum Conv {
         // epilogues run on the half result, as the plan has them.
         return try conv(ctx: ctx, x: x.cast(to: .float32), w: w.float32Copy(),
                         bias: bias?.float32Copy()).cast(to: x.dtype)
+    }
+
+    /// Conv's float32 result (`count` values, `[N, M, output...]`) written into `y`, then
+    /// `epilogue`: straight from the input buffers through `convCore`, or, with no input
+    /// channels or an empty batch, every output its channel's bias. `Conv.conv` and the plan's
+    /// kept-tile Conv (PlanKeptTile.swift), which only differ in where `y` lives, both use it.
+    static func convFloat32(x: Tensor, w: Tensor, mixed: Bool, bias: Tensor?, geom: SpatialGeometry, group: Int,
+                            y yb: UnsafeMutablePointer<Float>, count: Int, epilogue tile: TileEpilogue?) throws {
+        let m = w.shape[0]
+        let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
+        try x.withUnsafeBuffer(of: Float.self) { px in
+            try withWeights(w, mixed: mixed) { wb, half in
+                if x.count > 0 && w.count > 0, let xb = px.baseAddress, let wb {
+                    try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
+                                 group: group, y: yb, epilogue: tile, halfWeights: half)
+                } else {
+                    // No input channels (or an empty batch): every output is its channel's bias.
+                    let per = count / max(1, x.shape[0] * m)
+                    for i in 0..<(count / max(1, per)) { (yb + i * per).initialize(repeating: b?[i % m] ?? 0, count: per) }
+                    tile?.apply(yb, count)
+                }
+            }
+        }
     }
 
     /// float32 weights as they are, or half weights as `HalfWeightRows` (then the pointer is
