@@ -201,7 +201,7 @@ enum Conv {
             return
         }
 
-        if let halfRows, directLevel >= 0, inSp.count == 2, kSize > geom.strides.reduce(1, *) {
+        if let halfRows, directLevel >= 0, inSp.count == 2 || inSp.count == 3, kSize > geom.strides.reduce(1, *) {
             // Half weights for ConvDirect, which reads float32 weights in place: all of them
             // widened once (what the block-by-block products widen in a call as well).
             let count = m * cg * kSize
@@ -380,8 +380,8 @@ enum Conv {
             }
             return
         }
-        if T.self == Float.self, halfRows == nil, directLevel >= 0, r == 2, kSize > geom.strides.reduce(1, *) {
-            // Float 2-D: ConvDirect.swift (no im2col columns: taps read a padded copy of the
+        if T.self == Float.self, halfRows == nil, directLevel >= 0, r == 2 || r == 3, kSize > geom.strides.reduce(1, *) {
+            // Float 2-D / 3-D: ConvDirect.swift (no im2col columns: taps read a padded copy of the
             // input in place) when the sizes fit it. Only where im2col would copy the input
             // more than once: not for a strided 1×1 (a subsampling copy) nor a "patchify"
             // convolution whose stride is its kernel (ConvNeXt's 4×4 stem and 2×2

@@ -25,78 +25,114 @@ struct ConvDirect {
     }()
 
     let channels: Int
-    let kernel: (h: Int, w: Int)
-    let phases: (h: Int, w: Int)
-    let padBegin: (h: Int, w: Int)
-    let inSize: (h: Int, w: Int)
-    /// One phase plane's extent.
-    let hq: Int, wq: Int
-    let output: (h: Int, w: Int)
-    /// Floats per channel (all its phase planes).
-    let channelStride: Int
+    /// Per spatial axis (2 or 3 of them): input extent, begin pad, stride, phase plane extent.
+    let inSp: [Int], padBegin: [Int], strides: [Int], q: [Int]
+    /// Output extents, and the flat stride of each axis in a phase plane (row-major over q).
+    let output: [Int], qStrides: [Int]
+    /// Floats per channel (all its phase planes) and per phase plane.
+    let channelStride: Int, planeSize: Int
     /// Floats of the padded copy, slack for the kernels' whole tiles included.
     let bufferCount: Int
-    /// Flat output positions computed (output rows × wq).
+    /// Flat output positions computed (first output axis × the plane's other axes).
     let columns: Int
-    /// Offset of each (channel, tap) row, channel-major then ky, kx: the weights' order.
+    /// Offset of each (channel, tap) row, channel-major then taps row-major: the weights' order.
     let offsets: [Int32]
+    /// A phase plane's width (the last axis).
+    var wq: Int { q[q.count - 1] }
 
-    /// Nil when the geometry is not 2-D, a pad is negative, or a size does not fit 32 bits.
     init?(channels: Int, h: Int, w: Int, geom: SpatialGeometry) {
-        guard geom.rank == 2, channels > 0, h > 0, w > 0,
-              geom.padBegin.allSatisfy({ $0 >= 0 }), geom.padEnd.allSatisfy({ $0 >= 0 }) else { return nil }
-        let (sh, sw) = (geom.strides[0], geom.strides[1]), (dh, dw) = (geom.dilations[0], geom.dilations[1])
-        let (kh, kw) = (geom.kernel[0], geom.kernel[1]), (ho, wo) = (geom.output[0], geom.output[1])
-        guard sh > 0, sw > 0, dh > 0, dw > 0, kh > 0, kw > 0, ho > 0, wo > 0 else { return nil }
-        let hp = h + geom.padBegin[0] + geom.padEnd[0], wp = w + geom.padBegin[1] + geom.padEnd[1]
-        // The last output's taps stay inside the padded input (SpatialGeometry's output size).
-        guard (ho - 1) * sh + (kh - 1) * dh < hp, (wo - 1) * sw + (kw - 1) * dw < wp else { return nil }
-        let hq = (hp + sh - 1) / sh, wq = (wp + sw - 1) / sw
-        let channelStride = sh * sw * hq * wq
-        let columns = ho * wq
-        let kk = channels * kh * kw
-        let total = channels * channelStride + columns + 64
-        guard total < Int(Int32.max) / 2, kk < Int(Int32.max) / 2 else { return nil }
+        self.init(channels: channels, inSp: [h, w], geom: geom)
+    }
+
+    /// Nil when the geometry is not 2-D or 3-D, a pad is negative, or a size does not fit 32 bits.
+    init?(channels: Int, inSp: [Int], geom: SpatialGeometry) {
+        let r = inSp.count
+        guard r == 2 || r == 3, geom.rank == r, channels > 0, inSp.allSatisfy({ $0 > 0 }),
+              geom.padBegin.allSatisfy({ $0 >= 0 }), geom.padEnd.allSatisfy({ $0 >= 0 }),
+              geom.strides.allSatisfy({ $0 > 0 }), geom.dilations.allSatisfy({ $0 > 0 }),
+              geom.kernel.allSatisfy({ $0 > 0 }), geom.output.allSatisfy({ $0 > 0 }) else { return nil }
+        var q: [Int] = []
+        for a in 0..<r {
+            let padded = inSp[a] + geom.padBegin[a] + geom.padEnd[a]
+            // The last output's taps stay inside the padded input (SpatialGeometry's output size).
+            guard (geom.output[a] - 1) * geom.strides[a] + (geom.kernel[a] - 1) * geom.dilations[a] < padded else { return nil }
+            q.append((padded + geom.strides[a] - 1) / geom.strides[a])
+        }
+        var qStrides = [Int](repeating: 1, count: r)
+        for a in stride(from: r - 2, through: 0, by: -1) { qStrides[a] = qStrides[a + 1] * q[a + 1] }
+        let planeSize = qStrides[0] * q[0]
+        let phases = geom.strides.reduce(1, *)
+        let channelStride = phases * planeSize
+        let columns = geom.output[0] * qStrides[0]
+        let kSize = geom.kernel.reduce(1, *)
+        let kk = channels * kSize
+        guard channels * channelStride + columns + 64 < Int(Int32.max) / 2, kk < Int(Int32.max) / 2 else { return nil }
+        // Per tap (row-major over the kernel): its phase plane and its offset inside it.
+        var tapOffsets: [Int] = []
+        tapOffsets.reserveCapacity(kSize)
+        var idx = [Int](repeating: 0, count: r)
+        for _ in 0..<kSize {
+            var phase = 0, inside = 0
+            for a in 0..<r {
+                let t = idx[a] * geom.dilations[a]
+                phase = phase * geom.strides[a] + t % geom.strides[a]
+                inside += (t / geom.strides[a]) * qStrides[a]
+            }
+            tapOffsets.append(phase * planeSize + inside)
+            var a = r - 1
+            while a >= 0 {
+                idx[a] += 1
+                if idx[a] < geom.kernel[a] { break }
+                idx[a] = 0
+                a -= 1
+            }
+        }
         var offsets: [Int32] = []
         offsets.reserveCapacity(kk)
         for ch in 0..<channels {
-            for ky in 0..<kh {
-                for kx in 0..<kw {
-                    let a = (ky * dh) % sh, b = (kx * dw) % sw
-                    let plane = ch * channelStride + (a * sw + b) * hq * wq
-                    offsets.append(Int32(plane + (ky * dh / sh) * wq + kx * dw / sw))
-                }
-            }
+            for t in tapOffsets { offsets.append(Int32(ch * channelStride + t)) }
         }
         // Reads reach offsets.max + columns + 31 (whole tiles of 32 past the last column).
         let reach = Int(offsets.max() ?? 0) + columns + 32
         self.channels = channels
-        self.kernel = (kh, kw)
-        self.phases = (sh, sw)
-        self.padBegin = (geom.padBegin[0], geom.padBegin[1])
-        self.inSize = (h, w)
-        self.hq = hq
-        self.wq = wq
-        self.output = (ho, wo)
+        self.inSp = inSp
+        self.padBegin = geom.padBegin
+        self.strides = geom.strides
+        self.q = q
+        self.output = geom.output
+        self.qStrides = qStrides
         self.channelStride = channelStride
+        self.planeSize = planeSize
         self.bufferCount = max(channels * channelStride, reach)
         self.columns = columns
         self.offsets = offsets
     }
 
-    /// Channels [c0, c1) of `src` (planes of h × w) into their padded phase planes in `dst`
-    /// (`bufferCount` floats, zeroed before by the caller).
+    /// Channels [c0, c1) of `src` (contiguous planes of `inSp`) into their padded phase planes
+    /// in `dst` (`bufferCount` floats, zeroed before by the caller).
     func fill(src: UnsafePointer<Float>, channels c0: Int, _ c1: Int, dst: UnsafeMutablePointer<Float>) {
-        let (h, w) = inSize, (sh, sw) = phases, (pt, pl) = padBegin
-        let plane = hq * wq
+        let r = inSp.count
+        let w = inSp[r - 1], sw = strides[r - 1], pl = padBegin[r - 1]
+        let inSize = inSp.reduce(1, *)
+        let rows = inSize / w
         for ch in c0..<c1 {
-            let s = src + ch * h * w, d = dst + ch * channelStride
-            for iy in 0..<h {
-                let py = iy + pt
-                let rowBase = d + (py % sh) * sw * plane + (py / sh) * wq
-                let line = s + iy * w
+            let s = src + ch * inSize, d = dst + ch * channelStride
+            for row in 0..<rows {
+                // The row's outer coordinates: phase and plane position along those axes.
+                var rest = row, phase = 0, inside = 0, phaseScale = sw
+                for a in stride(from: r - 2, through: 0, by: -1) {
+                    let i = rest % inSp[a]
+                    rest /= inSp[a]
+                    let p = i + padBegin[a]
+                    phase += (p % strides[a]) * phaseScale
+                    phaseScale *= strides[a]
+                    inside += (p / strides[a]) * qStrides[a]
+                }
+                let line = s + row * w
+                // phase counts the last axis in units of 1 (its phase b is added below).
+                let rowBase = d + inside
                 if sw == 1 {
-                    (rowBase + pl).update(from: line, count: w)
+                    (rowBase + phase * planeSize + pl).update(from: line, count: w)
                     continue
                 }
                 for b in 0..<sw {
@@ -104,8 +140,8 @@ struct ConvDirect {
                     let ix0 = ((b - pl) % sw + sw) % sw
                     if ix0 >= w { continue }
                     let count = (w - 1 - ix0) / sw + 1
-                    let to = rowBase + b * plane + (ix0 + pl) / sw, from = line + ix0
-                    for q in 0..<count { to[q] = from[q * sw] }
+                    let to = rowBase + (phase + b) * planeSize + (ix0 + pl) / sw, from = line + ix0
+                    for qq in 0..<count { to[qq] = from[qq * sw] }
                 }
             }
         }
@@ -117,13 +153,25 @@ struct ConvDirect {
     static func run(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shape s: ConvPacked.Shape,
                     y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, level: Int,
                     threads: Int = kernelThreads) -> Bool {
-        guard s.inSp.count == 2, let plan = ConvDirect(channels: s.cg, h: s.inSp[0], w: s.inSp[1], geom: s.geom) else {
+        guard let plan = ConvDirect(channels: s.cg, inSp: s.inSp, geom: s.geom) else {
             return false
         }
         let kk = s.cg * s.kSize
         let mg = s.mg
         let cols = plan.columns
-        let (ho, wo) = plan.output
+        let r = plan.output.count
+        let wo = plan.output[r - 1]
+        // Output rows (all axes but the last), each with its flat start in the product.
+        let outRows = plan.output.dropLast().reduce(1, *)
+        var rowStarts = [Int](repeating: 0, count: outRows)
+        for row in 0..<outRows {
+            var rest = row, flat = 0
+            for a in stride(from: r - 2, through: 0, by: -1) {
+                flat += (rest % plan.output[a]) * plan.qStrides[a]
+                rest /= plan.output[a]
+            }
+            rowStarts[row] = flat
+        }
         let threads = max(1, threads)
         let buffer = ScratchMemory.allocate(Float.self, count: plan.bufferCount)
         let resultCount = mg * cols
@@ -178,16 +226,15 @@ struct ConvDirect {
                         }
                         // Rows [i0, i1), flat columns [j0, j1) into the output: the columns
                         // of each output row that exist, then the epilogue on them.
-                        let oy0 = j0 / plan.wq, oy1 = min(ho, (j1 + plan.wq - 1) / plan.wq)
                         for i in i0..<i1 {
                             let from = result + i * cols, to = yg + i * s.outSize
-                            for oy in oy0..<oy1 {
-                                let a = max(j0, oy * plan.wq) - oy * plan.wq
-                                let e = min(wo, j1 - oy * plan.wq)
+                            for (row, start) in rowStarts.enumerated() where start < j1 && start + wo > j0 {
+                                let a = max(j0, start) - start
+                                let e = min(wo, j1 - start)
                                 if a >= e { continue }
-                                let dst = to + oy * wo + a
-                                dst.update(from: from + oy * plan.wq + a, count: e - a)
-                                epilogue?.apply(dst, e - a, col0: oy * wo + a)
+                                let dst = to + row * wo + a
+                                dst.update(from: from + start + a, count: e - a)
+                                epilogue?.apply(dst, e - a, col0: row * wo + a)
                             }
                         }
                     }

@@ -11,7 +11,10 @@ import Testing
 @Suite struct ConvDirectTests {
     typealias Case = ConvPackedTests.Case
 
-    static let cases: [Case] = ConvPackedTests.cases.filter { $0.x.count <= 4 } + [
+    static let cases: [Case] = ConvPackedTests.cases + [
+        Case(x: [1, 3, 5, 9, 10], w: [7, 3, 3, 3, 3], s: [1, 1, 1], d: [1, 1, 1], p: [1, 1, 1, 1, 1, 1]),   // 3-D (r3d_18)
+        Case(x: [2, 4, 6, 7, 5], w: [6, 2, 3, 2, 3], group: 2, s: [2, 1, 2], d: [1, 2, 1], p: [1, 0, 2, 0, 1, 1]),
+        Case(x: [1, 2, 4, 6, 6], w: [3, 2, 1, 3, 3], s: [1, 2, 2], d: [1, 1, 1], p: [0, 1, 1, 0, 1, 1]),
         Case(x: [1, 16, 56, 56], w: [13, 16, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),   // > 1024 columns
         Case(x: [2, 3, 23, 19], w: [8, 3, 7, 7], s: [2, 2], d: [1, 1], p: [3, 3, 3, 3]),      // a stem
         Case(x: [1, 5, 10, 9], w: [6, 5, 3, 2], s: [3, 2], d: [2, 3], p: [0, 4, 5, 1]),       // mixed
@@ -90,7 +93,7 @@ import Testing
     @Test func everyThreadCountWritesEveryOutputTheSame() throws {
         var seed: UInt32 = 23
         for c in Self.cases + [Case(x: [1, 256, 7, 7], w: [40, 256, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1])]
-        where c.x.count == 4 {
+        where c.x.count >= 4 {
             let geom = ConvPackedTests.geometry(c)
             let xv = ConvPackedTests.random(c.x.reduce(1, *), &seed), wv = ConvPackedTests.random(c.w.reduce(1, *), &seed)
             let bv = ConvPackedTests.random(c.w[0], &seed)
