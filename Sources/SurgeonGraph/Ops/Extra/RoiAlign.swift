@@ -58,44 +58,10 @@ enum RoiAlign {
         for r in 0..<nRois {
             let b = batches[r]
             guard b >= 0, b < Int64(n) else { throw TensorError("RoiAlign: batch index \(b) is out of range 0..<\(n)") }
-            let offset = halfPixel ? 0.5 : 0
-            let startW = box[r * 4] * scale - offset, startH = box[r * 4 + 1] * scale - offset
-            let endW = box[r * 4 + 2] * scale - offset, endH = box[r * 4 + 3] * scale - offset
-            var roiW = endW - startW, roiH = endH - startH
-            if !halfPixel { roiW = max(roiW, 1); roiH = max(roiH, 1) }
-            guard roiW.isFinite, roiH.isFinite else { throw TensorError("RoiAlign: roi \(r) is not finite") }
-            let binH = roiH / Double(outH), binW = roiW / Double(outW)
-            let gh = ratio > 0 ? Double(ratio) : ceil(max(roiH, 0) / Double(outH))
-            let gw = ratio > 0 ? Double(ratio) : ceil(max(roiW, 0) / Double(outW))
-            guard gh <= 65536, gw <= 65536 else { throw TensorError("RoiAlign: roi \(r) is too large") }
-            let gridH = Int(gh), gridW = Int(gw)
+            let ((gridH, gridW), samples) = try sampling(box: (box[r * 4], box[r * 4 + 1], box[r * 4 + 2], box[r * 4 + 3]),
+                                                          roi: r, scale: scale, halfPixel: halfPixel, outH: outH, outW: outW,
+                                                          ratio: ratio, height: height, width: width)
             let count = Double(max(gridH * gridW, 1))
-            // Sampling points and bilinear weights, shared by all channels.
-            var samples: [Sample] = []
-            samples.reserveCapacity(outH * outW * gridH * gridW)
-            for ph in 0..<outH {
-                for pw in 0..<outW {
-                    for iy in 0..<gridH {
-                        let y0 = startH + Double(ph) * binH + (Double(iy) + 0.5) * binH / Double(gridH)
-                        for ix in 0..<gridW {
-                            var xx = startW + Double(pw) * binW + (Double(ix) + 0.5) * binW / Double(gridW)
-                            var y = y0
-                            if y < -1 || y > Double(height) || xx < -1 || xx > Double(width) || height == 0 || width == 0 {
-                                samples.append(Sample(pos: (0, 0, 0, 0), w: (0, 0, 0, 0)))
-                                continue
-                            }
-                            y = max(y, 0); xx = max(xx, 0)
-                            var yLow = Int(y), xLow = Int(xx), yHigh: Int, xHigh: Int
-                            if yLow >= height - 1 { yLow = height - 1; yHigh = yLow; y = Double(yLow) } else { yHigh = yLow + 1 }
-                            if xLow >= width - 1 { xLow = width - 1; xHigh = xLow; xx = Double(xLow) } else { xHigh = xLow + 1 }
-                            let ly = y - Double(yLow), lx = xx - Double(xLow), hy = 1 - ly, hx = 1 - lx
-                            samples.append(Sample(pos: (yLow * width + xLow, yLow * width + xHigh,
-                                                        yHigh * width + xLow, yHigh * width + xHigh),
-                                                  w: (hy * hx, hy * lx, ly * hx, ly * lx)))
-                        }
-                    }
-                }
-            }
             for c in 0..<channels {
                 let base = (Int(b) * channels + c) * plane
                 let outBase = (r * channels + c) * outH * outW
@@ -120,5 +86,50 @@ enum RoiAlign {
             }
         }
         return try Tensor(doubles: out, shape: [nRois, channels, outH, outW], dtype: x.dtype)
+    }
+
+    /// A region's sampling points, bin by bin (`grid` points per bin, row-major), each as its
+    /// four bilinear taps: element offsets into one `height` × `width` plane and weights (all
+    /// zero for a point outside the image). Shared by all channels, by the plain kernel and by
+    /// RoiAlignFloat. `roi` only names the region in errors.
+    static func sampling(box: (Double, Double, Double, Double), roi r: Int, scale: Double, halfPixel: Bool,
+                         outH: Int, outW: Int, ratio: Int, height: Int, width: Int) throws -> (grid: (Int, Int), samples: [Sample]) {
+        let offset = halfPixel ? 0.5 : 0
+        let startW = box.0 * scale - offset, startH = box.1 * scale - offset
+        let endW = box.2 * scale - offset, endH = box.3 * scale - offset
+        var roiW = endW - startW, roiH = endH - startH
+        if !halfPixel { roiW = max(roiW, 1); roiH = max(roiH, 1) }
+        guard roiW.isFinite, roiH.isFinite else { throw TensorError("RoiAlign: roi \(r) is not finite") }
+        let binH = roiH / Double(outH), binW = roiW / Double(outW)
+        let gh = ratio > 0 ? Double(ratio) : ceil(max(roiH, 0) / Double(outH))
+        let gw = ratio > 0 ? Double(ratio) : ceil(max(roiW, 0) / Double(outW))
+        guard gh <= 65536, gw <= 65536 else { throw TensorError("RoiAlign: roi \(r) is too large") }
+        let gridH = Int(gh), gridW = Int(gw)
+        var samples: [Sample] = []
+        samples.reserveCapacity(outH * outW * gridH * gridW)
+        for ph in 0..<outH {
+            for pw in 0..<outW {
+                for iy in 0..<gridH {
+                    let y0 = startH + Double(ph) * binH + (Double(iy) + 0.5) * binH / Double(gridH)
+                    for ix in 0..<gridW {
+                        var xx = startW + Double(pw) * binW + (Double(ix) + 0.5) * binW / Double(gridW)
+                        var y = y0
+                        if y < -1 || y > Double(height) || xx < -1 || xx > Double(width) || height == 0 || width == 0 {
+                            samples.append(Sample(pos: (0, 0, 0, 0), w: (0, 0, 0, 0)))
+                            continue
+                        }
+                        y = max(y, 0); xx = max(xx, 0)
+                        var yLow = Int(y), xLow = Int(xx), yHigh: Int, xHigh: Int
+                        if yLow >= height - 1 { yLow = height - 1; yHigh = yLow; y = Double(yLow) } else { yHigh = yLow + 1 }
+                        if xLow >= width - 1 { xLow = width - 1; xHigh = xLow; xx = Double(xLow) } else { xHigh = xLow + 1 }
+                        let ly = y - Double(yLow), lx = xx - Double(xLow), hy = 1 - ly, hx = 1 - lx
+                        samples.append(Sample(pos: (yLow * width + xLow, yLow * width + xHigh,
+                                                    yHigh * width + xLow, yHigh * width + xHigh),
+                                              w: (hy * hx, hy * lx, ly * hx, ly * lx)))
+                    }
+                }
+            }
+        }
+        return ((gridH, gridW), samples)
     }
 }

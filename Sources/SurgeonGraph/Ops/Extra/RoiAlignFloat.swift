@@ -4,56 +4,27 @@ import SurgeonTensor
 /// laid out channels-last (`[N, H, W, C]`, once per call), so each bilinear tap of a region's
 /// bin reads C contiguous floats and all channels accumulate with vector adds; a region's
 /// `[bins, C]` sums are then transposed into the `[C, outH, outW]` output. Regions are split
-/// over the kernel threads. Sampling positions and weights are worked out in Double exactly
-/// as the plain kernel in RoiAlign.swift (which the tests compare it with) does, the 1 / count
+/// over the kernel threads. Sampling positions and weights come from the plain kernel's
+/// `RoiAlign.sampling` (in Double; the tests compare the two kernels), the 1 / count
 /// average is folded into the weights, and sums are in Float.
 enum RoiAlignFloat {
     /// One region's taps: for bin `b`, taps `b * tapsPerBin ..< (b + 1) * tapsPerBin` (4 per
     /// sampling point) as channels-last element offsets into the image and Float weights.
-    static func regionTaps(box: (Double, Double, Double, Double), scale: Double, halfPixel: Bool,
+    static func regionTaps(box: (Double, Double, Double, Double), roi: Int, scale: Double, halfPixel: Bool,
                            outH: Int, outW: Int, ratio: Int, height: Int, width: Int,
                            channels: Int) throws -> (grid: (Int, Int), pos: [Int], w: [Float]) {
-        let offset = halfPixel ? 0.5 : 0
-        let startW = box.0 * scale - offset, startH = box.1 * scale - offset
-        let endW = box.2 * scale - offset, endH = box.3 * scale - offset
-        var roiW = endW - startW, roiH = endH - startH
-        if !halfPixel { roiW = max(roiW, 1); roiH = max(roiH, 1) }
-        guard roiW.isFinite, roiH.isFinite else { throw TensorError("RoiAlign: a roi is not finite") }
-        let binH = roiH / Double(outH), binW = roiW / Double(outW)
-        let gh = ratio > 0 ? Double(ratio) : (max(roiH, 0) / Double(outH)).rounded(.up)
-        let gw = ratio > 0 ? Double(ratio) : (max(roiW, 0) / Double(outW)).rounded(.up)
-        guard gh <= 65536, gw <= 65536 else { throw TensorError("RoiAlign: a roi is too large") }
-        let gridH = Int(gh), gridW = Int(gw)
-        let inv = 1 / Double(max(gridH * gridW, 1))
-        let n = outH * outW * gridH * gridW * 4
-        var pos = [Int](repeating: 0, count: n), w = [Float](repeating: 0, count: n)
-        var k = 0
-        for ph in 0..<outH {
-            for pw in 0..<outW {
-                for iy in 0..<gridH {
-                    let y0 = startH + Double(ph) * binH + (Double(iy) + 0.5) * binH / Double(gridH)
-                    for ix in 0..<gridW {
-                        var xx = startW + Double(pw) * binW + (Double(ix) + 0.5) * binW / Double(gridW)
-                        var y = y0
-                        if y < -1 || y > Double(height) || xx < -1 || xx > Double(width) || height == 0 || width == 0 {
-                            k += 4 // offsets 0, weights 0 (as the plain kernel: 0 * pixel 0)
-                            continue
-                        }
-                        y = max(y, 0); xx = max(xx, 0)
-                        var yLow = Int(y), xLow = Int(xx), yHigh: Int, xHigh: Int
-                        if yLow >= height - 1 { yLow = height - 1; yHigh = yLow; y = Double(yLow) } else { yHigh = yLow + 1 }
-                        if xLow >= width - 1 { xLow = width - 1; xHigh = xLow; xx = Double(xLow) } else { xHigh = xLow + 1 }
-                        let ly = y - Double(yLow), lx = xx - Double(xLow), hy = 1 - ly, hx = 1 - lx
-                        pos[k] = (yLow * width + xLow) * channels; w[k] = Float(hy * hx * inv)
-                        pos[k + 1] = (yLow * width + xHigh) * channels; w[k + 1] = Float(hy * lx * inv)
-                        pos[k + 2] = (yHigh * width + xLow) * channels; w[k + 2] = Float(ly * hx * inv)
-                        pos[k + 3] = (yHigh * width + xHigh) * channels; w[k + 3] = Float(ly * lx * inv)
-                        k += 4
-                    }
-                }
-            }
+        let (grid, samples) = try RoiAlign.sampling(box: box, roi: roi, scale: scale, halfPixel: halfPixel, outH: outH,
+                                                    outW: outW, ratio: ratio, height: height, width: width)
+        let inv = 1 / Double(max(grid.0 * grid.1, 1))
+        var pos = [Int](repeating: 0, count: samples.count * 4), w = [Float](repeating: 0, count: samples.count * 4)
+        for (i, s) in samples.enumerated() {
+            let k = i * 4
+            pos[k] = s.pos.0 * channels; w[k] = Float(s.w.0 * inv)
+            pos[k + 1] = s.pos.1 * channels; w[k + 1] = Float(s.w.1 * inv)
+            pos[k + 2] = s.pos.2 * channels; w[k + 2] = Float(s.w.2 * inv)
+            pos[k + 3] = s.pos.3 * channels; w[k + 3] = Float(s.w.3 * inv)
         }
-        return ((gridH, gridW), pos, w)
+        return (grid, pos, w)
     }
 
     /// The pooled tensor, or nil when this kernel does not apply (not float32 X, or `max` mode).
@@ -71,7 +42,7 @@ enum RoiAlignFloat {
         var taps: [(pos: [Int], w: [Float])] = []
         taps.reserveCapacity(nRois)
         for r in 0..<nRois {
-            let t = try regionTaps(box: (box[r * 4], box[r * 4 + 1], box[r * 4 + 2], box[r * 4 + 3]), scale: scale,
+            let t = try regionTaps(box: (box[r * 4], box[r * 4 + 1], box[r * 4 + 2], box[r * 4 + 3]), roi: r, scale: scale,
                                    halfPixel: halfPixel, outH: outH, outW: outW, ratio: ratio,
                                    height: height, width: width, channels: channels)
             taps.append((t.pos, t.w))

@@ -380,32 +380,23 @@ enum Conv {
             }
             return
         }
-        if T.self == Float.self, halfRows == nil, directLevel >= 0, r == 2 || r == 3, kSize > geom.strides.reduce(1, *) {
-            // Float 2-D / 3-D: ConvDirect.swift (no im2col columns: taps read a padded copy of the
-            // input in place) when the sizes fit it. Only where im2col would copy the input
-            // more than once: not for a strided 1×1 (a subsampling copy) nor a "patchify"
-            // convolution whose stride is its kernel (ConvNeXt's 4×4 stem and 2×2
-            // downsampling: measured slower through the phase planes).
+        // Float: first ConvDirect.swift (2-D / 3-D, no im2col columns: taps read a padded copy
+        // of the input in place), only where im2col would copy the input more than once (not a
+        // strided 1×1, a subsampling copy, nor a "patchify" convolution whose stride is its
+        // kernel, ConvNeXt's 4×4 stem and 2×2 downsampling: measured slower through the phase
+        // planes); then ConvPacked.swift (the packed-GEMM kernel or OpenBLAS on im2col tiles
+        // balanced among the threads). Each when the sizes fit it.
+        let direct = directLevel >= 0 && (r == 2 || r == 3) && kSize > geom.strides.reduce(1, *)
+        if T.self == Float.self, halfRows == nil, direct || packedLevel >= -1 {
             let shape = ConvPacked.Shape(n: n, c: c, m: m, group: group, inSp: inSp, inStrides: inStrides, inSize: inSize,
                                          outSp: outSp, outSize: outSize, kSize: kSize, geom: geom)
             let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+            let yf = UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self)
             let done = withOptionalBuffer(bias) { pb in
-                ConvDirect.run(x: f(xb), w: f(wb), bias: pb.map(f), shape: shape,
-                               y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self), epilogue: tileEpilogue,
-                               level: directLevel)
-            }
-            if done { return }
-        }
-        if T.self == Float.self, halfRows == nil, packedLevel >= -1 {
-            // Float: ConvPacked.swift (the packed-GEMM kernel or OpenBLAS, tiles balanced
-            // among the threads) when the sizes fit it.
-            let shape = ConvPacked.Shape(n: n, c: c, m: m, group: group, inSp: inSp, inStrides: inStrides, inSize: inSize,
-                                         outSp: outSp, outSize: outSize, kSize: kSize, geom: geom)
-            let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
-            let done = withOptionalBuffer(bias) { pb in
-                ConvPacked.run(x: f(xb), w: f(wb), bias: pb.map(f), shape: shape,
-                               y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self), epilogue: tileEpilogue,
-                               level: packedLevel)
+                (direct && ConvDirect.run(x: f(xb), w: f(wb), bias: pb.map(f), shape: shape, y: yf, epilogue: tileEpilogue,
+                                          level: directLevel))
+                    || (packedLevel >= -1 && ConvPacked.run(x: f(xb), w: f(wb), bias: pb.map(f), shape: shape, y: yf,
+                                                            epilogue: tileEpilogue, level: packedLevel))
             }
             if done { return }
         }
