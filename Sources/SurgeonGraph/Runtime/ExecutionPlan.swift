@@ -208,6 +208,9 @@ extension Interpreter {
             PlanFusion.usePackedWeights(in: plan) { name, transposed in
                 self.weightBox(\.packedWeights, (transposed ? "T:" : "N:") + name, PackedWeight.init)
             }
+            PlanFusion.useConvTapWeights(in: plan) { name in
+                self.weightBox(\.convTapWeights, name, ConvTapWeights.init)
+            }
         }
         ExecutionPlan.computeReleases(plan, keep: Set(kept.map(\.slot)), implicitReads: { step in
             step.hasSubgraphs ? step.node.implicitInputs.compactMap { slotOfName[$0] } : []

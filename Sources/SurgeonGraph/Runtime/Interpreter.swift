@@ -50,6 +50,9 @@ public final class Interpreter {
     /// Packed copies of constant MatMul / Gemm weights by "N:" / "T:" (transposed) + name,
     /// shared by every plan (made on first use; see PlanPackedWeights). Guarded by `compileLock`.
     var packedWeights: [String: PackedWeight] = [:]
+    /// Live-tap slices / tap-regrouped copies of constant Conv weights by name, shared by every
+    /// plan (made on first use; see PlanConvTapWeights). Guarded by `compileLock`.
+    var convTapWeights: [String: ConvTapWeights] = [:]
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model
@@ -163,6 +166,7 @@ public final class Interpreter {
         foldCache.removeAll()
         transposedWeights.removeAll()
         packedWeights.removeAll()
+        convTapWeights.removeAll()
         compileLock.unlock()
     }
 

@@ -8,8 +8,9 @@ import SurgeonTensor
 /// (pad 12): the centre tap covers the plane, the others 2 rows or columns of it (18% of the
 /// im2col multiply-adds). `Conv.liveTaps` drops the taps that are dead everywhere; this is
 /// for those that are live somewhere, taken when it saves at least `minimumSaving` of the
-/// products and `minimumProducts` multiply-adds (the weights are regrouped by tap at every
-/// call, one pass over them, and each tap is its own product).
+/// products and `minimumProducts` multiply-adds (each tap is its own product, reading the
+/// weights regrouped by tap: at every call, one pass over them, or once per constant weight by
+/// a plan, PlanConvTapWeights.swift).
 enum ConvRegions {
     /// Smallest fraction of the im2col multiply-adds the taps' rectangles must save.
     static let minimumSaving = 0.3
@@ -48,13 +49,30 @@ enum ConvRegions {
         return ranges
     }
 
+    /// `w` (`[m, cg, kh, kw]`) regrouped by tap into `dst` (`[kh * kw, m, cg]`: tap t's weights
+    /// are an m × cg matrix), what `run` reads with `regrouped`.
+    static func regroup(w: UnsafePointer<Float>, wShape: [Int], into dst: UnsafeMutablePointer<Float>) {
+        let m = wShape[0], cg = wShape[1], kSize = wShape[2...].reduce(1, *)
+        parallelItems(m, costPerItem: cg * kSize) { o in
+            let src = w + o * cg * kSize
+            for t in 0..<kSize {
+                let d = dst + (t * m + o) * cg
+                var q = t
+                for ic in 0..<cg { d[ic] = src[q]; q &+= kSize }
+            }
+        }
+    }
+
     /// `y` (`[n, m, oh, ow]`) = bias + the convolution of `x` (`[n, c, ih, iw]`) with `w`
     /// (`[m, c / group, kh, kw]`), then `epilogue`, with `ranges` from `plan` (or
     /// `liveOutputs` on both axes). Writes every output. `blockBudget`: floats of regrouped
-    /// weights per block of output channels (tests force several blocks).
+    /// weights per block of output channels (tests force several blocks). `regrouped`: the
+    /// weights as `regroup` writes them, read in place (one block of the group's channels);
+    /// then `w` is not read.
     static func run(x: UnsafePointer<Float>, xShape: [Int], w: UnsafePointer<Float>, wShape: [Int],
                     bias: UnsafePointer<Float>?, geom: SpatialGeometry, group: Int, ranges: [[Range<Int>]],
-                    y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, blockBudget: Int = blockBudget) {
+                    y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, blockBudget: Int = blockBudget,
+                    regrouped: UnsafePointer<Float>? = nil) {
         let n = xShape[0], c = xShape[1], m = wShape[0], cg = c / group, mg = m / group
         let ih = xShape[2], iw = xShape[3], oh = geom.output[0], ow = geom.output[1]
         let kh = geom.kernel[0], kw = geom.kernel[1], kSize = kh * kw
@@ -81,9 +99,9 @@ enum ConvRegions {
         // w[o0 + j][ic][tap t]), stay in cache (about 1 MB) for the taps' products: regrouping
         // all of them first wrote and re-read a copy of the weights from memory.
         let live = taps.count
-        let block = max(1, min(mg, blockBudget / max(1, cg * live)))
+        let block = regrouped != nil ? max(1, mg) : max(1, min(mg, blockBudget / max(1, cg * live)))
         let maxN = taps.reduce(0) { max($0, $1.rows.count * $1.cols.count) }
-        let wtCount = live * block * cg, productCount = block * maxN
+        let wtCount = regrouped != nil ? 0 : live * block * cg, productCount = block * maxN
         let scratchCount = max(1, wtCount + productCount + gatheredCount)
         let scratch = ScratchMemory.allocate(Float.self, count: scratchCount)
         defer { ScratchMemory.release(scratch, count: scratchCount) }
@@ -110,21 +128,21 @@ enum ConvRegions {
                 while o0 < mg {
                     let nb = min(block, mg - o0)
                     // One tap at a time per output channel (reads along its row of weights).
-                    parallelItems(nb, costPerItem: cg * kSize) { j in
+                    if regrouped == nil { parallelItems(nb, costPerItem: cg * kSize) { j in
                         let src = w + (gi * mg + o0 + j) * cg * kSize
                         for (l, tap) in taps.enumerated() {
                             let d = wt + (l * nb + j) * cg
                             var q = tap.ky * kw + tap.kx
                             for ic in 0..<cg { d[ic] = src[q]; q &+= kSize }
                         }
-                    }
+                    } }
                     let yo = y + (b * m + gi * mg + o0) * outSize
                     for (l, tap) in taps.enumerated() {
                         let rh = tap.rows.count, rw = tap.cols.count, count = rh * rw
                         let iy0 = tap.rows.lowerBound * sh - ph + tap.ky * dh, ix0 = tap.cols.lowerBound * sw - pw + tap.kx * dw
                         let bp: UnsafePointer<Float> = tap.offset < 0 ? xg + iy0 * iw + ix0 : UnsafePointer(gathered + tap.offset)
                         let ldb = tap.offset < 0 ? inSize : count
-                        let a = wt + l * nb * cg
+                        let a = regrouped.map { $0 + ((tap.ky * kw + tap.kx) * m + gi * mg + o0) * cg } ?? UnsafePointer(wt + l * nb * cg)
                         let threads = nb * cg * count >= 1 << 18 ? kernelThreads : 1
                         if rw == ow {
                             // Whole rows of the output: the product adds to them in place.

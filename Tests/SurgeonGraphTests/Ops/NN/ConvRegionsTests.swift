@@ -55,14 +55,26 @@ import TestSupport
             let relu = next(2) == 0
             let count = xShape[0] * wShape[0] * geom.output.reduce(1, *)
             var y = [Float](repeating: .nan, count: count)
+            // Every third trial reads the weights regrouped once (as a plan keeps them).
+            var regrouped: [Float]? = trial % 3 == 1 ? [Float](repeating: .nan, count: wv.count) : nil
+            if regrouped != nil {
+                wv.withUnsafeBufferPointer { pw in
+                    regrouped?.withUnsafeMutableBufferPointer { pr in
+                        guard let wb = pw.baseAddress, let rb = pr.baseAddress else { return }
+                        ConvRegions.regroup(w: wb, wShape: wShape, into: rb)
+                    }
+                }
+            }
             xv.withUnsafeBufferPointer { px in
                 wv.withUnsafeBufferPointer { pw in
                     y.withUnsafeMutableBufferPointer { py in
                         withOptionalBuffer(bv) { pb in
-                            guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
-                            ConvRegions.run(x: xb, xShape: xShape, w: wb, wShape: wShape, bias: pb, geom: geom, group: group,
-                                            ranges: ranges, y: yb, epilogue: relu ? TileEpilogue(maps: [.relu]) : nil,
-                                            blockBudget: trial % 2 == 0 ? 1 : ConvRegions.blockBudget)
+                            withOptionalBuffer(regrouped) { pr in
+                                guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress else { return }
+                                ConvRegions.run(x: xb, xShape: xShape, w: wb, wShape: wShape, bias: pb, geom: geom, group: group,
+                                                ranges: ranges, y: yb, epilogue: relu ? TileEpilogue(maps: [.relu]) : nil,
+                                                blockBudget: trial % 2 == 0 ? 1 : ConvRegions.blockBudget, regrouped: pr)
+                            }
                         }
                     }
                 }

@@ -1,0 +1,114 @@
+import SurgeonTensor
+
+/// Float32 2-D convolutions by a constant weight some of whose taps read only padding
+/// (DeepLabV3's ASPP: 3x3 with dilation 24 and 36 on a 14x14 map is a 1x1; with dilation 12
+/// the outer taps cover two rows or columns). `Conv.convCore` handles them by copying the
+/// weights at every call (`Conv.liveTaps`: the live taps' slice; `ConvRegions`: regrouped by
+/// tap), a strided pass over the whole weight (8.8 MB for the ASPP's 960 → 256 convs, about
+/// 0.85 ms, half the 1x1 product itself). Here the copy is made once per constant weight and
+/// kept for every plan of the interpreter (like `PackedWeight`). A choice of kernel, not a
+/// fusion: every plan of a fusing interpreter makes it, observed or not, and the products are
+/// the ones the per-call copies feed.
+extension PlanFusion {
+    /// Wraps the kernel of every dilated Conv by a constant float32 4-D weight (of a
+    /// non-constant input) with `tapWeightsConv`; the previous kernel is its fallback. Only
+    /// dilated ones: they are the ones whose taps leave the map on real models, and the others
+    /// do not pay the wrapper's checks at every call.
+    static func useConvTapWeights(in plan: ExecutionPlan, box: (String) -> ConvTapWeights) {
+        var constant: [Int: Value] = [:]
+        for c in plan.constants { constant[c.slot] = c.value }
+        for k in plan.steps.indices where !plan.steps[k].folded {
+            let st = plan.steps[k]
+            guard st.node.opType == "Conv", st.node.domain.isEmpty, let previous = st.kernel, !st.hasSubgraphs,
+                  st.inputs.count >= 2, st.inputs.count <= 3, st.outputs.count == 1, st.inputs[0] >= 0,
+                  constant[st.inputs[0]] == nil, st.inputs[1] >= 0,
+                  case .tensor(let w)? = constant[st.inputs[1]], w.dtype == .float32, w.rank == 4, w.count > 0,
+                  case .ints(let dilations)? = st.node.attribute("dilations"), dilations.contains(where: { $0 > 1 }) else { continue }
+            plan.steps[k].kernel = tapWeightsConv(box(st.node.inputs[1]), fallback: previous)
+        }
+    }
+
+    /// Conv's float32 result (`Conv.conv`'s checks and epilogue offer) from the kept live-tap
+    /// slice (one live tap: a 1x1 convolution over it) or regrouped weights (`ConvRegions`),
+    /// when the call's geometry is one `Conv.convCore` would copy the weights for; anything
+    /// else (other geometries, types, a kept-tile chain, errors to report) goes to `fallback`.
+    static func tapWeightsConv(_ box: ConvTapWeights, fallback: @escaping Kernel) -> Kernel {
+        { ctx in
+            guard ctx.keptTile == nil else { return try fallback(ctx) }
+            let x = try ctx.tensor(0), w = try ctx.tensor(1), bias = try ctx.optionalTensor(2)
+            guard x.dtype == .float32, w.dtype == .float32, x.rank == 4, w.rank == 4, x.count > 0, w.count > 0,
+                  bias.map({ $0.dtype == .float32 && $0.count == w.shape[0] }) ?? true,
+                  let setup = try? Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape) else { return try fallback(ctx) }
+            let (geom, group) = setup
+            let m = w.shape[0], cg = w.shape[1], mg = m / group
+            guard cg * mg > 1 else { return try fallback(ctx) }  // depthwise: its own loops
+            let inSp = Array(x.shape[2...]), kw = geom.kernel[1]
+            let outShape = [x.shape[0], m] + geom.output
+            let b: [Float]? = try bias.map { try $0.scalars(of: Float.self) }
+            if let (live, liveGeom) = Conv.liveTaps(inSp: inSp, geom: geom), liveGeom.kernel == [1, 1] {
+                let tap = live[0].lowerBound * kw + live[1].lowerBound
+                guard let slice = box.singleTap(w, tap: tap) else { return try fallback(ctx) }
+                let (buf, yb, count) = try newOutput(outShape, Float.self)
+                let tile = ctx.tileEpilogue?.epilogue
+                try Conv.convFloat32(x: x, w: slice, mixed: false, bias: bias, geom: liveGeom, group: group, y: yb,
+                                     count: count, epilogue: tile)
+                ctx.tileEpilogue?.applied = tile != nil
+                return [.tensor(Tensor(dtype: .float32, shape: outShape, buffer: buf))]
+            }
+            guard Conv.liveTaps(inSp: inSp, geom: geom) == nil,
+                  let ranges = ConvRegions.plan(inSp: inSp, geom: geom, channelsPerGroup: cg, outputsPerGroup: mg),
+                  let regrouped = box.regrouped(w) else { return try fallback(ctx) }
+            let (buf, yb, _) = try newOutput(outShape, Float.self)
+            let tile = ctx.tileEpilogue?.epilogue
+            try x.withUnsafeBuffer(of: Float.self) { px in
+                guard let xb = px.baseAddress else { throw GraphError("Conv: empty input") }
+                withOptionalBuffer(b) { pb in
+                    ConvRegions.run(x: xb, xShape: x.shape, w: regrouped.rawPointer.assumingMemoryBound(to: Float.self),
+                                    wShape: w.shape, bias: pb, geom: geom, group: group, ranges: ranges, y: yb,
+                                    epilogue: tile, regrouped: regrouped.rawPointer.assumingMemoryBound(to: Float.self))
+                }
+            }
+            ctx.tileEpilogue?.applied = tile != nil
+            return [.tensor(Tensor(dtype: .float32, shape: outShape, buffer: buf))]
+        }
+    }
+}
+
+/// The derived copies of one constant Conv weight, made on first use and kept for every plan
+/// of the interpreter: the weights of a single live tap (`[m, cg, 1, 1]`) or all of them
+/// regrouped by tap (`ConvRegions.regroup`).
+final class ConvTapWeights: @unchecked Sendable {
+    private let single = DerivedWeight<(tap: Int, w: Tensor)>()
+    private let all = DerivedWeight<Tensor>()
+
+    /// Tap `tap`'s weights of every output channel, `[m, cg, 1, 1]`; nil when they could not
+    /// be made or the box holds another tap (an input of another size) or constant.
+    func singleTap(_ w: Tensor, tap: Int) -> Tensor? {
+        let m = w.shape[0], cg = w.shape[1], kSize = w.shape[2] * w.shape[3]
+        guard tap >= 0, tap < kSize else { return nil }
+        let made = single.value(for: w) { w in
+            let t = try Tensor.buildOverwriting([m, cg, 1, 1], of: Float.self) { dst in
+                guard let d = dst.baseAddress else { return }
+                let src = w.rawPointer.assumingMemoryBound(to: Float.self)
+                for r in 0..<(m * cg) { d[r] = src[r * kSize + tap] }
+            }
+            return (tap, t)
+        }
+        guard let made, made.tap == tap else { return nil }
+        return made.w
+    }
+
+    /// Every tap's weights, `[kh * kw, m, cg]` (`ConvRegions.regroup`); nil when they could
+    /// not be made or the box holds another constant.
+    func regrouped(_ w: Tensor) -> Tensor? {
+        all.value(for: w) { w in
+            let kSize = w.shape[2] * w.shape[3]
+            return try Tensor.buildOverwriting([kSize, w.shape[0], w.shape[1]], of: Float.self) { dst in
+                guard let d = dst.baseAddress else { return }
+                ConvRegions.regroup(w: w.rawPointer.assumingMemoryBound(to: Float.self), wShape: w.shape, into: d)
+            }
+        }
+    }
+
+    var isMade: Bool { single.isMade || all.isMade }
+}
