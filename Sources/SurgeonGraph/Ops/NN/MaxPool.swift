@@ -12,6 +12,9 @@ enum MaxPool {
             let order = try ctx.int("storage_order", 0)
             let wantsIndices = ctx.node.outputs.count > 1 && !ctx.node.outputs[1].isEmpty
             if !wantsIndices, let y = try PoolFloat.pool(x, geom: geom, kind: .max) { return [.tensor(y)] }
+            if wantsIndices, let (v, i) = try MaxPoolIndicesFloat.pool(x, geom: geom, columnMajor: order == 1) {
+                return [.tensor(v), .tensor(i)]
+            }
             let (v, idx) = try poolND(x.doubleArray(), shape: x.shape, geom: geom, kind: .max, columnMajor: order == 1)
             let shape = Array(x.shape[0..<2]) + geom.output
             var outs: [Value] = [.tensor(try saturatingTensor(v, shape: shape, dtype: x.dtype))]

@@ -1,0 +1,81 @@
+@testable import SurgeonGraph
+import SurgeonTensor
+import Testing
+import TestSupport
+
+/// MaxPool with Indices for float32 (`MaxPoolIndicesFloat`) against the plain Double `poolND`
+/// it replaces: values and indices exactly, both storage orders.
+@Suite struct MaxPoolIndicesFloatTests {
+    /// Random 1-D / 2-D / 3-D geometries (kernels, strides, dilations, pads, ceil_mode windows
+    /// past the input, windows wholly in the padding), values drawn from few levels (ties), with
+    /// NaN, -inf and +inf sprinkled in.
+    @Test func randomGeometriesMatchPlainPool() throws {
+        var seed: UInt64 = 0x2545f4914f6cdd1d
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        var checked = 0
+        for trial in 0..<240 {
+            let r = trial % 7 == 0 ? 1 : (trial % 11 == 0 ? 3 : 2)
+            var xs = [1 + next(2), 1 + next(3)]
+            var k: [Int] = [], s: [Int] = [], d: [Int] = [], pb: [Int] = [], pe: [Int] = [], out: [Int] = []
+            for a in 0..<r {
+                let kk = 1 + next(r == 3 ? 3 : 5), ss = 1 + next(3), dd = trial % 5 == 0 ? 1 + next(3) : 1
+                let ext = (kk - 1) * dd + 1
+                let size = max(1, ext - 2 + next(a == r - 1 ? 30 : 12))
+                // Pads up to the whole window now and then (windows with no input at all).
+                let maxPad = trial % 13 == 4 ? ext : min(kk, 4)
+                let p0 = next(maxPad), p1 = next(maxPad)
+                let span = size + p0 + p1 - ext
+                guard span >= 0 else { xs.append(ext); k.append(kk); s.append(ss); d.append(dd); pb.append(0); pe.append(0); out.append(1); continue }
+                var o = span / ss + 1
+                if trial % 3 == 0 {  // ceil_mode
+                    o = (span + ss - 1) / ss + 1
+                    if (o - 1) * ss >= size + p0 { o -= 1 }
+                }
+                xs.append(size); k.append(kk); s.append(ss); d.append(dd); pb.append(p0); pe.append(p1); out.append(o)
+            }
+            let geom = SpatialGeometry(kernel: k, strides: s, dilations: d, padBegin: pb, padEnd: pe, output: out)
+            let n = xs.reduce(1, *)
+            var xv = (0..<n).map { _ in Float(next(trial % 2 == 0 ? 5 : 2001)) / 4 - 2 }
+            if trial % 4 == 1 {
+                for _ in 0..<(1 + next(4)) { xv[next(n)] = [Float.nan, -.infinity, .infinity][next(3)] }
+            }
+            let x = try f32(xs, xv)
+            for columnMajor in [false, true] {
+                let (v, i) = try #require(try MaxPoolIndicesFloat.pool(x, geom: geom, columnMajor: columnMajor))
+                let (plainV, plainI) = try poolND(x.doubleArray(), shape: xs, geom: geom, kind: .max, columnMajor: columnMajor)
+                let got = try v.scalars(of: Float.self), gotI = try i.scalars(of: Int64.self)
+                #expect(v.shape == Array(xs[0..<2]) + out && i.shape == v.shape && i.dtype == .int64)
+                var same = got.count == plainV.count && gotI == plainI
+                for j in 0..<min(got.count, plainV.count) {
+                    let want = Float(plainV[j])
+                    same = same && (want.isNaN ? got[j].isNaN : got[j] == want)
+                }
+                #expect(same, "trial \(trial) x \(xs) k \(k) s \(s) d \(d) pads \(pb) \(pe) out \(out) colMajor \(columnMajor)")
+                checked += 1
+            }
+        }
+        #expect(checked == 480)
+    }
+
+    /// Through the op: MaxPool with both outputs, storage_order 1, against the plain kernel.
+    @Test func maxPoolOpTakesTheFastKernel() throws {
+        let xv: [Float] = (0..<252).map { (i: Int) -> Float in Float((i * 29) % 17) - 8 }
+        let x = try f32([2, 3, 7, 6], xv)
+        let node = Node(name: "mp", opType: "MaxPool", inputs: ["x"], outputs: ["y", "i"],
+                        attributes: [Attribute(name: "kernel_shape", value: .ints([3, 2])),
+                                     Attribute(name: "strides", value: .ints([2, 1])),
+                                     Attribute(name: "pads", value: .ints([1, 0, 1, 1])),
+                                     Attribute(name: "storage_order", value: .int(1))])
+        let g = Graph(name: "g", nodes: [node], inputs: [ValueInfo(name: "x")],
+                      outputs: [ValueInfo(name: "y"), ValueInfo(name: "i")])
+        let r = try Interpreter(model: Model(graph: g, opsetImports: ["": 12])).run(feeds: ["x": .tensor(x)])
+        let geom = SpatialGeometry(kernel: [3, 2], strides: [2, 1], dilations: [1, 1], padBegin: [1, 0], padEnd: [1, 1],
+                                   output: [4, 6])
+        let (pv, pi) = try poolND(x.doubleArray(), shape: x.shape, geom: geom, kind: .max, columnMajor: true)
+        #expect(try #require(r["y"]).asTensor().scalars(of: Float.self) == pv.map { Float($0) })
+        #expect(try #require(r["i"]).asTensor().scalars(of: Int64.self) == pi)
+    }
+}
