@@ -36,37 +36,60 @@ enum MaxPoolIndicesFloat {
         // Where a tap's input position is stored, row- or column-major.
         let store = columnMajor ? [1, inSp[0], inSp[0] * inSp[1]] : [inSp[1] * inSp[2], inSp[2], 1]
         if count > 0 {
+            // Per axis: first / one-past-last valid tap and first input position of each output
+            // (flat, so the loops below index plain buffers).
+            var bounds: [Int] = []
+            var starts: [Int] = []
+            for a in 0..<3 {
+                starts.append(bounds.count)
+                for o in 0..<outSp[a] {
+                    bounds.append(axes[a].kLo[o]); bounds.append(axes[a].kHi[o])
+                    bounds.append(o * axes[a].stride - axes[a].pad)
+                }
+            }
+            let (s0, s1, s2) = (store[0], store[1], store[2])
+            let (dd, dh, dw) = (axes[0].dilation, axes[1].dilation, axes[2].dilation)
+            let (od0, oh0, ow0) = (outSp[0], outSp[1], outSp[2])
+            let (h, w) = (inSp[1], inSp[2])
+            let (bd, bh, bw) = (starts[0], starts[1], starts[2])
             try x.withUnsafeBuffer(of: Float.self) { px in
                 guard let xb = px.baseAddress else { throw GraphError("MaxPool: X has no data") }
-                let (ad, ah, aw) = (axes[0], axes[1], axes[2])
-                let (h, w) = (inSp[1], inSp[2])
-                parallelItems(nc, costPerItem: max(1, outSize * geom.kernel.reduce(1, *))) { ch in
-                    let src = xb + ch * inSize
-                    var o = ch * outSize
-                    for od in 0..<outSp[0] {
-                        let d0 = od * ad.stride - ad.pad
-                        for oh in 0..<outSp[1] {
-                            let h0 = oh * ah.stride - ah.pad
-                            for ow in 0..<outSp[2] {
-                                let w0 = ow * aw.stride - aw.pad
-                                var best: Float = 0, at = 0, found = false
-                                for kd in ad.kLo[od]..<ad.kHi[od] {
-                                    let pd = d0 + kd * ad.dilation
-                                    for kh in ah.kLo[oh]..<ah.kHi[oh] {
-                                        let ph = h0 + kh * ah.dilation
-                                        let row = src + (pd * h + ph) * w
-                                        for kw in aw.kLo[ow]..<aw.kHi[ow] {
-                                            let pw = w0 + kw * aw.dilation
-                                            let v = row[pw]
-                                            if !found || v > best || (v.isNaN && !best.isNaN) {
-                                                best = v; at = pd * store[0] + ph * store[1] + pw * store[2]; found = true
+                bounds.withUnsafeBufferPointer { pb in
+                    guard let tb = pb.baseAddress else { return }
+                    parallelItems(nc, costPerItem: max(1, outSize * geom.kernel.reduce(1, *))) { ch in
+                        let src = xb + ch * inSize
+                        var o = ch * outSize
+                        for od in 0..<od0 {
+                            let td = tb + bd + 3 * od
+                            for oh in 0..<oh0 {
+                                let th = tb + bh + 3 * oh
+                                for ow in 0..<ow0 {
+                                    let tw = tb + bw + 3 * ow
+                                    var best: Float = 0, at = 0, found = false
+                                    var kd = td[0]
+                                    while kd < td[1] {
+                                        let pd = td[2] + kd * dd
+                                        var kh = th[0]
+                                        while kh < th[1] {
+                                            let ph = th[2] + kh * dh
+                                            let row = src + (pd * h + ph) * w
+                                            var kw = tw[0]
+                                            while kw < tw[1] {
+                                                let pw = tw[2] + kw * dw
+                                                let v = row[pw]
+                                                if !found || v > best || (v.isNaN && !best.isNaN) {
+                                                    best = v; at = pd * s0 + ph * s1 + pw * s2; found = true
+                                                }
+                                                kw += 1
                                             }
+                                            kh += 1
                                         }
+                                        kd += 1
                                     }
+                                    vals[o] = best
+                                    idx[o] = Int64(ch * inSize + at)
+                                    o += 1
                                 }
-                                vals[o] = best
-                                idx[o] = Int64(ch * inSize + at)
-                                o += 1
                             }
                         }
                     }
