@@ -65,7 +65,12 @@ enum MaxPoolIndicesFloat {
                                 let th = tb + bh + 3 * oh
                                 for ow in 0..<ow0 {
                                     let tw = tb + bw + 3 * ow
-                                    var best: Float = 0, at = 0, found = false
+                                    // Branch-free (random data made the compare a coin
+                                    // toss for the predictor): -inf and the first tap's
+                                    // position, replaced by a larger value or the first NaN.
+                                    let empty = td[0] >= td[1] || th[0] >= th[1] || tw[0] >= tw[1]
+                                    var best = -Float.infinity
+                                    var at = empty ? 0 : (td[2] + td[0] * dd) * s0 + (th[2] + th[0] * dh) * s1 + (tw[2] + tw[0] * dw) * s2
                                     var kd = td[0]
                                     while kd < td[1] {
                                         let pd = td[2] + kd * dd
@@ -73,19 +78,21 @@ enum MaxPoolIndicesFloat {
                                         while kh < th[1] {
                                             let ph = th[2] + kh * dh
                                             let row = src + (pd * h + ph) * w
+                                            let base = pd * s0 + ph * s1
                                             var kw = tw[0]
                                             while kw < tw[1] {
                                                 let pw = tw[2] + kw * dw
                                                 let v = row[pw]
-                                                if !found || v > best || (v.isNaN && !best.isNaN) {
-                                                    best = v; at = pd * s0 + ph * s1 + pw * s2; found = true
-                                                }
+                                                let take = v > best || (v != v && best == best)
+                                                best = take ? v : best
+                                                at = take ? base + pw * s2 : at
                                                 kw += 1
                                             }
                                             kh += 1
                                         }
                                         kd += 1
                                     }
+                                    if empty { best = 0 }
                                     vals[o] = best
                                     idx[o] = Int64(ch * inSize + at)
                                     o += 1
