@@ -47,62 +47,72 @@ enum MaxPoolIndicesFloat {
                     bounds.append(o * axes[a].stride - axes[a].pad)
                 }
             }
-            let (s0, s1, s2) = (store[0], store[1], store[2])
-            let (dd, dh, dw) = (axes[0].dilation, axes[1].dilation, axes[2].dilation)
-            let (od0, oh0, ow0) = (outSp[0], outSp[1], outSp[2])
-            let (h, w) = (inSp[1], inSp[2])
-            let (bd, bh, bw) = (starts[0], starts[1], starts[2])
+            let g = Plane(s0: store[0], s1: store[1], s2: store[2], dd: axes[0].dilation, dh: axes[1].dilation,
+                          dw: axes[2].dilation, od: outSp[0], oh: outSp[1], ow: outSp[2], h: inSp[1], w: inSp[2],
+                          bd: starts[0], bh: starts[1], bw: starts[2])
             try x.withUnsafeBuffer(of: Float.self) { px in
                 guard let xb = px.baseAddress else { throw GraphError("MaxPool: X has no data") }
                 bounds.withUnsafeBufferPointer { pb in
                     guard let tb = pb.baseAddress else { return }
                     parallelItems(nc, costPerItem: max(1, outSize * geom.kernel.reduce(1, *))) { ch in
-                        let src = xb + ch * inSize
-                        var o = ch * outSize
-                        for od in 0..<od0 {
-                            let td = tb + bd + 3 * od
-                            for oh in 0..<oh0 {
-                                let th = tb + bh + 3 * oh
-                                for ow in 0..<ow0 {
-                                    let tw = tb + bw + 3 * ow
-                                    // Branch-free (random data made the compare a coin
-                                    // toss for the predictor): -inf and the first tap's
-                                    // position, replaced by a larger value or the first NaN.
-                                    let empty = td[0] >= td[1] || th[0] >= th[1] || tw[0] >= tw[1]
-                                    var best = -Float.infinity
-                                    var at = empty ? 0 : (td[2] + td[0] * dd) * s0 + (th[2] + th[0] * dh) * s1 + (tw[2] + tw[0] * dw) * s2
-                                    var kd = td[0]
-                                    while kd < td[1] {
-                                        let pd = td[2] + kd * dd
-                                        var kh = th[0]
-                                        while kh < th[1] {
-                                            let ph = th[2] + kh * dh
-                                            let row = src + (pd * h + ph) * w
-                                            let base = pd * s0 + ph * s1
-                                            var kw = tw[0]
-                                            while kw < tw[1] {
-                                                let pw = tw[2] + kw * dw
-                                                let v = row[pw]
-                                                let take = v > best || (v != v && best == best)
-                                                best = take ? v : best
-                                                at = take ? base + pw * s2 : at
-                                                kw += 1
-                                            }
-                                            kh += 1
-                                        }
-                                        kd += 1
-                                    }
-                                    if empty { best = 0 }
-                                    vals[o] = best
-                                    idx[o] = Int64(ch * inSize + at)
-                                    o += 1
-                                }
-                            }
-                        }
+                        g.run(src: xb + ch * inSize, base: ch * inSize, taps: tb, vals: vals + ch * outSize, idx: idx + ch * outSize)
                     }
                 }
             }
         }
         return (Tensor(dtype: .float32, shape: outShape, buffer: vbuf), Tensor(dtype: .int64, shape: outShape, buffer: ibuf))
+    }
+
+    /// One plane's loops (a function of its own, with its sizes as stored properties, so they
+    /// stay in registers).
+    struct Plane {
+        let s0: Int, s1: Int, s2: Int, dd: Int, dh: Int, dw: Int, od: Int, oh: Int, ow: Int, h: Int, w: Int
+        let bd: Int, bh: Int, bw: Int
+
+        /// `taps`: per axis and output, (first tap, one past the last, first input position).
+        @inline(never)
+        func run(src: UnsafePointer<Float>, base: Int, taps tb: UnsafePointer<Int>, vals: UnsafeMutablePointer<Float>,
+                 idx: UnsafeMutablePointer<Int64>) {
+            var o = 0
+            for z in 0..<od {
+                let td = tb + bd + 3 * z
+                for y in 0..<oh {
+                    let th = tb + bh + 3 * y
+                    for x in 0..<ow {
+                        let tw = tb + bw + 3 * x
+                        // Branch-free (random data made the compare a coin toss for the
+                        // predictor): -inf and the first tap's position, replaced by a larger
+                        // value or the first NaN.
+                        let empty = td[0] >= td[1] || th[0] >= th[1] || tw[0] >= tw[1]
+                        var best = -Float.infinity
+                        var at = empty ? 0 : (td[2] &+ td[0] &* dd) &* s0 &+ (th[2] &+ th[0] &* dh) &* s1 &+ (tw[2] &+ tw[0] &* dw) &* s2
+                        var kd = td[0]
+                        while kd < td[1] {
+                            let pd = td[2] &+ kd &* dd
+                            var kh = th[0]
+                            while kh < th[1] {
+                                let ph = th[2] &+ kh &* dh
+                                let row = src + (pd &* h &+ ph) &* w
+                                let rowAt = pd &* s0 &+ ph &* s1
+                                var kw = tw[0]
+                                while kw < tw[1] {
+                                    let pw = tw[2] &+ kw &* dw
+                                    let v = row[pw]
+                                    let take = v > best || (v != v && best == best)
+                                    best = take ? v : best
+                                    at = take ? rowAt &+ pw &* s2 : at
+                                    kw &+= 1
+                                }
+                                kh &+= 1
+                            }
+                            kd &+= 1
+                        }
+                        vals[o] = empty ? 0 : best
+                        idx[o] = Int64(base &+ at)
+                        o &+= 1
+                    }
+                }
+            }
+        }
     }
 }
