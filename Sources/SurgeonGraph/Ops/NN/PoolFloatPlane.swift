@@ -31,7 +31,9 @@ extension PoolFloat {
         let aw = taps(input: iw, output: ow, kernel: kw, stride: 1, dilation: 1, padBegin: pl, padEnd: pr)
         // Divisors as PoolFloat.pool makes them: (the H part) × (the W part).
         let hDiv: [Float] = (0..<oh).map { Float(includePad ? ah.incl[$0] : ah.kHi[$0] - ah.kLo[$0]) }
+        // (16 ones of slack: `planeColumns` loads 16 at a time.)
         let wDiv: [Float] = (0..<ow).map { Float(includePad ? aw.incl[$0] : aw.kHi[$0] - aw.kLo[$0]) }
+            + [Float](repeating: 1, count: 16)
         let planes = x.shape[0] * x.shape[1]
         let inSize = ih * iw, outSize = oh * ow
         // The padded plane, then the rows combined (oh rows of wp), each with 16 floats of
@@ -89,7 +91,8 @@ extension PoolFloat {
     }
 
     /// out[y][x] = combine over k < kw of v[y·wp + x + k] (divided by hDiv[y]·wDiv[x] for an
-    /// average), row by row, 16 columns at a time through a local tile for the last ones.
+    /// average; wDiv with 16 values of slack), row by row, 16 columns at a time through a local
+    /// tile for the last ones.
     @inline(__always)
     static func planeColumns<C: Combine>(_ c: C.Type, _ v: UnsafePointer<Float>, _ wp: Int, _ kw: Int, _ oh: Int, _ ow: Int,
                                          _ out: UnsafeMutablePointer<Float>,
@@ -106,9 +109,9 @@ extension PoolFloat {
                 }
                 let n = min(16, ow - x)
                 if let hDiv, let wDiv {
-                    var d = SIMD16<Float>(repeating: 1)
-                    for i in 0..<n { d[i] = hDiv[y] * wDiv[x + i] }
-                    acc /= d
+                    // One vector of divisors (filling one lane at a time stalled on every lane:
+                    // 80% of a 192x35x35 average pool, 1.8 ms against onnxruntime's 0.25).
+                    acc /= UnsafeRawPointer(wDiv + x).loadUnaligned(as: SIMD16<Float>.self) * hDiv[y]
                 }
                 if n == 16 {
                     UnsafeMutableRawPointer(o + x).storeBytes(of: acc, as: SIMD16<Float>.self)
