@@ -21,7 +21,8 @@ enum Pad {
         }
     }
 
-    static func pad(_ x: Tensor, pads: [Int], axes: [Int]?, mode: String, value: Tensor?) throws -> Tensor {
+    /// - Parameter fast: false keeps constant pads on the index maps (tests compare the two).
+    static func pad(_ x: Tensor, pads: [Int], axes: [Int]?, mode: String, value: Tensor?, fast: Bool = true) throws -> Tensor {
         let axes = try normalizeAxes(axes ?? Array(0..<x.rank), rank: x.rank, op: "Pad")
         guard pads.count == 2 * axes.count else {
             throw TensorError("Pad: \(pads.count) pads for \(axes.count) axes of \(x.typeDescription)")
@@ -31,6 +32,7 @@ enum Pad {
         for (k, a) in axes.enumerated() { begin[a] = pads[k]; end[a] = pads[axes.count + k] }
         let limit = 1 << 40
         for p in pads where p > limit || p < -limit { throw TensorError("Pad: pad \(p) is out of range") }
+        if fast, mode == "constant", let y = try PadConstant.pad(x, begin: begin, end: end, value: value) { return y }
         var outShape: [Int] = []
         for d in 0..<x.rank { outShape.append(x.shape[d] + begin[d] + end[d]) }
         _ = try Tensor.checkedCount(outShape, dtype: x.dtype)
