@@ -231,8 +231,10 @@ enum PlanFusion {
             }
             plan.steps[k].epilogues = epilogues
             plan.steps[k].keepsIntermediates = keeping && !epilogues.isEmpty
-            // Conv applies the leading per-value epilogues itself, tile by tile (TileEpilogue.swift).
-            if st.node.opType == "Conv", st.node.domain.isEmpty, !plan.steps[k].keepsIntermediates {
+            // Conv applies the leading per-value epilogues itself, tile by tile (TileEpilogue.swift),
+            // and so does float32 BatchNormalization, plane by plane (BatchNormalizationFloat.swift).
+            if st.node.opType == "Conv" || st.node.opType == "BatchNormalization", st.node.domain.isEmpty,
+               !plan.steps[k].keepsIntermediates {
                 plan.steps[k].tileEpilogue = TileEpilogue(leading: epilogues)
             }
             // So do MatMul / Gemm by a packed weight, a constant bias row included (PlanPackedWeights.swift).

@@ -10,7 +10,8 @@ enum BatchNormalization {
         r.register("BatchNormalization", since: 14) { ctx in try run(ctx, training: try ctx.int("training_mode", 0) != 0) }
     }
 
-    static func run(_ ctx: OpContext, training: Bool) throws -> [Value] {
+    /// - Parameter fast: false keeps float32 inference on the plain loop (tests compare the two).
+    static func run(_ ctx: OpContext, training: Bool, fast: Bool = true) throws -> [Value] {
         let x0 = try ctx.tensor(0)
         let x = try computeFloat(x0, op: "BatchNormalization")
         guard x.rank >= 2 else { throw ctx.error("needs an input of rank 2 or more, got \(x.typeDescription)") }
@@ -46,6 +47,10 @@ enum BatchNormalization {
         // y = x * a + b per channel.
         let a = (0..<c).map { scale[$0] / (variance[$0] + eps).squareRoot() }
         let b = (0..<c).map { bias[$0] - mean[$0] * a[$0] }
+        if !training, x0.dtype == .float32, fast {
+            return [.tensor(try BatchNormalizationFloat.run(x, a: a.map { Float($0) }, b: b.map { Float($0) },
+                                                            epilogue: ctx.tileEpilogue))]
+        }
         func apply<T: KernelFloat>(_ t: T.Type) throws -> Tensor {
             let at = a.map { T($0) }, bt = b.map { T($0) }
             return try x.withUnsafeBuffer(of: T.self) { src in
