@@ -15,7 +15,8 @@ enum TopK {
         }
     }
 
-    static func topK(_ ctx: OpContext, k: Int) throws -> [Value] {
+    /// - Parameter fast: false keeps float inputs on the comparison sort (tests compare the two).
+    static func topK(_ ctx: OpContext, k: Int, fast: Bool = true) throws -> [Value] {
         let x = try ctx.tensor(0)
         guard x.rank >= 1 else { throw ctx.error("needs rank 1 or more") }
         guard x.dtype != .string else { throw ctx.error("does not support strings") }
@@ -31,6 +32,26 @@ enum TopK {
         var flat: [Int] = Array(repeating: 0, count: outer * k * inner)
         var positions = [Int64](repeating: 0, count: flat.count)
         var order = [Int](repeating: 0, count: n)
+        if fast, case .double(let values) = keys {
+            // Float inputs: k of n kept in a heap over ordered integer keys (TopKSelect.swift).
+            var select = TopKSelect(n: n, k: k)
+            values.withUnsafeBufferPointer { v in
+                guard let vb = v.baseAddress else { return }
+                for o in 0..<outer {
+                    for p in 0..<inner {
+                        let base = o * n * inner + p
+                        select.run(vb + base, stride: inner, largest: largest)
+                        for j in 0..<k {
+                            let dst = (o * k + j) * inner + p, i = select.chosen(j)
+                            flat[dst] = base + i * inner
+                            positions[dst] = Int64(i)
+                        }
+                    }
+                }
+            }
+            return [.tensor(try x.take(flatIndices: flat, shape: outShape)),
+                    .tensor(try Tensor(shape: outShape, scalars: positions))]
+        }
         for o in 0..<outer {
             for p in 0..<inner {
                 let base = o * n * inner + p
