@@ -3,7 +3,8 @@ import SurgeonTensor
 /// Einsum: Einstein summation over an `equation` such as `bij,bjk->bik`. Supports an ellipsis
 /// (`...`, broadcast across operands), implicit output (ellipsis first, then the labels seen
 /// once, sorted), repeated labels within an operand (diagonals) and summed labels.
-/// A plain loop over the index space, in Double (floats) or Int64 (integers).
+/// Two-operand float contractions run as batched matrix products (`viaGemm`); the rest is a
+/// plain loop over the index space, in Double (floats) or Int64 (integers).
 enum Einsum {
     static func register(_ r: inout OpRegistry) {
         r.register("Einsum", since: 1) { ctx in
@@ -215,8 +216,22 @@ enum Einsum {
         let kSlots = a.intersection(b).subtracting(o).sorted()
         let size = { (slots: [Int]) in slots.reduce(1) { $0 * slotExtent[$1] } }
         let nb = size(batch), m = size(mSlots), n = size(nSlots), k = size(kSlots)
-        let pa = try permute(inputs[0], operandSlots[0], to: batch + mSlots + kSlots, slotExtent)
-        let pb = try permute(inputs[1], operandSlots[1], to: batch + kSlots + nSlots, slotExtent)
+        // An operand already laid out as [batch, k, m] (A) or [batch, n, k] (B) is read
+        // transposed by the product rather than copied (attention's `bhid,bhjd->bhij`).
+        let transA = operandSlots[0] != batch + mSlots + kSlots && operandSlots[0] == batch + kSlots + mSlots
+        let transB = operandSlots[1] != batch + kSlots + nSlots && operandSlots[1] == batch + nSlots + kSlots
+        let pa = transA ? inputs[0] : try permute(inputs[0], operandSlots[0], to: batch + mSlots + kSlots, slotExtent)
+        let pb = transB ? inputs[1] : try permute(inputs[1], operandSlots[1], to: batch + kSlots + nSlots, slotExtent)
+        let lda = transA ? m : k, ldb = transB ? k : n
+        // Many small products (attention windows × heads) are shared among the kernel threads,
+        // one product per thread at a time; a single product splits itself.
+        let batches = { (body: (Int, Int) -> Void) in
+            if nb > 1 {
+                parallelItems(nb, costPerItem: max(1, m * n * k / 8)) { body($0, 1) }
+            } else {
+                body(0, kernelThreads)
+            }
+        }
         let cSlots = batch + mSlots + nSlots
         let cShape = cSlots.map { slotExtent[$0] }
         var c: Tensor
@@ -225,9 +240,9 @@ enum Einsum {
                 try pb.withUnsafeBuffer(of: Float.self) { y in
                     try Tensor.build(cShape, of: Float.self) { z in
                         guard let x0 = x.baseAddress, let y0 = y.baseAddress, let z0 = z.baseAddress else { return }
-                        for i in 0..<nb {
-                            sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: x0 + i * m * k, lda: k,
-                                  b: y0 + i * k * n, ldb: n, beta: 0, c: z0 + i * m * n, ldc: n)
+                        batches { i, threads in
+                            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: x0 + i * m * k, lda: lda,
+                                  b: y0 + i * k * n, ldb: ldb, beta: 0, c: z0 + i * m * n, ldc: n, threads: threads)
                         }
                     }
                 }
@@ -237,9 +252,9 @@ enum Einsum {
                 try pb.withUnsafeBuffer(of: Double.self) { y in
                     try Tensor.build(cShape, of: Double.self) { z in
                         guard let x0 = x.baseAddress, let y0 = y.baseAddress, let z0 = z.baseAddress else { return }
-                        for i in 0..<nb {
-                            dgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: x0 + i * m * k, lda: k,
-                                  b: y0 + i * k * n, ldb: n, beta: 0, c: z0 + i * m * n, ldc: n)
+                        batches { i, threads in
+                            dgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: x0 + i * m * k, lda: lda,
+                                  b: y0 + i * k * n, ldb: ldb, beta: 0, c: z0 + i * m * n, ldc: n, threads: threads)
                         }
                     }
                 }
@@ -259,8 +274,6 @@ enum Einsum {
             guard let axis = slots.firstIndex(of: s) else { throw TensorError("Einsum: internal slot mismatch") }
             strides.append(cs[axis])
         }
-        var idx = [Int](repeating: 0, count: shape.reduce(1, *))
-        forEachBroadcast(shape, [strides]) { i, off in idx[i] = off[0] }
-        return try t.take(flatIndices: idx, shape: shape)
+        return try stridedCopy(t, shape: shape, strides: strides, offset: 0)
     }
 }

@@ -33,6 +33,32 @@ import TestSupport
         #expect(try f.scalars(of: Float.self) == i.scalars(of: Int32.self).map { Float($0) })
     }
 
+    /// Operands the product reads transposed in place (B as [batch, n, k], A as [batch, k, m])
+    /// and ones it copies, at odd sizes, against the plain integer index loop.
+    @Test(arguments: [
+        ("bghid,bghjd->bghij", [1, 2, 3, 5, 3], [1, 2, 3, 7, 3]),
+        ("bghij,bghjd->bghid", [1, 2, 3, 5, 7], [1, 2, 3, 7, 3]),
+        ("bkm,bkn->bmn", [2, 3, 5], [2, 3, 4]),
+        ("bkm,bnk->bmn", [2, 3, 5], [2, 4, 3]),
+        ("bkm,bnk->bnm", [2, 3, 5], [2, 4, 3]),
+        ("ij,kj->ik", [5, 3], [4, 3]),
+    ])
+    func transposedOperandsAgreeWithIndexLoop(_ eq: String, _ sa: [Int], _ sb: [Int]) throws {
+        let na = sa.reduce(1, *), nb = sb.reduce(1, *)
+        let av = (0..<na).map { Float(($0 * 7 + 3) % 11) - 5 }, bv = (0..<nb).map { Float(($0 * 5 + 1) % 9) - 4 }
+        let attr = Attribute(name: "equation", value: .string(eq))
+        let f = try runNode("Einsum", [try f32(sa, av), try f32(sb, bv)], attributes: [attr], opset: 12)[0]
+        let d = try runNode("Einsum", [try Tensor(shape: sa, scalars: av.map { Double($0) }),
+                                       try Tensor(shape: sb, scalars: bv.map { Double($0) })], attributes: [attr], opset: 12)[0]
+        let i = try runNode("Einsum", [try Tensor(shape: sa, scalars: av.map { Int32($0) }),
+                                       try Tensor(shape: sb, scalars: bv.map { Int32($0) })], attributes: [attr], opset: 12)[0]
+        #expect(f.shape == i.shape && d.shape == i.shape)
+        let want = try i.scalars(of: Int32.self)
+        #expect(!want.allSatisfy { $0 == 0 })
+        #expect(try f.scalars(of: Float.self) == want.map { Float($0) })
+        #expect(try d.scalars(of: Double.self) == want.map { Double($0) })
+    }
+
     @Test func mismatchedLabelIsAnError() throws {
         #expect(throws: (any Error).self) {
             try runNode("Einsum", [try f32([2], [1, 2]), try f32([3], [1, 2, 3])], attributes: [Attribute(name: "equation", value: .string("i,i"))], opset: 12)
