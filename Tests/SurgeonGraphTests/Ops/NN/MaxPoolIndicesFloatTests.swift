@@ -17,26 +17,10 @@ import TestSupport
         }
         var checked = 0
         for trial in 0..<240 {
-            let r = trial % 7 == 0 ? 1 : (trial % 11 == 0 ? 3 : 2)
-            var xs = [1 + next(2), 1 + next(3)]
-            var k: [Int] = [], s: [Int] = [], d: [Int] = [], pb: [Int] = [], pe: [Int] = [], out: [Int] = []
-            for a in 0..<r {
-                let kk = 1 + next(r == 3 ? 3 : 5), ss = 1 + next(3), dd = trial % 5 == 0 ? 1 + next(3) : 1
-                let ext = (kk - 1) * dd + 1
-                let size = max(1, ext - 2 + next(a == r - 1 ? 30 : 12))
-                // Pads up to the whole window now and then (windows with no input at all).
-                let maxPad = trial % 13 == 4 ? ext : min(kk, 4)
-                let p0 = next(maxPad), p1 = next(maxPad)
-                let span = size + p0 + p1 - ext
-                guard span >= 0 else { xs.append(ext); k.append(kk); s.append(ss); d.append(dd); pb.append(0); pe.append(0); out.append(1); continue }
-                var o = span / ss + 1
-                if trial % 3 == 0 {  // ceil_mode
-                    o = (span + ss - 1) / ss + 1
-                    if (o - 1) * ss >= size + p0 { o -= 1 }
-                }
-                xs.append(size); k.append(kk); s.append(ss); d.append(dd); pb.append(p0); pe.append(p1); out.append(o)
-            }
-            let geom = SpatialGeometry(kernel: k, strides: s, dilations: d, padBegin: pb, padEnd: pe, output: out)
+            // Pads up to the whole window now and then (windows with no input at all).
+            let (xs, geom) = randomPoolGeometry(trial: trial, maxKernel: 5, lastExtent: 30, otherExtent: 12,
+                                                maxPad: { kk, ext in trial % 13 == 4 ? ext : min(kk, 4) }, next: next)
+            let (k, s, d, pb, pe, out) = (geom.kernel, geom.strides, geom.dilations, geom.padBegin, geom.padEnd, geom.output)
             let n = xs.reduce(1, *)
             var xv = (0..<n).map { _ in Float(next(trial % 2 == 0 ? 5 : 2001)) / 4 - 2 }
             if trial % 4 == 1 {

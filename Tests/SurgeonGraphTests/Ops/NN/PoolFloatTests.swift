@@ -50,24 +50,9 @@ import TestSupport
             return Int((seed >> 33) % UInt64(n))
         }
         for trial in 0..<300 {
-            let r = trial % 7 == 0 ? 1 : (trial % 11 == 0 ? 3 : 2)
-            var xs = [1 + next(2), 1 + next(3)]
-            var k: [Int] = [], s: [Int] = [], d: [Int] = [], pb: [Int] = [], pe: [Int] = [], out: [Int] = []
-            for a in 0..<r {
-                let kk = 1 + next(r == 3 ? 3 : 7), ss = 1 + next(3), dd = trial % 5 == 0 ? 1 + next(3) : 1
-                let ext = (kk - 1) * dd + 1
-                let size = max(1, ext - 2 + next(a == r - 1 ? 40 : 14))
-                let p0 = next(min(kk, 4)), p1 = next(min(kk, 4))
-                let span = size + p0 + p1 - ext
-                if span < 0 { xs.append(ext); k.append(kk); s.append(ss); d.append(dd); pb.append(0); pe.append(0); out.append(1); continue }
-                var o = span / ss + 1
-                if trial % 3 == 0 {  // ceil_mode
-                    o = (span + ss - 1) / ss + 1
-                    if (o - 1) * ss >= size + p0 { o -= 1 }
-                }
-                xs.append(size); k.append(kk); s.append(ss); d.append(dd); pb.append(p0); pe.append(p1); out.append(o)
-            }
-            let geom = SpatialGeometry(kernel: k, strides: s, dilations: d, padBegin: pb, padEnd: pe, output: out)
+            let (xs, geom) = randomPoolGeometry(trial: trial, maxKernel: 7, lastExtent: 40, otherExtent: 14,
+                                                maxPad: { kk, _ in min(kk, 4) }, next: next)
+            let (k, s, d, pb, pe, out) = (geom.kernel, geom.strides, geom.dilations, geom.padBegin, geom.padEnd, geom.output)
             let n = xs.reduce(1, *)
             var xv = (0..<n).map { _ in Float(next(2001)) / 100 - 10 }
             if trial % 4 == 1 {
