@@ -28,48 +28,16 @@ extension PlanFusion {
         }
     }
 
-    /// Conv's float32 result (`Conv.conv`'s checks and epilogue offer) from the kept live-tap
-    /// slice (one live tap: a 1x1 convolution over it) or regrouped weights (`ConvRegions`),
-    /// when the call's geometry is one `Conv.convCore` would copy the weights for; anything
-    /// else (other geometries, types, a kept-tile chain, errors to report) goes to `fallback`.
+    /// `Conv.conv` with the box's kept copies for `convCore`'s tap paths (a slice when one tap
+    /// is live, the regrouped weights for `ConvRegions`; any other geometry copies nothing) for
+    /// float32 inputs and weights outside a kept-tile chain; anything else (half or quantized
+    /// weights, kept chains) goes to `fallback`, the step's previous kernel.
     static func tapWeightsConv(_ box: ConvTapWeights, fallback: @escaping Kernel) -> Kernel {
         { ctx in
-            guard ctx.keptTile == nil else { return try fallback(ctx) }
-            let x = try ctx.tensor(0), w = try ctx.tensor(1), bias = try ctx.optionalTensor(2)
-            guard x.dtype == .float32, w.dtype == .float32, x.rank == 4, w.rank == 4, x.count > 0, w.count > 0,
-                  bias.map({ $0.dtype == .float32 && $0.count == w.shape[0] }) ?? true,
-                  let setup = try? Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape) else { return try fallback(ctx) }
-            let (geom, group) = setup
-            let m = w.shape[0], cg = w.shape[1], mg = m / group
-            guard cg * mg > 1 else { return try fallback(ctx) }  // depthwise: its own loops
-            let inSp = Array(x.shape[2...]), kw = geom.kernel[1]
-            let outShape = [x.shape[0], m] + geom.output
-            let b: [Float]? = try bias.map { try $0.scalars(of: Float.self) }
-            if let (live, liveGeom) = Conv.liveTaps(inSp: inSp, geom: geom), liveGeom.kernel == [1, 1] {
-                let tap = live[0].lowerBound * kw + live[1].lowerBound
-                guard let slice = box.singleTap(w, tap: tap) else { return try fallback(ctx) }
-                let (buf, yb, count) = try newOutput(outShape, Float.self)
-                let tile = ctx.tileEpilogue?.epilogue
-                try Conv.convFloat32(x: x, w: slice, mixed: false, bias: bias, geom: liveGeom, group: group, y: yb,
-                                     count: count, epilogue: tile)
-                ctx.tileEpilogue?.applied = tile != nil
-                return [.tensor(Tensor(dtype: .float32, shape: outShape, buffer: buf))]
-            }
-            guard Conv.liveTaps(inSp: inSp, geom: geom) == nil,
-                  let ranges = ConvRegions.plan(inSp: inSp, geom: geom, channelsPerGroup: cg, outputsPerGroup: mg),
-                  let regrouped = box.regrouped(w) else { return try fallback(ctx) }
-            let (buf, yb, _) = try newOutput(outShape, Float.self)
-            let tile = ctx.tileEpilogue?.epilogue
-            try x.withUnsafeBuffer(of: Float.self) { px in
-                guard let xb = px.baseAddress else { throw GraphError("Conv: empty input") }
-                withOptionalBuffer(b) { pb in
-                    ConvRegions.run(x: xb, xShape: x.shape, w: regrouped.rawPointer.assumingMemoryBound(to: Float.self),
-                                    wShape: w.shape, bias: pb, geom: geom, group: group, ranges: ranges, y: yb,
-                                    epilogue: tile, regrouped: regrouped.rawPointer.assumingMemoryBound(to: Float.self))
-                }
-            }
-            ctx.tileEpilogue?.applied = tile != nil
-            return [.tensor(Tensor(dtype: .float32, shape: outShape, buffer: buf))]
+            let x = try ctx.tensor(0), w = try ctx.tensor(1)
+            guard ctx.keptTile == nil, x.dtype == .float32, w.dtype == .float32 else { return try fallback(ctx) }
+            return [.tensor(try Conv.conv(ctx: ctx, x: x, w: w, bias: try ctx.optionalTensor(2), epilogue: ctx.tileEpilogue,
+                                          tapWeights: box))]
         }
     }
 }
@@ -111,4 +79,22 @@ final class ConvTapWeights: @unchecked Sendable {
     }
 
     var isMade: Bool { single.isMade || all.isMade }
+
+    /// What `Conv.convCore` reads for `w` (this box's constant): pointers into the kept copies,
+    /// made on first use; nil where they cannot be (then it copies as without a plan).
+    func source(for w: Tensor) -> ConvTapSource {
+        ConvTapSource(singleTap: { tap in
+            self.singleTap(w, tap: tap).map { UnsafePointer($0.rawPointer.assumingMemoryBound(to: Float.self)) }
+        }, regrouped: {
+            self.regrouped(w).map { UnsafePointer($0.rawPointer.assumingMemoryBound(to: Float.self)) }
+        })
+    }
+}
+
+/// A constant float32 Conv weight's kept copies as `Conv.convCore` reads them: tap t's weights
+/// of every output channel (`[m, cg]`) and every tap's (`[kh·kw, m, cg]`, `ConvRegions.regroup`).
+/// The box that made them keeps them alive for the interpreter's life.
+struct ConvTapSource {
+    let singleTap: (Int) -> UnsafePointer<Float>?
+    let regrouped: () -> UnsafePointer<Float>?
 }

@@ -39,8 +39,10 @@ enum Conv {
     /// - Parameter halfWeights: a plan's call (PlanHalfWeights.swift) with a float32 `x` and
     ///   float16 / bfloat16 weights that `keepsHalfWeights` accepts: the weights are widened
     ///   block by block during the products (`HalfWeightRows`) instead of being copied.
+    /// - Parameter tapWeights: a plan's kept copies of this constant weight for the tap paths
+    ///   of `convCore` (PlanConvTapWeights.swift); nil copies them at every call.
     static func conv(ctx: OpContext, x: Tensor, w: Tensor, bias: Tensor?, epilogue: TileEpilogueOffer? = nil,
-                     halfWeights: Bool = false) throws -> Tensor {
+                     halfWeights: Bool = false, tapWeights: ConvTapWeights? = nil) throws -> Tensor {
         try requireFloat(x, "Conv", "X")
         let mixed = halfWeights && x.dtype == .float32 && keepsHalfWeights(w)
         guard w.dtype == x.dtype || mixed else { throw ctx.error("X and W types differ (\(x.dtype), \(w.dtype))") }
@@ -60,7 +62,8 @@ enum Conv {
             // of a CNN run with biases, 4% of squeezenet1_1 whose fused convs have none).
             let (buf, yb, count) = try newOutput(outShape, Float.self)
             let tile = epilogue?.epilogue
-            try convFloat32(x: x, w: w, mixed: mixed, bias: bias, geom: geom, group: group, y: yb, count: count, epilogue: tile)
+            try convFloat32(x: x, w: w, mixed: mixed, bias: bias, geom: geom, group: group, y: yb, count: count, epilogue: tile,
+                            taps: mixed ? nil : tapWeights?.source(for: w))
             epilogue?.applied = tile != nil
             return Tensor(dtype: .float32, shape: outShape, buffer: buf)
         }
@@ -76,14 +79,15 @@ enum Conv {
     /// channels or an empty batch, every output its channel's bias. `Conv.conv` and the plan's
     /// kept-tile Conv (PlanKeptTile.swift), which only differ in where `y` lives, both use it.
     static func convFloat32(x: Tensor, w: Tensor, mixed: Bool, bias: Tensor?, geom: SpatialGeometry, group: Int,
-                            y yb: UnsafeMutablePointer<Float>, count: Int, epilogue tile: TileEpilogue?) throws {
+                            y yb: UnsafeMutablePointer<Float>, count: Int, epilogue tile: TileEpilogue?,
+                            taps: ConvTapSource? = nil) throws {
         let m = w.shape[0]
         let b: [Float]? = try bias.map { try $0.cast(to: .float32).scalars(of: Float.self) }
         try x.withUnsafeBuffer(of: Float.self) { px in
             try withWeights(w, mixed: mixed) { wb, half in
                 if x.count > 0 && w.count > 0, let xb = px.baseAddress, let wb {
                     try convCore(x: xb, xShape: x.shape, w: wb, wShape: w.shape, bias: b, geom: geom,
-                                 group: group, y: yb, epilogue: tile, halfWeights: half)
+                                 group: group, y: yb, epilogue: tile, halfWeights: half, taps: taps)
                 } else {
                     // No input channels (or an empty batch): every output is its channel's bias.
                     let per = count / max(1, x.shape[0] * m)
@@ -172,7 +176,8 @@ enum Conv {
                                         y yb: UnsafeMutablePointer<T>, epilogue: TileEpilogue? = nil,
                                         halfWeights: HalfWeightRows? = nil,
                                         packedLevel: Int = ConvPacked.defaultLevel,
-                                        directLevel: Int = ConvDirect.defaultLevel) throws {
+                                        directLevel: Int = ConvDirect.defaultLevel,
+                                        taps: ConvTapSource? = nil) throws {
         var xs = xShape, ws = wShape, geom = g0
         if geom.rank == 1 {
             // 1-D as 2-D with a unit height.
@@ -217,6 +222,14 @@ enum Conv {
             // Kernel rows / columns that only ever read padding (DeepLabV3's ASPP: 3x3 with dilation 24
             // and 36 on a 14x14 map is a 1x1): a smaller kernel over the taps that read the input.
             let liveK = liveGeom.kernel.reduce(1, *), count = m * cg * liveK
+            if liveK == 1, T.self == Float.self,
+               let kept = taps?.singleTap(live[0].lowerBound * kSp[1] + live[1].lowerBound) {
+                // The slice kept by the plan, the values the copy below would make.
+                try convCore(x: xb, xShape: xs, w: UnsafeRawPointer(kept).assumingMemoryBound(to: T.self),
+                             wShape: [m, cg] + liveGeom.kernel, bias: bias, geom: liveGeom, group: group, y: yb,
+                             epilogue: epilogue, packedLevel: packedLevel, directLevel: directLevel)
+                return
+            }
             let wl = ScratchMemory.allocate(T.self, count: count)
             defer { ScratchMemory.release(wl, count: count) }
             var q = 0
@@ -236,7 +249,7 @@ enum Conv {
             withOptionalBuffer(bias) { pb in
                 ConvRegions.run(x: f(xb), xShape: xs, w: f(wb), wShape: ws, bias: pb.map(f), geom: geom, group: group,
                                 ranges: ranges, y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self),
-                                epilogue: epilogue)
+                                epilogue: epilogue, regrouped: taps?.regrouped())
             }
             return
         }

@@ -41,24 +41,14 @@ enum PadConstant {
         }
         // The input's rows, each to where its first element lands.
         let rank = x.rank, row = x.shape[rank - 1]
-        let rows = x.count / max(1, row)
         if x.count > 0 {
             var outStride = [Int](repeating: 1, count: rank)
             for d in stride(from: rank - 2, through: 0, by: -1) { outStride[d] = outStride[d + 1] * outShape[d + 1] }
             let src = x.rawPointer
-            var index = [Int](repeating: 0, count: max(0, rank - 1))
-            for r in 0..<rows {
+            forEachIndex(Array(x.shape.dropLast())) { r, index in
                 var o = begin[rank - 1]
                 for d in 0..<(rank - 1) { o += (index[d] + begin[d]) * outStride[d] }
                 memcpy(dst + o * es, src + r * row * es, row * es)
-                // Next row index (last of the outer axes fastest).
-                var d = rank - 2
-                while d >= 0 {
-                    index[d] += 1
-                    if index[d] < x.shape[d] { break }
-                    index[d] = 0
-                    d -= 1
-                }
             }
         }
         return withExtendedLifetime(x) { Tensor(dtype: x.dtype, shape: outShape, buffer: buf) }

@@ -32,40 +32,33 @@ enum TopK {
         var flat: [Int] = Array(repeating: 0, count: outer * k * inner)
         var positions = [Int64](repeating: 0, count: flat.count)
         var order = [Int](repeating: 0, count: n)
-        if fast, case .double(let values) = keys {
-            // Float inputs: k of n kept in a heap over ordered integer keys (TopKSelect.swift).
-            var select = TopKSelect(n: n, k: k)
-            values.withUnsafeBufferPointer { v in
-                guard let vb = v.baseAddress else { return }
-                for o in 0..<outer {
-                    for p in 0..<inner {
-                        let base = o * n * inner + p
-                        select.run(vb + base, stride: inner, largest: largest)
-                        for j in 0..<k {
-                            let dst = (o * k + j) * inner + p, i = select.chosen(j)
-                            flat[dst] = base + i * inner
-                            positions[dst] = Int64(i)
-                        }
-                    }
-                }
-            }
-            return [.tensor(try x.take(flatIndices: flat, shape: outShape)),
-                    .tensor(try Tensor(shape: outShape, scalars: positions))]
-        }
+        // Float inputs: k of n kept in a heap over ordered integer keys (TopKSelect.swift);
+        // the others sorted whole. Either way order[0..<k] are the chosen positions.
+        var floatKeys: [Double]?
+        if fast, case .double(let values) = keys { floatKeys = values }
+        var select = TopKSelect(n: floatKeys == nil ? 0 : n, k: k)
         for o in 0..<outer {
             for p in 0..<inner {
                 let base = o * n * inner + p
-                for i in 0..<n { order[i] = i }
-                order.sort { a, b in
-                    let fa = base + a * inner, fb = base + b * inner
-                    if largest {
-                        if keys.less(fb, fa) { return true }
-                        if keys.less(fa, fb) { return false }
-                    } else {
-                        if keys.less(fa, fb) { return true }
-                        if keys.less(fb, fa) { return false }
+                if let floatKeys {
+                    floatKeys.withUnsafeBufferPointer { v in
+                        guard let vb = v.baseAddress else { return }
+                        select.run(vb + base, stride: inner, largest: largest)
                     }
-                    return a < b
+                    for j in 0..<k { order[j] = select.chosen(j) }
+                } else {
+                    for i in 0..<n { order[i] = i }
+                    order.sort { a, b in
+                        let fa = base + a * inner, fb = base + b * inner
+                        if largest {
+                            if keys.less(fb, fa) { return true }
+                            if keys.less(fa, fb) { return false }
+                        } else {
+                            if keys.less(fa, fb) { return true }
+                            if keys.less(fb, fa) { return false }
+                        }
+                        return a < b
+                    }
                 }
                 for j in 0..<k {
                     let dst = (o * k + j) * inner + p
