@@ -95,8 +95,27 @@ enum GridSampleFloat {
                                 ok = false
                                 return
                             }
+                            let planeSize = h * w
+                            if ny == 2 && nx == 2 {
+                                // Bilinear inside the input: the loops below unrolled (the same
+                                // operations in the same order).
+                                let o00 = index[0] &+ index[4], o01 = index[0] &+ index[5]
+                                let o10 = index[1] &+ index[4], o11 = index[1] &+ index[5]
+                                let wy0 = weight[0], wy1 = weight[1], wx0 = weight[4], wx1 = weight[5]
+                                var plane = item, out = outItem + o
+                                for _ in 0..<c {
+                                    var r0: Float = 0, r1: Float = 0, s: Float = 0
+                                    r0 += wx0 * plane[o00]; r0 += wx1 * plane[o01]
+                                    r1 += wx0 * plane[o10]; r1 += wx1 * plane[o11]
+                                    s += wy0 * r0; s += wy1 * r1
+                                    out.pointee = s
+                                    plane += planeSize
+                                    out += outSize
+                                }
+                                continue
+                            }
                             for ch in 0..<c {
-                                let plane = item + ch * h * w
+                                let plane = item + ch * planeSize
                                 var s: Float = 0
                                 for i in 0..<ny {
                                     let row = plane + index[i]
