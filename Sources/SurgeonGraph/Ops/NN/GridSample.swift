@@ -23,12 +23,13 @@ enum GridSample {
         return x
     }
 
-    static func cubic(_ t: Double) -> [Double] {
+    /// The cubic convolution weights (a = -0.75) of the 4 taps around a position `t` past its floor.
+    static func cubic(_ t: Double) -> SIMD4<Double> {
         let a = -0.75, x = abs(t)
-        return [((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a,
-                ((a + 2) * x - (a + 3)) * x * x + 1,
-                ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1,
-                ((a * (2 - x) - 5 * a) * (2 - x) + 8 * a) * (2 - x) - 4 * a]
+        return SIMD4(((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a,
+                     ((a + 2) * x - (a + 3)) * x * x + 1,
+                     ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1,
+                     ((a * (2 - x) - 5 * a) * (2 - x) + 8 * a) * (2 - x) - 4 * a)
     }
 
     static func run(_ ctx: OpContext) throws -> Tensor {
@@ -41,9 +42,15 @@ enum GridSample {
         var mode = try ctx.string("mode", ctx.opset >= 20 ? "linear" : "bilinear")
         if mode == "bilinear" { mode = "linear" }
         if mode == "bicubic" { mode = "cubic" }
-        guard ["nearest", "linear", "cubic"].contains(mode) else { throw ctx.error("unknown mode '\(mode)'") }
+        switch mode {
+        case "nearest", "linear", "cubic": break
+        default: throw ctx.error("unknown mode '\(mode)'")
+        }
         let padding = try ctx.string("padding_mode", "zeros")
-        guard ["zeros", "border", "reflection"].contains(padding) else { throw ctx.error("unknown padding_mode '\(padding)'") }
+        switch padding {
+        case "zeros", "border", "reflection": break
+        default: throw ctx.error("unknown padding_mode '\(padding)'")
+        }
         let align = try ctx.int("align_corners", 0) != 0
         if let y = try GridSampleFloat.sample(x, grid, mode: mode, padding: padding, align: align) { return y }
         return try plainRun(x, grid, mode: mode, padding: padding, align: align, ctx: ctx)
