@@ -35,8 +35,10 @@ let package = Package(
         .target(name: "CQGemm", path: "Sources/CQGemm"),
         // The float32 product against a weight packed once, on AVX-512F or AVX2 + FMA.
         .target(name: "CPackedGemm", path: "Sources/CPackedGemm"),
+        // Float32 max pooling rows on AVX2 (PoolFloat's row kernel is its reference).
+        .target(name: "CPool", path: "Sources/CPool"),
         .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CHalfConvert", "CQGemm", "CPackedGemm"]),
-        .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor"]),
+        .target(name: "SurgeonGraph", dependencies: ["SurgeonTensor", "CPool"]),
         .target(
             name: "SurgeonONNX",
             dependencies: ["SurgeonGraph", "ONNXProto", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]

@@ -30,10 +30,11 @@ extension PlanFusion {
 
     /// `Conv.conv` with the box's kept copies for `convCore`'s tap paths (a slice when one tap
     /// is live, the regrouped weights for `ConvRegions`; any other geometry copies nothing) for
-    /// float32 inputs and weights outside a kept-tile chain; anything else (half or quantized
-    /// weights, kept chains) goes to `fallback`, the step's previous kernel.
+    /// float32 inputs and weights, in a kept-tile chain too (`keptTileConvRun`); anything else
+    /// (half or quantized weights) goes to `fallback`, the step's previous kernel.
     static func tapWeightsConv(_ box: ConvTapWeights, fallback: @escaping Kernel) -> Kernel {
         { ctx in
+            if ctx.keptTile != nil, let r = try keptTileConvRun(ctx, tapWeights: box) { return r }
             let x = try ctx.tensor(0), w = try ctx.tensor(1)
             guard ctx.keptTile == nil, x.dtype == .float32, w.dtype == .float32 else { return try fallback(ctx) }
             return [.tensor(try Conv.conv(ctx: ctx, x: x, w: w, bias: try ctx.optionalTensor(2), epilogue: ctx.tileEpilogue,

@@ -182,22 +182,51 @@ enum PlanFusion {
             // A step whose result is kept (inspected) but read by one node only: the chain runs
             // out of place, storing every intermediate (`keepsIntermediates`). So does a chain
             // after a kept QuantizeLinear → DequantizeLinear pair (two outputs).
-            let keeping = (st.chainOutput > 0 || !fusible(y)) && observable(y)
+            /// y read twice: by an activation s = f(y) and by Mul(y, s), s read by that Mul alone
+            /// (SiLU as exported); nil otherwise. `kept`: s may be kept (inspected).
+            func gate(_ y: Int, kept: Bool) -> (u: Int, m: Int, f: Epilogue.Unary)? {
+                guard y >= 0, readers[y] == 2, constant[y] == nil else { return nil }
+                let u = firstReaderStep[y], m = readerStep[y]
+                guard u > k, m > u, !removed.contains(u), !removed.contains(m) else { return nil }
+                let us = plan.steps[u], ms = plan.steps[m]
+                guard us.node.domain.isEmpty, us.kernel != nil, !us.hasSubgraphs, !us.folded, us.inputs == [y],
+                      us.outputs.count == 1, let s = us.outputs.first, kept ? observable(s) : fusible(s), readerStep[s] == m,
+                      case .unary(let f)? = inPlaceForm(of: us, chain: 0, constant: constant), f.gates,
+                      ms.node.opType == "Mul", ms.node.domain.isEmpty, ms.kernel != nil, !ms.hasSubgraphs,
+                      ms.inputs.count == 2, ms.inputs == [y, s] || ms.inputs == [s, y],
+                      ms.outputs.count == 1, ms.outputs[0] >= 0 else { return nil }
+                return (u, m, f)
+            }
+            /// The plain (fused, in place) gate: neither y nor s is kept.
+            func plainGate(_ y: Int) -> (u: Int, m: Int, f: Epilogue.Unary)? {
+                guard !keep.contains(y), !graphOutputs.contains(y) else { return nil }
+                return gate(y, kept: false)
+            }
+            // A step whose result is kept (inspected) and read by a gate, s kept too: the chain
+            // runs out of place as well, s and the product being its first two results.
+            let keeping = (st.chainOutput > 0 || !fusible(y)) && (observable(y) || (plainGate(y) == nil && gate(y, kept: true) != nil))
             while true {
                 if keeping {
+                    if epilogues.isEmpty, !observable(y), let (u, m, f) = gate(y, kept: true) {
+                        // Kept gate: s = f(y) (the activation's node), then the Mul of s by y,
+                        // which this step's result holds (`TileEpilogue.Map.head`).
+                        let us = plan.steps[u], ms = plan.steps[m]
+                        guard let uk = us.kernel, let mk = ms.kernel else { break }
+                        let s = us.outputs[0], chain = ms.inputs[0] == s ? 0 : 1
+                        epilogues.append(Epilogue(nodeIndex: us.nodeIndex, nodeBox: us.nodeBox, kernel: uk, opset: us.opset,
+                                                  inputs: us.inputs, chainIndex: 0, output: s, inPlace: .unary(f)))
+                        epilogues.append(Epilogue(nodeIndex: ms.nodeIndex, nodeBox: ms.nodeBox, kernel: mk, opset: ms.opset,
+                                                  inputs: ms.inputs, chainIndex: chain, output: ms.outputs[0],
+                                                  inPlace: .binary(.mul, other: y, reversed: chain == 1)))
+                        removed.insert(u)
+                        removed.insert(m)
+                        y = ms.outputs[0]
+                        continue
+                    }
                     guard observable(y) else { break }
                 } else if !fusible(y) {
-                    // y read twice: by an activation s and by Mul(y, s), s read by that Mul alone.
-                    guard y >= 0, readers[y] == 2, !keep.contains(y), !graphOutputs.contains(y), constant[y] == nil else { break }
-                    let u = firstReaderStep[y], m = readerStep[y]
-                    guard u > k, m > u, !removed.contains(u), !removed.contains(m) else { break }
+                    guard let (u, m, f) = plainGate(y), let uk = plan.steps[u].kernel, let mk = plan.steps[m].kernel else { break }
                     let us = plan.steps[u], ms = plan.steps[m]
-                    guard us.node.domain.isEmpty, let uk = us.kernel, !us.hasSubgraphs, !us.folded, us.inputs == [y],
-                          us.outputs.count == 1, let s = us.outputs.first, fusible(s), readerStep[s] == m,
-                          case .unary(let f)? = inPlaceForm(of: us, chain: 0, constant: constant), f.gates,
-                          ms.node.opType == "Mul", ms.node.domain.isEmpty, let mk = ms.kernel, !ms.hasSubgraphs,
-                          ms.inputs.count == 2, ms.inputs == [y, s] || ms.inputs == [s, y],
-                          ms.outputs.count == 1, ms.outputs[0] >= 0 else { break }
                     epilogues.append(Epilogue(nodeIndex: ms.nodeIndex, nodeBox: ms.nodeBox, kernel: mk, opset: ms.opset,
                                               inputs: ms.inputs, chainIndex: ms.inputs[0] == y ? 0 : 1, output: ms.outputs[0],
                                               inPlace: .gated(f), gate: Epilogue.Gate(nodeBox: us.nodeBox, kernel: uk, opset: us.opset)))
@@ -577,6 +606,18 @@ extension Epilogue.Unary {
         case .hardSwish: run(p, n, gated, onThisThread, HardSwishF.self)
         case .geluErf: run(p, n, gated, onThisThread, GeluErfF.self)
         case .geluTanh: run(p, n, gated, onThisThread, GeluTanhF.self)
+        }
+    }
+
+    /// `dst[i] = f(src[i])` for `i < n` on the calling thread: the same per-element function
+    /// as `apply(_:_:gated: false, onThisThread: true)`, out of place (a kept chain's tile).
+    func applyOutOfPlace(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch self {
+        case .hardSigmoid(let alpha, let beta): for i in 0..<n { dst[i] = hardSigmoidF(src[i], alpha, beta) }
+        case .sigmoid: unaryRunF32(src, dst, n, SigmoidF.self)
+        case .hardSwish: unaryRunF32(src, dst, n, HardSwishF.self)
+        case .geluErf: unaryRunF32(src, dst, n, GeluErfF.self)
+        case .geluTanh: unaryRunF32(src, dst, n, GeluTanhF.self)
         }
     }
 

@@ -20,6 +20,10 @@ struct TileEpilogue: Sendable {
         case fakeQuantize(FakeQuantize)
         /// y op values[j] for the value in column j of the result (`reversed`: values[j] op y).
         case row(Epilogue.Binary, values: Tensor, reversed: Bool)
+        /// y op h (`reversed`: h op y), h the kernel's own result at the same place: the Mul of
+        /// a kept gate, y = f(h) (`PlanFusion`). Kept chains only (`keep` > 0), where h is
+        /// left as it is.
+        case head(Epilogue.Binary, reversed: Bool)
     }
     let maps: [Map]
     /// How many of the step's epilogues this covers (its first `count`).
@@ -50,11 +54,15 @@ struct TileEpilogue: Sendable {
     /// operand is a constant float32 row (rank 1) that `rowConstant(slot)` returns; nil when
     /// the first is neither. Only for kernels that know each value's column (`apply(_:rows:
     /// cols:stride:col0:)`) and check the row's length (`fits(columns:)`).
-    init?(leading epilogues: [Epilogue], rowConstant: (Int) -> Tensor?) {
+    /// `head`: the slot of the kernel's result in a kept chain, whose binary epilogues by it
+    /// become `head` maps (-1: none).
+    init?(leading epilogues: [Epilogue], head: Int = -1, rowConstant: (Int) -> Tensor?) {
         var maps: [Map] = []
         for e in epilogues {
             if let m = TileEpilogue.map(e.inPlace) {
                 maps.append(m)
+            } else if case .binary(let op, let other, let reversed) = e.inPlace, head >= 0, other == head {
+                maps.append(.head(op, reversed: reversed))
             } else if case .binary(let op, let other, let reversed) = e.inPlace, let t = rowConstant(other),
                       t.dtype == .float32, t.rank == 1, t.count > 0 {
                 maps.append(.row(op, values: t, reversed: reversed))
@@ -93,11 +101,12 @@ struct TileEpilogue: Sendable {
     func apply(_ p: UnsafeMutablePointer<Float>, _ n: Int, col0: Int = 0) {
         if n <= 0 { return }
         var p = p
+        let head = UnsafePointer(p)
         for m in maps {
             if keep > 0 {
                 // Kept: the map's result goes `keep` elements on, from the same per-element
-                // functions (so the same bits): Relu and Clip out of place, the others in place
-                // on a copy of their input.
+                // functions (so the same bits): Relu, Clip, the activations and a product by
+                // the head out of place, the others in place on a copy of their input.
                 let src = UnsafePointer(p)
                 p += keep
                 switch m {
@@ -106,6 +115,12 @@ struct TileEpilogue: Sendable {
                     continue
                 case .clip(let lo, let hi):
                     for i in 0..<n { p[i] = clipF(src[i], lo, hi) }
+                    continue
+                case .unary(let f):
+                    f.applyOutOfPlace(src, p, n)
+                    continue
+                case .head(let op, let reversed):
+                    headRunF32(op, p, src, head, n, reversed: reversed)
                     continue
                 default:
                     p.update(from: src, count: n)
@@ -122,6 +137,9 @@ struct TileEpilogue: Sendable {
                 withExtendedLifetime(t) {
                     rowRunF32(op, p, UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self)) + col0, n, reversed: reversed)
                 }
+            case .head:
+                // Only built for kept chains (handled above); in place there is no head left.
+                continue
             }
         }
     }
@@ -201,6 +219,20 @@ func reluRunF32(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
 /// `p[i] = clipF(p[i], lo, hi)` for `i < n`, on the calling thread.
 func clipRunF32(_ p: UnsafeMutablePointer<Float>, _ n: Int, lo: Float, hi: Float) {
     for i in 0..<n { p[i] = clipF(p[i], lo, hi) }
+}
+
+/// `d[j] = a[j] op h[j]` (`reversed`: `h[j] op a[j]`) for `j < n`, on the calling thread: the
+/// per-element functions of the plan's binary epilogues (`binaryInPlaceF32`), out of place.
+func headRunF32(_ op: Epilogue.Binary, _ d: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ h: UnsafePointer<Float>,
+                _ n: Int, reversed: Bool) {
+    switch (op, reversed) {
+    case (.add, false): for j in 0..<n { d[j] = AddF.apply(a[j], h[j]) }
+    case (.add, true): for j in 0..<n { d[j] = AddF.apply(h[j], a[j]) }
+    case (.mul, false): for j in 0..<n { d[j] = MulF.apply(a[j], h[j]) }
+    case (.mul, true): for j in 0..<n { d[j] = MulF.apply(h[j], a[j]) }
+    case (.sub, false): for j in 0..<n { d[j] = SubF.apply(a[j], h[j]) }
+    case (.sub, true): for j in 0..<n { d[j] = SubF.apply(h[j], a[j]) }
+    }
 }
 
 /// `p[j] = p[j] op q[j]` (`reversed`: `q[j] op p[j]`) for `j < n`, on the calling thread: the

@@ -118,6 +118,49 @@ import TestSupport
         }
     }
 
+    /// SiLU as exported (Sigmoid, then Mul of the Conv's / MatMul's result by it, either order)
+    /// and HardSigmoid's gate, every value kept: the kernel writes the activation and the
+    /// product (`TileEpilogue.Map.head`) tile by tile, bit for bit the unfused nodes' values.
+    @Test func keptGatesAreExact() throws {
+        for (n, c, m, h, w) in [(1, 3, 4, 5, 7), (2, 5, 16, 17, 19)] {
+            let g = Graph(name: "g", nodes: [
+                Self.conv("c1", "x", "W1", "B1", "c1", pads: 1),
+                Node(name: "s1", opType: "Sigmoid", inputs: ["c1"], outputs: ["s1"]),
+                Node(name: "m1", opType: "Mul", inputs: ["c1", "s1"], outputs: ["m1"]),
+                Self.conv("dw", "m1", "Wd", "Bd", "d", pads: 1, group: m),
+                Node(name: "s2", opType: "HardSigmoid", inputs: ["d"], outputs: ["s2"]),
+                Node(name: "m2", opType: "Mul", inputs: ["s2", "d"], outputs: ["m2"]),
+                Node(name: "r", opType: "Relu", inputs: ["m2"], outputs: ["r"]),
+                Node(name: "mm", opType: "MatMul", inputs: ["r", "V"], outputs: ["p"]),
+                Node(name: "s3", opType: "Sigmoid", inputs: ["p"], outputs: ["s3"]),
+                Node(name: "m3", opType: "Mul", inputs: ["p", "s3"], outputs: ["y"]),
+            ], inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
+                          initializers: [("W1", try Self.rnd([m, c, 3, 3], seed: 60)), ("B1", try Self.rnd([m], seed: 61)),
+                                         ("Wd", try Self.rnd([m, 1, 3, 3], seed: 62, scale: 3)), ("Bd", try Self.rnd([m], seed: 63)),
+                                         ("V", try Self.rnd([w, 40], seed: 64))])
+            let model = Model(graph: g, opsetImports: ["": 20])
+            let x = try Self.rnd([n, c, h, w], seed: 65, scale: 3)
+            let all = g.nodes.flatMap(\.outputs)
+            let plan = try Interpreter(model: model).plan(keep: all, observing: false)
+            // Conv: [Sigmoid, Mul]; depthwise Conv: [HardSigmoid, Mul, Relu]; MatMul: [Sigmoid, Mul].
+            #expect(plan.steps.map(\.epilogues.count) == [2, 3, 2])
+            #expect(plan.steps[0].keptTile?.count == 2 && plan.steps[1].keptTile?.count == 3)
+            if PackedMatrix.isFast { #expect(plan.steps[2].keptTile?.count == 2) }
+            let kept = try Self.expectEveryValueExact(model, feeds: ["x": .tensor(x)])
+            for (first, later) in [("c1", "m1"), ("d", "r")] {
+                let a = try #require(kept[first]).asTensor(), b = try #require(kept[later]).asTensor()
+                #expect(a.buffer === b.buffer, "\(first) → \(later)")
+            }
+            // Not kept: the plain plan fuses each gate in place, and gives the same output.
+            let fused = Interpreter(model: model)
+            let plainPlan = try fused.plan(keep: ["y"], observing: false)
+            #expect(plainPlan.steps.map(\.epilogues.count) == [1, 2, 1])
+            #expect(!plainPlan.steps.contains { $0.keepsIntermediates })
+            let y = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+            #expect(Self.bytes(y) == Self.bytes(try #require(kept["y"]).asTensor()))
+        }
+    }
+
     /// Half weights and a float16 input are not taken (the Conv kernel runs, then the chain).
     @Test func halfConvFallsBackToTheChain() throws {
         let g = Graph(name: "g", nodes: [

@@ -228,6 +228,12 @@ func gatedInPlaceF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n:
     parallelChunks(n) { r in gatedRunF32(p + r.lowerBound, r.count, K.self) }
 }
 
+/// `dst[i] = K.apply(src[i])` for `i < n` on the calling thread (a kept chain's tile epilogue).
+@inline(__always)
+func unaryRunF32<K: FloatUnaryKernel>(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
+    for i in 0..<n { dst[i] = K.apply(src[i]) }
+}
+
 /// `gatedInPlaceF32` on the calling thread.
 @inline(__always)
 func gatedRunF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {

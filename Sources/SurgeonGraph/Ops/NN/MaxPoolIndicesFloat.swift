@@ -1,3 +1,4 @@
+import CPool
 import SurgeonTensor
 
 /// MaxPool with its Indices output for float32, 1-D to 3-D windows: the fast kernel next to
@@ -5,11 +6,16 @@ import SurgeonTensor
 /// pool in the zoo's misc_ops, half of that model's run). Same results: the first largest tap
 /// in row-major tap order (the last axis fastest), NaN wins (the first NaN), an empty window
 /// gives 0 and the index of its plane's first element; indices flat over the whole tensor,
-/// the spatial part column-major when `columnMajor` (storage_order 1).
+/// the spatial part column-major when `columnMajor` (storage_order 1). With AVX2 the rows run
+/// in C (`sp_maxpool_indices_rows`: 8 output columns at a time through a -inf padded line);
+/// the Swift plane loop below is its reference and runs elsewhere.
 enum MaxPoolIndicesFloat {
     /// (values, indices) of `x` (`[N, C, spatial...]`), or nil when the type, rank or
     /// geometry is not handled here.
-    static func pool(_ x: Tensor, geom: SpatialGeometry, columnMajor: Bool) throws -> (values: Tensor, indices: Tensor)? {
+    /// - Parameter vectorKernel: false keeps the Swift plane loop below instead of the AVX2 C
+    ///   rows (`sp_maxpool_indices_rows`; tests compare the two).
+    static func pool(_ x: Tensor, geom: SpatialGeometry, columnMajor: Bool,
+                     vectorKernel: Bool = true) throws -> (values: Tensor, indices: Tensor)? {
         guard x.dtype == .float32, (3...5).contains(x.rank), geom.rank == x.rank - 2, geom.output.count == geom.rank else {
             return nil
         }
@@ -50,6 +56,36 @@ enum MaxPoolIndicesFloat {
             let g = Plane(s0: store[0], s1: store[1], s2: store[2], dd: axes[0].dilation, dh: axes[1].dilation,
                           dw: axes[2].dilation, od: outSp[0], oh: outSp[1], ow: outSp[2], h: inSp[1], w: inSp[2],
                           bd: starts[0], bh: starts[1], bw: starts[2])
+            let limit = Int(Int32.max) / 4
+            let fits = inSize < limit && bounds.allSatisfy { abs($0) < limit / 8 }
+                && [axes[0].dilation, axes[1].dilation, axes[2].dilation, axes[2].stride, axes[2].kernel, axes[2].pad,
+                    outSp[2]].allSatisfy { $0 < limit / 8 }
+            if vectorKernel, fits, PoolFloat.maxPoolRowsLevel > 0 {
+                let w = inSp[2], ow = outSp[2], aw = axes[2]
+                let lineLen = sp_maxpool_indices_line(Int32(w), Int32(ow), Int32(aw.kernel), Int32(aw.stride),
+                                                      Int32(aw.dilation), Int32(aw.pad))
+                let scratch = lineLen + 2 * (ow + 8)
+                let taps = bounds.map { Int32($0) }
+                let rows = nc * outSp[0] * outSp[1]
+                let rowCost = max(1, ow * geom.kernel.reduce(1, *))
+                try x.withUnsafeBuffer(of: Float.self) { px in
+                    guard let xb = px.baseAddress else { throw GraphError("MaxPool: X has no data") }
+                    taps.withUnsafeBufferPointer { tp in
+                        guard let tb = tp.baseAddress else { return }
+                        parallelChunks(rows, grain: max(1, parallelGrain / rowCost)) { chunk in
+                            let buf = ScratchMemory.allocate(Float.self, count: scratch)
+                            defer { ScratchMemory.release(buf, count: scratch) }
+                            _ = sp_maxpool_indices_rows(xb, inSize, Int32(inSp[1]), Int32(w), Int32(outSp[0]), Int32(outSp[1]),
+                                                        Int32(ow), Int32(aw.kernel), tb, Int32(starts[0]), Int32(starts[1]),
+                                                        Int32(starts[2]), Int32(axes[0].dilation), Int32(axes[1].dilation),
+                                                        Int32(aw.dilation), Int32(aw.stride), Int32(aw.pad), Int32(store[0]),
+                                                        Int32(store[1]), Int32(store[2]), vals, idx, buf,
+                                                        chunk.lowerBound, chunk.upperBound)
+                        }
+                    }
+                }
+                return (Tensor(dtype: .float32, shape: outShape, buffer: vbuf), Tensor(dtype: .int64, shape: outShape, buffer: ibuf))
+            }
             try x.withUnsafeBuffer(of: Float.self) { px in
                 guard let xb = px.baseAddress else { throw GraphError("MaxPool: X has no data") }
                 bounds.withUnsafeBufferPointer { pb in

@@ -44,6 +44,56 @@ import TestSupport
         #expect(checked == 480)
     }
 
+    /// The AVX2 rows (`sp_maxpool_indices_rows`) against the Swift plane loop: random 1-D /
+    /// 2-D / 3-D geometries (strides 1-4: the stride-2 shuffles and the gathers; windows wholly
+    /// in the padding; widths past two 8-column blocks), ties, ±0, NaN / ±inf sprinkled in or
+    /// -inf nearly everywhere, both storage orders, some inputs big enough for the threads:
+    /// values bit for bit (NaN where it gives NaN) and indices exactly. Without AVX2 both sides
+    /// are the Swift loop.
+    @Test func vectorRowsMatchPlaneLoop() throws {
+        var seed: UInt64 = 0xda942042e4dd58b5
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        var checked = 0
+        for trial in 0..<300 {
+            var (xs, geom) = randomPoolGeometry(trial: trial, maxKernel: 6, lastExtent: 50, otherExtent: 12,
+                                                maxPad: { kk, ext in trial % 13 == 4 ? ext : min(kk, 4) }, next: next)
+            if trial % 17 == 3 {  // a stride of 4 on the last axis
+                let r = geom.rank - 1, ext = (geom.kernel[r] - 1) * geom.dilations[r] + 1
+                let span = xs[r + 2] + geom.padBegin[r] + geom.padEnd[r] - ext
+                if span >= 0 {
+                    var s = geom.strides, o = geom.output
+                    s[r] = 4; o[r] = span / 4 + 1
+                    geom = SpatialGeometry(kernel: geom.kernel, strides: s, dilations: geom.dilations, padBegin: geom.padBegin,
+                                           padEnd: geom.padEnd, output: o)
+                }
+            }
+            if trial % 50 == 7 { xs[1] = 40 + next(30) }
+            let n = xs.reduce(1, *)
+            var xv = (0..<n).map { _ in trial % 2 == 0 ? Float(next(5)) - 2 : Float(next(2001)) / 100 - 10 }
+            if trial % 3 == 0 { for i in 0..<n where next(4) == 0 { xv[i] = next(2) == 0 ? -0.0 : 0.0 } }
+            if trial % 4 == 1 {
+                for _ in 0..<(1 + next(4)) { xv[next(n)] = [Float.nan, -.infinity, .infinity][next(3)] }
+            }
+            if trial % 9 == 2 { for i in 0..<n where next(3) > 0 { xv[i] = -.infinity } }
+            let x = try f32(xs, xv)
+            let columnMajor = trial % 2 == 1
+            let (v, i) = try #require(try MaxPoolIndicesFloat.pool(x, geom: geom, columnMajor: columnMajor))
+            let (sv, si) = try #require(try MaxPoolIndicesFloat.pool(x, geom: geom, columnMajor: columnMajor, vectorKernel: false))
+            let a = try v.scalars(of: Float.self), b = try sv.scalars(of: Float.self)
+            let ia = try i.scalars(of: Int64.self), ib = try si.scalars(of: Int64.self)
+            var same = v.shape == sv.shape && i.shape == si.shape && a.count == b.count && ia == ib
+            for j in 0..<min(a.count, b.count) {
+                same = same && (b[j].isNaN ? a[j].isNaN : a[j].bitPattern == b[j].bitPattern)
+            }
+            #expect(same, "trial \(trial) x \(xs) k \(geom.kernel) s \(geom.strides) d \(geom.dilations) pads \(geom.padBegin) \(geom.padEnd) out \(geom.output) colMajor \(columnMajor)")
+            checked += 1
+        }
+        #expect(checked == 300)
+    }
+
     /// Through the op: MaxPool with both outputs, storage_order 1, against the plain kernel.
     @Test func maxPoolOpTakesTheFastKernel() throws {
         let xv: [Float] = (0..<252).map { (i: Int) -> Float in Float((i * 29) % 17) - 8 }

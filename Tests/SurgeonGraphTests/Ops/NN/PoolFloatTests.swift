@@ -176,3 +176,76 @@ extension PoolFloatTests {
         #expect(try PoolFloat.poolPlanes(try f32([1, 1, 4, 4], Array(repeating: 1, count: 16)), geom: big, kind: .max) == nil)
     }
 }
+
+extension PoolFloatTests {
+    /// The AVX2 max pool rows (`sp_maxpool2d_rows`, through `PoolFloat.pool`) against the Swift
+    /// row kernel bit for bit (NaN where it gives NaN) and the plain Double pool: random 1-D
+    /// and 2-D geometries (kernels 1-7, strides 1-4, dilations, pads, ceil_mode windows past
+    /// the padded input, widths from 1 to past two 16-lane blocks, so the 16- and 8-wide loops,
+    /// the scalar ends, the stride-2 shuffles and the gathers all run), values with ties, ±0,
+    /// and NaN / ±inf sprinkled in or -inf everywhere; big inputs split over the threads. On a
+    /// CPU without AVX2 both sides are the Swift kernel.
+    @Test func vectorMaxPoolMatchesRowKernel() throws {
+        var seed: UInt64 = 0x853c49e6748fea9b
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        var checked = 0, nanSeen = 0
+        for trial in 0..<400 {
+            var (xs, geom) = randomPoolGeometry(trial: trial, maxKernel: 7, lastExtent: 70, otherExtent: 20,
+                                                maxPad: { kk, ext in trial % 13 == 4 ? ext : min(kk, 4) }, next: next)
+            if geom.rank == 3 { continue }
+            if trial % 17 == 3 {  // a stride of 4 (the gathers) on the last axis
+                let r = geom.rank - 1, ext = (geom.kernel[r] - 1) * geom.dilations[r] + 1
+                let span = xs[r + 2] + geom.padBegin[r] + geom.padEnd[r] - ext
+                if span >= 0 {
+                    var s = geom.strides, o = geom.output
+                    s[r] = 4; o[r] = span / 4 + 1
+                    geom = SpatialGeometry(kernel: geom.kernel, strides: s, dilations: geom.dilations, padBegin: geom.padBegin,
+                                           padEnd: geom.padEnd, output: o)
+                }
+            }
+            if trial % 50 == 7 { xs[1] = 40 + next(30) }  // enough rows for the threads
+            let n = xs.reduce(1, *)
+            var xv = (0..<n).map { _ in trial % 2 == 0 ? Float(next(7)) - 3 : Float(next(2001)) / 100 - 10 }
+            if trial % 3 == 0 { for i in 0..<n where next(4) == 0 { xv[i] = next(2) == 0 ? -0.0 : 0.0 } }
+            if trial % 4 == 1 {
+                for _ in 0..<(1 + next(4)) { xv[next(n)] = [Float.nan, -.infinity, .infinity][next(3)] }
+            }
+            if trial % 9 == 2 { for i in 0..<n where next(3) > 0 { xv[i] = -.infinity } }
+            let x = try f32(xs, xv)
+            let fast = try #require(try PoolFloat.pool(x, geom: geom, kind: .max, planeKernel: false))
+            let rows = try #require(try PoolFloat.pool(x, geom: geom, kind: .max, planeKernel: false, vectorKernel: false))
+            let (plain, _) = try poolND(x.doubleArray(), shape: xs, geom: geom, kind: .max)
+            let a = try fast.scalars(of: Float.self), b = try rows.scalars(of: Float.self)
+            var same = fast.shape == rows.shape && a.count == b.count && a.count == plain.count
+            for i in 0..<min(a.count, b.count, plain.count) {
+                let want = Float(plain[i])
+                if a[i].isNaN || b[i].isNaN || want.isNaN {
+                    same = same && a[i].isNaN && b[i].isNaN && want.isNaN
+                    nanSeen += 1
+                    continue
+                }
+                same = same && a[i].bitPattern == b[i].bitPattern && a[i] == want
+            }
+            #expect(same, "trial \(trial) x \(xs) k \(geom.kernel) s \(geom.strides) d \(geom.dilations) pads \(geom.padBegin) \(geom.padEnd) out \(geom.output)")
+            checked += 1
+        }
+        #expect(checked > 300)
+        #expect(nanSeen > 0)
+        // 3-D windows with one output along D stay off the 2-D C kernel: D = 5 read at
+        // stride 5, and D = 1 behind a pad (every window empty: zeros).
+        let xv = (0..<160).map { Float(($0 * 37) % 23) - 11 }
+        for (d, geom) in [(5, SpatialGeometry(kernel: [1, 2, 2], strides: [5, 2, 2], dilations: [1, 1, 1], padBegin: [0, 0, 0],
+                                              padEnd: [0, 0, 0], output: [1, 2, 2])),
+                          (1, SpatialGeometry(kernel: [1, 2, 2], strides: [2, 2, 2], dilations: [1, 1, 1], padBegin: [1, 0, 0],
+                                              padEnd: [0, 0, 0], output: [1, 2, 2]))] {
+            let shape = [1, 2, d, 4, 4]
+            let x = try f32(shape, Array(xv[0..<shape.reduce(1, *)]))
+            let fast = try #require(try PoolFloat.pool(x, geom: geom, kind: .max))
+            let (plain, _) = try poolND(x.doubleArray(), shape: shape, geom: geom, kind: .max)
+            #expect(try fast.scalars(of: Float.self) == plain.map { Float($0) }, "D \(d)")
+        }
+    }
+}

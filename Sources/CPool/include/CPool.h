@@ -1,0 +1,46 @@
+// Float32 max pooling rows with AVX2, values only (the Swift row kernel in PoolFloat.swift is
+// the reference: same combine order, same bits) and with indices (MaxPoolIndicesFloat.swift's
+// plane loop is the reference). A narrow accelerator like CPackedGemm: the
+// kernel carries its own target attribute and runs only when `sp_pool_level()` says the CPU
+// has AVX2 (the default x86-64 build lacks it); elsewhere the Swift kernel runs.
+#ifndef CPOOL_H
+#define CPOOL_H
+
+/// 1 when the AVX2 kernel can run here, else 0.
+int sp_pool_level(void);
+
+/// 2-D max pooling, output rows r0 ..< r1 of the flattened (plane, output row) range: row r is
+/// output row y = r % oh of plane r / oh. Input planes are ih × iw floats at src + plane·ih·iw,
+/// output rows ow floats at dst + r·ow.
+/// Output row y combines the input rows y·sh - pt + k·dh for rowLo[y] <= k < rowHi[y] (all
+/// inside the input; none: the row is zeros), first elementwise into `line` (row by row, in k
+/// order), then output column x combines line positions x·sw + k·dw for k < kw (in k order),
+/// where position q holds input column q - pl and positions outside the input hold -inf.
+/// Columns with colEmpty[x] != 0 (no tap inside the input) are 0. A combine is
+/// `v > acc ? v : acc`; when a row's taps hold a NaN, that row is redone with
+/// `(v > acc || v != v) ? v : acc` (a NaN wins), as the Swift kernel does.
+/// `line`: lineLen floats, lineLen >= max((ow - 1)·sw + (kw - 1)·dw + 1, pl + iw) + 16;
+/// the kernel fills it with -inf first. `rows`: scratch for rowHi - rowLo pointers (the
+/// largest count). Returns 0, or -1 when level 0 (nothing written).
+int sp_maxpool2d_rows(const float *src, int ih, int iw, float *dst, int oh, int ow,
+                      int sh, int dh, int pt, const int *rowLo, const int *rowHi,
+                      int kw, int sw, int dw, int pl, const unsigned char *colEmpty,
+                      float *line, long lineLen, const float **rows, long r0, long r1);
+
+/// Floats of the line `sp_maxpool_indices_rows` needs (its scratch is this plus 2·(ow + 8)).
+long sp_maxpool_indices_line(int w, int ow, int kw, int sw, int dw, int pl);
+
+/// MaxPool with indices (MaxPoolIndicesFloat.swift's `Plane.run` is the reference: the first
+/// largest tap in row-major tap order, the first NaN wins, an empty window gives 0 and its
+/// plane's first index), output rows r0 ..< r1 of the flattened (plane, z, y) range, each ow
+/// values at vals / idx + r·ow. Planes are planeSize (< 2^31) floats of d × h × w; `taps` holds
+/// per axis (offsets bd, bh, bw) and output position (first tap, one past the last valid tap,
+/// first input position); the kernel's W extent is kw taps. Index = plane·planeSize +
+/// pd·s0 + ph·s1 + pw·s2. Columns go 8 at a time through a -inf padded line (position q holds
+/// input column q - pl), which taps outside the input read and never take. `scratch`:
+/// sp_maxpool_indices_line(...) + 2·(ow + 8) floats. Returns 0, or -1 when level 0.
+int sp_maxpool_indices_rows(const float *src, long planeSize, int h, int w, int od, int oh, int ow, int kw,
+                            const int *taps, int bd, int bh, int bw, int dd, int dh, int dw, int sw, int pl,
+                            int s0, int s1, int s2, float *vals, long long *idx, float *scratch, long r0, long r1);
+
+#endif
