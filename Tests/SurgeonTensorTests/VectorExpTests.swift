@@ -69,20 +69,23 @@ import Testing
                     refSum += ref
                     #expect(abs(Double(y[i]) - ref) / ref < 2.5e-7, "n \(n) level \(level) i \(i)")
                 }
-                #expect(y[n...].allSatisfy { $0 == -5 }, "n \(n) level \(level): wrote past the row")
+                let yUntouched = y[n...].allSatisfy { $0 == -5 }
+                #expect(yUntouched, "n \(n) level \(level): wrote past the row")
                 #expect(abs(Double(sum) - refSum) / refSum < 1e-5, "n \(n) level \(level)")
 
                 var d = [Float](repeating: -5, count: n + 20)
                 VectorExp.expSub(x, [Float](repeating: shift, count: n), &d, n, level: level)
                 #expect(Array(d[..<n]) == Array(y[..<n]), "n \(n) level \(level): expSub differs from expShiftSum")
-                #expect(d[n...].allSatisfy { $0 == -5 }, "n \(n) level \(level): expSub wrote past the row")
+                let dUntouched = d[n...].allSatisfy { $0 == -5 }
+                #expect(dUntouched, "n \(n) level \(level): expSub wrote past the row")
 
                 var s = [Float](repeating: -5, count: n + 20)
                 VectorExp.softmaxRow(x, &s, n, level: level)
                 var inPlace = x
                 inPlace.withUnsafeMutableBufferPointer { p in VectorExp.softmaxRow(p.baseAddress!, p.baseAddress!, n, level: level) }
                 #expect(inPlace == Array(s[..<n]), "n \(n) level \(level): in place differs")
-                #expect(s[n...].allSatisfy { $0 == -5 }, "n \(n) level \(level): softmax wrote past the row")
+                let sUntouched = s[n...].allSatisfy { $0 == -5 }
+                #expect(sUntouched, "n \(n) level \(level): softmax wrote past the row")
                 let total = s[..<n].reduce(0.0) { $0 + Double($1) }
                 #expect(abs(total - 1) < 1e-5, "n \(n) level \(level): sums to \(total)")
             }
@@ -104,7 +107,8 @@ import Testing
                     var z = x
                     z[at] = .nan
                     VectorExp.softmaxRow(z, &y, n, level: level)
-                    #expect(y.allSatisfy(\.isNaN), "level \(level) n \(n) NaN at \(at)")
+                    let allNaN = y.allSatisfy(\.isNaN)
+                    #expect(allNaN, "level \(level) n \(n) NaN at \(at)")
                 }
             }
         }
