@@ -57,4 +57,24 @@ int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda,
 int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                    float *c, int ldc, int j0, int j1, const float *bias);
 
+/// exp over float32 rows (vec_exp.c) for Softmax: the Cephes expf of the Swift `simdExp`
+/// (about 1 ulp; below -87.33654 and -inf give 0, NaN stays NaN, above 88 is clamped to 88),
+/// 16 lanes (AVX-512F) or 8 (AVX2 + FMA) at a time with fused multiply-adds, or a plain C loop
+/// at level 0. `level` as for sp_gemm_packed. n may be any length (the last partial vector is
+/// masked); n <= 0 does nothing.
+
+/// The largest of p[0..<n] (-inf when n <= 0). With a NaN in the row the result may be NaN
+/// or a number; either way a softmax of the row is all NaN.
+float sp_exp_row_max(int level, const float *p, int n);
+
+/// dst[i] = exp(src[i] - shift) for i < n; returns their sum (float lanes, summed at the end).
+float sp_exp_shift_sum(int level, const float *src, float *dst, int n, float shift);
+
+/// dst[i] = exp(src[i] - sub[i]) for i < n.
+void sp_exp_sub(int level, const float *src, const float *sub, float *dst, int n);
+
+/// The softmax of one row: m = max, dst[i] = exp(src[i] - m), then dst[i] *= 1 / sum.
+/// dst may be src.
+void sp_softmax_row(int level, const float *src, float *dst, int n);
+
 #endif

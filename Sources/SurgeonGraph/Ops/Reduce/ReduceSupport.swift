@@ -344,14 +344,45 @@ protocol KernelFloat: BinaryFloatingPoint, TensorScalar {
     static func expShiftSum(_ src: UnsafePointer<Self>, _ dst: UnsafeMutablePointer<Self>, _ n: Int, _ shift: Self) -> Self
     /// `dst[i] = exp(src[i] - sub[i])`.
     static func expSub(_ src: UnsafePointer<Self>, _ sub: UnsafePointer<Self>, _ dst: UnsafeMutablePointer<Self>, _ n: Int)
+    /// The softmax of one row of n > 0 values: `exp(src[i] - max) * (1 / sum)`.
+    static func softmaxRow(_ src: UnsafePointer<Self>, _ dst: UnsafeMutablePointer<Self>, _ n: Int)
 }
 
+extension KernelFloat {
+    /// `softmaxRow` from the row primitives: max, exp and sum, scale.
+    @inline(__always)
+    static func softmaxRowFromPrimitives(_ src: UnsafePointer<Self>, _ dst: UnsafeMutablePointer<Self>, _ n: Int) {
+        let m = rowMax(src, n)
+        let inv = 1 / expShiftSum(src, dst, n, m)
+        for j in 0..<n { dst[j] *= inv }
+    }
+}
+
+/// float32's row primitives run the CPackedGemm exp kernels (`VectorExp`: AVX-512F or AVX2 +
+/// FMA, the Cephes exp of `simdExp` with fused multiply-adds) when the CPU has them, and the
+/// Swift SIMD8 loops below (`rowMaxSwift` ...: the fallback, and the tests' yardstick) otherwise.
 extension Float: KernelFloat {
     @inline(__always) static func kExp(_ x: Float) -> Float { expf(x) }
     @inline(__always) static func kLog(_ x: Float) -> Float { logf(x) }
     @inline(__always) static func kPow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
 
     static func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        VectorExp.level > 0 ? VectorExp.rowMax(p, n) : rowMaxSwift(p, n)
+    }
+
+    static func expShiftSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ shift: Float) -> Float {
+        VectorExp.level > 0 ? VectorExp.expShiftSum(src, dst, n, shift) : expShiftSumSwift(src, dst, n, shift)
+    }
+
+    static func expSub(_ src: UnsafePointer<Float>, _ sub: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        if VectorExp.level > 0 { VectorExp.expSub(src, sub, dst, n) } else { expSubSwift(src, sub, dst, n) }
+    }
+
+    static func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        if VectorExp.level > 0 { VectorExp.softmaxRow(src, dst, n) } else { softmaxRowFromPrimitives(src, dst, n) }
+    }
+
+    static func rowMaxSwift(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var i = 0
         var m = p[0]
         if n >= 8 {
@@ -364,7 +395,7 @@ extension Float: KernelFloat {
         return m
     }
 
-    static func expShiftSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ shift: Float) -> Float {
+    static func expShiftSumSwift(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ shift: Float) -> Float {
         var acc = SIMD8<Float>(repeating: 0)
         let sh = SIMD8<Float>(repeating: shift)
         var i = 0
@@ -379,7 +410,7 @@ extension Float: KernelFloat {
         return s
     }
 
-    static func expSub(_ src: UnsafePointer<Float>, _ sub: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    static func expSubSwift(_ src: UnsafePointer<Float>, _ sub: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
         while i + 8 <= n { storeF8(simdExp(loadF8(src + i) - loadF8(sub + i)), dst + i); i += 8 }
         while i < n { dst[i] = expf(src[i] - sub[i]); i += 1 }
@@ -405,6 +436,10 @@ extension Double: KernelFloat {
 
     static func expSub(_ src: UnsafePointer<Double>, _ sub: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
         for i in 0..<n { dst[i] = Foundation.exp(src[i] - sub[i]) }
+    }
+
+    static func softmaxRow(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, _ n: Int) {
+        softmaxRowFromPrimitives(src, dst, n)
     }
 }
 

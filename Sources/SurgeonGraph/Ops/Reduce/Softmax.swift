@@ -94,14 +94,12 @@ func softmaxBlocks<T: KernelFloat>(
         // rows over the kernel threads (exp makes an element cost several simple ones)
         parallelItems(outer, costPerItem: r * 4) { o in
             let s = sp + o * r, d = dp + o * r
-            let m = T.rowMax(s, r)
-            let sum = T.expShiftSum(s, d, r, m)
             if log {
-                let ls = T.kLog(sum) + m
+                let m = T.rowMax(s, r)
+                let ls = T.kLog(T.expShiftSum(s, d, r, m)) + m
                 for j in 0..<r { d[j] = s[j] - ls }
             } else {
-                let inv = 1 / sum
-                for j in 0..<r { d[j] *= inv }
+                T.softmaxRow(s, d, r)
             }
         }
         return
