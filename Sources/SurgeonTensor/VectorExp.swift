@@ -60,17 +60,15 @@ public enum VectorExp {
     }
 
     /// The softmax of one row of n floats: `dst[i] = exp(src[i] - max) / sum` (the
-    /// reciprocal of the sum multiplied in). `dst` may be `src`.
+    /// reciprocal of the sum multiplied in). `dst` may be `src`. False (nothing written) for a
+    /// row longer than the kernel's 32-bit length: the caller composes it from `rowMax`,
+    /// `expShiftSum` and a scale, which take rows in pieces.
+    @discardableResult
     public static func softmaxRow(
         _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, level: Int = level
-    ) {
-        guard n > 0 else { return }
-        if n <= piece {
-            sp_softmax_row(Int32(level), src, dst, Int32(n))
-            return
-        }
-        let m = rowMax(src, n, level: level)
-        let inv = 1 / expShiftSum(src, dst, n, m, level: level)
-        for i in 0..<n { dst[i] *= inv }
+    ) -> Bool {
+        guard n <= piece else { return false }
+        if n > 0 { sp_softmax_row(Int32(level), src, dst, Int32(n)) }
+        return true
     }
 }

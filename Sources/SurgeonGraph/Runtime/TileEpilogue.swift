@@ -120,7 +120,7 @@ struct TileEpilogue: Sendable {
                     f.applyOutOfPlace(src, p, n)
                     continue
                 case .head(let op, let reversed):
-                    headRunF32(op, p, src, head, n, reversed: reversed)
+                    binaryRunF32(op, p, src, head, n, reversed: reversed)
                     continue
                 default:
                     p.update(from: src, count: n)
@@ -221,31 +221,26 @@ func clipRunF32(_ p: UnsafeMutablePointer<Float>, _ n: Int, lo: Float, hi: Float
     for i in 0..<n { p[i] = clipF(p[i], lo, hi) }
 }
 
-/// `d[j] = a[j] op h[j]` (`reversed`: `h[j] op a[j]`) for `j < n`, on the calling thread: the
-/// per-element functions of the plan's binary epilogues (`binaryInPlaceF32`), out of place.
-func headRunF32(_ op: Epilogue.Binary, _ d: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ h: UnsafePointer<Float>,
-                _ n: Int, reversed: Bool) {
+/// `d[j] = a[j] op q[j]` (`reversed`: `q[j] op a[j]`) for `j < n`, on the calling thread: the
+/// per-element functions of the plan's binary epilogues (`binaryInPlaceF32`); `d` may be `a`
+/// (in place, `rowRunF32`). A kept gate's Mul by the kernel's own result (`Map.head`) passes
+/// that result as `q`. Inlined, so an in-place call's loop is known to read and write the same
+/// place (vectorised with no overlap check).
+@inline(__always)
+func binaryRunF32(_ op: Epilogue.Binary, _ d: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
+                  _ n: Int, reversed: Bool) {
     switch (op, reversed) {
-    case (.add, false): for j in 0..<n { d[j] = AddF.apply(a[j], h[j]) }
-    case (.add, true): for j in 0..<n { d[j] = AddF.apply(h[j], a[j]) }
-    case (.mul, false): for j in 0..<n { d[j] = MulF.apply(a[j], h[j]) }
-    case (.mul, true): for j in 0..<n { d[j] = MulF.apply(h[j], a[j]) }
-    case (.sub, false): for j in 0..<n { d[j] = SubF.apply(a[j], h[j]) }
-    case (.sub, true): for j in 0..<n { d[j] = SubF.apply(h[j], a[j]) }
+    case (.add, false): for j in 0..<n { d[j] = AddF.apply(a[j], q[j]) }
+    case (.add, true): for j in 0..<n { d[j] = AddF.apply(q[j], a[j]) }
+    case (.mul, false): for j in 0..<n { d[j] = MulF.apply(a[j], q[j]) }
+    case (.mul, true): for j in 0..<n { d[j] = MulF.apply(q[j], a[j]) }
+    case (.sub, false): for j in 0..<n { d[j] = SubF.apply(a[j], q[j]) }
+    case (.sub, true): for j in 0..<n { d[j] = SubF.apply(q[j], a[j]) }
     }
 }
 
 /// `p[j] = p[j] op q[j]` (`reversed`: `q[j] op p[j]`) for `j < n`, on the calling thread: the
 /// per-element functions of the plan's binary epilogues (`binaryInPlaceF32`).
 func rowRunF32(_ op: Epilogue.Binary, _ p: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>, _ n: Int, reversed: Bool) {
-    switch op {
-    case .add: for j in 0..<n { p[j] = AddF.apply(p[j], q[j]) }
-    case .mul: for j in 0..<n { p[j] = MulF.apply(p[j], q[j]) }
-    case .sub:
-        if reversed {
-            for j in 0..<n { p[j] = SubF.apply(q[j], p[j]) }
-        } else {
-            for j in 0..<n { p[j] = SubF.apply(p[j], q[j]) }
-        }
-    }
+    binaryRunF32(op, p, UnsafePointer(p), q, n, reversed: reversed)
 }

@@ -219,7 +219,7 @@ func unaryInPlaceF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n:
 /// kernel's per-tile epilogue).
 @inline(__always)
 func unaryRunF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
-    for i in 0..<n { p[i] = K.apply(p[i]) }
+    unaryRunF32(UnsafePointer(p), p, n, K.self)
 }
 
 /// `p[i] = p[i] * K.apply(p[i])` in place: Mul(x, f(x)) in one pass (SiLU is x * sigmoid(x)).
@@ -228,7 +228,8 @@ func gatedInPlaceF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n:
     parallelChunks(n) { r in gatedRunF32(p + r.lowerBound, r.count, K.self) }
 }
 
-/// `dst[i] = K.apply(src[i])` for `i < n` on the calling thread (a kept chain's tile epilogue).
+/// `dst[i] = K.apply(src[i])` for `i < n` on the calling thread (a kept chain's tile epilogue;
+/// `dst` may be `src`).
 @inline(__always)
 func unaryRunF32<K: FloatUnaryKernel>(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
     for i in 0..<n { dst[i] = K.apply(src[i]) }

@@ -379,7 +379,8 @@ extension Float: KernelFloat {
     }
 
     static func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-        if VectorExp.level > 0 { VectorExp.softmaxRow(src, dst, n) } else { softmaxRowFromPrimitives(src, dst, n) }
+        if VectorExp.level > 0, VectorExp.softmaxRow(src, dst, n) { return }
+        softmaxRowFromPrimitives(src, dst, n)
     }
 
     static func rowMaxSwift(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
