@@ -77,4 +77,17 @@ void sp_exp_sub(int level, const float *src, const float *sub, float *dst, int n
 /// dst may be src.
 void sp_softmax_row(int level, const float *src, float *dst, int n);
 
+/// Float32 activations (vec_math.c), the functions of SurgeonGraph's Swift kernels with their
+/// products and sums fused (fused multiply-adds: within a few ulp of the Swift loops, not the
+/// same bits): 16 lanes (AVX-512F) or 8 (AVX2 + FMA) at a time, the last partial vector masked.
+/// `kind` one of SP_VM_*. dst[i] = f(src[i]), or with `gated` src[i] * f(src[i]); dst may be
+/// src. Returns 1 when done, 0 (nothing written) at level 0 or for an unknown kind: the caller
+/// then runs its own loop. `level` as for sp_gemm_packed.
+#define SP_VM_SIGMOID 0   /* sigmoidF: rational on [-17, 17] */
+#define SP_VM_TANH 1      /* tanhF: odd series below 0.5, else 1 - 2 / (exp(2|x|) + 1) */
+#define SP_VM_ERF 2       /* erfF: erfRationalF with NaN kept */
+#define SP_VM_GELU_ERF 3  /* 0.5 x (1 + erf(x / sqrt 2)) */
+#define SP_VM_GELU_TANH 4 /* 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
+int sp_vec_unary(int level, int kind, const float *src, float *dst, int n, int gated);
+
 #endif

@@ -11,7 +11,10 @@ enum Erf {
     }
 }
 
-enum ErfF: FloatUnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { erfF(x) } }
+enum ErfF: FloatUnaryKernel {
+    @inline(__always) static func apply(_ x: Float) -> Float { erfF(x) }
+    @inline(__always) static var vector: VectorMath.Function? { .erf }
+}
 
 /// `erf(x)` for float32 without calls or branches, so loops over it vectorise (4 lanes on
 /// the default x86-64 target): `erfRationalF`, with NaN kept. Against libm's double erf,

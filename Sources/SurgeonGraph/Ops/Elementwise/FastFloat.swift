@@ -10,9 +10,18 @@ protocol FloatBinaryKernel {
     static func apply(_ a: Float, _ b: Float) -> Float
 }
 
-/// A float32 unary operation for `fastUnaryF32`.
+/// A float32 unary operation for `fastUnaryF32`. `vector` names the C vector kernel of the same
+/// function (`VectorMath`, fused multiply-adds: within a few ulp of `apply`, not the same bits),
+/// which the loops below use when the CPU has one; every loop over the kernel goes through
+/// `unaryRunF32` / `gatedRunF32`, so an op and the same function fused into a step's epilogue
+/// (an inspected run and a plain one) give the same bits.
 protocol FloatUnaryKernel {
     static func apply(_ x: Float) -> Float
+    static var vector: VectorMath.Function? { get }
+}
+
+extension FloatUnaryKernel {
+    @inline(__always) static var vector: VectorMath.Function? { nil }
 }
 
 enum AddF: FloatBinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
@@ -207,7 +216,7 @@ func fastUnaryF32<K: FloatUnaryKernel>(_ x: Tensor, _ k: K.Type) throws -> Tenso
 /// pointer; two equal pointers fail the vectoriser's overlap check and run the scalar loop,
 /// measured 2-4x slower).
 func unaryLoopF32<K: FloatUnaryKernel>(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
-    parallelChunks(n) { r in for i in r { dst[i] = K.apply(src[i]) } }
+    parallelChunks(n) { r in unaryRunF32(src + r.lowerBound, dst + r.lowerBound, r.count, K.self) }
 }
 
 /// `p[i] = K.apply(p[i])` in place (the plan's activation epilogues).
@@ -232,12 +241,14 @@ func gatedInPlaceF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n:
 /// `dst` may be `src`).
 @inline(__always)
 func unaryRunF32<K: FloatUnaryKernel>(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
+    if let f = K.vector, VectorMath.apply(f, src, dst, n) { return }
     for i in 0..<n { dst[i] = K.apply(src[i]) }
 }
 
 /// `gatedInPlaceF32` on the calling thread.
 @inline(__always)
 func gatedRunF32<K: FloatUnaryKernel>(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ k: K.Type) {
+    if let f = K.vector, VectorMath.apply(f, p, p, n, gated: true) { return }
     for i in 0..<n { let v = p[i]; p[i] = v * K.apply(v) }
 }
 

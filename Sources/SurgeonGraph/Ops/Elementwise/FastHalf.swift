@@ -79,7 +79,7 @@ func fastUnaryHalf<K: FloatUnaryKernel>(_ x: Tensor, _ k: K.Type) throws -> Tens
     withExtendedLifetime(x) {
         halfBlocks(n, out) { lo, count, v in
             convertHalfToFloatSerial(p + lo, v, count)
-            for j in 0..<count { v[j] = K.apply(v[j]) }
+            unaryRunF32(v, v, count, K.self)
         }
     }
     return Tensor(dtype: .float16, shape: x.shape, buffer: buf)

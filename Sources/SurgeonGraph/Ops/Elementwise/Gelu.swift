@@ -32,6 +32,7 @@ enum GeluErfF: FloatUnaryKernel {
     @inline(__always) static func apply(_ x: Float) -> Float {
         0.5 * x * (1 + erfRationalF(x * 0.70710678118654752))
     }
+    @inline(__always) static var vector: VectorMath.Function? { .geluErf }
 }
 
 /// Gelu with tanh for float32, through `tanhF`.
@@ -39,4 +40,5 @@ enum GeluTanhF: FloatUnaryKernel {
     @inline(__always) static func apply(_ x: Float) -> Float {
         0.5 * x * (1 + tanhF(0.7978845608028654 * (x + 0.044715 * x * x * x)))
     }
+    @inline(__always) static var vector: VectorMath.Function? { .geluTanh }
 }

@@ -10,4 +10,7 @@ enum Sigmoid {
     }
 }
 
-enum SigmoidF: FloatUnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { sigmoidF(x) } }
+enum SigmoidF: FloatUnaryKernel {
+    @inline(__always) static func apply(_ x: Float) -> Float { sigmoidF(x) }
+    @inline(__always) static var vector: VectorMath.Function? { .sigmoid }
+}

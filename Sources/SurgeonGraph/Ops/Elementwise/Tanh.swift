@@ -11,7 +11,10 @@ enum Tanh {
     }
 }
 
-enum TanhF: FloatUnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { tanhF(x) } }
+enum TanhF: FloatUnaryKernel {
+    @inline(__always) static func apply(_ x: Float) -> Float { tanhF(x) }
+    @inline(__always) static var vector: VectorMath.Function? { .tanh }
+}
 
 /// `tanh(x)` for float32 without calls or branches, so loops over it vectorise. |x| < 0.5:
 /// the odd Taylor series to x^15 (truncation below 1e-8 relative); otherwise
