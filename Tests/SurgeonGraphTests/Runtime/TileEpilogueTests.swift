@@ -158,7 +158,7 @@ import TestSupport
         try Self.check(m, x: x, "no channels")
         let y = try #require(try Interpreter(model: m).run(feeds: ["x": .tensor(x)])["y"]).asTensor()
         let b = try ExecutionPlanTests.rnd([3], seed: 32).scalars(of: Float.self)
-        let want = (0..<(2 * 3 * 20)).map { i -> Float in let v = b[(i / 20) % 3]; return v * sigmoidF(v) }
+        let want = gatedValues((0..<(2 * 3 * 20)).map { b[($0 / 20) % 3] }, SigmoidF.self)
         #expect(try y.scalars(of: Float.self).map(\.bitPattern) == want.map(\.bitPattern))
     }
 

@@ -135,3 +135,11 @@ import TestSupport
         #expect(gated.map(\.bitPattern) == zip(xs, sig).map { ($0 * $1).bitPattern })
     }
 }
+
+/// `x * K(x)` for each value as the plan's gated epilogues compute it (`gatedRunF32`: the C
+/// vector kernel where the CPU has one), the expected values of fused SiLU gates in tests.
+func gatedValues<K: FloatUnaryKernel>(_ xs: [Float], _ k: K.Type) -> [Float] {
+    var r = xs
+    r.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { gatedRunF32(p, b.count, K.self) } }
+    return r
+}
