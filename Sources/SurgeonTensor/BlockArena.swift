@@ -10,6 +10,9 @@ import Foundation
 /// large blocks share the space, so holes merge back and the resident size stays near the
 /// live peak; freed pages stay mapped (reused without page faults), and a chunk left wholly
 /// free is unmapped once more than `keepFree` bytes are free. DECISIONS.md, 2026-11-27 "lean".
+/// Nor below the largest number of bytes ever in use at once (`peakUsed`): a run that needed
+/// them (an `inspect all` run keeps every value: 500 MB for MaxViT-T) finds them mapped again
+/// instead of faulting 100+ MB of fresh pages in at every run (2026-11-28, "inspect").
 final class BlockArena: @unchecked Sendable {
     static let shared = BlockArena()
     /// Buffers from this many bytes on come from the arena; smaller ones from malloc. (256 KiB
@@ -29,6 +32,15 @@ final class BlockArena: @unchecked Sendable {
     /// Handed-out blocks: start → (size, chunk).
     private var used: [Int: (size: Int, chunk: Int)] = [:]
     private var freeBytes = 0
+    /// Bytes handed out now, and the most ever handed out at once.
+    private var usedBytes = 0
+    private var peakUsed = 0
+    /// Free bytes kept mapped at least (`BlockArena.keepFree`; smaller in tests).
+    private let minimumFree: Int
+
+    init(keepFree: Int = BlockArena.keepFree) {
+        minimumFree = keepFree
+    }
 
     /// `n` bytes (n ≥ 1), 4096-aligned; nil when the memory cannot be mapped.
     func allocate(_ n: Int) -> UnsafeMutableRawPointer? {
@@ -50,6 +62,8 @@ final class BlockArena: @unchecked Sendable {
         let r = free[i]
         if r.size == size { free.remove(at: i) } else { free[i].start += size; free[i].size -= size }
         freeBytes -= size
+        usedBytes += size
+        peakUsed = max(peakUsed, usedBytes)
         used[r.start] = (size, r.chunk)
         return UnsafeMutableRawPointer(bitPattern: r.start)
     }
@@ -62,6 +76,7 @@ final class BlockArena: @unchecked Sendable {
         defer { lock.unlock() }
         guard let (size, chunk) = used.removeValue(forKey: start) else { return false }
         freeBytes += size
+        usedBytes -= size
         var i = insertFree(Range(start: start, size: size, chunk: chunk))
         // Merge with the neighbours of the same chunk.
         if i + 1 < free.count, free[i + 1].chunk == chunk, free[i].start + free[i].size == free[i + 1].start {
@@ -73,7 +88,7 @@ final class BlockArena: @unchecked Sendable {
             free.remove(at: i)
             i -= 1
         }
-        if let c = chunks[chunk], free[i].start == c.base, free[i].size == c.size, freeBytes - c.size >= BlockArena.keepFree {
+        if let c = chunks[chunk], free[i].start == c.base, free[i].size == c.size, freeBytes - c.size >= max(minimumFree, peakUsed) {
             free.remove(at: i)
             freeBytes -= c.size
             chunks[chunk] = nil

@@ -49,6 +49,28 @@ import Testing
         #expect(free == mapped)
     }
 
+    /// Free chunks stay mapped up to the most bytes ever in use at once (an `inspect all` run
+    /// needs as many again at its next run); only chunks beyond that go back to the system.
+    @Test func freeChunksStayMappedUpToThePeakInUse() throws {
+        let arena = BlockArena(keepFree: 0)
+        let chunk = BlockArena.chunkBytes
+        let first = try (0..<3).map { _ in try #require(arena.allocate(chunk)) }
+        for p in first { arena.deallocate(p) }
+        // With nothing to keep beyond the peak, all three chunks stay (they were once all in use).
+        #expect(arena.mappedAndFree.mapped == 3 * chunk && arena.mappedAndFree.free == 3 * chunk)
+        // The next run of the same sizes gets the same memory: nothing new mapped.
+        let again = try (0..<3).map { _ in try #require(arena.allocate(chunk)) }
+        #expect(Set(again) == Set(first))
+        #expect(arena.mappedAndFree.mapped == 3 * chunk)
+        for p in again { arena.deallocate(p) }
+        // A block that fits in no free chunk maps a new one, which goes back once free: the
+        // three chunks already hold the peak.
+        let big = try #require(arena.allocate(chunk + 5))
+        #expect(arena.mappedAndFree.mapped > 3 * chunk)
+        arena.deallocate(big)
+        #expect(arena.mappedAndFree.mapped == 3 * chunk && arena.mappedAndFree.free == 3 * chunk)
+    }
+
     @Test func largeTensorBuffersAreZeroedAndAligned() {
         for n in [BlockArena.threshold - 1, BlockArena.threshold, 3 << 20] {
             let b = TensorBuffer(zeroedByteCount: n)
