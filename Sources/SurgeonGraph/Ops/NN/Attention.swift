@@ -6,10 +6,11 @@ import SurgeonTensor
 /// (`nonpad_kv_seqlen`), grouped-query heads, softcap and the `qk_matmul_output` probe.
 /// Inputs are 4-D `[B, heads, seq, head]` or 3-D `[B, seq, heads*head]` (with
 /// q_num_heads/kv_num_heads). Computed in Float (BLAS per head); float16/bfloat16 values are
-/// rounded at the steps where the ONNX reference rounds.
+/// rounded at the steps where the ONNX reference rounds. This is the plain kernel; the
+/// float32 4-D form without cache or extra outputs takes AttentionFloat.swift first.
 enum Attention {
     static func register(_ r: inout OpRegistry) {
-        r.register("Attention", since: 23) { ctx in try run(ctx) }
+        r.register("Attention", since: 23) { ctx in try AttentionFloat.run(ctx) ?? run(ctx) }
     }
 
     /// Q/K/V as `[B, H, S, D]` floats.

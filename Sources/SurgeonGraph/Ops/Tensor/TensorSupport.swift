@@ -43,10 +43,12 @@ extension OpContext {
 
 /// Normalises a list of axes against `rank`, refusing out-of-range and repeated axes.
 func normalizeAxes(_ axes: [Int], rank: Int, op: String) throws -> [Int] {
-    var seen = Set<Int>()
+    // A flag per axis, not a Set: no hashing per call (shape ops on tiny tensors run this per node).
+    var seen = [Bool](repeating: false, count: max(rank, 0))
     return try axes.map { a in
         let n = try normalizeAxis(a, rank: rank, op: op)
-        guard seen.insert(n).inserted else { throw TensorError("\(op): axis \(a) is repeated") }
+        guard !seen[n] else { throw TensorError("\(op): axis \(a) is repeated") }
+        seen[n] = true
         return n
     }
 }
@@ -283,8 +285,18 @@ func axisMapTake(_ t: Tensor, maps: [[Int]], fill: Tensor?) throws -> Tensor {
 }
 
 /// Transposes `t` by `perm` (a permutation of its axes).
+/// Whether `perm` holds each of `0 ..< perm.count` once.
+func isPermutation(_ perm: [Int]) -> Bool {
+    var seen = [Bool](repeating: false, count: perm.count)
+    for a in perm {
+        guard a >= 0, a < perm.count, !seen[a] else { return false }
+        seen[a] = true
+    }
+    return true
+}
+
 func transposed(_ t: Tensor, perm: [Int]) throws -> Tensor {
-    guard perm.count == t.rank, Set(perm) == Set(0..<t.rank) else {
+    guard perm.count == t.rank, isPermutation(perm) else {
         throw TensorError("Transpose: perm \(perm) is not a permutation of \(t.rank) axes")
     }
     let st = t.strides

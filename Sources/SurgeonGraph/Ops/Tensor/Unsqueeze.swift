@@ -15,11 +15,13 @@ enum Unsqueeze {
 
     static func unsqueeze(_ x: Tensor, axes: [Int]) throws -> Tensor {
         let outRank = x.rank + axes.count
-        let inserted = Set(try normalizeAxes(axes, rank: outRank, op: "Unsqueeze"))
+        var inserted = [Bool](repeating: false, count: max(outRank, 0))
+        for a in try normalizeAxes(axes, rank: outRank, op: "Unsqueeze") { inserted[a] = true }
         var shape: [Int] = []
+        shape.reserveCapacity(outRank)
         var k = 0
         for i in 0..<outRank {
-            if inserted.contains(i) { shape.append(1) } else { shape.append(x.shape[k]); k += 1 }
+            if inserted[i] { shape.append(1) } else { shape.append(x.shape[k]); k += 1 }
         }
         return try x.reshaped(shape)
     }
