@@ -90,4 +90,16 @@ void sp_softmax_row(int level, const float *src, float *dst, int n);
 #define SP_VM_GELU_TANH 4 /* 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
 int sp_vec_unary(int level, int kind, const float *src, float *dst, int n, int gated);
 
+/// The products of one band of SurgeonGraph's `DepthwiseInterleaved` (depthwise_band.c), each
+/// tap a fused multiply-add: `scratch` holds padded input rows of eight interleaved planes
+/// (rowWidth positions of 8 floats per row), `taps` kh × kw vectors of 8 (one weight per
+/// plane), `bias` 8 floats. For output rows i < rows (rows even) and columns j < owr (owr a
+/// multiple of 4), results[(i * owr + j) * 8 + l] = bias[l] + Σ over taps (a, b) in row-major
+/// order of taps[(a * kw + b) * 8 + l] · scratch[((i*sh + a*dh) * rowWidth + j*sw + b*dw) * 8 + l].
+/// Level 2 with AVX-512VL runs 8 columns × 2 rows per block (its 32 registers), otherwise
+/// AVX2 + FMA 4 × 2; the bits are the same. Returns 0, or -1 (nothing written) at level 0,
+/// without the instructions or for an odd size.
+int sp_dw_band8(int level, const float *scratch, int rowWidth, const float *taps, const float *bias, float *results,
+                int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw);
+
 #endif

@@ -57,7 +57,7 @@ struct DepthwiseInterleaved {
     func run(src: UnsafePointer<Float>, first: Int, count: Int, channels: Int, kernel: UnsafePointer<Float>,
              bias: [Float]?, dst: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?,
              scratch: UnsafeMutablePointer<SIMD8<Float>>, results: UnsafeMutablePointer<SIMD8<Float>>,
-             taps: UnsafeMutablePointer<SIMD8<Float>>) {
+             taps: UnsafeMutablePointer<SIMD8<Float>>, level: Int = DepthwiseBand8.level) {
         let inSize = h * w, outSize = oh * ow, kSize = kh * kw
         var b = SIMD8<Float>()
         for t in 0..<kSize { taps[t] = SIMD8<Float>() }
@@ -71,11 +71,19 @@ struct DepthwiseInterleaved {
             let rows = min(bandRows, oh - i0)
             fill(src: src + first * inSize, count: count, firstRow: i0 * sh - ph,
                  rows: ((rows + 1) / 2 * 2 - 1) * sh + (kh - 1) * dh + 1, scratch: scratch)
-            switch (kh, kw) {
-            case (3, 3): band(3, 3, taps, b, scratch, results, rows)
-            case (5, 5): band(5, 5, taps, b, scratch, results, rows)
-            case (7, 7): band(7, 7, taps, b, scratch, results, rows)
-            default: band(kh, kw, taps, b, scratch, results, rows)
+            let fused = withUnsafePointer(to: b) { bp in
+                let f = { (p: UnsafeRawPointer) in p.assumingMemoryBound(to: Float.self) }
+                return DepthwiseBand8.run(level: level, scratch: f(scratch), rowWidth: rowWidth, taps: f(taps),
+                                          bias: f(bp), results: UnsafeMutableRawPointer(results).assumingMemoryBound(to: Float.self),
+                                          owr: owr, rows: (rows + 1) / 2 * 2, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw)
+            }
+            if !fused {
+                switch (kh, kw) {
+                case (3, 3): band(3, 3, taps, b, scratch, results, rows)
+                case (5, 5): band(5, 5, taps, b, scratch, results, rows)
+                case (7, 7): band(7, 7, taps, b, scratch, results, rows)
+                default: band(kh, kw, taps, b, scratch, results, rows)
+                }
             }
             // Back to the planes, 4 positions × 8 planes at a time (two 4×4 transposes).
             let planes = dst + first * outSize + i0 * ow

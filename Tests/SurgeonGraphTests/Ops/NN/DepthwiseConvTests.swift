@@ -3,8 +3,11 @@ import SurgeonTensor
 import Testing
 
 @Suite struct DepthwiseConvTests {
-    /// `DepthwiseInterleaved` (eight planes per vector, padded interleaved copy) against the
-    /// plain `depthwise2D` run in Double, plane by plane: maps 1-20 wide and high (7×7, 14×14
+    /// `DepthwiseInterleaved` (eight planes per vector, padded interleaved copy), its Swift
+    /// multiply-then-add loop and the C kernel's fused multiply-adds at every level this CPU
+    /// runs, against the plain `depthwise2D` run in Double, plane by plane, within 1e-5 for
+    /// inputs and weights in [-0.5, 0.5) (FMA rounds differently in the last bits; the AVX2 and
+    /// AVX-512 kernels agree bit for bit): maps 1-20 wide and high (7×7, 14×14
     /// among them), square and oblong kernels 1-7, strides 1-3, dilations 1-3, zero /
     /// asymmetric pads, 1-19 planes (partial groups), several channels per batch item, bands
     /// forced small, with and without a bias, over outputs and buffers holding NaN; one
@@ -41,7 +44,6 @@ import Testing
             let inSize = h * w, outSize = out[0] * out[1], kSize = kh * kw
             let xv = (0..<(planes * inSize)).map { _ in rnd() }, kv = (0..<(channels * kSize)).map { _ in rnd() }
             let bias: [Float]? = next(2) == 0 ? nil : (0..<channels).map { _ in rnd() }
-            var fast = [Float](repeating: .nan, count: planes * outSize)
             let scratch = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: layout.scratchCount)
             scratch.initialize(repeating: SIMD8<Float>(), count: layout.scratchCount)
             let results = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: layout.resultCount)
@@ -49,36 +51,48 @@ import Testing
             let taps = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: kSize)
             taps.initialize(repeating: SIMD8<Float>(repeating: .nan), count: kSize)
             defer { scratch.deallocate(); results.deallocate(); taps.deallocate() }
-            xv.withUnsafeBufferPointer { px in kv.withUnsafeBufferPointer { pk in fast.withUnsafeMutableBufferPointer { pf in
-                var first = 0
-                while first < planes {
-                    layout.run(src: px.baseAddress!, first: first, count: min(8, planes - first), channels: channels,
-                               kernel: pk.baseAddress!, bias: bias, dst: pf.baseAddress!, epilogue: nil,
-                               scratch: scratch, results: results, taps: taps)
-                    first += 8
-                }
-            } } }
-            var worst = 0.0
-            for plane in 0..<planes {
-                let ch = plane % channels
-                var ref = [Double](repeating: Double(bias?[ch] ?? 0), count: outSize)
-                let xd = xv[(plane * inSize)..<((plane + 1) * inSize)].map(Double.init)
-                let kd = kv[(ch * kSize)..<((ch + 1) * kSize)].map(Double.init)
-                xd.withUnsafeBufferPointer { px in kd.withUnsafeBufferPointer { pk in ref.withUnsafeMutableBufferPointer { pr in
-                    Conv.depthwise2D(src: px.baseAddress!, h: h, w: w, kernel: pk.baseAddress!, geom: geom, dst: pr.baseAddress!)
+            // Every level this CPU runs: 0 the Swift loop, 1 and 2 the C kernel's FMA (same bits).
+            var byLevel: [[Float]] = []
+            for level in 0...DepthwiseBand8.level {
+                var out = [Float](repeating: .nan, count: planes * outSize)
+                xv.withUnsafeBufferPointer { px in kv.withUnsafeBufferPointer { pk in out.withUnsafeMutableBufferPointer { pf in
+                    var first = 0
+                    while first < planes {
+                        layout.run(src: px.baseAddress!, first: first, count: min(8, planes - first), channels: channels,
+                                   kernel: pk.baseAddress!, bias: bias, dst: pf.baseAddress!, epilogue: nil,
+                                   scratch: scratch, results: results, taps: taps, level: level)
+                        first += 8
+                    }
                 } } }
-                for (f, r) in zip(fast[(plane * outSize)..<((plane + 1) * outSize)], ref) {
-                    worst = max(worst, f.isNaN ? .infinity : abs(Double(f) - r))
-                }
+                byLevel.append(out)
             }
-            #expect(worst < 1e-5, "h \(h) w \(w) k \(kh)x\(kw) s \(sh),\(sw) d \(dh),\(dw) pads \(pt),\(pl),\(pb),\(pr) planes \(planes) channels \(channels) budget \(budget): off by \(worst)")
+            if byLevel.count > 2 {
+                #expect(byLevel[1].map(\.bitPattern) == byLevel[2].map(\.bitPattern), "AVX2 and AVX-512 differ")
+            }
+            for fast in byLevel {
+                var worst = 0.0
+                for plane in 0..<planes {
+                    let ch = plane % channels
+                    var ref = [Double](repeating: Double(bias?[ch] ?? 0), count: outSize)
+                    let xd = xv[(plane * inSize)..<((plane + 1) * inSize)].map(Double.init)
+                    let kd = kv[(ch * kSize)..<((ch + 1) * kSize)].map(Double.init)
+                    xd.withUnsafeBufferPointer { px in kd.withUnsafeBufferPointer { pk in ref.withUnsafeMutableBufferPointer { pr in
+                        Conv.depthwise2D(src: px.baseAddress!, h: h, w: w, kernel: pk.baseAddress!, geom: geom, dst: pr.baseAddress!)
+                    } } }
+                    for (f, r) in zip(fast[(plane * outSize)..<((plane + 1) * outSize)], ref) {
+                        worst = max(worst, f.isNaN ? .infinity : abs(Double(f) - r))
+                    }
+                }
+                #expect(worst < 1e-5, "h \(h) w \(w) k \(kh)x\(kw) s \(sh),\(sw) d \(dh),\(dw) pads \(pt),\(pl),\(pb),\(pr) planes \(planes) channels \(channels) budget \(budget): off by \(worst)")
+            }
             checked += 1
         }
         #expect(checked > 250)
     }
 
-    /// The whole Conv path (groups of eight planes across batch items, split over threads)
-    /// with a fused epilogue gives the plain result and then the epilogue, bit for bit.
+    /// The whole Conv path (groups of eight planes across batch items, split over threads; the C
+    /// FMA kernel where the CPU has it) gives the plain loop's values within 1e-5, and with a
+    /// fused epilogue the unfused result and then the epilogue, bit for bit.
     @Test func convWithEpilogueIsResultThenEpilogue() throws {
         var seed: UInt32 = 9
         func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
@@ -98,6 +112,17 @@ import Testing
             let wShape = [ch, 1, c.k, c.k]
             let count = c.x[0] * ch * out[0] * out[1]
             let plain = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: wShape, bias: bv, geom: geom, group: ch)
+            // The fast path's planes (batch items × channels) against the plain loop, within 1e-5.
+            let inSize = c.x[2] * c.x[3], outSize = out[0] * out[1]
+            for plane in 0..<(c.x[0] * ch) {
+                var ref = [Float](repeating: bv[plane % ch], count: outSize)
+                xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in ref.withUnsafeMutableBufferPointer { pr in
+                    Conv.depthwise2D(src: px.baseAddress! + plane * inSize, h: c.x[2], w: c.x[3],
+                                     kernel: pw.baseAddress! + (plane % ch) * c.k * c.k, geom: geom, dst: pr.baseAddress!)
+                } } }
+                let got = plain[(plane * outSize)..<((plane + 1) * outSize)]
+                #expect(zip(got, ref).allSatisfy { abs($0 - $1) < 1e-5 }, "case \(c.x) plane \(plane)")
+            }
             let e = epilogues[ci % epilogues.count]
             var expected = plain
             expected.withUnsafeMutableBufferPointer { e.apply($0.baseAddress!, count) }

@@ -1,0 +1,36 @@
+import CPackedGemm
+import Foundation
+
+/// The products of one band of SurgeonGraph's `DepthwiseInterleaved` in CPackedGemm's
+/// `sp_dw_band8` (depthwise_band.c): eight interleaved planes, each tap one fused multiply-add
+/// on 8 lanes (AVX2 + FMA; with AVX-512VL's 32 registers, blocks twice as wide; the same bits).
+/// The Swift loop (`DepthwiseInterleaved.band`, a multiply then an add per tap) stays the
+/// fallback; the results differ from it in the last bits (see DECISIONS.md).
+public enum DepthwiseBand8 {
+    /// The level `DepthwiseInterleaved` runs: the CPU's (2 AVX-512F, 1 AVX2 + FMA), or 0 (the
+    /// Swift multiply-then-add loop) without them. SURGEON_DW_KERNEL=swift in the environment
+    /// forces the Swift loop, =avx2 caps the level at 1 (switches for A/B runs).
+    public static let level: Int = {
+        let cpu = PackedMatrix.level
+        switch getenv("SURGEON_DW_KERNEL").map({ String(cString: $0) }) {
+        case "swift"?, "off"?: return 0
+        case "avx2"?: return min(cpu, 1)
+        default: return cpu
+        }
+    }()
+
+    /// `results[(i * owr + j) * 8 + l] = bias[l] + Σ_(a, b) taps[(a * kw + b) * 8 + l] ·
+    /// scratch[((i·sh + a·dh) · rowWidth + j·sw + b·dw) · 8 + l]` for i < rows (even), j < owr (a
+    /// multiple of 4), taps in row-major order. False (nothing written) at level 0 or for a size
+    /// the C kernel does not take.
+    public static func run(level: Int = level, scratch: UnsafePointer<Float>, rowWidth: Int, taps: UnsafePointer<Float>,
+                           bias: UnsafePointer<Float>, results: UnsafeMutablePointer<Float>, owr: Int, rows: Int,
+                           kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int) -> Bool {
+        let limit = Int(Int32.max) / 16
+        guard level > 0, [rowWidth, owr, rows, kh, kw, sh, sw, dh, dw].allSatisfy({ $0 >= 1 && $0 < limit }) else {
+            return false
+        }
+        return sp_dw_band8(Int32(level), scratch, Int32(rowWidth), taps, bias, results, Int32(owr), Int32(rows),
+                           Int32(kh), Int32(kw), Int32(sh), Int32(sw), Int32(dh), Int32(dw)) == 0
+    }
+}
