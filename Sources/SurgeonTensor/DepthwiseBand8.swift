@@ -10,14 +10,7 @@ public enum DepthwiseBand8 {
     /// The level `DepthwiseInterleaved` runs: the CPU's (2 AVX-512F, 1 AVX2 + FMA), or 0 (the
     /// Swift multiply-then-add loop) without them. SURGEON_DW_KERNEL=swift in the environment
     /// forces the Swift loop, =avx2 caps the level at 1 (switches for A/B runs).
-    public static let level: Int = {
-        let cpu = PackedMatrix.level
-        switch getenv("SURGEON_DW_KERNEL").map({ String(cString: $0) }) {
-        case "swift"?, "off"?: return 0
-        case "avx2"?: return min(cpu, 1)
-        default: return cpu
-        }
-    }()
+    public static let level = PackedMatrix.level(switch: "SURGEON_DW_KERNEL")
 
     /// `results[(i * owr + j) * 8 + l] = bias[l] + Σ_(a, b) taps[(a * kw + b) * 8 + l] ·
     /// scratch[((i·sh + a·dh) · rowWidth + j·sw + b·dw) · 8 + l]` for i < rows (even), j < owr (a

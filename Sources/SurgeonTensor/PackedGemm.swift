@@ -1,4 +1,5 @@
 import CPackedGemm
+import Foundation
 
 /// A constant float32 matrix B (k × n) packed once for `sgemmPacked`: linear layers multiply
 /// by the same weight at every run, and OpenBLAS re-packs it at every call (it has no public
@@ -16,6 +17,18 @@ public final class PackedMatrix: @unchecked Sendable {
     public static let level: Int = Int(sp_gemm_level())
     /// True when packing pays here: a vector kernel runs (the plain one is a yardstick).
     public static var isFast: Bool { level > 0 }
+
+    /// The level a family of vector kernels runs at: `level`, unless the environment variable
+    /// `name` is `swift` or `off` (0: the family's Swift loops) or `avx2` (at most 1), the
+    /// switches for A/B runs of one binary (SURGEON_EXP_KERNEL, SURGEON_ACT_KERNEL,
+    /// SURGEON_DW_KERNEL).
+    public static func level(switch name: String) -> Int {
+        switch getenv(name).map({ String(cString: $0) }) {
+        case "swift"?, "off"?: return 0
+        case "avx2"?: return min(level, 1)
+        default: return level
+        }
+    }
 
     /// Packs B: row-major k × n with row stride `ldb`, or, when `transposed`, Bᵀ stored as n × k.
     /// Throws when the memory budget refuses the copy or a size does not fit the kernel's

@@ -10,14 +10,7 @@ public enum VectorExp {
     /// The kernel level Softmax uses: the CPU's vector kernels (2 AVX-512F, 1 AVX2 + FMA), or
     /// 0 (the Swift path) without them. SURGEON_EXP_KERNEL=swift in the environment forces the
     /// Swift path, =avx2 caps the level at 1 (switches for A/B runs).
-    public static let level: Int = {
-        let cpu = PackedMatrix.level
-        switch getenv("SURGEON_EXP_KERNEL").map({ String(cString: $0) }) {
-        case "swift"?, "off"?: return 0
-        case "avx2"?: return min(cpu, 1)
-        default: return cpu
-        }
-    }()
+    public static let level = PackedMatrix.level(switch: "SURGEON_EXP_KERNEL")
 
     /// The C kernels take 32-bit lengths; longer rows go in pieces of this many.
     static let piece = 1 << 30

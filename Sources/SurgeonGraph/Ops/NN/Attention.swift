@@ -198,19 +198,7 @@ enum Attention {
                             if wantQK {
                                 for j in 0..<L { qkOut[((b * Hq + h) * S + i) * L + j] = mode < 2 ? sc[j] : pr[j] }
                             }
-                            if allMasked {
-                                for j in 0..<L { pr[j] = 0 }
-                                return
-                            }
-                            let m0: Float = mx == -.infinity ? 0 : mx
-                            var sum: Float = 0
-                            for j in 0..<L {
-                                let e = expf(pr[j] - m0)
-                                pr[j] = e
-                                sum = sum + e
-                            }
-                            if sum == 0 { sum = 1 }
-                            for j in 0..<L { pr[j] = pr[j] / sum }
+                            attentionSoftmaxRowF32(pr, L, max: mx, allMasked: allMasked)
                         }
                         }
                         }
@@ -299,4 +287,25 @@ enum Attention {
         }
         return Heads(b: a.b, h: a.h, s: s, d: a.d, data: out)
     }
+}
+
+/// The float32 probabilities of one attention row, in place: `pr` holds the n biased scores
+/// and `mx` their largest. exp(x - max) with libm's expf in key order, summed in that order,
+/// each divided by the sum (1 if it is 0); a row whose every key is masked is all zeros. The
+/// plain kernel and `AttentionFloat` both call it, so their rows are the same bits.
+@inline(__always)
+func attentionSoftmaxRowF32(_ pr: UnsafeMutablePointer<Float>, _ n: Int, max mx: Float, allMasked: Bool) {
+    if allMasked {
+        for j in 0..<n { pr[j] = 0 }
+        return
+    }
+    let m0: Float = mx == -.infinity ? 0 : mx
+    var sum: Float = 0
+    for j in 0..<n {
+        let e = expf(pr[j] - m0)
+        pr[j] = e
+        sum = sum + e
+    }
+    if sum == 0 { sum = 1 }
+    for j in 0..<n { pr[j] = pr[j] / sum }
 }

@@ -96,19 +96,7 @@ enum AttentionFloat {
                             pr[j] = withBias
                             if withBias > mx { mx = withBias }
                         }
-                        if allMasked {
-                            for j in 0..<L { pr[j] = 0 }
-                            continue
-                        }
-                        let m0: Float = mx == -.infinity ? 0 : mx
-                        var sum: Float = 0
-                        for j in 0..<L {
-                            let e = expf(pr[j] - m0)
-                            pr[j] = e
-                            sum = sum + e
-                        }
-                        if sum == 0 { sum = 1 }
-                        for j in 0..<L { pr[j] = pr[j] / sum }
+                        attentionSoftmaxRowF32(pr, L, max: mx, allMasked: allMasked)
                     }
                     sgemmAdaptive(transA: false, transB: false, m: S, n: Dv, k: L, alpha: 1,
                                   a: probs, lda: L, b: vp + (b * Hkv + kh) * L * Dv, ldb: Dv,
