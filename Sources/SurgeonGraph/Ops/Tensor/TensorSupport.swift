@@ -284,7 +284,6 @@ func axisMapTake(_ t: Tensor, maps: [[Int]], fill: Tensor?) throws -> Tensor {
     return try t.gatherFlat(idx, shape: outShape, fill: fill)
 }
 
-/// Transposes `t` by `perm` (a permutation of its axes).
 /// Whether `perm` holds each of `0 ..< perm.count` once.
 func isPermutation(_ perm: [Int]) -> Bool {
     var seen = [Bool](repeating: false, count: perm.count)
@@ -295,6 +294,7 @@ func isPermutation(_ perm: [Int]) -> Bool {
     return true
 }
 
+/// Transposes `t` by `perm` (a permutation of its axes).
 func transposed(_ t: Tensor, perm: [Int]) throws -> Tensor {
     guard perm.count == t.rank, isPermutation(perm) else {
         throw TensorError("Transpose: perm \(perm) is not a permutation of \(t.rank) axes")

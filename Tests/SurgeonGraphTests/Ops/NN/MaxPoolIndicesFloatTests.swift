@@ -10,11 +10,8 @@ import TestSupport
     /// past the input, windows wholly in the padding), values drawn from few levels (ties), with
     /// NaN, -inf and +inf sprinkled in.
     @Test func randomGeometriesMatchPlainPool() throws {
-        var seed: UInt64 = 0x2545f4914f6cdd1d
-        func next(_ n: Int) -> Int {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Int((seed >> 33) % UInt64(n))
-        }
+        var rng = TestLCG(seed: 0x2545f4914f6cdd1d)
+        func next(_ n: Int) -> Int { rng.next(n) }
         var checked = 0
         for trial in 0..<240 {
             // Pads up to the whole window now and then (windows with no input at all).
@@ -51,11 +48,8 @@ import TestSupport
     /// values bit for bit (NaN where it gives NaN) and indices exactly. Without AVX2 both sides
     /// are the Swift loop.
     @Test func vectorRowsMatchPlaneLoop() throws {
-        var seed: UInt64 = 0xda942042e4dd58b5
-        func next(_ n: Int) -> Int {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Int((seed >> 33) % UInt64(n))
-        }
+        var rng = TestLCG(seed: 0xda942042e4dd58b5)
+        func next(_ n: Int) -> Int { rng.next(n) }
         var checked = 0
         for trial in 0..<300 {
             var (xs, geom) = randomPoolGeometry(trial: trial, maxKernel: 6, lastExtent: 50, otherExtent: 12,

@@ -44,11 +44,8 @@ import TestSupport
     /// the padded input, odd widths, batch > 1) with -inf, +inf and NaN sprinkled in: max must
     /// equal the plain kernel exactly (NaN where it gives NaN), averages within rounding.
     @Test func randomGeometriesMatchPlainPool() throws {
-        var seed: UInt64 = 0x9e3779b97f4a7c15
-        func next(_ n: Int) -> Int {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Int((seed >> 33) % UInt64(n))
-        }
+        var rng = TestLCG(seed: 0x9e3779b97f4a7c15)
+        func next(_ n: Int) -> Int { rng.next(n) }
         for trial in 0..<300 {
             let (xs, geom) = randomPoolGeometry(trial: trial, maxKernel: 7, lastExtent: 40, otherExtent: 14,
                                                 maxPad: { kk, _ in min(kk, 4) }, next: next)
@@ -135,11 +132,8 @@ extension PoolFloatTests {
     /// NaN / ±inf sprinkled in. Max bit for bit (NaN where the row kernel gives NaN), averages
     /// within rounding; geometries it does not take (a pad as large as the kernel) give nil.
     @Test func planeKernelMatchesRowKernel() throws {
-        var seed: UInt64 = 0x2545f4914f6cdd1d
-        func next(_ n: Int) -> Int {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Int((seed >> 33) % UInt64(n))
-        }
+        var rng = TestLCG(seed: 0x2545f4914f6cdd1d)
+        func next(_ n: Int) -> Int { rng.next(n) }
         var taken = 0
         for trial in 0..<200 {
             let kh = 1 + next(5), kw = 1 + next(5)
@@ -186,11 +180,8 @@ extension PoolFloatTests {
     /// and NaN / ±inf sprinkled in or -inf everywhere; big inputs split over the threads. On a
     /// CPU without AVX2 both sides are the Swift kernel.
     @Test func vectorMaxPoolMatchesRowKernel() throws {
-        var seed: UInt64 = 0x853c49e6748fea9b
-        func next(_ n: Int) -> Int {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Int((seed >> 33) % UInt64(n))
-        }
+        var rng = TestLCG(seed: 0x853c49e6748fea9b)
+        func next(_ n: Int) -> Int { rng.next(n) }
         var checked = 0, nanSeen = 0
         for trial in 0..<400 {
             var (xs, geom) = randomPoolGeometry(trial: trial, maxKernel: 7, lastExtent: 70, otherExtent: 20,

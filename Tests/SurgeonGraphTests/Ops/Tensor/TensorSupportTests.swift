@@ -7,11 +7,8 @@ import TestSupport
     /// `stridedCopy`'s tiled transpose path against its general loop: random permutations of
     /// random shapes (size-1 axes, sizes across the 32-wide tiles), 1/2/4/8-byte dtypes.
     @Test func tiledTransposeMatchesGeneralLoop() throws {
-        var seed: UInt64 = 42
-        func next(_ n: Int) -> Int {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            return Int((seed >> 33) % UInt64(n))
-        }
+        var rng = TestLCG(seed: 42)
+        func next(_ n: Int) -> Int { rng.next(n) }
         let dtypes: [DType] = [.float32, .uint8, .float16, .int64, .float64, .int16]
         var tiledRuns = 0
         for trial in 0..<400 {
