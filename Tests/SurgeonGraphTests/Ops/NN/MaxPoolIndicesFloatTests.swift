@@ -54,24 +54,9 @@ import TestSupport
         for trial in 0..<300 {
             var (xs, geom) = randomPoolGeometry(trial: trial, maxKernel: 6, lastExtent: 50, otherExtent: 12,
                                                 maxPad: { kk, ext in trial % 13 == 4 ? ext : min(kk, 4) }, next: next)
-            if trial % 17 == 3 {  // a stride of 4 on the last axis
-                let r = geom.rank - 1, ext = (geom.kernel[r] - 1) * geom.dilations[r] + 1
-                let span = xs[r + 2] + geom.padBegin[r] + geom.padEnd[r] - ext
-                if span >= 0 {
-                    var s = geom.strides, o = geom.output
-                    s[r] = 4; o[r] = span / 4 + 1
-                    geom = SpatialGeometry(kernel: geom.kernel, strides: s, dilations: geom.dilations, padBegin: geom.padBegin,
-                                           padEnd: geom.padEnd, output: o)
-                }
-            }
+            if trial % 17 == 3 { geom = lastStrideFour(geom, xs) }
             if trial % 50 == 7 { xs[1] = 40 + next(30) }
-            let n = xs.reduce(1, *)
-            var xv = (0..<n).map { _ in trial % 2 == 0 ? Float(next(5)) - 2 : Float(next(2001)) / 100 - 10 }
-            if trial % 3 == 0 { for i in 0..<n where next(4) == 0 { xv[i] = next(2) == 0 ? -0.0 : 0.0 } }
-            if trial % 4 == 1 {
-                for _ in 0..<(1 + next(4)) { xv[next(n)] = [Float.nan, -.infinity, .infinity][next(3)] }
-            }
-            if trial % 9 == 2 { for i in 0..<n where next(3) > 0 { xv[i] = -.infinity } }
+            let xv = maxPoolTestValues(trial: trial, count: xs.reduce(1, *), levels: 5, next: next)
             let x = try f32(xs, xv)
             let columnMajor = trial % 2 == 1
             let (v, i) = try #require(try MaxPoolIndicesFloat.pool(x, geom: geom, columnMajor: columnMajor))

@@ -28,3 +28,28 @@ func randomPoolGeometry(trial: Int, maxKernel: Int, lastExtent: Int, otherExtent
     }
     return (xs, SpatialGeometry(kernel: k, strides: s, dilations: d, padBegin: pb, padEnd: pe, output: out))
 }
+
+/// `geom` with a stride of 4 on its last axis (the output extent recomputed), when a window
+/// still fits the padded input `xs`; else `geom` as it is.
+func lastStrideFour(_ geom: SpatialGeometry, _ xs: [Int]) -> SpatialGeometry {
+    let r = geom.rank - 1, ext = (geom.kernel[r] - 1) * geom.dilations[r] + 1
+    let span = xs[r + 2] + geom.padBegin[r] + geom.padEnd[r] - ext
+    guard span >= 0 else { return geom }
+    var s = geom.strides, o = geom.output
+    s[r] = 4; o[r] = span / 4 + 1
+    return SpatialGeometry(kernel: geom.kernel, strides: s, dilations: geom.dilations, padBegin: geom.padBegin,
+                           padEnd: geom.padEnd, output: o)
+}
+
+/// `count` inputs for the max pool vector tests: few levels (`levels` integers around 0, ties)
+/// on even trials, hundredths in [-10, 10] on odd ones; then by trial ±0 scattered (ties of
+/// zeros of both signs), a few NaN / ±inf, or -inf nearly everywhere. `next(n)` draws in 0 ..< n.
+func maxPoolTestValues(trial: Int, count n: Int, levels: Int, next: (Int) -> Int) -> [Float] {
+    var xv = (0..<n).map { _ in trial % 2 == 0 ? Float(next(levels) - levels / 2) : Float(next(2001)) / 100 - 10 }
+    if trial % 3 == 0 { for i in 0..<n where next(4) == 0 { xv[i] = next(2) == 0 ? -0.0 : 0.0 } }
+    if trial % 4 == 1 {
+        for _ in 0..<(1 + next(4)) { xv[next(n)] = [Float.nan, -.infinity, .infinity][next(3)] }
+    }
+    if trial % 9 == 2 { for i in 0..<n where next(3) > 0 { xv[i] = -.infinity } }
+    return xv
+}
