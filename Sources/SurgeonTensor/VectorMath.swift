@@ -37,4 +37,18 @@ public enum VectorMath {
         }
         return true
     }
+
+    /// The level of `sum`: as `level`, with its own switch SURGEON_SUM_KERNEL (swift / avx2).
+    public static let sumLevel = PackedMatrix.level(switch: "SURGEON_SUM_KERNEL")
+
+    /// The sum of `p[0..<n]` accumulated in double by the C kernel (vec_sum.c: 8 or 4 double
+    /// lanes in four accumulators), or nil at level 0 (the caller sums in Swift). Within double
+    /// rounding of an in-order double sum of the same values.
+    @inline(__always)
+    public static func sum(_ p: UnsafePointer<Float>, _ n: Int, level: Int = sumLevel) -> Double? {
+        guard level > 0 else { return nil }
+        var s = 0.0
+        guard sp_vec_sum_f64(Int32(level), p, n, &s) != 0 else { return nil }
+        return s
+    }
 }

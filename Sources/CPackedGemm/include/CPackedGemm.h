@@ -102,4 +102,12 @@ int sp_vec_unary(int level, int kind, const float *src, float *dst, int n, int g
 int sp_dw_band8(int level, const float *scratch, int rowWidth, const float *taps, const float *bias, float *results,
                 int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw);
 
+/// The sum of src[0..<n] (float32) accumulated in double (vec_sum.c): four accumulators of 8
+/// (AVX-512F) or 4 (AVX2) double lanes, combined at the end, then the last n mod 8 (or 4)
+/// values in order. Each value converts exactly, so the sum is within double rounding of the
+/// Swift `doubleSum` (same values, another grouping). Returns 1 with *sum written (0 for
+/// n <= 0), or 0 (nothing written) at level 0: the caller runs its own loop. `level` as for
+/// sp_gemm_packed.
+int sp_vec_sum_f64(int level, const float *src, long n, double *sum);
+
 #endif

@@ -233,8 +233,15 @@ func floatReduce<T: KernelFloat>(
 ) {
     let n = Double(plan.reducedCount)
     switch kind {
-    case .sum: additiveReduce(src, dst, plan: plan, pre: { $0 }, post: { $0 })
-    case .mean: additiveReduce(src, dst, plan: plan, pre: { $0 }, post: { $0 / n })
+    case .sum, .mean:
+        let post: (Double) -> Double = kind == .mean ? { $0 / n } : { $0 }
+        if T.self == Float.self, let b = plan.block, b.inner == 1, let base = src.baseAddress,
+           floatRowSums(UnsafeRawPointer(base).assumingMemoryBound(to: Float.self), rows: b.outer, r: b.r,
+                        into: UnsafeMutableRawPointer(dst.baseAddress).map { $0.assumingMemoryBound(to: Float.self) },
+                        count: dst.count, post: post) {
+            return
+        }
+        additiveReduce(src, dst, plan: plan, pre: { $0 }, post: post)
     case .l1: additiveReduce(src, dst, plan: plan, pre: { Swift.abs($0) }, post: { $0 })
     case .l2: additiveReduce(src, dst, plan: plan, pre: { $0 * $0 }, post: { $0.squareRoot() })
     case .sumSquare: additiveReduce(src, dst, plan: plan, pre: { $0 * $0 }, post: { $0 })
@@ -477,6 +484,19 @@ extension Double: KernelFloat {
     result.replace(with: 0, where: x0 .< -87.33654)  // underflow (and -inf, e.g. masked scores)
     result.replace(with: x0, where: x0 .!= x0)
     return result
+}
+
+/// `dst[o] = Float(post(sum of src[o * r ..< (o + 1) * r]))` for o < rows, each sum in Double
+/// by the C kernel (`VectorMath.sum`). False, with nothing written, without a vector kernel or
+/// when `dst` does not hold `rows` values: the caller runs `doubleSum`.
+func floatRowSums(_ src: UnsafePointer<Float>, rows: Int, r: Int, into dst: UnsafeMutablePointer<Float>?, count: Int,
+                  post: (Double) -> Double) -> Bool {
+    guard VectorMath.sumLevel > 0, let dst, count >= rows else { return false }
+    for o in 0..<rows {
+        guard let s = VectorMath.sum(src + o * r, r) else { return false }
+        dst[o] = Float(post(s))
+    }
+    return true
 }
 
 /// Sum of `pre(p[i])` for i in 0..<n, accumulated in Double (four independent sums).
