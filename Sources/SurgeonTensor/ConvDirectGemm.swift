@@ -19,3 +19,12 @@ public func convDirectProduct(
     _ = sp_conv_direct(Int32(level), Int32(m), Int32(k), a, Int32(lda), src, offsets, c, Int32(ldc), Int32(j0), Int32(j1), bias)
     return true
 }
+
+/// The register tile `convDirectProduct` runs at `level` over `columns` columns (CPackedGemm's
+/// `sp_conv_direct_tile`): rows of the first operand and columns per tile, for splitting a
+/// product among threads on tile boundaries (the split never changes a bit of the result).
+public func convDirectTile(level: Int = PackedMatrix.level, columns: Int) -> (rows: Int, columns: Int) {
+    var rows: Int32 = 1, cols: Int32 = 32
+    sp_conv_direct_tile(Int32(clamping: level), Int32(clamping: columns), &rows, &cols)
+    return (Int(rows), Int(cols))
+}

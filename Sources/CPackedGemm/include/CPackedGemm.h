@@ -49,13 +49,18 @@ int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda,
 /// j0 <= j < j1, C[i][j] = bias[i] (0 when bias is NULL) + sum over p < k of
 /// A[i][p] * src[offs[p] + j]. Row p of the second operand is the input read in place at
 /// offset offs[p] (one input channel and kernel tap in a padded plane). The vector kernels read
-/// whole tiles of 32 columns: src must be readable at offs[p] + j for every p and every
+/// whole tiles of 32 (or 48) columns: src must be readable at offs[p] + j for every p and every
 /// j < j0 + round_up(j1 - j0, 32) (the values read past j1 only reach columns not written).
 /// A row-major with row stride lda, C with row stride ldc. `level` as for sp_gemm_packed.
 /// The sums run over p in the same order whatever the range of rows or columns asked for, so a
 /// caller may split the work among threads without changing a bit. Returns 0.
 int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                    float *c, int ldc, int j0, int j1, const float *bias);
+
+/// The register tile sp_conv_direct runs at `level` (capped as there) over n columns: its rows
+/// of A (*rows) and its columns (*cols; the last tile of a range may be narrower). For callers
+/// splitting a product among threads on tile boundaries; either pointer may be NULL.
+void sp_conv_direct_tile(int level, int n, int *rows, int *cols);
 
 /// exp over float32 rows (vec_exp.c) for Softmax: the Cephes expf of the Swift `simdExp`
 /// (about 1 ulp; below -87.33654 and -inf give 0, NaN stays NaN, above 88 is clamped to 88),

@@ -180,11 +180,13 @@ struct ConvDirect {
             ScratchMemory.release(buffer, count: plan.bufferCount)
             ScratchMemory.release(result, count: max(1, resultCount))
         }
-        // Parts of the product: column tiles of 32 when there are plenty of them, else blocks
-        // of 12 output channels (the AVX-512 register tile).
+        // Parts of the product: whole column tiles when there are plenty of them (4 of 32
+        // columns per thread), else whole register tiles of output channels.
         let tiles = (cols + 31) / 32
         let splitColumns = tiles >= 4 * threads
-        let parts = threads == 1 ? 1 : splitColumns ? threads : min(threads, (mg + 11) / 12)
+        let tileRows = convDirectTile(level: level, columns: cols).rows
+        let tileColumns = convDirectTile(level: level, columns: (cols + threads - 1) / threads).columns
+        let parts = threads == 1 ? 1 : splitColumns ? threads : min(threads, (mg + tileRows - 1) / tileRows)
         let ok: Bool = plan.offsets.withUnsafeBufferPointer { offs in
             guard let offsets = offs.baseAddress else { return false }
             for b in 0..<s.n {
@@ -211,10 +213,10 @@ struct ConvDirect {
                     let part = { (p: Int) in
                         var i0 = 0, i1 = mg, j0 = 0, j1 = cols
                         if parts > 1 && splitColumns {
-                            let per = (tiles + parts - 1) / parts * 32
+                            let per = ((cols + parts - 1) / parts + tileColumns - 1) / tileColumns * tileColumns
                             j0 = min(cols, p * per); j1 = min(cols, j0 + per)
                         } else if parts > 1 {
-                            let per = ((mg + parts - 1) / parts + 11) / 12 * 12
+                            let per = ((mg + parts - 1) / parts + tileRows - 1) / tileRows * tileRows
                             i0 = min(mg, p * per); i1 = min(mg, i0 + per)
                         }
                         guard i0 < i1, j0 < j1 else { return }

@@ -5,8 +5,8 @@ import Testing
 /// Float32 2-D convolutions without im2col columns (`ConvDirect`) against the plain reference
 /// loop (Double) and the OpenBLAS im2col path, at every kernel level this CPU runs (AVX-512F,
 /// AVX2 + FMA, plain C) and on 1-3 threads: odd sizes (K across the 256-row blocks, flat
-/// columns across the 32-column tiles and the 1024-column blocks, channels across the 12 / 6 /
-/// 4-row register tiles), pads (asymmetric, larger than the kernel), strides, dilations,
+/// columns across the 32- / 48-column tiles and the 960-column blocks, channels across the
+/// 8 / 12 / 6 / 4-row register tiles), pads (asymmetric, larger than the kernel), strides, dilations,
 /// groups, batches, 1-D, with and without a bias and a tile epilogue.
 @Suite struct ConvDirectTests {
     typealias Case = ConvPackedTests.Case
@@ -16,6 +16,7 @@ import Testing
         Case(x: [2, 4, 6, 7, 5], w: [6, 2, 3, 2, 3], group: 2, s: [2, 1, 2], d: [1, 2, 1], p: [1, 0, 2, 0, 1, 1]),
         Case(x: [1, 2, 4, 6, 6], w: [3, 2, 1, 3, 3], s: [1, 2, 2], d: [1, 1, 1], p: [0, 1, 1, 0, 1, 1]),
         Case(x: [1, 16, 56, 56], w: [13, 16, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),   // > 1024 columns
+        Case(x: [1, 40, 30, 31], w: [20, 40, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),   // 8 × 48 tiles, k > 256
         Case(x: [2, 3, 23, 19], w: [8, 3, 7, 7], s: [2, 2], d: [1, 1], p: [3, 3, 3, 3]),      // a stem
         Case(x: [1, 5, 10, 9], w: [6, 5, 3, 2], s: [3, 2], d: [2, 3], p: [0, 4, 5, 1]),       // mixed
         Case(x: [1, 4, 6, 7], w: [4, 2, 5, 5], group: 2, s: [1, 1], d: [1, 1], p: [6, 0, 2, 7]),  // pads > kernel

@@ -1,0 +1,105 @@
+@testable import SurgeonTensor
+import Testing
+
+/// `convDirectProduct` (CPackedGemm's `sp_conv_direct`) against a plain loop at every kernel
+/// level this CPU runs, and the register tile it picks (AVX-512: 6 × 64 over 49-64 columns,
+/// 8 × 48 over wide products, 12 × 32 otherwise) never changing a bit: a product computed whole equals the same product
+/// computed over column ranges so narrow that the other tile runs.
+@Suite struct ConvDirectGemmTests {
+    /// A padded "plane" of `rows` × `wq` per channel, 3 × 3 taps; k = channels × 9.
+    struct Case {
+        let m: Int, channels: Int, rows: Int, wq: Int
+        var k: Int { channels * 9 }
+        var columns: Int { rows * wq }
+        var offsets: [Int32] {
+            (0..<channels).flatMap { ch in (0..<9).map { t in Int32(ch * (rows + 2) * wq + (t / 3) * wq + t % 3) } }
+        }
+        var srcCount: Int { channels * (rows + 2) * wq + columns + 64 }
+    }
+
+    static func product(_ c: Case, a: [Float], src: [Float], bias: [Float]?, level: Int, ranges: [(Int, Int)]) -> [Float] {
+        var out = [Float](repeating: .nan, count: c.m * c.columns)
+        let offsets = c.offsets
+        a.withUnsafeBufferPointer { pa in
+            src.withUnsafeBufferPointer { ps in
+                offsets.withUnsafeBufferPointer { po in
+                    out.withUnsafeMutableBufferPointer { pc in
+                        guard let a = pa.baseAddress, let s = ps.baseAddress, let o = po.baseAddress,
+                              let y = pc.baseAddress else { return }
+                        for (j0, j1) in ranges {
+                            let run = { (b: UnsafePointer<Float>?) in
+                                #expect(convDirectProduct(m: c.m, k: c.k, a: a, lda: c.k, src: s, offsets: o, c: y,
+                                                          ldc: c.columns, j0: j0, j1: j1, bias: b, level: level))
+                            }
+                            if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static let cases = [
+        Case(m: 13, channels: 16, rows: 20, wq: 58),    // 1160 columns: past one 960-column block; k < 256
+        Case(m: 20, channels: 40, rows: 9, wq: 33),     // k = 360 across the 256-row blocks; m = 8 + 8 + 4
+        Case(m: 64, channels: 8, rows: 14, wq: 16),     // 224 columns: 4 wide tiles + one of 32
+        Case(m: 17, channels: 30, rows: 7, wq: 9),      // 63 columns: one 6 × 64 tile; m = 6 + 6 + 5
+        Case(m: 13, channels: 3, rows: 10, wq: 15),     // 150 columns: the 12 × 32 tiles
+    ]
+
+    @Test func everyLevelMatchesThePlainLoop() throws {
+        for (ci, c) in Self.cases.enumerated() {
+            let a = PackedGemmTests.random(c.m * c.k, seed: UInt64(ci + 1))
+            let src = PackedGemmTests.random(c.srcCount, seed: UInt64(ci + 50))
+            let bias = PackedGemmTests.random(c.m, seed: 99)
+            let offsets = c.offsets
+            for level in 0...PackedMatrix.level {
+                let y = Self.product(c, a: a, src: src, bias: bias, level: level, ranges: [(0, c.columns)])
+                var worst: Double = 0
+                for i in 0..<c.m {
+                    for j in 0..<c.columns {
+                        var want = Double(bias[i])
+                        for p in 0..<c.k { want += Double(a[i * c.k + p]) * Double(src[Int(offsets[p]) + j]) }
+                        worst = max(worst, abs(Double(y[i * c.columns + j]) - want))
+                    }
+                }
+                #expect(worst < 1e-4, "m \(c.m) k \(c.k) columns \(c.columns) level \(level): off by \(worst)")
+            }
+        }
+    }
+
+    /// Whole, in halves, and in ranges of 40 columns (never wide enough for the 8 × 48 tile):
+    /// the same bits at each level, with and without a bias.
+    @Test func tileChoiceAndRangesKeepEveryBit() throws {
+        for (ci, c) in Self.cases.enumerated() {
+            let a = PackedGemmTests.random(c.m * c.k, seed: UInt64(ci + 7))
+            let src = PackedGemmTests.random(c.srcCount, seed: UInt64(ci + 70))
+            let half = c.columns / 2
+            let narrow = stride(from: 0, to: c.columns, by: 40).map { ($0, min(c.columns, $0 + 40)) }
+            for level in 0...PackedMatrix.level {
+                for bias in [nil, PackedGemmTests.random(c.m, seed: 3)] {
+                    let whole = Self.product(c, a: a, src: src, bias: bias, level: level, ranges: [(0, c.columns)])
+                    let halves = Self.product(c, a: a, src: src, bias: bias, level: level,
+                                              ranges: [(0, half), (half, c.columns)])
+                    let pieces = Self.product(c, a: a, src: src, bias: bias, level: level, ranges: narrow)
+                    #expect(!whole.contains { $0.isNaN })
+                    #expect(halves == whole && pieces == whole, "m \(c.m) columns \(c.columns) level \(level)")
+                }
+            }
+        }
+    }
+
+    @Test func tilesAreWideOnlyWhereTheyCoverNoMoreColumns() {
+        if PackedMatrix.level >= 2 {
+            #expect(convDirectTile(level: 2, columns: 3248) == (8, 48))
+            #expect(convDirectTile(level: 2, columns: 224) == (8, 48))
+            #expect(convDirectTile(level: 2, columns: 63) == (6, 64))
+            #expect(convDirectTile(level: 2, columns: 40) == (8, 48))   // 32 columns twice either way
+            #expect(convDirectTile(level: 2, columns: 70) == (8, 48))
+            #expect(convDirectTile(level: 2, columns: 150) == (12, 32))  // 3 × 48 + 32 > 5 × 32
+        }
+        #expect(convDirectTile(level: 0, columns: 3248) == (4, 32))
+        if PackedMatrix.level >= 1 { #expect(convDirectTile(level: 1, columns: 3248) == (6, 32)) }
+    }
+}
