@@ -45,7 +45,12 @@ enum RecurrentAct {
 
     /// Per direction, the node's activations (or `defaultActs`).
     static func list(_ ctx: OpContext, dirs: Int, defaultActs: [String]) throws -> [[RecurrentAct]] {
-        try RecurrentSetup.activationSpecs(ctx, dirs: dirs, defaultActs: defaultActs).map { list in
+        // No activations attribute: the defaults (Sigmoid, Tanh), which take no alpha or beta.
+        if ctx.node.attribute("activations") == nil {
+            let acts = try defaultActs.map { try RecurrentAct(name: $0, alpha: nil, beta: nil) }
+            return Array(repeating: acts, count: dirs)
+        }
+        return try RecurrentSetup.activationSpecs(ctx, dirs: dirs, defaultActs: defaultActs).map { list in
             try list.map { try RecurrentAct(name: $0.name, alpha: $0.alpha, beta: $0.beta) }
         }
     }
