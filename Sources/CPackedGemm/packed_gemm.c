@@ -161,6 +161,83 @@ static void tile512(int rows, int k, const float *ap, const float *pan, float *c
     }
 }
 
+// AVX-512, few rows (R ≤ 4): two panels (64 columns) at once, 4R sums. With 2R ≤ 8 sums the
+// tile is bound by the FMA latency (each sum waits for its previous add); twice as many
+// independent sums fill the FMA units (an LSTM's per-step H·Rᵀ has a row per batch entry).
+// Every sum adds the same products in the same order as tile512_r: the same bits.
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void tile512x2_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
+                 const char *pf, const char *pf1, const float *bias) {
+    __m512 s[4][4];
+    const float *pan1 = pan + (size_t)k * SP_NR;
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 4; r++) {
+        if (r < R) { s[r][0] = s[r][1] = s[r][2] = s[r][3] = _mm512_setzero_ps(); }
+    }
+    for (int p = 0; p < k; p++) {
+        const __m512 b0 = _mm512_loadu_ps(pan + (size_t)p * SP_NR);
+        const __m512 b1 = _mm512_loadu_ps(pan + (size_t)p * SP_NR + 16);
+        const __m512 b2 = _mm512_loadu_ps(pan1 + (size_t)p * SP_NR);
+        const __m512 b3 = _mm512_loadu_ps(pan1 + (size_t)p * SP_NR + 16);
+        _mm_prefetch((const char *)(pan + (size_t)(p + SP_PF) * SP_NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(pan + (size_t)(p + SP_PF) * SP_NR + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(pan1 + (size_t)(p + SP_PF) * SP_NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(pan1 + (size_t)(p + SP_PF) * SP_NR + 16), _MM_HINT_T0);
+        _mm_prefetch(pf + (size_t)p * 64, _MM_HINT_T1);
+        _mm_prefetch(pf1 + (size_t)p * 64, _MM_HINT_T1);
+        const float *x = ap + p;
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 4; r++) {
+            if (r < R) {
+                const __m512 xv = _mm512_set1_ps(x[r * SP_KC]);
+                s[r][0] = _mm512_fmadd_ps(xv, b0, s[r][0]);
+                s[r][1] = _mm512_fmadd_ps(xv, b1, s[r][1]);
+                s[r][2] = _mm512_fmadd_ps(xv, b2, s[r][2]);
+                s[r][3] = _mm512_fmadd_ps(xv, b3, s[r][3]);
+            }
+        }
+    }
+    // cols is 33...64: the first panel is whole.
+    const int c1 = cols - 32;
+    const __mmask16 m2 = c1 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << c1) - 1);
+    const __mmask16 m3 = c1 >= 32 ? (__mmask16)0xFFFF : c1 <= 16 ? (__mmask16)0 : (__mmask16)((1u << (c1 - 16)) - 1);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 4; r++) {
+        if (r < R) {
+            float *cr = c + (size_t)r * ldc;
+            __m512 v0 = s[r][0], v1 = s[r][1], v2 = s[r][2], v3 = s[r][3];
+            if (acc) {
+                v0 = _mm512_add_ps(_mm512_loadu_ps(cr), v0);
+                v1 = _mm512_add_ps(_mm512_loadu_ps(cr + 16), v1);
+                v2 = _mm512_add_ps(_mm512_maskz_loadu_ps(m2, cr + 32), v2);
+                v3 = _mm512_add_ps(_mm512_maskz_loadu_ps(m3, cr + 48), v3);
+            } else if (bias) {
+                const __m512 bv = _mm512_set1_ps(bias[r]);
+                v0 = _mm512_add_ps(bv, v0);
+                v1 = _mm512_add_ps(bv, v1);
+                v2 = _mm512_add_ps(bv, v2);
+                v3 = _mm512_add_ps(bv, v3);
+            }
+            _mm512_storeu_ps(cr, v0);
+            _mm512_storeu_ps(cr + 16, v1);
+            _mm512_mask_storeu_ps(cr + 32, m2, v2);
+            _mm512_mask_storeu_ps(cr + 48, m3, v3);
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+static void tile512x2(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
+                      const char *pf, const char *pf1, const float *bias) {
+    switch (rows) {
+    case 4: tile512x2_r(4, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
+    case 3: tile512x2_r(3, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
+    case 2: tile512x2_r(2, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
+    case 1: tile512x2_r(1, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
+    default: break;
+    }
+}
+
 // AVX2 + FMA: R (≤ 6) rows × 16 columns (half a panel), in 2R registers over the whole k.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
 void tile256_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
@@ -298,6 +375,17 @@ int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda,
                         pfOffset += (size_t)kc * 64;
                     }
 #if SP_X86
+                    if (level == 2 && rows <= 4 && jp + SP_NR < jc1) {
+                        // Few rows: this panel and the next at once (tile512x2_r).
+                        const char *pf1 = (const char *)(pan + (size_t)kc * SP_NR);
+                        if (pfOffset < nextBytes) {
+                            pf1 = next + pfOffset;
+                            pfOffset += (size_t)kc * 64;
+                        }
+                        tile512x2(rows, kc, apk, pan, ci + jp, ldc, sp_min(2 * SP_NR, jc1 - jp), acc, pf, pf1, bi);
+                        jp += SP_NR;
+                        continue;
+                    }
                     if (level == 2) { tile512(rows, kc, apk, pan, ci + jp, ldc, cols, acc, pf, bi); continue; }
                     if (level == 1) { tile256(rows, kc, apk, pan, ci + jp, ldc, cols, acc, pf, bi); continue; }
 #endif

@@ -60,6 +60,38 @@ import Testing
         }
     }
 
+    /// Tiles of at most 4 rows (AVX-512 runs them two panels at a time) give the bits the same
+    /// rows get in a full 12-row tile: every sum adds the same products in the same order.
+    @Test func fewRowTilesGiveTheBitsOfFullTiles() throws {
+        for (n, k) in [(33, 64), (64, 7), (100, 300), (256, 64), (1100, 20)] {
+            let b = Self.random(k * n, seed: UInt64(n + k))
+            let packed = try b.withUnsafeBufferPointer { pb in
+                try PackedMatrix(try #require(pb.baseAddress), ldb: k, transposed: true, k: k, n: n)
+            }
+            let a = Self.random(12 * k, seed: UInt64(k))
+            for level in 0...PackedMatrix.level {
+                for accumulate in [false, true] {
+                    let c0 = Self.random(12 * n, seed: 9)
+                    func product(_ m: Int) -> [Float] {
+                        var c = Array(c0[0..<(m * n)])
+                        a.withUnsafeBufferPointer { pa in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                _ = sgemmPacked(m: m, a: pa.baseAddress!, lda: k, b: packed, c: pc.baseAddress!, ldc: n,
+                                                accumulate: accumulate, threads: 1, level: level)
+                            }
+                        }
+                        return c
+                    }
+                    let full = product(12)
+                    for m in 1...4 {
+                        #expect(product(m).map(\.bitPattern) == full[0..<(m * n)].map(\.bitPattern),
+                                "\(m)x\(n)x\(k) level \(level) acc \(accumulate)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Shapes large enough to split among the threads: by column panels (wide) and by rows (narrow),
     /// and n past one 1024-column cache block.
     @Test func splitProductsMatchThePlainLoop() throws {

@@ -211,6 +211,9 @@ extension Interpreter {
             PlanFusion.useConvTapWeights(in: plan) { name in
                 self.weightBox(\.convTapWeights, name, ConvTapWeights.init)
             }
+            PlanFusion.useRecurrentWeights(in: plan) { key in
+                self.weightBox(\.recurrentWeights, key, RecurrentWeight.init)
+            }
         }
         ExecutionPlan.computeReleases(plan, keep: Set(kept.map(\.slot)), implicitReads: { step in
             step.hasSubgraphs ? step.node.implicitInputs.compactMap { slotOfName[$0] } : []

@@ -53,6 +53,9 @@ public final class Interpreter {
     /// Live-tap slices / tap-regrouped copies of constant Conv weights by name, shared by every
     /// plan (made on first use; see PlanConvTapWeights). Guarded by `compileLock`.
     var convTapWeights: [String: ConvTapWeights] = [:]
+    /// Packed copies of constant LSTM / GRU / RNN weights by "W:" / "R:" + name, shared by every
+    /// plan (made on first use; see PlanRecurrentWeights). Guarded by `compileLock`.
+    var recurrentWeights: [String: RecurrentWeight] = [:]
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model
@@ -167,6 +170,7 @@ public final class Interpreter {
         transposedWeights.removeAll()
         packedWeights.removeAll()
         convTapWeights.removeAll()
+        recurrentWeights.removeAll()
         compileLock.unlock()
     }
 

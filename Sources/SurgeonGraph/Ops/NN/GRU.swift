@@ -63,9 +63,9 @@ enum GRU {
     /// The float32 kernel (every attribute): X·Wᵀ of all steps in one sgemm, per step one
     /// sgemm for H·Rᵀ (two when the reset gate applies before the linear map) and SIMD passes
     /// over the gates; nil for other float types.
-    static func fast(_ ctx: OpContext) throws -> [Value]? {
+    static func fast(_ ctx: OpContext, packed: RecurrentPacked? = nil) throws -> [Value]? {
         let sh = try RecurrentShape(ctx: ctx, gates: 3)
-        guard let run = try RecurrentFastRun(sh, gates: 3, finalStates: 1) else { return nil }
+        guard let run = try RecurrentFastRun(sh, gates: 3, finalStates: 1, packed: packed) else { return nil }
         let lbr = try ctx.int("linear_before_reset", 0) != 0
         let B = sh.batch, H = sh.hidden, G = 3 * H
         let h0 = try RecurrentSetup.state(ctx, 5, dirs: sh.dirs, batch: B, hidden: H, layout: sh.layout)

@@ -57,11 +57,15 @@ enum LSTM {
         return (0..<dirs).map { Array(v[($0 * 3 * H)..<(($0 + 1) * 3 * H)]) }
     }
 
-    /// The float32 kernel (every attribute): X·Wᵀ of all steps in one sgemm, per step one
-    /// sgemm for H·Rᵀ and one SIMD pass over the gates; nil for other float types.
-    static func fast(_ ctx: OpContext) throws -> [Value]? {
+    /// The float32 kernel (every attribute): X·Wᵀ of all steps in one product, per step one
+    /// product for H·Rᵀ (on W and R packed once when the plan gives `packed`) and the gates;
+    /// nil for other float types. Without peepholes and input_forget the gates go in passes
+    /// over whole rows (pre-activations, then each activation over its gates' run of values:
+    /// the C vector kernels for Sigmoid / Tanh); with them, in one SIMD8 pass. `actLevel`
+    /// (tests) caps the activations' vector kernel level.
+    static func fast(_ ctx: OpContext, packed: RecurrentPacked? = nil, actLevel: Int = VectorMath.level) throws -> [Value]? {
         let sh = try RecurrentShape(ctx: ctx, gates: 4)
-        guard let run = try RecurrentFastRun(sh, gates: 4, finalStates: 2) else { return nil }
+        guard let run = try RecurrentFastRun(sh, gates: 4, finalStates: 2, packed: packed) else { return nil }
         let B = sh.batch, H = sh.hidden, G = 4 * H
         let h0 = try RecurrentSetup.state(ctx, 5, dirs: sh.dirs, batch: B, hidden: H, layout: sh.layout)
         let c0 = try RecurrentSetup.state(ctx, 6, dirs: sh.dirs, batch: B, hidden: H, layout: sh.layout)
@@ -69,6 +73,50 @@ enum LSTM {
         let inputForget = try ctx.int("input_forget", 0) != 0
         let acts = try RecurrentAct.list(ctx, dirs: sh.dirs, defaultActs: ["Sigmoid", "Tanh", "Tanh"])
         let clip = sh.clip, ld = run.ld, xw = run.xw, yp = run.yp
+        if peep == nil && !inputForget {
+            run.forEachDirection(costPerDirection: sh.seq * B * G * H) { d in
+                let f = acts[d][0], g = acts[d][1], hAct = acts[d][2]
+                let bias = run.buffer(run.biasSum(d, count: G))
+                let h = run.buffer(h0[d]), c = run.buffer(c0[d]), hr = run.buffer(count: B * G), tc = run.buffer(count: H)
+                for step in 0..<sh.seq {
+                    run.recurrent(d, h, rowStart: 0, rows: G, hr)
+                    for b in 0..<B {
+                        guard let t = run.time(d, b, step: step) else { continue }
+                        let xr = xw + run.xRow(t, b) * ld + d * G, hrb = hr + b * G
+                        let cb = c + b * H, hb = h + b * H, yb = yp + run.yOffset(t, d, b)
+                        // Pre-activations of i, o, f, c in place of H·Rᵀ, then f over i, o, f and g over c.
+                        var k = 0
+                        while k < G {
+                            let n = min(8, G - k)
+                            storeF8(clipF8(loadF8(xr + k, n) + loadF8(hrb + k, n) + loadF8(bias + k, n), clip), hrb + k, n)
+                            k += 8
+                        }
+                        f.applyInPlace(hrb, 3 * H, level: actLevel)
+                        g.applyInPlace(hrb + 3 * H, H, level: actLevel)
+                        k = 0
+                        while k < H {
+                            let n = min(8, H - k)
+                            let cNew = loadF8(hrb + 2 * H + k, n) * loadF8(cb + k, n) + loadF8(hrb + k, n) * loadF8(hrb + 3 * H + k, n)
+                            storeF8(cNew, cb + k, n)
+                            storeF8(cNew, tc + k, n)
+                            k += 8
+                        }
+                        hAct.applyInPlace(tc, H, level: actLevel)
+                        k = 0
+                        while k < H {
+                            let n = min(8, H - k)
+                            let hNew = loadF8(hrb + H + k, n) * loadF8(tc + k, n)
+                            storeF8(hNew, hb + k, n)
+                            storeF8(hNew, yb + k, n)
+                            k += 8
+                        }
+                    }
+                }
+                run.storeFinal(0, d, h)
+                run.storeFinal(1, d, c)
+            }
+            return run.outputs
+        }
         run.forEachDirection(costPerDirection: sh.seq * B * G * H) { d in
             let f = acts[d][0], g = acts[d][1], hAct = acts[d][2]
             let bias = run.buffer(run.biasSum(d, count: G))

@@ -36,9 +36,9 @@ enum RNN {
 
     /// The float32 kernel (every attribute): X·Wᵀ of all steps in one sgemm, per step one
     /// sgemm for H·Rᵀ and one SIMD pass; nil for other float types.
-    static func fast(_ ctx: OpContext) throws -> [Value]? {
+    static func fast(_ ctx: OpContext, packed: RecurrentPacked? = nil) throws -> [Value]? {
         let sh = try RecurrentShape(ctx: ctx, gates: 1)
-        guard let run = try RecurrentFastRun(sh, gates: 1, finalStates: 1) else { return nil }
+        guard let run = try RecurrentFastRun(sh, gates: 1, finalStates: 1, packed: packed) else { return nil }
         let B = sh.batch, H = sh.hidden
         let h0 = try RecurrentSetup.state(ctx, 5, dirs: sh.dirs, batch: B, hidden: H, layout: sh.layout)
         let acts = try RecurrentAct.list(ctx, dirs: sh.dirs, defaultActs: ["Tanh"])

@@ -45,8 +45,29 @@ enum RecurrentAct {
 
     /// Per direction, the node's activations (or `defaultActs`).
     static func list(_ ctx: OpContext, dirs: Int, defaultActs: [String]) throws -> [[RecurrentAct]] {
-        try RecurrentSetup.activationSpecs(ctx, dirs: dirs, defaultActs: defaultActs).map { list in
+        // No activations attribute: the defaults (Sigmoid, Tanh), which take no alpha or beta.
+        if ctx.node.attribute("activations") == nil {
+            let acts = try defaultActs.map { try RecurrentAct(name: $0, alpha: nil, beta: nil) }
+            return Array(repeating: acts, count: dirs)
+        }
+        return try RecurrentSetup.activationSpecs(ctx, dirs: dirs, defaultActs: defaultActs).map { list in
             try list.map { try RecurrentAct(name: $0.name, alpha: $0.alpha, beta: $0.beta) }
+        }
+    }
+
+    /// `p[i] = self(p[i])` for i < n: Sigmoid and Tanh through the C vector kernels
+    /// (`VectorMath`, within a few ulp of the SIMD8 functions) when they run, else SIMD8.
+    func applyInPlace(_ p: UnsafeMutablePointer<Float>, _ n: Int, level: Int = VectorMath.level) {
+        switch self {
+        case .sigmoid: if VectorMath.apply(.sigmoid, p, p, n, level: level) { return }
+        case .tanh: if VectorMath.apply(.tanh, p, p, n, level: level) { return }
+        default: break
+        }
+        var k = 0
+        while k < n {
+            let m = min(8, n - k)
+            storeF8(self(loadF8(p + k, m)), p + k, m)
+            k += 8
         }
     }
 
@@ -86,6 +107,33 @@ enum RecurrentAct {
     return r
 }
 
+/// W and R of a recurrent node packed once for the interpreter (PlanRecurrentWeights), for
+/// `RecurrentFastRun`: W whole (the input projection), R in the row pieces each step
+/// multiplies by. Either may be nil (then OpenBLAS multiplies by the tensor as given).
+struct RecurrentPacked {
+    let w: RecurrentWeight.Packed?
+    let r: RecurrentWeight.Packed?
+
+    /// The packed copies of the node's W and R from the plan's boxes.
+    init(_ ctx: OpContext, w: RecurrentWeight, r: RecurrentWeight) throws {
+        let wT = try ctx.tensor(1), rT = try ctx.tensor(2)
+        self.w = w.packed(wT, pieces: nil)
+        self.r = rT.rank == 3 ? r.packed(rT, pieces: try RecurrentPacked.pieces(ctx, hidden: rT.shape[2])) : nil
+    }
+
+    /// The row pieces of R the node's fast kernel multiplies by at every step: all gates
+    /// (LSTM, RNN, GRU under linear_before_reset), else GRU's z and r, then its candidate.
+    static func pieces(_ ctx: OpContext, hidden h: Int) throws -> [RecurrentWeight.Piece] {
+        switch ctx.node.opType {
+        case "LSTM": return [.init(start: 0, rows: 4 * h)]
+        case "GRU":
+            if try ctx.int("linear_before_reset", 0) != 0 { return [.init(start: 0, rows: 3 * h)] }
+            return [.init(start: 0, rows: 2 * h), .init(start: 2 * h, rows: h)]
+        default: return [.init(start: 0, rows: h)]
+        }
+    }
+}
+
 /// The float32 buffers of a fast recurrent run: the input projection of every step, the
 /// outputs written in place, scratch buffers, and the row / offset arithmetic of both layouts.
 /// Directions only write their own parts of Y and the final states, so they may run in
@@ -107,8 +155,13 @@ final class RecurrentFastRun: @unchecked Sendable {
     private var scratch: [UnsafeMutablePointer<Float>] = []
     private let lock = NSLock()
 
+    /// R's packed pieces per direction (`RecurrentPacked`), empty without them.
+    private let rPacked: [[(piece: RecurrentWeight.Piece, matrix: PackedMatrix)]]
+
     /// nil unless X, W and R are float32 (the other float types take the plain kernels).
-    init?(_ sh: RecurrentShape, gates: Int, finalStates: Int) throws {
+    /// `packed` (W and R packed once by the plan) serves the products it fits; the others go
+    /// to OpenBLAS.
+    init?(_ sh: RecurrentShape, gates: Int, finalStates: Int, packed: RecurrentPacked? = nil) throws {
         guard sh.xT.dtype == .float32, sh.wT.dtype == .float32, sh.rT.dtype == .float32 else { return nil }
         self.sh = sh
         g = gates * sh.hidden
@@ -122,8 +175,21 @@ final class RecurrentFastRun: @unchecked Sendable {
         yp = y.rawPointer.bindMemory(to: Float.self, capacity: max(y.count, 1))
         finals = try (0..<finalStates).map { _ in try Tensor(zeros: .float32, shape: sShape) }
         r = UnsafePointer(sh.rT.rawPointer.bindMemory(to: Float.self, capacity: max(sh.rT.count, 1)))
+        if let rp = packed?.r, let pieces = rp.pieces, rp.matrices.count == sh.dirs {
+            let hd = sh.hidden, gg = g
+            rPacked = rp.matrices.map { list in
+                zip(pieces, list).filter { $0.1.k == hd && $0.1.n == $0.0.rows && $0.0.start + $0.0.rows <= gg }
+                    .map { (piece: $0.0, matrix: $0.1) }
+            }
+        } else {
+            rPacked = []
+        }
         xw = .allocate(capacity: max(n, 1))
         let x = sh.xT.rawPointer.bindMemory(to: Float.self, capacity: max(sh.xT.count, 1))
+        if let pw = packed?.w?.matrices.first?.first, pw.k == sh.input, pw.n == ld,
+           sgemmPacked(m: rows, a: x, lda: sh.input, b: pw, c: xw, ldc: ld) {
+            return
+        }
         let w = sh.wT.rawPointer.bindMemory(to: Float.self, capacity: max(sh.wT.count, 1))
         sgemm(transA: false, transB: true, m: rows, n: ld, k: sh.input, alpha: 1,
               a: x, lda: sh.input, b: w, ldb: sh.input, beta: 0, c: xw, ldc: ld)
@@ -176,6 +242,10 @@ final class RecurrentFastRun: @unchecked Sendable {
     @inline(__always) func recurrent(_ d: Int, _ h: UnsafePointer<Float>, rowStart: Int, rows: Int,
                                      _ out: UnsafeMutablePointer<Float>) {
         let hd = sh.hidden
+        if d < rPacked.count, let m = rPacked[d].first(where: { $0.piece.start == rowStart && $0.piece.rows == rows })?.matrix,
+           sgemmPacked(m: sh.batch, a: h, lda: hd, b: m, c: out, ldc: rows, threads: 1) {
+            return
+        }
         sgemm(transA: false, transB: true, m: sh.batch, n: rows, k: hd, alpha: 1,
               a: h, lda: hd, b: r + (d * g + rowStart) * hd, ldb: hd, beta: 0, c: out, ldc: rows)
     }

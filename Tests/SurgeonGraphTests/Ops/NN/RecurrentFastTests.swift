@@ -27,8 +27,10 @@ import TestSupport
         var peepholes = false, inputForget = false, linearBeforeReset = false
     }
 
-    /// Runs `op` through both kernels and returns (fast, plain) outputs.
-    mutating func runBoth(_ op: String, _ c: Case) throws -> ([Tensor], [Tensor]) {
+    /// Runs `op` through the fast kernel in its forms (OpenBLAS on W and R as given; W and R
+    /// packed as the plan packs them; for LSTM, also the activations' Swift loops instead of
+    /// the C vector kernels) and the plain one; returns (each fast form's outputs, plain outputs).
+    mutating func runBoth(_ op: String, _ c: Case) throws -> ([[Tensor]], [Tensor]) {
         let gates = op == "LSTM" ? 4 : op == "GRU" ? 3 : 1
         let dirs = c.direction == "bidirectional" ? 2 : 1
         let H = c.hidden
@@ -57,17 +59,27 @@ import TestSupport
         let node = Node(name: "n", opType: op, domain: "", inputs: names, outputs: ["y", "yh", "yc"], attributes: attrs)
         let ctx = OpContext(node: node, inputs: inputs.map { $0.map { Value.tensor($0) } }, opset: 22,
                             subgraphRunner: { _, _ in [] })
-        let kernels: (OpContext) throws -> [Value]?, plain: (OpContext) throws -> [Value]
+        let packed = try RecurrentPacked(ctx, w: RecurrentWeight(), r: RecurrentWeight())
+        #expect(packed.w != nil && packed.r != nil, "\(op) \(c)")
+        let kernels: [(OpContext) throws -> [Value]?], plain: (OpContext) throws -> [Value]
         switch op {
-        case "LSTM": kernels = LSTM.fast; plain = LSTM.plain
-        case "GRU": kernels = GRU.fast; plain = GRU.plain
-        default: kernels = RNN.fast; plain = RNN.plain
+        case "LSTM":
+            kernels = [{ try LSTM.fast($0) }, { try LSTM.fast($0, packed: packed) }, { try LSTM.fast($0, packed: packed, actLevel: 0) }]
+            plain = LSTM.plain
+        case "GRU": kernels = [{ try GRU.fast($0) }, { try GRU.fast($0, packed: packed) }]; plain = GRU.plain
+        default: kernels = [{ try RNN.fast($0) }, { try RNN.fast($0, packed: packed) }]; plain = RNN.plain
         }
-        let fast = try #require(try kernels(ctx)).map { try $0.asTensor() }
+        let fast = try kernels.map { try #require(try $0(ctx)).map { try $0.asTensor() } }
         return (fast, try plain(ctx).map { try $0.asTensor() })
     }
 
     /// Largest |fast - plain| over the largest |plain| (1 at least), per output.
+    func check(_ op: String, _ c: Case, _ fasts: [[Tensor]], _ plain: [Tensor]) {
+        for (form, fast) in fasts.enumerated() {
+            check(op + " form \(form)", c, fast, plain)
+        }
+    }
+
     func check(_ op: String, _ c: Case, _ fast: [Tensor], _ plain: [Tensor]) {
         #expect(fast.count == plain.count, "\(op) \(c)")
         for (i, (f, p)) in zip(fast, plain).enumerated() {
@@ -89,6 +101,8 @@ import TestSupport
         }
         list.append(Case(seq: 1, batch: 1, input: 3, hidden: 8, direction: "bidirectional"))
         list.append(Case(seq: 5, batch: 2, input: 16, hidden: 32, direction: "bidirectional", initial: true))
+        list.append(Case(seq: 7, batch: 3, input: 32, hidden: 64, direction: "bidirectional"))
+        list.append(Case(seq: 3, batch: 2, input: 5, hidden: 40, layout: 1, seqLens: [3, 2], initial: true))
         list.append(Case(hidden: 1, direction: "reverse", seqLens: [1, 3, 4], clip: 0.4))
         list.append(Case(direction: "bidirectional", seqLens: [2, 4, 3], initial: true, clip: 0.7))
         return list
