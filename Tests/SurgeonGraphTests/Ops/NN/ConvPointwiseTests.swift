@@ -89,7 +89,8 @@ import Testing
                     let worst = zip(y, ref).map { abs(Double($0) - $1) }.max() ?? .infinity
                     #expect(!y.contains { $0.isNaN } && worst < 1e-4, "x \(c.x) w \(c.w) level \(level) threads \(threads): off by \(worst)")
                     if let one = first {
-                        #expect(y == one, "x \(c.x) w \(c.w) level \(level): \(threads) threads differ from one")
+                        let same = y.count == one.count && zip(y, one).allSatisfy { $0.bitPattern == $1.bitPattern }
+                        #expect(same, "x \(c.x) w \(c.w) level \(level): \(threads) threads differ from one")
                     } else {
                         first = y
                     }
@@ -115,6 +116,8 @@ import Testing
         let one = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group)
         kernelThreads = 2
         let two = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group)
-        #expect(one == two, "\(zip(one, two).filter { $0 != $1 }.count) of \(one.count) values differ")
+        // (On main's OpenBLAS path, directLevel -1, 683 of the 47040 values differed.)
+        let differing = zip(one, two).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(one.count == two.count && differing == 0, "\(differing) of \(one.count) values differ")
     }
 }
