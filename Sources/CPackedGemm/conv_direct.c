@@ -33,13 +33,13 @@ static void cd_pack_a(const float *a, int lda, int rows, int kc, float *dst) {
 }
 
 /// The plain kernel: `rows` rows × `cols` (≤ 32) columns; reads only the columns it writes.
-static void cd_tile_plain(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc,
+static void cd_tile_plain(int rows, int kc, const float *ap, int as, const float *src, const int *offs, float *c, int ldc,
                           int cols, int acc, const float *bias) {
     for (int r = 0; r < rows; r++) {
         float sum[32];
         for (int j = 0; j < 32; j++) sum[j] = 0;
         for (int p = 0; p < kc; p++) {
-            const float x = ap[(size_t)r * CD_KC + p];
+            const float x = ap[(size_t)r * as + p];
             const float *bp = src + offs[p];
             for (int j = 0; j < cols; j++) sum[j] += x * bp[j];
         }
@@ -51,7 +51,7 @@ static void cd_tile_plain(int rows, int kc, const float *ap, const float *src, c
 #if CD_X86
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-             int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     __m512 s0[CD_MR512], s1[CD_MR512];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR512; r++) {
@@ -71,7 +71,7 @@ void cd512_r(const int R, int kc, const float *ap, const float *src, const int *
 #pragma clang loop unroll(full)
         for (int r = 0; r < CD_MR512; r++) {
             if (r < R) {
-                const __m512 xv = _mm512_set1_ps(x[r * CD_KC]);
+                const __m512 xv = _mm512_set1_ps(x[(size_t)r * as]);
                 s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
                 s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
             }
@@ -100,20 +100,20 @@ void cd512_r(const int R, int kc, const float *ap, const float *src, const int *
 
 __attribute__((target("avx512f")))
 static void cd512(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     switch (rows) {
-    case 12: cd512_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 11: cd512_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 10: cd512_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 9: cd512_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 8: cd512_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 7: cd512_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 6: cd512_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 5: cd512_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 4: cd512_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 3: cd512_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 2: cd512_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 1: cd512_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 12: cd512_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 11: cd512_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 10: cd512_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 9: cd512_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 8: cd512_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 7: cd512_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 6: cd512_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 5: cd512_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 4: cd512_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 3: cd512_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 2: cd512_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 1: cd512_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
     default: break;
     }
 }
@@ -121,7 +121,7 @@ static void cd512(int rows, int kc, const float *ap, const float *src, const int
 // AVX2 + FMA: R (≤ 6) rows × 16 columns in 2R registers; a 32-column tile is two of them.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
 void cd256_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-             int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     __m256 s0[CD_MR256], s1[CD_MR256];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR256; r++) {
@@ -140,7 +140,7 @@ void cd256_r(const int R, int kc, const float *ap, const float *src, const int *
 #pragma clang loop unroll(full)
         for (int r = 0; r < CD_MR256; r++) {
             if (r < R) {
-                const __m256 xv = _mm256_broadcast_ss(x + r * CD_KC);
+                const __m256 xv = _mm256_broadcast_ss(x + (size_t)r * as);
                 s0[r] = _mm256_fmadd_ps(xv, b0, s0[r]);
                 s1[r] = _mm256_fmadd_ps(xv, b1, s1[r]);
             }
@@ -160,18 +160,18 @@ void cd256_r(const int R, int kc, const float *ap, const float *src, const int *
 
 __attribute__((target("avx2,fma")))
 static void cd256(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     for (int h = 0; h < 2 && h * 16 < cols; h++) {
         const int hc = cd_min(16, cols - h * 16);
         const float *sh = src + h * 16;
         float *ch = c + h * 16;
         switch (rows) {
-        case 6: cd256_r(6, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 5: cd256_r(5, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 4: cd256_r(4, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 3: cd256_r(3, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 2: cd256_r(2, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 1: cd256_r(1, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 6: cd256_r(6, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 5: cd256_r(5, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 4: cd256_r(4, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 3: cd256_r(3, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 2: cd256_r(2, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 1: cd256_r(1, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
         default: break;
         }
     }
@@ -180,6 +180,11 @@ static void cd256(int rows, int kc, const float *ap, const float *src, const int
 
 int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                    float *c, int ldc, int j0, int j1, const float *bias) {
+    return sp_conv_direct_a(level, m, k, a, lda, src, offs, c, ldc, j0, j1, bias, 0);
+}
+
+int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
+                     float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo) {
     if (m <= 0 || j0 >= j1 || j0 < 0) return 0;
     if (k <= 0) {
         for (int i = 0; i < m; i++) {
@@ -203,7 +208,12 @@ int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float
             const int *ok = offs + k0;
             for (int i = 0; i < m; i += mr) {
                 const int rows = cd_min(mr, m - i);
-                cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
+                // A block of at most aInPlaceUpTo columns reads the weights where they are:
+                // the copy into L1 would serve only a tile or two (7x7 maps).
+                const int inPlace = jc1 - jc <= aInPlaceUpTo;
+                const float *ak = inPlace ? a + (size_t)i * lda + k0 : apk;
+                const int as = inPlace ? lda : CD_KC;
+                if (!inPlace) cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
                 float *ci = c + (size_t)i * ldc;
                 const float *bi = bias && !acc ? bias + i : 0;
                 // The weights' next register tile (this K block's next rows, or the next K
@@ -222,10 +232,10 @@ int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float
                     const int cols = cd_min(32, jc1 - jp);
                     const float *pf = jp == jc ? pfa : 0;
 #if CD_X86
-                    if (level == 2) { cd512(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows); continue; }
-                    if (level == 1) { cd256(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows); continue; }
+                    if (level == 2) { cd512(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as); continue; }
+                    if (level == 1) { cd256(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as); continue; }
 #endif
-                    cd_tile_plain(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi);
+                    cd_tile_plain(rows, kc, ak, as, src + jp, ok, ci + jp, ldc, cols, acc, bi);
                 }
             }
         }

@@ -120,4 +120,41 @@ import Testing
         let differing = zip(one, two).filter { $0.bitPattern != $1.bitPattern }.count
         #expect(one.count == two.count && differing == 0, "\(differing) of \(one.count) values differ")
     }
+
+    /// `convDirectProduct` reading the weights in place (`weightsInPlaceUpTo`, what
+    /// ConvPointwise uses on small maps) gives the bits of the copied register tiles, at every
+    /// level: K across the 256-row blocks, rows across the register tiles, columns across tiles.
+    @Test func weightsReadInPlaceGiveTheSameBits() throws {
+        var seed: UInt32 = 41
+        for (m, k, n) in [(1, 5, 7), (13, 37, 49), (25, 300, 33), (30, 9, 100), (7, 520, 64)] {
+            let a = ConvPackedTests.random(m * k, &seed), bias = ConvPackedTests.random(m, &seed)
+            let src = ConvPackedTests.random(k * n + 32, &seed)
+            let offsets = (0..<k).map { Int32($0 * n) }
+            for level in 0...PackedMatrix.level {
+                var results: [[Float]] = []
+                for upTo in [0, 64, 1 << 20] {
+                    var c = [Float](repeating: .nan, count: m * n)
+                    let ok = a.withUnsafeBufferPointer { pa in
+                        src.withUnsafeBufferPointer { ps in
+                            offsets.withUnsafeBufferPointer { po in
+                                bias.withUnsafeBufferPointer { pb in
+                                    c.withUnsafeMutableBufferPointer { pc in
+                                        guard let a = pa.baseAddress, let s = ps.baseAddress, let o = po.baseAddress,
+                                              let out = pc.baseAddress else { return false }
+                                        return convDirectProduct(m: m, k: k, a: a, lda: k, src: s, offsets: o, c: out, ldc: n,
+                                                                 j0: 0, j1: n, bias: pb.baseAddress, level: level,
+                                                                 weightsInPlaceUpTo: upTo)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    #expect(ok && !c.contains { $0.isNaN })
+                    results.append(c)
+                }
+                let same = results.allSatisfy { r in zip(r, results[0]).allSatisfy { $0.bitPattern == $1.bitPattern } }
+                #expect(same, "m \(m) k \(k) n \(n) level \(level): in place differs from the copied tiles")
+            }
+        }
+    }
 }
