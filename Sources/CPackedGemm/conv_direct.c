@@ -9,7 +9,8 @@
 // rows of B, each register tile of MR rows of A copied into L1 (row r at r × KC) and run over
 // every tile of 32 columns of the block; the register tiles are the same shapes (AVX-512:
 // 12 × 32, AVX2: 6 × 16 twice, plain: 4 × 32), with loads through the offsets instead of a
-// packed panel.
+// packed panel. sp_conv_direct_a may read the register tile of A in place (row stride lda)
+// instead of its L1 copy, in blocks of few columns: the same products in the same order.
 #include "CPackedGemm.h"
 #include <string.h>
 
