@@ -17,7 +17,9 @@
 // per p from 0 in each K block, then added to C or the bias), so the tile shape chosen never
 // changes a bit of the result. A product of 49-64 columns (a 7 × 7 map: 63) is one 6 × 64 tile
 // (4 loads and 6 broadcasts a step; 10% faster on resnet18's last convolutions than two
-// 12 × 32 tiles).
+// 12 × 32 tiles). sp_conv_direct_a may read the register tiles of A in place (row stride lda,
+// every tile shape) instead of their L1 copy, in blocks of few columns: the same products in
+// the same order.
 #include "CPackedGemm.h"
 #include <string.h>
 
@@ -54,13 +56,13 @@ static void cd_pack_a(const float *a, int lda, int rows, int kc, float *dst) {
 }
 
 /// The plain kernel: `rows` rows × `cols` (≤ 32) columns; reads only the columns it writes.
-static void cd_tile_plain(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc,
+static void cd_tile_plain(int rows, int kc, const float *ap, int as, const float *src, const int *offs, float *c, int ldc,
                           int cols, int acc, const float *bias) {
     for (int r = 0; r < rows; r++) {
         float sum[32];
         for (int j = 0; j < 32; j++) sum[j] = 0;
         for (int p = 0; p < kc; p++) {
-            const float x = ap[(size_t)r * CD_KC + p];
+            const float x = ap[(size_t)r * as + p];
             const float *bp = src + offs[p];
             for (int j = 0; j < cols; j++) sum[j] += x * bp[j];
         }
@@ -72,7 +74,7 @@ static void cd_tile_plain(int rows, int kc, const float *ap, const float *src, c
 #if CD_X86
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-             int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     __m512 s0[CD_MR512], s1[CD_MR512];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR512; r++) {
@@ -92,7 +94,7 @@ void cd512_r(const int R, int kc, const float *ap, const float *src, const int *
 #pragma clang loop unroll(full)
         for (int r = 0; r < CD_MR512; r++) {
             if (r < R) {
-                const __m512 xv = _mm512_set1_ps(x[r * CD_KC]);
+                const __m512 xv = _mm512_set1_ps(x[(size_t)r * as]);
                 s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
                 s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
             }
@@ -121,20 +123,20 @@ void cd512_r(const int R, int kc, const float *ap, const float *src, const int *
 
 __attribute__((target("avx512f")))
 static void cd512(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     switch (rows) {
-    case 12: cd512_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 11: cd512_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 10: cd512_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 9: cd512_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 8: cd512_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 7: cd512_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 6: cd512_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 5: cd512_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 4: cd512_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 3: cd512_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 2: cd512_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 1: cd512_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 12: cd512_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 11: cd512_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 10: cd512_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 9: cd512_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 8: cd512_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 7: cd512_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 6: cd512_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 5: cd512_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 4: cd512_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 3: cd512_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 2: cd512_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 1: cd512_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
     default: break;
     }
 }
@@ -143,7 +145,7 @@ static void cd512(int rows, int kc, const float *ap, const float *src, const int
 // AVX-512, the wide tile: 8 rows × 48 columns (3 vectors a row), whole tiles only.
 __attribute__((target("avx512f")))
 static void cd512w(int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int acc,
-                   const float *bias, const float *pfa, int pfLda, int pfRows) {
+                   const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     __m512 s0[CD_MRWIDE], s1[CD_MRWIDE], s2[CD_MRWIDE];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MRWIDE; r++) {
@@ -162,7 +164,7 @@ static void cd512w(int kc, const float *ap, const float *src, const int *offs, f
         const float *x = ap + p;
 #pragma clang loop unroll(full)
         for (int r = 0; r < CD_MRWIDE; r++) {
-            const __m512 xv = _mm512_set1_ps(x[r * CD_KC]);
+            const __m512 xv = _mm512_set1_ps(x[r * as]);
             s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
             s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
             s2[r] = _mm512_fmadd_ps(xv, b2, s2[r]);
@@ -194,7 +196,7 @@ static void cd512w(int kc, const float *ap, const float *src, const int *offs, f
 // would take two.
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512q_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-              int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+              int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     __m512 s0[CD_MRQ], s1[CD_MRQ], s2[CD_MRQ], s3[CD_MRQ];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MRQ; r++) {
@@ -215,7 +217,7 @@ void cd512q_r(const int R, int kc, const float *ap, const float *src, const int 
 #pragma clang loop unroll(full)
         for (int r = 0; r < CD_MRQ; r++) {
             if (r < R) {
-                const __m512 xv = _mm512_set1_ps(x[r * CD_KC]);
+                const __m512 xv = _mm512_set1_ps(x[r * as]);
                 s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
                 s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
                 s2[r] = _mm512_fmadd_ps(xv, b2, s2[r]);
@@ -251,14 +253,14 @@ void cd512q_r(const int R, int kc, const float *ap, const float *src, const int 
 
 __attribute__((target("avx512f")))
 static void cd512q(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                   int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+                   int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     switch (rows) {
-    case 6: cd512q_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 5: cd512q_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 4: cd512q_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 3: cd512q_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 2: cd512q_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
-    case 1: cd512q_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows); break;
+    case 6: cd512q_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 5: cd512q_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 4: cd512q_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 3: cd512q_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 2: cd512q_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 1: cd512q_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
     default: break;
     }
 }
@@ -266,7 +268,7 @@ static void cd512q(int rows, int kc, const float *ap, const float *src, const in
 // AVX2 + FMA: R (≤ 6) rows × 16 columns in 2R registers; a 32-column tile is two of them.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
 void cd256_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-             int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     __m256 s0[CD_MR256], s1[CD_MR256];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR256; r++) {
@@ -285,7 +287,7 @@ void cd256_r(const int R, int kc, const float *ap, const float *src, const int *
 #pragma clang loop unroll(full)
         for (int r = 0; r < CD_MR256; r++) {
             if (r < R) {
-                const __m256 xv = _mm256_broadcast_ss(x + r * CD_KC);
+                const __m256 xv = _mm256_broadcast_ss(x + (size_t)r * as);
                 s0[r] = _mm256_fmadd_ps(xv, b0, s0[r]);
                 s1[r] = _mm256_fmadd_ps(xv, b1, s1[r]);
             }
@@ -305,18 +307,18 @@ void cd256_r(const int R, int kc, const float *ap, const float *src, const int *
 
 __attribute__((target("avx2,fma")))
 static void cd256(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows) {
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     for (int h = 0; h < 2 && h * 16 < cols; h++) {
         const int hc = cd_min(16, cols - h * 16);
         const float *sh = src + h * 16;
         float *ch = c + h * 16;
         switch (rows) {
-        case 6: cd256_r(6, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 5: cd256_r(5, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 4: cd256_r(4, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 3: cd256_r(3, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 2: cd256_r(2, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
-        case 1: cd256_r(1, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows); break;
+        case 6: cd256_r(6, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 5: cd256_r(5, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 4: cd256_r(4, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 3: cd256_r(3, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 2: cd256_r(2, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
+        case 1: cd256_r(1, kc, ap, sh, offs, ch, ldc, hc, acc, bias, h == 0 ? pfa : 0, pfLda, pfRows, as); break;
         default: break;
         }
     }
@@ -336,6 +338,11 @@ void sp_conv_direct_tile(int level, int n, int *rows, int *cols) {
 
 int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                    float *c, int ldc, int j0, int j1, const float *bias) {
+    return sp_conv_direct_a(level, m, k, a, lda, src, offs, c, ldc, j0, j1, bias, 0);
+}
+
+int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
+                     float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo) {
     if (m <= 0 || j0 >= j1 || j0 < 0) return 0;
     if (k <= 0) {
         for (int i = 0; i < m; i++) {
@@ -362,7 +369,12 @@ int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float
             const int *ok = offs + k0;
             for (int i = 0; i < m; i += mr) {
                 const int rows = cd_min(mr, m - i);
-                cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
+                // A block of at most aInPlaceUpTo columns reads the weights where they are:
+                // the copy into L1 would serve only a tile or two (7x7 maps).
+                const int inPlace = jc1 - jc <= aInPlaceUpTo;
+                const float *ak = inPlace ? a + (size_t)i * lda + k0 : apk;
+                const int as = inPlace ? lda : CD_KC;
+                if (!inPlace) cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
                 float *ci = c + (size_t)i * ldc;
                 const float *bi = bias && !acc ? bias + i : 0;
                 // The weights' next register tile (this K block's next rows, or the next K
@@ -380,22 +392,22 @@ int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float
                 int jp = jc;
 #if CD_X86
                 if (one) {
-                    cd512q(rows, kc, apk, src + jp, ok, ci + jp, ldc, jc1 - jc, acc, bi, pfa, lda, pfRows);
+                    cd512q(rows, kc, ak, src + jp, ok, ci + jp, ldc, jc1 - jc, acc, bi, pfa, lda, pfRows, as);
                     continue;
                 }
                 if (wide && rows == CD_MRWIDE) {
                     for (; jp + CD_NWIDE <= jc1; jp += CD_NWIDE)
-                        cd512w(kc, apk, src + jp, ok, ci + jp, ldc, acc, bi, jp == jc ? pfa : 0, lda, pfRows);
+                        cd512w(kc, ak, src + jp, ok, ci + jp, ldc, acc, bi, jp == jc ? pfa : 0, lda, pfRows, as);
                 }
 #endif
                 for (; jp < jc1; jp += 32) {
                     const int cols = cd_min(32, jc1 - jp);
                     const float *pf = jp == jc ? pfa : 0;
 #if CD_X86
-                    if (level == 2) { cd512(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows); continue; }
-                    if (level == 1) { cd256(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows); continue; }
+                    if (level == 2) { cd512(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as); continue; }
+                    if (level == 1) { cd256(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as); continue; }
 #endif
-                    cd_tile_plain(rows, kc, apk, src + jp, ok, ci + jp, ldc, cols, acc, bi);
+                    cd_tile_plain(rows, kc, ak, as, src + jp, ok, ci + jp, ldc, cols, acc, bi);
                 }
             }
         }

@@ -7,16 +7,19 @@ import CPackedGemm
 /// `offsets[p]`; the caller guarantees that `src` is readable at `offsets[p] + j` for every
 /// j < j0 + (j1 − j0 rounded up to 32) (`ConvDirect` leaves that slack after its planes).
 /// `level` (tests) caps the kernel set used, as for `sgemmPacked`; every level sums in the same
-/// order, whatever rows and columns a call covers. False when a size does not fit the
-/// kernel's 32-bit indices (nothing written).
+/// order, whatever rows and columns a call covers. `weightsInPlaceUpTo`: blocks of at most
+/// that many columns read `a` where it is instead of copying each register tile of it into L1
+/// (the same bits; 0 never). False when a size does not fit the kernel's 32-bit indices
+/// (nothing written).
 public func convDirectProduct(
     m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, src: UnsafePointer<Float>, offsets: UnsafePointer<Int32>,
     c: UnsafeMutablePointer<Float>, ldc: Int, j0: Int, j1: Int, bias: UnsafePointer<Float>?,
-    level: Int = PackedMatrix.level
+    level: Int = PackedMatrix.level, weightsInPlaceUpTo: Int = 0
 ) -> Bool {
     let limit = Int(Int32.max) / 2
     guard m >= 0, k >= 0, m < limit, k < limit, lda < limit, ldc < limit, j0 >= 0, j1 < limit - 32 else { return false }
-    _ = sp_conv_direct(Int32(level), Int32(m), Int32(k), a, Int32(lda), src, offsets, c, Int32(ldc), Int32(j0), Int32(j1), bias)
+    _ = sp_conv_direct_a(Int32(level), Int32(m), Int32(k), a, Int32(lda), src, offsets, c, Int32(ldc), Int32(j0), Int32(j1),
+                         bias, Int32(max(0, min(weightsInPlaceUpTo, 1 << 20))))
     return true
 }
 

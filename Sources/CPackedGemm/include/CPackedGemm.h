@@ -61,6 +61,11 @@ int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float
 /// of A (*rows) and its columns (*cols; the last tile of a range may be narrower). For callers
 /// splitting a product among threads on tile boundaries; either pointer may be NULL.
 void sp_conv_direct_tile(int level, int n, int *rows, int *cols);
+/// sp_conv_direct, reading A in place (not copied into an L1 tile) in every block of at most
+/// `aInPlaceUpTo` columns (0: never, as sp_conv_direct). The same sums in the same order, so the
+/// same bits; pointwise convolutions on small maps (49 columns) pass 64.
+int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
+                     float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo);
 
 /// exp over float32 rows (vec_exp.c) for Softmax: the Cephes expf of the Swift `simdExp`
 /// (about 1 ulp; below -87.33654 and -inf give 0, NaN stays NaN, above 88 is clamped to 88),

@@ -206,9 +206,12 @@ enum Conv {
             return
         }
 
-        if let halfRows, directLevel >= 0, inSp.count == 2 || inSp.count == 3, kSize > geom.strides.reduce(1, *) {
-            // Half weights for ConvDirect, which reads float32 weights in place: all of them
-            // widened once (what the block-by-block products widen in a call as well).
+        let pointwiseGeometry = kSp.allSatisfy { $0 == 1 } && geom.strides.allSatisfy { $0 == 1 }
+            && geom.padBegin.allSatisfy { $0 == 0 } && geom.padEnd.allSatisfy { $0 == 0 }
+        if let halfRows, directLevel >= 0,
+           pointwiseGeometry || ((inSp.count == 2 || inSp.count == 3) && kSize > geom.strides.reduce(1, *)) {
+            // Half weights for ConvDirect and ConvPointwise, which read float32 weights in place:
+            // all of them widened once (what the block-by-block products widen in a call as well).
             let count = m * cg * kSize
             let wide = ScratchMemory.allocate(Float.self, count: count)
             defer { ScratchMemory.release(wide, count: count) }
@@ -254,8 +257,7 @@ enum Conv {
             return
         }
 
-        let isPointwise = kSp.allSatisfy { $0 == 1 } && geom.strides.allSatisfy { $0 == 1 }
-            && geom.padBegin.allSatisfy { $0 == 0 } && geom.padEnd.allSatisfy { $0 == 0 }
+        let isPointwise = pointwiseGeometry
         let inStrides = contiguousStrides(inSp)
         let outerOut = Array(outSp.dropLast())
 
@@ -361,8 +363,18 @@ enum Conv {
             }
             return
         }
+        if isPointwise && T.self == Float.self && halfRows == nil && directLevel >= 0 {
+            // Our own kernel (ConvPointwise.swift): the same bits whatever the thread count.
+            let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+            let done = withOptionalBuffer(bias) { pb in
+                ConvPointwise.run(x: f(xb), w: f(wb), bias: pb.map(f), n: n, c: c, m: m, group: group, pixels: outSize,
+                                  y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self),
+                                  epilogue: tileEpilogue, level: directLevel)
+            }
+            if done { return }
+        }
         if isPointwise {
-            // One product per (batch, group), the epilogue right after it (the whole block, or
+            // OpenBLAS (float64, or without the vector kernels). One product per (batch, group), the epilogue right after it (the whole block, or
             // its rows split among the kernel threads when the product was). Not tiled by
             // columns: tiles of 64K-128K floats measured no faster (the epilogues are bound by
             // their arithmetic, not by memory, and the bias written as one short segment per

@@ -1,0 +1,110 @@
+import SurgeonTensor
+
+/// Float32 pointwise convolutions (1×1 kernel, stride 1, no padding, any rank) through
+/// `convDirectProduct` (CPackedGemm's `sp_conv_direct`) instead of OpenBLAS: the product of a
+/// (batch item, group) is W (Cout × Cin) · X (Cin × pixels) with X read in place (input channel
+/// p at offset p × pixels), the bias starting the sums, the tile epilogue right after each block.
+///
+/// Why not OpenBLAS: its result depended on the thread count. `sgemm` cut a product of more
+/// than 256K multiply-adds into one block of rows (or columns) per kernel thread, and OpenBLAS
+/// (SkylakeX) runs products under ~1M multiply-adds with its small-matrix kernel and larger ones
+/// with its blocked kernel, which sum in different orders: mobilenet_v3_small's 40 → 240 conv
+/// on 14×14 (240 × 196 × 40) gave other bits at 2 threads (two 120-row blocks) than at 1.
+/// `sp_conv_direct` sums over the input channels in the same order whatever rows and columns a
+/// call covers, so the threads may split the work any way without changing a bit.
+///
+/// The vector kernels read whole tiles of 32 columns: columns past the last whole tile are read
+/// from a small zero-padded copy (input channels × 32 floats), never past the input's end.
+enum ConvPointwise {
+    /// Products below this many multiply-adds run on the calling thread (as `sgemm`'s split).
+    static let splitBelow = 1 << 18
+    /// Column blocks of at most this many pixels read the weights in place: on a 7×7 map (49
+    /// columns, two tiles) the copy of each 12-row weight tile into L1 served only two tiles
+    /// (320 → 1280 on 7×7: 10-14% faster without it; larger maps keep the copy).
+    static let weightsInPlaceUpTo = 64
+
+    /// y (`[N, M, pixels]`) = bias + W · x per (batch item, group), then `epilogue`, through
+    /// kernel `level` (`PackedMatrix.level` or lower) on `threads` threads. False when a size
+    /// does not fit the kernel's 32-bit indices (nothing written: the caller takes its own path).
+    static func run(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                    n: Int, c: Int, m: Int, group: Int, pixels: Int,
+                    y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, level: Int,
+                    threads: Int = kernelThreads) -> Bool {
+        guard group >= 1, c % group == 0, m % group == 0, pixels > 0 else { return false }
+        let cg = c / group, mg = m / group
+        let limit = Int(Int32.max) / 4
+        let (span, overflow) = cg.multipliedReportingOverflow(by: pixels)
+        guard cg > 0, mg > 0, !overflow, span < limit, pixels < limit else { return false }
+        if n == 0 { return true }
+        let whole = pixels / 32 * 32, tail = pixels - whole
+        let tiles = (pixels + 31) / 32
+        let work = mg.multipliedReportingOverflow(by: pixels).partialValue.multipliedReportingOverflow(by: cg)
+        let threads = max(1, threads)
+        let splitting = threads > 1 && (work.overflow || work.partialValue >= splitBelow)
+        // Column tiles of 32 when there are plenty of them, else blocks of 12 output channels
+        // (the AVX-512 register tile).
+        let splitColumns = tiles >= 4 * threads
+        let parts = !splitting ? 1 : splitColumns ? min(threads, tiles) : min(threads, (mg + 11) / 12)
+        let tailCount = max(1, cg * 32)
+        let tailBuffer = ScratchMemory.allocate(Float.self, count: tailCount)
+        defer { ScratchMemory.release(tailBuffer, count: tailCount) }
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * cg) { offs in
+            guard let offsets = offs.baseAddress else { return false }
+            for p in 0..<cg {
+                offsets[p] = Int32(p * pixels)
+                offsets[cg + p] = Int32(p * 32)
+            }
+            var fine = true
+            for b in 0..<n {
+                for gi in 0..<group {
+                    let xg = x + (b * c + gi * cg) * pixels
+                    let yg = y + (b * m + gi * mg) * pixels
+                    let wg = w + gi * mg * cg
+                    let bg = bias.map { $0 + gi * mg }
+                    if tail > 0 {
+                        // The columns past the last whole tile, zero-padded to 32.
+                        for p in 0..<cg {
+                            let d = tailBuffer + p * 32
+                            d.update(from: xg + p * pixels + whole, count: tail)
+                            (d + tail).update(repeating: 0, count: 32 - tail)
+                        }
+                    }
+                    let part = { (p: Int) in
+                        var i0 = 0, i1 = mg, j0 = 0, j1 = pixels
+                        if parts > 1 && splitColumns {
+                            let per = (tiles + parts - 1) / parts * 32
+                            j0 = min(pixels, p * per); j1 = min(pixels, j0 + per)
+                        } else if parts > 1 {
+                            let per = ((mg + parts - 1) / parts + 11) / 12 * 12
+                            i0 = min(mg, p * per); i1 = min(mg, i0 + per)
+                        }
+                        guard i0 < i1, j0 < j1 else { return }
+                        let a = wg + i0 * cg, cRows = yg + i0 * pixels, rowBias = bg.map { $0 + i0 }
+                        let mainEnd = min(j1, whole)
+                        if j0 < mainEnd, !convDirectProduct(m: i1 - i0, k: cg, a: a, lda: cg, src: xg, offsets: offsets,
+                                                            c: cRows, ldc: pixels, j0: j0, j1: mainEnd, bias: rowBias,
+                                                            level: level, weightsInPlaceUpTo: Self.weightsInPlaceUpTo) {
+                            fine = false
+                            return
+                        }
+                        if j1 > whole, !convDirectProduct(m: i1 - i0, k: cg, a: a, lda: cg, src: tailBuffer,
+                                                          offsets: offsets + cg, c: cRows + whole, ldc: pixels,
+                                                          j0: 0, j1: tail, bias: rowBias, level: level,
+                                                          weightsInPlaceUpTo: Self.weightsInPlaceUpTo) {
+                            fine = false
+                            return
+                        }
+                        epilogue?.apply(cRows + j0, rows: i1 - i0, cols: j1 - j0, stride: pixels, col0: j0)
+                    }
+                    if parts > 1 {
+                        parallelFor(parts, threads: parts) { part($0) }
+                    } else {
+                        part(0)
+                    }
+                    if !fine { return false }
+                }
+            }
+            return true
+        }
+    }
+}
