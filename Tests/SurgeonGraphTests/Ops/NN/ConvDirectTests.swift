@@ -28,11 +28,10 @@ import Testing
         let epilogue = TileEpilogue(maps: [.relu, .clip(lo: 0, hi: 0.7)])
         for c in Self.cases {
             let geom = ConvPackedTests.geometry(c)
-            let xv = ConvPackedTests.random(c.x.reduce(1, *), &seed), wv = ConvPackedTests.random(c.w.reduce(1, *), &seed)
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
             for withBias in [false, true] {
                 let bv: [Float]? = withBias ? ConvPackedTests.random(c.w[0], &seed) : nil
-                let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
-                                             bias: bv?.map(Double.init), geom: geom, group: c.group)
+                let ref = ConvPackedTests.reference(c, geom, x: xv, w: wv, bias: bv)
                 let blas = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
                                              packedLevel: -2, directLevel: -1)
                 var levels: [[Float]] = []
@@ -96,10 +95,9 @@ import Testing
         for c in Self.cases + [Case(x: [1, 256, 7, 7], w: [40, 256, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1])]
         where c.x.count >= 4 {
             let geom = ConvPackedTests.geometry(c)
-            let xv = ConvPackedTests.random(c.x.reduce(1, *), &seed), wv = ConvPackedTests.random(c.w.reduce(1, *), &seed)
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
             let bv = ConvPackedTests.random(c.w[0], &seed)
-            let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
-                                         bias: bv.map(Double.init), geom: geom, group: c.group).map { Double(reluF(Float($0))) }
+            let ref = ConvPackedTests.reference(c, geom, x: xv, w: wv, bias: bv).map { Double(reluF(Float($0))) }
             let inSp = Array(c.x[2...])
             let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
                                          inStrides: contiguousStrides(inSp), inSize: inSp.reduce(1, *), outSp: geom.output,

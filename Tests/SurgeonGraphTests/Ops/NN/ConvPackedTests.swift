@@ -40,6 +40,18 @@ import Testing
         Case(x: [1, 1, 1, 1], w: [1, 1, 1, 1], s: [1, 1], d: [1, 1], p: [1, 0, 0, 1]),       // one pixel, padded
     ]
 
+    /// A case's input and weights, drawn in that order from `seed`.
+    static func operands(_ c: Case, _ seed: inout UInt32) -> (x: [Float], w: [Float]) {
+        let x = random(c.x.reduce(1, *), &seed)
+        return (x, random(c.w.reduce(1, *), &seed))
+    }
+
+    /// The plain reference loop (Double) on a case's float operands.
+    static func reference(_ c: Case, _ geom: SpatialGeometry, x: [Float], w: [Float], bias: [Float]?) -> [Double] {
+        ConvReference.conv(x: x.map(Double.init), xShape: c.x, w: w.map(Double.init), wShape: c.w,
+                           bias: bias?.map(Double.init), geom: geom, group: c.group)
+    }
+
     static func random(_ n: Int, _ seed: inout UInt32) -> [Float] {
         (0..<n).map { _ in
             seed = seed &* 1664525 &+ 1013904223
@@ -52,11 +64,10 @@ import Testing
         let epilogue = TileEpilogue(maps: [.relu, .clip(lo: 0, hi: 0.7)])
         for c in Self.cases {
             let geom = Self.geometry(c)
-            let xv = Self.random(c.x.reduce(1, *), &seed), wv = Self.random(c.w.reduce(1, *), &seed)
+            let (xv, wv) = Self.operands(c, &seed)
             for withBias in [false, true] {
                 let bv: [Float]? = withBias ? Self.random(c.w[0], &seed) : nil
-                let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
-                                             bias: bv?.map(Double.init), geom: geom, group: c.group)
+                let ref = Self.reference(c, geom, x: xv, w: wv, bias: bv)
                 let blas = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
                                              packedLevel: -2, directLevel: -1)
                 for level in -1...PackedMatrix.level {
@@ -85,10 +96,9 @@ import Testing
                                // One tile whose im2col, bias and epilogue the threads share.
                                Case(x: [1, 256, 7, 7], w: [21, 256, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1])] {
             let geom = Self.geometry(c)
-            let xv = Self.random(c.x.reduce(1, *), &seed), wv = Self.random(c.w.reduce(1, *), &seed)
+            let (xv, wv) = Self.operands(c, &seed)
             let bv = Self.random(c.w[0], &seed)
-            let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
-                                         bias: bv.map(Double.init), geom: geom, group: c.group).map { Double(reluF(Float($0))) }
+            let ref = Self.reference(c, geom, x: xv, w: wv, bias: bv).map { Double(reluF(Float($0))) }
             var xs = c.x, ws = c.w, g = geom
             if geom.rank == 1 {
                 xs.insert(1, at: 2); ws.insert(1, at: 2)

@@ -36,11 +36,10 @@ import Testing
         let epilogue = TileEpilogue(maps: [.relu, .clip(lo: 0, hi: 0.7)])
         for c in Self.cases {
             let geom = ConvPackedTests.geometry(c)
-            let xv = ConvPackedTests.random(c.x.reduce(1, *), &seed), wv = ConvPackedTests.random(c.w.reduce(1, *), &seed)
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
             for withBias in [false, true] {
                 let bv: [Float]? = withBias ? ConvPackedTests.random(c.w[0], &seed) : nil
-                let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
-                                             bias: bv?.map(Double.init), geom: geom, group: c.group)
+                let ref = ConvPackedTests.reference(c, geom, x: xv, w: wv, bias: bv)
                 let blas = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
                                              directLevel: -1)
                 for level in 0...PackedMatrix.level {
@@ -64,10 +63,9 @@ import Testing
         var seed: UInt32 = 31
         for c in Self.cases + [Self.pointwise([1, 16, 64, 64], 24), Self.pointwise([1, 96, 7, 7], 576)] {
             let geom = ConvPackedTests.geometry(c)
-            let xv = ConvPackedTests.random(c.x.reduce(1, *), &seed), wv = ConvPackedTests.random(c.w.reduce(1, *), &seed)
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
             let bv = ConvPackedTests.random(c.w[0], &seed)
-            let ref = ConvReference.conv(x: xv.map(Double.init), xShape: c.x, w: wv.map(Double.init), wShape: c.w,
-                                         bias: bv.map(Double.init), geom: geom, group: c.group).map { Double(reluF(Float($0))) }
+            let ref = ConvPackedTests.reference(c, geom, x: xv, w: wv, bias: bv).map { Double(reluF(Float($0))) }
             let pixels = geom.output.reduce(1, *)
             for level in 0...PackedMatrix.level {
                 var first: [Float]?
@@ -108,7 +106,7 @@ import Testing
         var seed: UInt32 = 37
         let c = Self.pointwise([1, 40, 14, 14], 240)
         let geom = ConvPackedTests.geometry(c)
-        let xv = ConvPackedTests.random(c.x.reduce(1, *), &seed), wv = ConvPackedTests.random(c.w.reduce(1, *), &seed)
+        let (xv, wv) = ConvPackedTests.operands(c, &seed)
         let bv = ConvPackedTests.random(c.w[0], &seed)
         let saved = kernelThreads
         defer { kernelThreads = saved }
