@@ -211,14 +211,8 @@ struct ConvDirect {
                     }
                     var fine = true
                     let part = { (p: Int) in
-                        var i0 = 0, i1 = mg, j0 = 0, j1 = cols
-                        if parts > 1 && splitColumns {
-                            let per = ((cols + parts - 1) / parts + tileColumns - 1) / tileColumns * tileColumns
-                            j0 = min(cols, p * per); j1 = min(cols, j0 + per)
-                        } else if parts > 1 {
-                            let per = ((mg + parts - 1) / parts + tileRows - 1) / tileRows * tileRows
-                            i0 = min(mg, p * per); i1 = min(mg, i0 + per)
-                        }
+                        let (i0, i1, j0, j1) = ConvDirect.part(p, of: parts, rows: mg, cols: cols, byColumns: splitColumns,
+                                                               rowBlock: tileRows, columnBlock: tileColumns)
                         guard i0 < i1, j0 < j1 else { return }
                         if !convDirectProduct(m: i1 - i0, k: kk, a: wg + i0 * kk, lda: kk, src: buffer, offsets: offsets,
                                               c: result + i0 * cols, ldc: cols, j0: j0, j1: j1, bias: bg.map { $0 + i0 },
@@ -240,16 +234,34 @@ struct ConvDirect {
                             }
                         }
                     }
-                    if parts > 1 {
-                        parallelFor(parts, threads: parts) { part($0) }
-                    } else {
-                        part(0)
-                    }
+                    // One part runs on the calling thread (parallelFor runs a single iteration inline).
+                    parallelFor(parts, threads: parts, part)
                     if !fine { return false }
                 }
             }
             return true
         }
         return ok
+    }
+}
+
+extension ConvDirect {
+    /// Rows `i0 ..< i1` and columns `j0 ..< j1` of part `p` when a `rows` × `cols` product is cut
+    /// into `parts` (ConvDirect's and ConvPointwise's thread splits): whole blocks of
+    /// `columnBlock` columns when `byColumns`, else of `rowBlock` rows, as even as the blocks
+    /// allow; the whole product for a single part, empty ranges for parts past the end. Where a
+    /// part starts never changes a bit of the result (`sp_conv_direct` sums every output in the
+    /// same order), only which tiles the kernel runs.
+    static func part(_ p: Int, of parts: Int, rows: Int, cols: Int, byColumns: Bool, rowBlock: Int, columnBlock: Int)
+        -> (i0: Int, i1: Int, j0: Int, j1: Int) {
+        guard parts > 1 else { return (0, rows, 0, cols) }
+        if byColumns {
+            let per = ((cols + parts - 1) / parts + columnBlock - 1) / columnBlock * columnBlock
+            let j0 = min(cols, p * per)
+            return (0, rows, j0, min(cols, j0 + per))
+        }
+        let per = ((rows + parts - 1) / parts + rowBlock - 1) / rowBlock * rowBlock
+        let i0 = min(rows, p * per)
+        return (i0, min(rows, i0 + per), 0, cols)
     }
 }

@@ -70,14 +70,11 @@ enum ConvPointwise {
                         }
                     }
                     let part = { (p: Int) in
-                        var i0 = 0, i1 = mg, j0 = 0, j1 = pixels
-                        if parts > 1 && splitColumns {
-                            let per = (tiles + parts - 1) / parts * 32
-                            j0 = min(pixels, p * per); j1 = min(pixels, j0 + per)
-                        } else if parts > 1 {
-                            let per = ((mg + parts - 1) / parts + 11) / 12 * 12
-                            i0 = min(mg, p * per); i1 = min(mg, i0 + per)
-                        }
+                        // Column parts stay whole 32-column tiles: the kernel reads the input in
+                        // place up to j0 + (j1 - j0 rounded up to 32), so a part must end at a
+                        // tile boundary or at `whole` (the tail comes from tailBuffer).
+                        let (i0, i1, j0, j1) = ConvDirect.part(p, of: parts, rows: mg, cols: pixels, byColumns: splitColumns,
+                                                               rowBlock: 12, columnBlock: 32)
                         guard i0 < i1, j0 < j1 else { return }
                         let a = wg + i0 * cg, cRows = yg + i0 * pixels, rowBias = bg.map { $0 + i0 }
                         let mainEnd = min(j1, whole)
@@ -96,11 +93,7 @@ enum ConvPointwise {
                         }
                         epilogue?.apply(cRows + j0, rows: i1 - i0, cols: j1 - j0, stride: pixels, col0: j0)
                     }
-                    if parts > 1 {
-                        parallelFor(parts, threads: parts) { part($0) }
-                    } else {
-                        part(0)
-                    }
+                    parallelFor(parts, threads: parts, part)
                     if !fine { return false }
                 }
             }

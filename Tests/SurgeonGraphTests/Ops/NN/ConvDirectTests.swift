@@ -124,4 +124,36 @@ import Testing
             }
         }
     }
+
+    /// `ConvDirect.part`, the thread split shared by ConvDirect and ConvPointwise: the parts
+    /// cover the product exactly, in order, each starting on a whole block; a single part is the
+    /// whole product; column parts of 32 are the `ceil(tiles / parts)` tiles ConvPointwise cut.
+    @Test func partsCoverTheProductOnBlockBoundaries() {
+        for rows in [1, 5, 12, 13, 40, 97] {
+            for cols in [1, 31, 32, 33, 49, 100, 3136] {
+                for parts in 1...5 {
+                    for (byColumns, block) in [(true, 32), (true, 48), (false, 12), (false, 8)] {
+                        var nextRow = 0, nextCol = 0
+                        for p in 0..<parts {
+                            let (i0, i1, j0, j1) = ConvDirect.part(p, of: parts, rows: rows, cols: cols, byColumns: byColumns,
+                                                                   rowBlock: block, columnBlock: block)
+                            if parts == 1 { #expect(i0 == 0 && i1 == rows && j0 == 0 && j1 == cols) }
+                            if byColumns {
+                                #expect(i0 == 0 && i1 == rows && j0 == nextCol && j1 >= j0 && (j0 == cols || j0 % block == 0))
+                                nextCol = j1
+                                if parts > 1 && block == 32 && j0 < cols {
+                                    let tiles = (cols + 31) / 32
+                                    #expect(j1 == min(cols, j0 + (tiles + parts - 1) / parts * 32))
+                                }
+                            } else {
+                                #expect(j0 == 0 && j1 == cols && i0 == nextRow && i1 >= i0 && (i0 == rows || i0 % block == 0))
+                                nextRow = i1
+                            }
+                        }
+                        #expect(byColumns ? nextCol == cols : nextRow == rows, "rows \(rows) cols \(cols) parts \(parts)")
+                    }
+                }
+            }
+        }
+    }
 }
