@@ -50,6 +50,9 @@ final class ExecutionPlan {
         /// With `keepsIntermediates`: the leading per-value epilogues, offered to the kernel
         /// in their kept form (`KeptTileOffer`, PlanKeptTile.swift).
         var keptTile: TileEpilogue?
+        /// Set on a ConvInteger / MatMulInteger step that also runs the Cast(to: FLOAT) of its
+        /// int32 result (PlanConvIntegerCast.swift): its kernel yields float32.
+        var castsToFloat32 = false
 
         init(nodeIndex: Int, node: Node, kernel: Kernel?, function: Function?, opset: Int, inputs: [Int], outputs: [Int], hasSubgraphs: Bool) {
             self.nodeIndex = nodeIndex
@@ -213,6 +216,9 @@ extension Interpreter {
             }
             PlanFusion.useRecurrentWeights(in: plan) { key in
                 self.weightBox(\.recurrentWeights, key, RecurrentWeight.init)
+            }
+            PlanFusion.useIntegerMatMulWeights(in: plan) { name in
+                self.weightBox(\.integerMatMulWeights, name, IntegerMatMulWeight.init)
             }
         }
         ExecutionPlan.computeReleases(plan, keep: Set(kept.map(\.slot)), implicitReads: { step in

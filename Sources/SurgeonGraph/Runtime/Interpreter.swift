@@ -56,6 +56,9 @@ public final class Interpreter {
     /// Packed copies of constant LSTM / GRU / RNN weights by "W:" / "R:" + name, shared by every
     /// plan (made on first use; see PlanRecurrentWeights). Guarded by `compileLock`.
     var recurrentWeights: [String: RecurrentWeight] = [:]
+    /// Packed transposes of constant int8 MatMulInteger weights by name, shared by every plan
+    /// (made on first use; see PlanIntegerMatMul). Guarded by `compileLock`.
+    var integerMatMulWeights: [String: IntegerMatMulWeight] = [:]
 
     public init(model: Model, registry: OpRegistry = .standard) {
         self.model = model
@@ -171,6 +174,7 @@ public final class Interpreter {
         packedWeights.removeAll()
         convTapWeights.removeAll()
         recurrentWeights.removeAll()
+        integerMatMulWeights.removeAll()
         compileLock.unlock()
     }
 

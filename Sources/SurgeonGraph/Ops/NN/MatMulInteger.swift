@@ -84,6 +84,83 @@ enum MatMulInteger {
         return Tensor(dtype: .int32, shape: outShape, buffer: buf)
     }
 
+    /// uint8 A `[..., M, K]` by a constant int8 B `[K, N]` packed once (`QGemm.PackedWeights` of
+    /// Bᵀ, see PlanIntegerMatMul.swift), with a scalar A zero point and a scalar or per-column B
+    /// zero point: the VNNI kernel's raw products Σ a·b, then the zero points by their sums,
+    /// `Σ (a - az)(b - bz) = Σ a·b - bz·Σa - az·Σb + K·az·bz`, all in wrapping int32: the same
+    /// integers as `integerMatMul` (a ring identity mod 2³², whatever the thread split). As
+    /// float32 when `float32` (a fused Cast: `Float(v)` of each integer, as Cast gives it). nil
+    /// when these operands are not that form or the kernel does not run here.
+    static func packed(_ a: Tensor, _ b: Tensor, _ azp: Tensor?, _ bzp: Tensor?, weights: QGemm.PackedWeights,
+                       float32: Bool) throws -> Tensor? {
+        guard QGemm.available, a.dtype == .uint8, b.dtype == .int8, a.rank >= 2, b.rank == 2 else { return nil }
+        let k = b.shape[0], n = b.shape[1]
+        guard a.shape[a.rank - 1] == k, k > 0, n > 0, weights.depth == k, weights.rows == n else { return nil }
+        if let azp, azp.count != 1 || azp.dtype != .uint8 { return nil }
+        if let bzp, (bzp.count != 1 && (bzp.rank != 1 || bzp.count != n)) || bzp.dtype != .int8 { return nil }
+        let m = a.count / k
+        let az = Int32(azp.map { $0.int64Array()[0] } ?? 0)
+        let bz: [Int32] = bzp.map { $0.int64Array().map { Int32($0) } } ?? [0]
+        let outShape = Array(a.shape.dropLast()) + [n]
+        // A's rows need a stride that is a multiple of 4: copied when K is not.
+        let lda = QGemm.rowStride(depth: k)
+        let padded: UnsafeMutablePointer<UInt8>? = lda == k ? nil : ScratchMemory.allocate(UInt8.self, count: m * lda)
+        defer { if let padded { ScratchMemory.release(padded, count: m * lda) } }
+        let c = ScratchMemory.allocate(Int32.self, count: max(m * n, 1))
+        defer { ScratchMemory.release(c, count: max(m * n, 1)) }
+        let ap = try bytes(a)
+        let rowSumsA = ScratchMemory.allocate(Int32.self, count: max(m, 1))
+        defer { ScratchMemory.release(rowSumsA, count: max(m, 1)) }
+        let perColumn = bz.count > 1 || bz[0] != 0
+        withExtendedLifetime(a) {
+            if let padded {
+                for r in 0..<m {
+                    (padded + r * lda).update(from: ap + r * k, count: k)
+                    (padded + r * lda + k).update(repeating: 0, count: lda - k)
+                }
+            }
+            QGemm.multiply(a: UnsafePointer(padded) ?? ap, lda: lda, m: m, weights, c: c, ldc: n)
+            if perColumn {
+                for r in 0..<m {
+                    var s: Int32 = 0
+                    let row = ap + r * k
+                    for p in 0..<k { s &+= Int32(row[p]) }
+                    rowSumsA[r] = s
+                }
+            }
+        }
+        // Per column: K·az·bz_j - az·Σ_p B[p][j].
+        let kz = Int32(truncatingIfNeeded: k) &* az
+        let columnTerms: [Int32] = (0..<n).map { j in
+            let bj = bz.count > 1 ? bz[j] : bz[0]
+            return kz &* bj &- az &* weights.rowSums[j]
+        }
+        func finish<R: TensorScalar>(_ type: R.Type, _ convert: (Int32) -> R) throws -> Tensor {
+            let (buf, dst, _) = try newOutput(outShape, R.self)
+            columnTerms.withUnsafeBufferPointer { tp in
+                bz.withUnsafeBufferPointer { zp in
+                    guard let t = tp.baseAddress, let z = zp.baseAddress else { return }
+                    for r in 0..<m {
+                        let src = c + r * n, out = dst + r * n
+                        if perColumn {
+                            let sa = rowSumsA[r]
+                            if zp.count > 1 {
+                                for j in 0..<n { out[j] = convert(src[j] &+ t[j] &- z[j] &* sa) }
+                            } else {
+                                let zs = z[0] &* sa
+                                for j in 0..<n { out[j] = convert(src[j] &+ t[j] &- zs) }
+                            }
+                        } else {
+                            for j in 0..<n { out[j] = convert(src[j] &+ t[j]) }
+                        }
+                    }
+                }
+            }
+            return Tensor(dtype: R.dtype, shape: outShape, buffer: buf)
+        }
+        return float32 ? try finish(Float.self) { Float($0) } : try finish(Int32.self) { $0 }
+    }
+
     /// The bytes of a uint8 / int8 tensor.
     private static func bytes(_ t: Tensor) throws -> UnsafePointer<UInt8> {
         guard t.dtype == .uint8 || t.dtype == .int8 else { throw TensorError("expected an 8-bit tensor, got \(t.dtype)") }

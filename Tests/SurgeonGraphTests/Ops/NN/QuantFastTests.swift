@@ -74,6 +74,41 @@ import TestSupport
         }
     }
 
+    @Test(.enabled(if: QGemm.available, "no AVX-512 VNNI on this CPU"))
+    mutating func packedMatMulIntegerMatchesPlain() throws {
+        // uint8 A by a packed int8 B: K a multiple of 4 and not (A copied to a padded stride),
+        // extreme values (255 × -128 sums), 8-row blocks with a tail, rows split over threads;
+        // no zero points, scalar ones, per-column ones with a zero column.
+        for (aShape, n) in [([5, 300], 7), ([2, 3, 17], 4), ([1, 128], 128), ([67, 512], 33), ([9, 1300], 450)] {
+            let k = aShape.last ?? 1
+            var av = (0..<aShape.reduce(1, *)).map { _ in Int64((rnd() + 0.5) * 255) }
+            var bv = (0..<(k * n)).map { _ in Int64(rnd() * 255) }
+            for i in 0..<min(k, av.count) { av[i] = 255 }
+            for p in 0..<k { bv[p * n] = -128 }
+            let a = try Tensor(int64s: av, shape: aShape, dtype: .uint8)
+            let b = try Tensor(int64s: bv, shape: [k, n], dtype: .int8)
+            let w = try #require(IntegerMatMulWeight().packed(for: b))
+            let azp = try Tensor(int64s: [131], shape: [], dtype: .uint8)
+            let bzpCol = try Tensor(int64s: (0..<n).map { $0 == 1 ? 0 : Int64(rnd() * 255) }, shape: [n], dtype: .int8)
+            let bzp = try Tensor(int64s: [-77], shape: [], dtype: .int8)
+            for (za, zb) in [(nil, nil), (azp, nil), (azp, bzp), (nil, bzpCol), (azp, bzpCol)] as [(Tensor?, Tensor?)] {
+                let plain = try MatMulInteger.integerMatMul(a, b, za, zb).cast(to: .int32)
+                let packed = try #require(try MatMulInteger.packed(a, b, za, zb, weights: w, float32: false))
+                #expect(packed.dtype == .int32 && packed.shape == plain.shape && packed.int64Array() == plain.int64Array(),
+                        "\(aShape) \(n)")
+                // As floats: what Cast(to: FLOAT) gives.
+                let floats = try #require(try MatMulInteger.packed(a, b, za, zb, weights: w, float32: true))
+                #expect(try floats.scalars(of: Float.self) == plain.cast(to: .float32).scalars(of: Float.self))
+            }
+        }
+        // Operands the kernel does not take: the general kernel runs.
+        let b = try Tensor(int64s: [1, 2, 3, 4], shape: [2, 2], dtype: .int8)
+        let w = try #require(IntegerMatMulWeight().packed(for: b))
+        #expect(try MatMulInteger.packed(Tensor(int64s: [1, 2], shape: [1, 2], dtype: .int8), b, nil, nil, weights: w, float32: false) == nil)
+        let a = try Tensor(int64s: [1, 2], shape: [1, 2], dtype: .uint8)
+        #expect(try MatMulInteger.packed(a, b, try Tensor(int64s: [1, 2], shape: [2], dtype: .uint8), nil, weights: w, float32: false) == nil)
+    }
+
     @Test mutating func dynamicQuantizeMatchesPlain() throws {
         // Mixed signs, all positive, all negative, all zero; odd sizes and one split over threads.
         for (n, shift, scale) in [(7, 0, 10), (1001, 0.6, 3), (1000, -0.6, 3), (33, 0, 0), (200_003, 0.1, 50)] as [(Int, Float, Float)] {
