@@ -1,3 +1,4 @@
+import Foundation
 import SurgeonTensor
 
 /// Float32 pointwise convolutions (1×1 kernel, stride 1, no padding, any rank) through
@@ -22,6 +23,33 @@ enum ConvPointwise {
     /// columns, two tiles) the copy of each 12-row weight tile into L1 served only two tiles
     /// (320 → 1280 on 7×7: 10-14% faster without it; larger maps keep the copy).
     static let weightsInPlaceUpTo = 64
+    /// Products over more input channels than this, on planes of at least `packPlanes` pixels,
+    /// read the input through a packed copy (see `packedColumns`) when a thread's part has at
+    /// least `packFrom` columns.
+    static let packAbove = 64
+    static let packPlanes = 2048
+    static let packFrom = 128
+    /// Whether `run` packs by default: `SURGEON_PW_PACK=off` in the environment reads the input
+    /// in place always (a switch for A/B runs).
+    static let packing: Bool = {
+        guard let v = getenv("SURGEON_PW_PACK").map({ String(cString: $0) }) else { return true }
+        return v != "off" && v != "0"
+    }()
+
+    /// Columns per packed slab for `cg` input channels on planes of `pixels`: the slab (cg ×
+    /// columns floats) stays near 256 KB, in L2 while every register tile of weights runs over
+    /// it; 0 when the input is read in place. In place, each input channel's row of a column
+    /// block is its own stream 4 × pixels bytes from the next: with 256 channels on a 56 × 56
+    /// map the kernel ran at 60% of OpenBLAS's speed (256 → 128: 2.8 against 1.7 ms; packed
+    /// 1.7), while on 28 × 28 and smaller planes packing measured no faster (bench/RESULTS.md,
+    /// "Session 13, pointwise"). The copy holds the same values, so the sums, and every bit,
+    /// are the same.
+    static func packedColumns(cg: Int, pixels: Int, columns: Int) -> Int {
+        guard cg > packAbove, pixels >= packPlanes, columns >= packFrom else { return 0 }
+        return slabWidth(cg: cg)
+    }
+
+    static func slabWidth(cg: Int) -> Int { max(64, min(960, (1 << 16) / max(cg, 1) / 32 * 32)) }
 
     /// y (`[N, M, pixels]`) = bias + W · x per (batch item, group), then `epilogue`, through
     /// kernel `level` (`PackedMatrix.level` or lower) on `threads` threads. False when a size
@@ -29,7 +57,7 @@ enum ConvPointwise {
     static func run(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                     n: Int, c: Int, m: Int, group: Int, pixels: Int,
                     y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, level: Int,
-                    threads: Int = kernelThreads) -> Bool {
+                    threads: Int = kernelThreads, packInput: Bool = ConvPointwise.packing) -> Bool {
         guard group >= 1, c % group == 0, m % group == 0, pixels > 0 else { return false }
         let cg = c / group, mg = m / group
         let limit = Int(Int32.max) / 4
@@ -48,12 +76,16 @@ enum ConvPointwise {
         let tailCount = max(1, cg * 32)
         let tailBuffer = ScratchMemory.allocate(Float.self, count: tailCount)
         defer { ScratchMemory.release(tailBuffer, count: tailCount) }
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * cg) { offs in
+        // The slab width of a part is fixed by cg alone (when it packs at all).
+        let slabStride = Self.slabWidth(cg: cg)
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * cg) { offs in
             guard let offsets = offs.baseAddress else { return false }
             for p in 0..<cg {
                 offsets[p] = Int32(p * pixels)
                 offsets[cg + p] = Int32(p * 32)
+                offsets[2 * cg + p] = Int32(p * slabStride)
             }
+            let packedOffsets = UnsafePointer(offsets + 2 * cg)
             var fine = true
             for b in 0..<n {
                 for gi in 0..<group {
@@ -77,6 +109,34 @@ enum ConvPointwise {
                                                                rowBlock: 12, columnBlock: 32)
                         guard i0 < i1, j0 < j1 else { return }
                         let a = wg + i0 * cg, cRows = yg + i0 * pixels, rowBias = bg.map { $0 + i0 }
+                        let slab = packInput ? Self.packedColumns(cg: cg, pixels: pixels, columns: j1 - j0) : 0
+                        if slab > 0 {
+                            // The input's columns a slab at a time, copied into rows of `slab`
+                            // floats (zero-padded to the next 32), read through packedOffsets.
+                            let packed = ScratchMemory.allocate(Float.self, count: cg * slab)
+                            defer { ScratchMemory.release(packed, count: cg * slab) }
+                            var js = j0
+                            // Slabs of equal width (whole tiles), not a short one at the end.
+                            let slabs = (j1 - j0 + slab - 1) / slab
+                            let even = min(slab, ((j1 - j0 + slabs - 1) / slabs + 31) / 32 * 32)
+                            while js < j1 {
+                                let width = min(even, j1 - js), padded = (width + 31) / 32 * 32
+                                for p in 0..<cg {
+                                    let d = packed + p * slab
+                                    d.update(from: xg + p * pixels + js, count: width)
+                                    if padded > width { (d + width).update(repeating: 0, count: padded - width) }
+                                }
+                                if !convDirectProduct(m: i1 - i0, k: cg, a: a, lda: cg, src: packed, offsets: packedOffsets,
+                                                      c: cRows + js, ldc: pixels, j0: 0, j1: width, bias: rowBias,
+                                                      level: level, weightsInPlaceUpTo: Self.weightsInPlaceUpTo) {
+                                    fine = false
+                                    return
+                                }
+                                js += width
+                            }
+                            epilogue?.apply(cRows + j0, rows: i1 - i0, cols: j1 - j0, stride: pixels, col0: j0)
+                            return
+                        }
                         let mainEnd = min(j1, whole)
                         if j0 < mainEnd, !convDirectProduct(m: i1 - i0, k: cg, a: a, lda: cg, src: xg, offsets: offsets,
                                                             c: cRows, ldc: pixels, j0: j0, j1: mainEnd, bias: rowBias,

@@ -97,6 +97,47 @@ import Testing
         }
     }
 
+    /// Many input channels on large planes read the input through packed slabs
+    /// (`ConvPointwise.packedColumns`): the same bits as reading it in place, at every level and
+    /// on 1-3 threads: slabs of equal width with a partial tile, K across the 256-row blocks,
+    /// groups, a batch.
+    @Test func packedSlabsGiveTheBitsOfTheInPlaceInput() throws {
+        var seed: UInt32 = 43
+        for c in [Self.pointwise([1, 100, 47, 45], 13), Self.pointwise([2, 140, 46, 46], 10, group: 2),
+                  Self.pointwise([1, 300, 41, 50], 7)] {
+            let geom = ConvPackedTests.geometry(c)
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
+            let bv = ConvPackedTests.random(c.w[0], &seed)
+            let ref = ConvPackedTests.reference(c, geom, x: xv, w: wv, bias: bv).map { Double(reluF(Float($0))) }
+            let pixels = geom.output.reduce(1, *)
+            #expect(ConvPointwise.packedColumns(cg: c.w[1], pixels: pixels, columns: pixels) > 0, "x \(c.x): not packed")
+            for level in 0...PackedMatrix.level {
+                var results: [[Float]] = []
+                for (threads, pack) in [(1, false), (1, true), (2, true), (3, true)] {
+                    var y = [Float](repeating: .nan, count: ref.count)
+                    let ok = xv.withUnsafeBufferPointer { px in
+                        wv.withUnsafeBufferPointer { pw in
+                            bv.withUnsafeBufferPointer { pb in
+                                y.withUnsafeMutableBufferPointer { py in
+                                    guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
+                                    return ConvPointwise.run(x: x, w: w, bias: pb.baseAddress, n: c.x[0], c: c.x[1], m: c.w[0],
+                                                             group: c.group, pixels: pixels, y: out,
+                                                             epilogue: TileEpilogue(maps: [.relu]), level: level, threads: threads,
+                                                             packInput: pack)
+                                }
+                            }
+                        }
+                    }
+                    let worst = zip(y, ref).map { abs(Double($0) - $1) }.max() ?? .infinity
+                    #expect(ok && !y.contains { $0.isNaN } && worst < 1e-4, "x \(c.x) level \(level) threads \(threads): off by \(worst)")
+                    results.append(y)
+                }
+                let same = results.allSatisfy { r in zip(r, results[0]).allSatisfy { $0.bitPattern == $1.bitPattern } }
+                #expect(same, "x \(c.x) level \(level): packed slabs differ from the input read in place")
+            }
+        }
+    }
+
     /// The regression: mobilenet_v3_small's 40 → 240 pointwise conv on 14×14 gave other bits at
     /// 2 kernel threads than at 1 (OpenBLAS ran each thread's 120 rows with its small-matrix
     /// kernel, the whole product with its blocked kernel). Through Conv itself, by the global
