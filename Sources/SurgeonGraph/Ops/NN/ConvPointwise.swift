@@ -25,8 +25,9 @@ enum ConvPointwise {
     static let weightsInPlaceUpTo = 64
     /// Products over more input channels than this, on planes of at least `packPlanes` pixels,
     /// read the input through a packed copy (see `packedColumns`) when a thread's part has at
-    /// least `packFrom` columns.
-    static let packAbove = 64
+    /// least `packFrom` columns. (72 → 24 on 56 × 56 measured 5-10% slower packed; 96 → 128
+    /// as fast; 144 → 24, 160 → 128 and up faster.)
+    static let packAbove = 80
     static let packPlanes = 2048
     static let packFrom = 128
     /// Whether `run` packs by default: `SURGEON_PW_PACK=off` in the environment reads the input

@@ -103,7 +103,7 @@ import Testing
     /// groups, a batch.
     @Test func packedSlabsGiveTheBitsOfTheInPlaceInput() throws {
         var seed: UInt32 = 43
-        for c in [Self.pointwise([1, 100, 47, 45], 13), Self.pointwise([2, 140, 46, 46], 10, group: 2),
+        for c in [Self.pointwise([1, 100, 47, 45], 13), Self.pointwise([2, 200, 46, 46], 10, group: 2),
                   Self.pointwise([1, 300, 41, 50], 7)] {
             let geom = ConvPackedTests.geometry(c)
             let (xv, wv) = ConvPackedTests.operands(c, &seed)
