@@ -9,11 +9,12 @@
 // rows of B, each register tile of MR rows of A copied into L1 (row r at r × KC) and run over
 // every tile of 32 columns of the block; the register tiles are the same shapes (AVX-512:
 // 12 × 32, AVX2: 6 × 16 twice, plain: 4 × 32), with loads through the offsets instead of a
-// packed panel. On AVX-512, a product wide enough (see cd_wide) runs 8 × 48 tiles instead:
+// packed panel. On AVX-512, a product runs 8 × 48 tiles instead (and 8 × 32 for its last columns):
 // the rows of B are read unaligned (a tap's offset is arbitrary), so each 16-column load
 // mostly spans two cache lines; 8 × 48 does its 24 multiply-adds per step with 3 such loads
 // and 8 broadcasts (12 × 32: 2 and 12), which measured 5-10% faster on resnet18's 3 × 3
-// convolutions. Every tile sums a column over p in the same order (one fused multiply-add
+// convolutions; also where 12 × 32 tiles would cover fewer columns (5183, inception's 71 × 73:
+// 8-10% faster, 2026-11-28). Every tile sums a column over p in the same order (one fused multiply-add
 // per p from 0 in each K block, then added to C or the bias), so the tile shape chosen never
 // changes a bit of the result. A product of 49-64 columns (a 7 × 7 map: 63) is one 6 × 64 tile
 // (4 loads and 6 broadcasts a step; 10% faster on resnet18's last convolutions than two
@@ -41,15 +42,6 @@
 #define CD_MRPLAIN 4
 
 static inline int cd_min(int a, int b) { return a < b ? a : b; }
-
-/// Whether the AVX-512 kernel runs the 8 × 48 tiles over n columns: when whole 48-column tiles
-/// plus 32-column tiles for the rest cover no more columns than 32-column tiles alone (a 7 × 7
-/// map's 63 columns: 48 + 32 against 2 × 32, so no).
-static int cd_wide(int n) {
-    const int full = n / CD_NC, rest = n % CD_NC;
-    const int wide = full * CD_NC + rest / CD_NWIDE * CD_NWIDE + (rest % CD_NWIDE + 31) / 32 * 32;
-    return wide <= (n + 31) / 32 * 32;
-}
 
 static void cd_pack_a(const float *a, int lda, int rows, int kc, float *dst) {
     for (int r = 0; r < rows; r++) memcpy(dst + (size_t)r * CD_KC, a + (size_t)r * lda, (size_t)kc * sizeof(float));
@@ -331,7 +323,7 @@ void sp_conv_direct_tile(int level, int n, int *rows, int *cols) {
 #else
     level = 0;
 #endif
-    const int one = level == 2 && n > CD_NWIDE && n <= 64, wide = level == 2 && n > 0 && cd_wide(n);
+    const int one = level == 2 && n > CD_NWIDE && n <= 64, wide = level == 2 && n > 0;
     if (rows) *rows = one ? CD_MRQ : wide ? CD_MRWIDE : level == 2 ? CD_MR512 : level == 1 ? CD_MR256 : CD_MRPLAIN;
     if (cols) *cols = one ? 64 : wide ? CD_NWIDE : 32;
 }
@@ -356,9 +348,9 @@ int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const flo
 #else
     level = 0;
 #endif
-    // 49-64 columns (a 7 × 7 map) are one 6 × 64 tile; else 8 × 48 tiles where they fit.
+    // 49-64 columns (a 7 × 7 map) are one 6 × 64 tile; else 8 × 48 tiles, 8 × 32 for the rest.
     const int one = level == 2 && j1 - j0 > CD_NWIDE && j1 - j0 <= 64;
-    const int wide = level == 2 && !one && cd_wide(j1 - j0);
+    const int wide = level == 2 && !one;
     const int mr = one ? CD_MRQ : wide ? CD_MRWIDE : level == 2 ? CD_MR512 : level == 1 ? CD_MR256 : CD_MRPLAIN;
     float apk[CD_KC * CD_MR512] __attribute__((aligned(64)));
     for (int jc = j0; jc < j1; jc += CD_NC) {

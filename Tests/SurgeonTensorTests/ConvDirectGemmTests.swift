@@ -3,8 +3,8 @@ import Testing
 
 /// `convDirectProduct` (CPackedGemm's `sp_conv_direct`) against a plain loop at every kernel
 /// level this CPU runs, and the register tile it picks (AVX-512: 6 × 64 over 49-64 columns,
-/// 8 × 48 over wide products, 12 × 32 otherwise) never changing a bit: a product computed whole equals the same product
-/// computed over column ranges so narrow that the other tile runs.
+/// 8 × 48 and 8 × 32 otherwise; 12 × 32 at AVX2's level 1 is 6 × 16 twice) never changing a bit: a product computed
+/// whole equals the same product computed over column ranges so narrow that another tile runs.
 @Suite struct ConvDirectGemmTests {
     /// A padded "plane" of `rows` × `wq` per channel, 3 × 3 taps; k = channels × 9.
     struct Case {
@@ -45,7 +45,7 @@ import Testing
         Case(m: 20, channels: 40, rows: 9, wq: 33),     // k = 360 across the 256-row blocks; m = 8 + 8 + 4
         Case(m: 64, channels: 8, rows: 14, wq: 16),     // 224 columns: 4 wide tiles + one of 32
         Case(m: 17, channels: 30, rows: 7, wq: 9),      // 63 columns: one 6 × 64 tile; m = 6 + 6 + 5
-        Case(m: 13, channels: 3, rows: 10, wq: 15),     // 150 columns: the 12 × 32 tiles
+        Case(m: 13, channels: 3, rows: 10, wq: 15),     // 150 columns: 3 wide tiles + one of 32; m = 8 + 5
     ]
 
     @Test func everyLevelMatchesThePlainLoop() throws {
@@ -69,7 +69,7 @@ import Testing
         }
     }
 
-    /// Whole, in halves, and in ranges of 40 columns (never wide enough for the 8 × 48 tile):
+    /// Whole, in halves, and in ranges of 40 columns (8 × 32 tiles only, never 8 × 48):
     /// the same bits at each level, with and without a bias.
     @Test func tileChoiceAndRangesKeepEveryBit() throws {
         for (ci, c) in Self.cases.enumerated() {
@@ -90,14 +90,15 @@ import Testing
         }
     }
 
-    @Test func tilesAreWideOnlyWhereTheyCoverNoMoreColumns() {
+    @Test func tilesAreWideExceptOneShortProduct() {
         if PackedMatrix.level >= 2 {
             #expect(convDirectTile(level: 2, columns: 3248) == (8, 48))
             #expect(convDirectTile(level: 2, columns: 224) == (8, 48))
             #expect(convDirectTile(level: 2, columns: 63) == (6, 64))
-            #expect(convDirectTile(level: 2, columns: 40) == (8, 48))   // 32 columns twice either way
+            #expect(convDirectTile(level: 2, columns: 40) == (8, 48))
             #expect(convDirectTile(level: 2, columns: 70) == (8, 48))
-            #expect(convDirectTile(level: 2, columns: 150) == (12, 32))  // 3 × 48 + 32 > 5 × 32
+            #expect(convDirectTile(level: 2, columns: 150) == (8, 48))   // 3 × 48 + 32 > 5 × 32, still faster
+            #expect(convDirectTile(level: 2, columns: 5183) == (8, 48))
         }
         #expect(convDirectTile(level: 0, columns: 3248) == (4, 32))
         if PackedMatrix.level >= 1 { #expect(convDirectTile(level: 1, columns: 3248) == (6, 32)) }

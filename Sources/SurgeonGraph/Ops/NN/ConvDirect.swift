@@ -141,7 +141,16 @@ struct ConvDirect {
                     if ix0 >= w { continue }
                     let count = (w - 1 - ix0) / sw + 1
                     let to = rowBase + (phase + b) * planeSize + (ix0 + pl) / sw, from = line + ix0
-                    for qq in 0..<count { to[qq] = from[qq * sw] }
+                    var qq = 0
+                    if sw == 2 {
+                        // 8 at a time: the even lanes of 16 inputs (all inside the row).
+                        while 2 * qq + 16 <= w - ix0 {
+                            let v = UnsafeRawPointer(from + 2 * qq).loadUnaligned(as: SIMD16<Float>.self)
+                            UnsafeMutableRawPointer(to + qq).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                            qq += 8
+                        }
+                    }
+                    while qq < count { to[qq] = from[qq * sw]; qq += 1 }
                 }
             }
         }
@@ -149,10 +158,11 @@ struct ConvDirect {
 
     /// y (`[N, M, ho, wo]`) = bias + the convolution of x (`[N, C, h, w]`) by w (`[M, C/group,
     /// kh, kw]`), then `epilogue`, through kernel `level`. False when the geometry does not
-    /// fit (nothing written: the caller takes its own path).
+    /// fit (nothing written: the caller takes its own path). `chunk` (tests): columns of the
+    /// product per copy into the output, 0 for all at once (default `chunkColumns`).
     static func run(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shape s: ConvPacked.Shape,
                     y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, level: Int,
-                    threads: Int = kernelThreads) -> Bool {
+                    threads: Int = kernelThreads, chunk: Int? = nil) -> Bool {
         guard let plan = ConvDirect(channels: s.cg, inSp: s.inSp, geom: s.geom) else {
             return false
         }
@@ -181,11 +191,14 @@ struct ConvDirect {
             ScratchMemory.release(result, count: max(1, resultCount))
         }
         // Parts of the product: whole column tiles when there are plenty of them (4 of 32
-        // columns per thread), else whole register tiles of output channels.
+        // columns per thread) and they cut the product about as evenly as whole register
+        // tiles of output channels do (a thread's part of 192 columns against 114 made the
+        // other wait), else those register tiles.
         let tiles = (cols + 31) / 32
-        let splitColumns = tiles >= 4 * threads
         let tileRows = convDirectTile(level: level, columns: cols).rows
         let tileColumns = convDirectTile(level: level, columns: (cols + threads - 1) / threads).columns
+        let splitColumns = tiles >= 4 * threads
+            && ConvDirect.evenness(cols, threads, block: tileColumns) >= min(0.97, ConvDirect.evenness(mg, threads, block: tileRows))
         let parts = threads == 1 ? 1 : splitColumns ? threads : min(threads, (mg + tileRows - 1) / tileRows)
         let ok: Bool = plan.offsets.withUnsafeBufferPointer { offs in
             guard let offsets = offs.baseAddress else { return false }
@@ -214,24 +227,38 @@ struct ConvDirect {
                         let (i0, i1, j0, j1) = ConvDirect.part(p, of: parts, rows: mg, cols: cols, byColumns: splitColumns,
                                                                rowBlock: tileRows, columnBlock: tileColumns)
                         guard i0 < i1, j0 < j1 else { return }
-                        if !convDirectProduct(m: i1 - i0, k: kk, a: wg + i0 * kk, lda: kk, src: buffer, offsets: offsets,
-                                              c: result + i0 * cols, ldc: cols, j0: j0, j1: j1, bias: bg.map { $0 + i0 },
-                                              level: level) {
-                            fine = false
-                            return
-                        }
-                        // Rows [i0, i1), flat columns [j0, j1) into the output: the columns
-                        // of each output row that exist, then the epilogue on them.
-                        for i in i0..<i1 {
-                            let from = result + i * cols, to = yg + i * s.outSize
-                            for (row, start) in rowStarts.enumerated() where start < j1 && start + wo > j0 {
-                                let a = max(j0, start) - start
-                                let e = min(wo, j1 - start)
-                                if a >= e { continue }
-                                let dst = to + row * wo + a
-                                dst.update(from: from + start + a, count: e - a)
-                                epilogue?.apply(dst, e - a, col0: row * wo + a)
+                        // Column chunks of the part, each copied out while it is still in
+                        // cache (the whole result of a large map left L2 before its copy).
+                        let chunk = chunk ?? ConvDirect.chunkColumns(rows: i1 - i0)
+                        var c0 = j0, row0 = 0
+                        while c0 < j1 {
+                            let c1 = chunk > 0 ? min(j1, c0 + chunk) : j1
+                            if !convDirectProduct(m: i1 - i0, k: kk, a: wg + i0 * kk, lda: kk, src: buffer, offsets: offsets,
+                                                  c: result + i0 * cols, ldc: cols, j0: c0, j1: c1, bias: bg.map { $0 + i0 },
+                                                  level: level) {
+                                fine = false
+                                return
                             }
+                            // Rows [i0, i1), flat columns [c0, c1) into the output: the columns
+                            // of each output row that exist, then the epilogue on them. Output
+                            // rows start in increasing order: skip those that end before c0.
+                            while row0 < outRows && rowStarts[row0] + wo <= c0 { row0 += 1 }
+                            for i in i0..<i1 {
+                                let from = result + i * cols, to = yg + i * s.outSize
+                                var row = row0
+                                while row < outRows && rowStarts[row] < c1 {
+                                    let start = rowStarts[row]
+                                    let a = max(c0, start) - start
+                                    let e = min(wo, c1 - start)
+                                    if a < e {
+                                        let dst = to + row * wo + a
+                                        dst.update(from: from + start + a, count: e - a)
+                                        epilogue?.apply(dst, e - a, col0: row * wo + a)
+                                    }
+                                    row += 1
+                                }
+                            }
+                            c0 = c1
                         }
                     }
                     // One part runs on the calling thread (parallelFor runs a single iteration inline).
@@ -246,6 +273,25 @@ struct ConvDirect {
 }
 
 extension ConvDirect {
+    /// Columns of the product computed before they are copied into the output: whole blocks of
+    /// the kernel's 960 columns (so the kernel blocks them as in one call), about 64K floats of
+    /// `rows` rows; 0 (the whole range at once) under SURGEON_CD_CHUNK=0. Where a chunk starts
+    /// never changes a bit (every output is summed in the same order).
+    static func chunkColumns(rows: Int) -> Int {
+        if chunkOff { return 0 }
+        return max(1, (1 << 16) / max(1, rows * 960)) * 960
+    }
+
+    /// How evenly `n` cut into `threads` parts of whole `block`s (as `part` cuts) keeps the
+    /// threads busy: n over threads × the largest part (1: even; 0.5: one thread idle).
+    static func evenness(_ n: Int, _ threads: Int, block: Int) -> Double {
+        guard n > 0, threads > 0, block > 0 else { return 0 }
+        let per = ((n + threads - 1) / threads + block - 1) / block * block
+        return Double(n) / Double(threads * per)
+    }
+
+    static let chunkOff: Bool = getenv("SURGEON_CD_CHUNK").map { String(cString: $0) == "0" } ?? false
+
     /// Rows `i0 ..< i1` and columns `j0 ..< j1` of part `p` when a `rows` × `cols` product is cut
     /// into `parts` (ConvDirect's and ConvPointwise's thread splits): whole blocks of
     /// `columnBlock` columns when `byColumns`, else of `rowBlock` rows, as even as the blocks

@@ -21,6 +21,9 @@ import Testing
         Case(x: [1, 5, 10, 9], w: [6, 5, 3, 2], s: [3, 2], d: [2, 3], p: [0, 4, 5, 1]),       // mixed
         Case(x: [1, 4, 6, 7], w: [4, 2, 5, 5], group: 2, s: [1, 1], d: [1, 1], p: [6, 0, 2, 7]),  // pads > kernel
         Case(x: [1, 8, 14, 14], w: [9, 8, 3, 3], s: [1, 1], d: [6, 6], p: [6, 6, 6, 6]),      // dilated, regions of padding
+        Case(x: [1, 4, 60, 62], w: [72, 4, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),     // 960-column chunks
+        Case(x: [1, 6, 40, 45], w: [16, 6, 3, 3], s: [2, 2], d: [1, 1], p: [1, 1, 1, 1]),     // stride 2, rows of 8 at a time
+        Case(x: [1, 3, 38, 41], w: [8, 3, 7, 7], s: [2, 2], d: [1, 1], p: [3, 2, 3, 4]),      // an odd and an even pad
     ]
 
     @Test func matchesReferenceAndOpenBLASAtEveryLevel() throws {
@@ -123,6 +126,52 @@ import Testing
                 if let one = first { #expect(y == one, "x \(c.x) w \(c.w): \(threads) threads differ from one") } else { first = y }
             }
         }
+    }
+
+    /// The product computed and copied out in column chunks (of the kernel's 960-column
+    /// blocks, or odd sizes) writes the same bits as in one piece, on 1-3 threads.
+    @Test func chunksWriteTheSameBitsAsOnePiece() throws {
+        var seed: UInt32 = 29
+        for c in Self.cases where c.x.count >= 4 {
+            let geom = ConvPackedTests.geometry(c)
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
+            let bv = ConvPackedTests.random(c.w[0], &seed)
+            let inSp = Array(c.x[2...])
+            let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
+                                         inStrides: contiguousStrides(inSp), inSize: inSp.reduce(1, *), outSp: geom.output,
+                                         outSize: geom.output.reduce(1, *), kSize: geom.kernel.reduce(1, *), geom: geom)
+            let count = c.x[0] * c.w[0] * shape.outSize
+            var whole: [Float]?
+            for (threads, chunk) in [(1, 0), (1, nil), (1, 960), (1, 37), (2, nil), (2, 96), (3, 960)] as [(Int, Int?)] {
+                var y = [Float](repeating: .nan, count: count)
+                let ok = xv.withUnsafeBufferPointer { px in
+                    wv.withUnsafeBufferPointer { pw in
+                        bv.withUnsafeBufferPointer { pb in
+                            y.withUnsafeMutableBufferPointer { py in
+                                guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
+                                return ConvDirect.run(x: x, w: w, bias: pb.baseAddress, shape: shape, y: out,
+                                                      epilogue: TileEpilogue(maps: [.relu]), level: PackedMatrix.level,
+                                                      threads: threads, chunk: chunk)
+                            }
+                        }
+                    }
+                }
+                #expect(ok && !y.contains { $0.isNaN })
+                if let one = whole {
+                    #expect(y == one, "x \(c.x) w \(c.w): threads \(threads) chunk \(String(describing: chunk)) differ")
+                } else { whole = y }
+            }
+        }
+    }
+
+    /// `ConvDirect.evenness`: the share of the threads' time spent working when the largest
+    /// part sets the pace.
+    @Test func evennessOfTheThreadSplit() {
+        #expect(ConvDirect.evenness(384, 2, block: 8) == 1)
+        #expect(ConvDirect.evenness(306, 2, block: 48) == 306.0 / 384.0)   // parts of 192 and 114
+        #expect(ConvDirect.evenness(8, 2, block: 8) == 0.5)               // one part: one thread idle
+        #expect(ConvDirect.evenness(12880, 2, block: 48) == 12880.0 / 12960.0)
+        #expect(ConvDirect.evenness(0, 2, block: 8) == 0)
     }
 
     /// `ConvDirect.part`, the thread split shared by ConvDirect and ConvPointwise: the parts
