@@ -80,6 +80,148 @@ static void band512(const float *s, int rowWidth, const float *taps, const float
     }
 }
 
+// ---- Straight to the planes (sp_dw_band8_planes) ----
+
+// The 8×8 transpose: r[p] holds position p's eight planes on entry, plane p's eight positions
+// on return.
+__attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
+void dw_transpose8(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// C (4 or 8) interleaved results (positions j ..< j + C of one output row) to planes
+// 0 ..< lanes at `out` (position j of the row in plane 0; planes `stride` floats apart), the
+// first n (1 ... C) positions.
+__attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
+void dw_store(const int C, const __m256 *u, float *out, long stride, int lanes, int n) {
+    __m256 r[8];
+    for (int c = 0; c < 8; c++) r[c] = c < C ? u[c] : _mm256_setzero_ps();
+    dw_transpose8(r);
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (int l = 0; l < lanes; l++) {
+        float *o = out + l * stride;
+        if (C == 8) {
+            if (n == 8) _mm256_storeu_ps(o, r[l]); else _mm256_maskstore_ps(o, mask, r[l]);
+        } else {
+            const __m128 x = _mm256_castps256_ps128(r[l]);
+            if (n == 4) _mm_storeu_ps(o, x); else _mm_maskstore_ps(o, _mm256_castsi256_si128(mask), x);
+        }
+    }
+}
+
+// The sums of DW_BLOCK_BODY (same operations, same order), stored to the planes.
+#define DW_BLOCK_PLANES_BODY                                                                                \
+    __m256 u[C], v[C];                                                                                      \
+    _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++) { u[c] = bv; v[c] = bv; }               \
+    const float *tp = taps;                                                                                 \
+    for (int a = 0; a < kh; a++) {                                                                          \
+        const float *r0 = top + a * rowStep;                                                                \
+        for (int b = 0; b < kw; b++, tp += 8) {                                                             \
+            const __m256 k = _mm256_loadu_ps(tp);                                                           \
+            const float *p = r0 + b * bs, *q = p + pairStep;                                                \
+            _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++) {                               \
+                u[c] = _mm256_fmadd_ps(k, _mm256_loadu_ps(p + c * cs), u[c]);                               \
+                v[c] = _mm256_fmadd_ps(k, _mm256_loadu_ps(q + c * cs), v[c]);                               \
+            }                                                                                               \
+        }                                                                                                   \
+    }                                                                                                       \
+    dw_store(C, u, out0, stride, lanes, n);                                                                 \
+    if (second) dw_store(C, v, out0 + ow, stride, lanes, n);
+
+__attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
+void blockPlanes256(const int C, const float *top, long rowStep, long pairStep, long cs, long bs, int kh, int kw,
+                    const float *taps, __m256 bv, float *out0, long ow, long stride, int lanes, int n, int second) {
+    DW_BLOCK_PLANES_BODY
+}
+
+__attribute__((target("avx512f,avx512vl"))) static inline __attribute__((always_inline))
+void blockPlanes512(const int C, const float *top, long rowStep, long pairStep, long cs, long bs, int kh, int kw,
+                    const float *taps, __m256 bv, float *out0, long ow, long stride, int lanes, int n, int second) {
+    DW_BLOCK_PLANES_BODY
+}
+
+__attribute__((target("avx2,fma")))
+static void bandPlanes256(const float *s, int rowWidth, const float *taps, const float *bias, float *dst, long stride,
+                          int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw) {
+    const __m256 bv = _mm256_loadu_ps(bias);
+    const long rowStep = (long)dh * rowWidth * 8, pairStep = (long)sh * rowWidth * 8;
+    const long cs = (long)sw * 8, bs = (long)dw * 8;
+    for (int i = 0; i < rows; i += 2) {
+        const float *top = s + (long)i * sh * rowWidth * 8;
+        float *out0 = dst + (long)i * ow;
+        for (int j = 0; j < owr; j += 4) {
+            const int n = ow - j < 4 ? ow - j : 4;
+            blockPlanes256(4, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride,
+                           lanes, n, i + 1 < rows);
+        }
+    }
+}
+
+__attribute__((target("avx512f,avx512vl")))
+static void bandPlanes512(const float *s, int rowWidth, const float *taps, const float *bias, float *dst, long stride,
+                          int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw) {
+    const __m256 bv = _mm256_loadu_ps(bias);
+    const long rowStep = (long)dh * rowWidth * 8, pairStep = (long)sh * rowWidth * 8;
+    const long cs = (long)sw * 8, bs = (long)dw * 8;
+    for (int i = 0; i < rows; i += 2) {
+        const float *top = s + (long)i * sh * rowWidth * 8;
+        float *out0 = dst + (long)i * ow;
+        const int second = i + 1 < rows;
+        int j = 0;
+        for (; j + 8 <= owr; j += 8) {
+            const int n = ow - j < 8 ? ow - j : 8;
+            blockPlanes512(8, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride,
+                           lanes, n, second);
+        }
+        for (; j < owr; j += 4) {
+            const int n = ow - j < 4 ? ow - j : 4;
+            blockPlanes512(4, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride,
+                           lanes, n, second);
+        }
+    }
+}
+
+// Input rows of `lanes` planes (row y of plane l at src + l * stride + y * w) into the
+// interleaved scratch (sp_dw_fill8).
+__attribute__((target("avx2,fma")))
+static void fill256(const float *src, long stride, int lanes, int w, int x1, int pw, int firstRow, int rows, int h,
+                    int rowWidth, float *scratch) {
+    for (int r = 0; r < rows; r++) {
+        const int y = firstRow + r;
+        float *row = scratch + (long)r * rowWidth * 8;
+        if (y < 0 || y >= h) {
+            for (int x = 0; x < rowWidth; x++) _mm256_storeu_ps(row + x * 8, _mm256_setzero_ps());
+            continue;
+        }
+        if (x1 <= 0) continue;
+        const float *p[8];
+        // Lanes past `lanes` repeat the last plane: their results are never stored.
+        for (int l = 0; l < 8; l++) p[l] = src + (long)(l < lanes ? l : lanes - 1) * stride + (long)y * w;
+        float *out = row + pw * 8;
+        int x = 0;
+        for (; x + 8 <= x1; x += 8) {
+            __m256 t[8];
+            for (int l = 0; l < 8; l++) t[l] = _mm256_loadu_ps(p[l] + x);
+            dw_transpose8(t);
+            for (int c = 0; c < 8; c++) _mm256_storeu_ps(out + (long)(x + c) * 8, t[c]);
+        }
+        for (; x < x1; x++) {
+            for (int l = 0; l < 8; l++) out[x * 8 + l] = p[l][x];
+        }
+    }
+}
+
 /// AVX-512VL (the 32 vector registers for 8-lane vectors), checked once.
 static int sp_dw_has_avx512vl(void) {
     static int known = -1;
@@ -107,6 +249,43 @@ int sp_dw_band8(int level, const float *scratch, int rowWidth, const float *taps
 #else
     (void)level; (void)scratch; (void)rowWidth; (void)taps; (void)bias; (void)results; (void)owr; (void)rows;
     (void)kh; (void)kw; (void)sh; (void)sw; (void)dh; (void)dw;
+#endif
+    return -1;
+}
+
+int sp_dw_band8_planes(int level, const float *scratch, int rowWidth, const float *taps, const float *bias, float *dst,
+                       long stride, int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level > sp_gemm_level()) level = sp_gemm_level();
+    if (owr % 4 != 0 || ow > owr || ow <= owr - 4 || lanes < 1 || lanes > 8 || rows < 1) return -1;
+    if (level == 2 && sp_dw_has_avx512vl()) {
+        bandPlanes512(scratch, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw);
+        return 0;
+    }
+    if (level >= 1) {
+        bandPlanes256(scratch, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw);
+        return 0;
+    }
+#else
+    (void)level; (void)scratch; (void)rowWidth; (void)taps; (void)bias; (void)dst; (void)stride; (void)lanes; (void)ow;
+    (void)owr; (void)rows; (void)kh; (void)kw; (void)sh; (void)sw; (void)dh; (void)dw;
+#endif
+    return -1;
+}
+
+int sp_dw_fill8(int level, const float *src, long stride, int lanes, int h, int w, int pw, int firstRow, int rows,
+                int rowWidth, float *scratch) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level > sp_gemm_level()) level = sp_gemm_level();
+    if (lanes < 1 || lanes > 8 || pw < 0 || pw > rowWidth) return -1;
+    if (level >= 1) {
+        const int x1 = w < rowWidth - pw ? w : rowWidth - pw;
+        fill256(src, stride, lanes, w, x1, pw, firstRow, rows, h, rowWidth, scratch);
+        return 0;
+    }
+#else
+    (void)level; (void)src; (void)stride; (void)lanes; (void)h; (void)w; (void)pw; (void)firstRow; (void)rows;
+    (void)rowWidth; (void)scratch;
 #endif
     return -1;
 }

@@ -26,4 +26,35 @@ public enum DepthwiseBand8 {
         return sp_dw_band8(Int32(level), scratch, Int32(rowWidth), taps, bias, results, Int32(owr), Int32(rows),
                            Int32(kh), Int32(kw), Int32(sh), Int32(sw), Int32(dh), Int32(dw)) == 0
     }
+
+    /// `run`'s sums, stored straight to the planes: output row i < rows (any count), column
+    /// j < ow of lane l < lanes at `dst[l * stride + i * ow + j]` (the same bits as `run` then
+    /// the copy back). False (nothing written) at level 0 or for a size the C kernel does not take.
+    public static func runPlanes(level: Int = level, scratch: UnsafePointer<Float>, rowWidth: Int, taps: UnsafePointer<Float>,
+                                 bias: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, stride: Int, lanes: Int,
+                                 ow: Int, owr: Int, rows: Int, kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int) -> Bool {
+        let limit = Int(Int32.max) / 16
+        guard level > 0, [rowWidth, ow, owr, rows, kh, kw, sh, sw, dh, dw].allSatisfy({ $0 >= 1 && $0 < limit }),
+              (1...8).contains(lanes), stride >= 0 else {
+            return false
+        }
+        return sp_dw_band8_planes(Int32(level), scratch, Int32(rowWidth), taps, bias, dst, stride, Int32(lanes), Int32(ow),
+                                  Int32(owr), Int32(rows), Int32(kh), Int32(kw), Int32(sh), Int32(sw), Int32(dh), Int32(dw)) == 0
+    }
+
+    /// `DepthwiseInterleaved`'s fill in C (8 columns × 8 planes per register transpose): input
+    /// rows firstRow ..< firstRow + rows of planes 0 ..< lanes (`stride` floats apart, rows `w`)
+    /// into scratch rows of `rowWidth` positions × 8 lanes, rows outside 0 ..< h zero, columns
+    /// at pw ..., pads untouched; lanes past `lanes` repeat the last plane. False (nothing
+    /// written) at level 0 or for a size it does not take.
+    public static func fill(level: Int = level, src: UnsafePointer<Float>, stride: Int, lanes: Int, h: Int, w: Int, pw: Int,
+                            firstRow: Int, rows: Int, rowWidth: Int, scratch: UnsafeMutablePointer<Float>) -> Bool {
+        let limit = Int(Int32.max) / 16
+        guard level > 0, [h, w, rows, rowWidth].allSatisfy({ $0 >= 1 && $0 < limit }), pw >= 0, pw < limit,
+              abs(firstRow) < limit, (1...8).contains(lanes), stride >= 0 else {
+            return false
+        }
+        return sp_dw_fill8(Int32(level), src, stride, Int32(lanes), Int32(h), Int32(w), Int32(pw), Int32(firstRow),
+                           Int32(rows), Int32(rowWidth), scratch) == 0
+    }
 }

@@ -112,6 +112,24 @@ int sp_vec_unary(int level, int kind, const float *src, float *dst, int n, int g
 int sp_dw_band8(int level, const float *scratch, int rowWidth, const float *taps, const float *bias, float *results,
                 int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw);
 
+/// The products of sp_dw_band8 (the same operations in the same order, so the same bits),
+/// written straight to the planes instead of an interleaved result buffer: output row i < rows
+/// (any count; pairs are computed, a second row past `rows` is not stored), column j < ow of
+/// plane l < lanes (1-8) goes to dst[l * stride + i * ow + j]. owr is ow rounded up to a
+/// multiple of 4. Each block of 4 or 8 positions × 8 planes is transposed in registers.
+/// Returns 0, or -1 (nothing written) at level 0, without the instructions or for bad sizes.
+int sp_dw_band8_planes(int level, const float *scratch, int rowWidth, const float *taps, const float *bias, float *dst,
+                       long stride, int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw);
+
+/// The fill of `DepthwiseInterleaved`: input rows firstRow ..< firstRow + rows of planes
+/// 0 ..< lanes (1-8; plane l's row y at src[l * stride + y * w]) into scratch rows 0 ..< rows
+/// (rowWidth positions of 8 floats): rows outside 0 ..< h all zeros; inside, input columns
+/// 0 ..< min(w, rowWidth - pw) to positions pw ..., lane l from plane l (lanes past `lanes`
+/// get the last plane's values); the pad positions are not written. 8 columns × 8 planes per
+/// register transpose. Returns 0, or -1 (nothing written) at level 0 or for bad sizes.
+int sp_dw_fill8(int level, const float *src, long stride, int lanes, int h, int w, int pw, int firstRow, int rows,
+                int rowWidth, float *scratch);
+
 /// The sum of src[0..<n] (float32) accumulated in double (vec_sum.c): four accumulators of 8
 /// (AVX-512F) or 4 (AVX2) double lanes, combined at the end, then the last n mod 8 (or 4)
 /// values in order. Each value converts exactly, so the sum is within double rounding of the

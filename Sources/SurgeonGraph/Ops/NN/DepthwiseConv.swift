@@ -57,7 +57,7 @@ struct DepthwiseInterleaved {
     func run(src: UnsafePointer<Float>, first: Int, count: Int, channels: Int, kernel: UnsafePointer<Float>,
              bias: [Float]?, dst: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?,
              scratch: UnsafeMutablePointer<SIMD8<Float>>, results: UnsafeMutablePointer<SIMD8<Float>>,
-             taps: UnsafeMutablePointer<SIMD8<Float>>, level: Int = DepthwiseBand8.level) {
+             taps: UnsafeMutablePointer<SIMD8<Float>>, level: Int = DepthwiseBand8.level, direct: Bool = true) {
         let inSize = h * w, outSize = oh * ow, kSize = kh * kw
         var b = SIMD8<Float>()
         for t in 0..<kSize { taps[t] = SIMD8<Float>() }
@@ -69,8 +69,24 @@ struct DepthwiseInterleaved {
         var i0 = 0
         while i0 < oh {
             let rows = min(bandRows, oh - i0)
-            fill(src: src + first * inSize, count: count, firstRow: i0 * sh - ph,
-                 rows: ((rows + 1) / 2 * 2 - 1) * sh + (kh - 1) * dh + 1, scratch: scratch)
+            let fillRows = ((rows + 1) / 2 * 2 - 1) * sh + (kh - 1) * dh + 1
+            let filled = direct && DepthwiseBand8.fill(
+                level: level, src: src + first * inSize, stride: inSize, lanes: count, h: h, w: w, pw: pw, firstRow: i0 * sh - ph,
+                rows: fillRows, rowWidth: rowWidth, scratch: UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: Float.self))
+            if !filled {
+                fill(src: src + first * inSize, count: count, firstRow: i0 * sh - ph, rows: fillRows, scratch: scratch)
+            }
+            // The C kernel stores straight to the planes (the same sums; no copy back).
+            let stored = direct && withUnsafePointer(to: b) { bp in
+                let f = { (p: UnsafeRawPointer) in p.assumingMemoryBound(to: Float.self) }
+                return DepthwiseBand8.runPlanes(level: level, scratch: f(scratch), rowWidth: rowWidth, taps: f(taps), bias: f(bp),
+                                                dst: dst + first * outSize + i0 * ow, stride: outSize, lanes: count, ow: ow,
+                                                owr: owr, rows: rows, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw)
+            }
+            if stored {
+                i0 += rows
+                continue
+            }
             let fused = withUnsafePointer(to: b) { bp in
                 let f = { (p: UnsafeRawPointer) in p.assumingMemoryBound(to: Float.self) }
                 return DepthwiseBand8.run(level: level, scratch: f(scratch), rowWidth: rowWidth, taps: f(taps),

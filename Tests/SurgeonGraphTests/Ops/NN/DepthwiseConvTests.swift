@@ -11,7 +11,8 @@ import Testing
     /// among them), square and oblong kernels 1-7, strides 1-3, dilations 1-3, zero /
     /// asymmetric pads, 1-19 planes (partial groups), several channels per batch item, bands
     /// forced small, with and without a bias, over outputs and buffers holding NaN; one
-    /// scratch reused by every group, as the Conv path does.
+    /// scratch reused by every group, as the Conv path does. At levels 1 and 2 the C fill and
+    /// the stores straight to the planes give the bits of the Swift fill and copy back.
     @Test func interleavedMatchesPlainLoop() throws {
         var seed: UInt32 = 41
         func next(_ n: Int) -> Int { seed = seed &* 1664525 &+ 1013904223; return Int(seed >> 8) % n }
@@ -53,17 +54,28 @@ import Testing
             defer { scratch.deallocate(); results.deallocate(); taps.deallocate() }
             // Every level this CPU runs: 0 the Swift loop, 1 and 2 the C kernel's FMA (same bits).
             var byLevel: [[Float]] = []
-            for level in 0...DepthwiseBand8.level {
+            func conv(level: Int, direct: Bool) -> [Float] {
                 var out = [Float](repeating: .nan, count: planes * outSize)
                 xv.withUnsafeBufferPointer { px in kv.withUnsafeBufferPointer { pk in out.withUnsafeMutableBufferPointer { pf in
                     var first = 0
                     while first < planes {
                         layout.run(src: px.baseAddress!, first: first, count: min(8, planes - first), channels: channels,
                                    kernel: pk.baseAddress!, bias: bias, dst: pf.baseAddress!, epilogue: nil,
-                                   scratch: scratch, results: results, taps: taps, level: level)
+                                   scratch: scratch, results: results, taps: taps, level: level, direct: direct)
                         first += 8
                     }
                 } } }
+                return out
+            }
+            for level in 0...DepthwiseBand8.level {
+                let out = conv(level: level, direct: true)
+                if level > 0 {
+                    // The C fill and the stores straight to the planes against the Swift fill,
+                    // the interleaved results and the Swift copy back: the same bits.
+                    let viaResults = conv(level: level, direct: false)
+                    #expect(out.map(\.bitPattern) == viaResults.map(\.bitPattern),
+                            "direct vs results, level \(level), h \(h) w \(w) k \(kh)x\(kw) s \(sh),\(sw) planes \(planes)")
+                }
                 byLevel.append(out)
             }
             if byLevel.count > 2 {
