@@ -15,7 +15,7 @@
 // Rows i, i + 1, C columns from j (2C vectors), any stride and dilation: one weight load
 // and 2C input loads per tap, 2C independent sums (8 keep AVX2's two FMA ports busy through
 // the FMA latency; 16 with AVX-512VL's 32 registers).
-#define DW_BLOCK_BODY                                                                                       \
+#define DW_BLOCK_SUMS                                                                                       \
     __m256 u[C], v[C];                                                                                      \
     _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++) { u[c] = bv; v[c] = bv; }               \
     const float *tp = taps;                                                                                 \
@@ -29,7 +29,11 @@
                 v[c] = _mm256_fmadd_ps(k, _mm256_loadu_ps(q + c * cs), v[c]);                               \
             }                                                                                               \
         }                                                                                                   \
-    }                                                                                                       \
+    }
+
+// The stores of DW_BLOCK_SUMS' sums to the interleaved results.
+#define DW_BLOCK_BODY                                                                                       \
+    DW_BLOCK_SUMS                                                                                           \
     _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++) {                                       \
         _mm256_storeu_ps(o0 + c * 8, u[c]);                                                                 \
         _mm256_storeu_ps(o1 + c * 8, v[c]);                                                                 \
@@ -120,22 +124,9 @@ void dw_store(const int C, const __m256 *u, float *out, long stride, int lanes, 
     }
 }
 
-// The sums of DW_BLOCK_BODY (same operations, same order), stored to the planes.
+// DW_BLOCK_SUMS' sums (the same operations in the same order as DW_BLOCK_BODY), stored to the planes.
 #define DW_BLOCK_PLANES_BODY                                                                                \
-    __m256 u[C], v[C];                                                                                      \
-    _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++) { u[c] = bv; v[c] = bv; }               \
-    const float *tp = taps;                                                                                 \
-    for (int a = 0; a < kh; a++) {                                                                          \
-        const float *r0 = top + a * rowStep;                                                                \
-        for (int b = 0; b < kw; b++, tp += 8) {                                                             \
-            const __m256 k = _mm256_loadu_ps(tp);                                                           \
-            const float *p = r0 + b * bs, *q = p + pairStep;                                                \
-            _Pragma("clang loop unroll(full)") for (int c = 0; c < C; c++) {                               \
-                u[c] = _mm256_fmadd_ps(k, _mm256_loadu_ps(p + c * cs), u[c]);                               \
-                v[c] = _mm256_fmadd_ps(k, _mm256_loadu_ps(q + c * cs), v[c]);                               \
-            }                                                                                               \
-        }                                                                                                   \
-    }                                                                                                       \
+    DW_BLOCK_SUMS                                                                                           \
     dw_store(C, u, out0, stride, lanes, n);                                                                 \
     if (second) dw_store(C, v, out0 + ow, stride, lanes, n);
 
