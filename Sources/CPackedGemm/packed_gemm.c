@@ -7,7 +7,18 @@
 // MR rows of A is copied (kc × MR floats, row r at offset r × KC: it stays in L1) and
 // multiplied by every panel of the block streaming from L2, adding to its C tile. After the
 // last KC block, the tile's rows of the column block are final and go through the epilogue.
+//
+// With few rows (more than one register tile, at most MC: a transformer's tokens, a 7 × 7
+// map), that order reads each block of B from L2 once per register tile of A, and the block
+// (1 MiB) hardly stays there while the next one is prefetched: weights used once per run come
+// from memory at each tile. Those products run panel-outer instead: all m rows of A are copied
+// for the KC block (row i at i × KC, in a per-thread buffer), and each panel (or pair of panels)
+// of B goes through every register tile while it is in L1, so B streams from memory once; the
+// panels ahead are prefetched into L2. Each sum still adds the same products in the same
+// order, so the order chosen never changes a bit of C.
 #include "CPackedGemm.h"
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -27,6 +38,8 @@
 /// block (KC × NC floats in L2).
 #define SP_KC 256
 #define SP_NC 1024
+/// Most rows of A the panel-outer order copies at once (MC × KC floats, 240 KiB: in L2).
+#define SP_MC 240
 /// How many rows of the panel ahead the vector kernels prefetch (a prefetch never faults, so
 /// the ones past the panel's end are harmless): 16 rows (2 KiB) ahead made the ViT-B/16
 /// shapes 10-15% faster than without (the panel streams from L2).
@@ -307,14 +320,145 @@ static void tile256(int rows, int k, const float *ap, const float *pan, float *c
 }
 #endif
 
+/// The panel-outer order's copy of A (SP_MC × SP_KC floats, 64-byte aligned), one per thread,
+/// freed when the thread exits; NULL when it cannot be allocated (the other order runs then).
+static pthread_key_t sp_ablock_key;
+static pthread_once_t sp_ablock_once = PTHREAD_ONCE_INIT;
+static int sp_ablock_ready = 0;
+static void sp_ablock_init(void) { sp_ablock_ready = pthread_key_create(&sp_ablock_key, free) == 0; }
+
+static float *sp_ablock(void) {
+    pthread_once(&sp_ablock_once, sp_ablock_init);
+    if (!sp_ablock_ready) return 0;
+    float *block = (float *)pthread_getspecific(sp_ablock_key);
+    if (block) return block;
+    void *fresh = 0;
+    if (posix_memalign(&fresh, 64, (size_t)SP_MC * SP_KC * sizeof(float)) != 0) return 0;
+    if (pthread_setspecific(sp_ablock_key, fresh) != 0) { free(fresh); return 0; }
+    return (float *)fresh;
+}
+
+/// One register tile × one panel at `level` (the vector kernels prefetch a line of `pf` per step).
+static void run_tile(int level, int rows, int kc, const float *ap, const float *pan, float *c, int ldc, int cols,
+                     int acc, const char *pf, const float *bias) {
+#if SP_X86
+    if (level == 2) { tile512(rows, kc, ap, pan, c, ldc, cols, acc, pf, bias); return; }
+    if (level == 1) { tile256(rows, kc, ap, pan, c, ldc, cols, acc, pf, bias); return; }
+#else
+    (void)pf;
+#endif
+    tile_plain(rows, kc, ap, pan, c, ldc, cols, acc, bias);
+}
+
+/// The prefetch stream of the panel-outer order: the rest of the current block after the
+/// panels in use, then the next block, handed out kc lines per kernel call and kept at most
+/// `window` bytes ahead of the panels in use.
+typedef struct {
+    const char *blk, *next;
+    size_t blkBytes, nextBytes, pos, window;
+} sp_pf_stream;
+
+static const char *sp_pf_take(sp_pf_stream *s, size_t inUseEnd, size_t bytes, const char *fallback) {
+    if (s->pos < inUseEnd) s->pos = inUseEnd;
+    if (s->pos >= inUseEnd + s->window) return fallback;
+    const size_t at = s->pos;
+    const char *p = at < s->blkBytes ? s->blk + at : at - s->blkBytes < s->nextBytes ? s->next + (at - s->blkBytes) : 0;
+    if (!p) return fallback;
+    s->pos += bytes;
+    return p;
+}
+
+/// The panel-outer order (see the top of the file) for m ≤ MC rows; `ablock` holds MC × KC floats.
+static int gemm_panel_outer(int level, int mr, int m, int n, int k, const float *a, int lda, const float *packed,
+                            size_t npad, float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
+                            sp_gemm_epilogue epilogue, void *context, float *ablock) {
+    (void)n;
+    for (int jc = j0; jc < j1; jc += SP_NC) {
+        const int jc1 = sp_min(j1, jc + SP_NC);
+        for (int k0 = 0; k0 < k; k0 += SP_KC) {
+            const int kc = sp_min(SP_KC, k - k0);
+            const int acc = accumulate || k0 > 0, last = k0 + kc >= k;
+            const float *blk = packed + (size_t)k0 * npad;
+            // Row i of A's block at ablock + i × KC: register tile i0 starts at ablock + i0 × KC,
+            // the layout pack_a_tile gives each tile.
+            pack_a_tile(a + k0, lda, m, kc, ablock);
+            sp_pf_stream pf = {0};
+            pf.blk = (const char *)(blk + (size_t)jc * kc);
+            pf.blkBytes = (size_t)(sp_round_up(jc1, SP_NR) - jc) * kc * sizeof(float);
+            if (k0 + SP_KC < k) {
+                const int nkc = sp_min(SP_KC, k - k0 - SP_KC);
+                pf.next = (const char *)(packed + (size_t)(k0 + SP_KC) * npad + (size_t)jc * nkc);
+                pf.nextBytes = (size_t)(sp_round_up(jc1, SP_NR) - jc) * nkc * sizeof(float);
+            } else if (jc1 < j1) {
+                const int nkc = sp_min(SP_KC, k);
+                pf.next = (const char *)(packed + (size_t)jc1 * nkc);
+                pf.nextBytes = (size_t)(sp_round_up(sp_min(j1, jc1 + SP_NC), SP_NR) - jc1) * nkc * sizeof(float);
+            }
+            // Up to four pairs of panels ahead (256 KiB at kc = 256).
+            pf.window = (size_t)8 * kc * SP_NR * sizeof(float);
+            const size_t line = (size_t)kc * 64;
+            // Two panels at a time: the tiles of at most 4 rows take both in one call (tile512x2).
+            for (int jp = jc; jp < jc1; jp += 2 * SP_NR) {
+                const int cols = sp_min(2 * SP_NR, jc1 - jp);
+                const float *pan = blk + (size_t)jp * kc;
+                const size_t inUseEnd = (size_t)(jp - jc) * kc * sizeof(float) + (size_t)2 * kc * SP_NR * sizeof(float);
+                for (int i = 0; i < m; i += mr) {
+                    const int rows = sp_min(mr, m - i);
+                    const float *ap = ablock + (size_t)i * SP_KC;
+                    float *ci = c + (size_t)i * ldc + jp;
+                    const float *bi = bias && !acc ? bias + i : 0;
+                    const char *pf0 = sp_pf_take(&pf, inUseEnd, line, (const char *)pan);
+#if SP_X86
+                    if (level == 2 && rows <= 4 && cols > SP_NR) {
+                        const char *pf1 = sp_pf_take(&pf, inUseEnd, line, (const char *)pan);
+                        tile512x2(rows, kc, ap, pan, ci, ldc, cols, acc, pf0, pf1, bi);
+                        continue;
+                    }
+#endif
+                    run_tile(level, rows, kc, ap, pan, ci, ldc, sp_min(SP_NR, cols), acc, pf0, bi);
+                    if (cols > SP_NR) {
+                        const char *pf1 = sp_pf_take(&pf, inUseEnd, line, (const char *)pan);
+                        run_tile(level, rows, kc, ap, pan + (size_t)kc * SP_NR, ci + SP_NR, ldc, cols - SP_NR, acc, pf1, bi);
+                    }
+                }
+            }
+            // The column block's rows are final: the epilogue, tile by tile as the other order.
+            if (last && epilogue) {
+                for (int i = 0; i < m; i += mr) epilogue(context, c + (size_t)i * ldc + jc, sp_min(mr, m - i), jc, jc1 - jc);
+            }
+        }
+    }
+    return 0;
+}
+
 int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, const float *packed,
                    float *c, int ldc, int j0, int j1, int accumulate, sp_gemm_epilogue epilogue, void *context) {
     return sp_gemm_packed_bias(level, m, n, k, a, lda, packed, c, ldc, j0, j1, accumulate, 0, epilogue, context);
 }
 
+/// The order sp_gemm_packed_bias uses: 0 (choose) unless SURGEON_GEMM_ORDER is "1"
+/// (tile-outer) or "2" (panel-outer), for A/B runs.
+static int sp_gemm_order_env = -1;
+static int sp_gemm_default_order(void) {
+    int o = __atomic_load_n(&sp_gemm_order_env, __ATOMIC_RELAXED);
+    if (o < 0) {
+        const char *v = getenv("SURGEON_GEMM_ORDER");
+        o = v && v[0] == '1' && !v[1] ? 1 : v && v[0] == '2' && !v[1] ? 2 : 0;
+        __atomic_store_n(&sp_gemm_order_env, o, __ATOMIC_RELAXED);
+    }
+    return o;
+}
+
 int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda, const float *packed,
                         float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
                         sp_gemm_epilogue epilogue, void *context) {
+    return sp_gemm_packed_order(level, m, n, k, a, lda, packed, c, ldc, j0, j1, accumulate, bias, epilogue, context,
+                                sp_gemm_default_order());
+}
+
+int sp_gemm_packed_order(int level, int m, int n, int k, const float *a, int lda, const float *packed,
+                         float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
+                         sp_gemm_epilogue epilogue, void *context, int order) {
     if (j1 > n) j1 = n;
     if (m <= 0 || j0 >= j1 || j0 < 0) return 0;
     if (accumulate) bias = 0;
@@ -337,6 +481,12 @@ int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda,
 #endif
     const int mr = level == 2 ? SP_MR512 : level == 1 ? SP_MR256 : SP_MRPLAIN;
     const size_t npad = (size_t)sp_round_up(n, SP_NR);
+    // Panel-outer (see the top of the file) for more than one register tile and at most MC
+    // rows, unless `order` asks for one (1: tile-outer, 2: panel-outer where m ≤ MC).
+    float *ablock = 0;
+    if (order == 2 || (order == 0 && m > mr)) ablock = m <= SP_MC ? sp_ablock() : 0;
+    if (ablock) return gemm_panel_outer(level, mr, m, n, k, a, lda, packed, npad, c, ldc, j0, j1, accumulate, bias,
+                                        epilogue, context, ablock);
     // One register tile of A (at most KC × 12 floats, 12 KiB), 64-byte aligned.
     float apk[SP_KC * SP_MR512] __attribute__((aligned(64)));
     for (int jc = j0; jc < j1; jc += SP_NC) {

@@ -1,4 +1,5 @@
 @testable import SurgeonTensor
+import CPackedGemm
 import Testing
 
 /// The packed-weight product (`PackedMatrix`, `sgemmPacked`) against the plain triple loop, at
@@ -179,6 +180,58 @@ import Testing
                     product(&again, bias: bias, accumulate: true)
                     let twice = (0..<(m * n)).map { abs(again[$0] - filled[$0] - want[$0]) }.max() ?? 0
                     #expect(twice <= 2e-5 * Float(k) + 1e-5)
+                }
+            }
+        }
+    }
+
+    /// Few rows (more than one register tile, at most 240) run panel-outer: each panel of B
+    /// through every register tile of A. That order gives the bits of the tile-outer one at
+    /// every level, with and without the row bias, accumulating or not, on column ranges that
+    /// start past 0 and cross the 1024-column blocks and 256-row K blocks, with the epilogue.
+    @Test func panelOuterOrderGivesTheBitsOfTileOuter() throws {
+        for (m, n, k) in [(13, 33, 7), (25, 100, 300), (49, 1100, 600), (64, 77, 256), (240, 65, 40), (5, 40, 10)] {
+            let a = Self.random(m * k, seed: UInt64(m * 3 + k)), b = Self.random(k * n, seed: UInt64(n + 2 * k))
+            let bias = Self.random(m, seed: 78), c0 = Self.random(m * n, seed: 79)
+            var packed = [Float](repeating: .nan, count: packedCount(k: k, n: n))
+            let packedOK = b.withUnsafeBufferPointer { pb in packed.withUnsafeMutableBufferPointer { packB(pb.baseAddress!, ldb: n, k: k, n: n, into: $0.baseAddress!) } }
+            #expect(packedOK)
+            // Each element of C once: c * 2 + its column (context: C's row stride).
+            let epilogue: sp_gemm_epilogue = { context, p, rows, j0, cols in
+                guard let context, let p else { return }
+                let ldc = Int(context.load(as: Int32.self))
+                for r in 0..<Int(rows) {
+                    for j in 0..<Int(cols) { p[r * ldc + j] = p[r * ldc + j] * 2 + Float(Int(j0) + j) }
+                }
+            }
+            for level in 0...PackedMatrix.level {
+                for accumulate in [false, true] {
+                    for useBias in [false, true] {
+                        for j0 in [0, 32] where j0 < n {
+                            func product(order: Int32) -> [Float] {
+                                var c = c0
+                                var ldc = Int32(n)
+                                a.withUnsafeBufferPointer { pa in
+                                    packed.withUnsafeBufferPointer { pp in
+                                        bias.withUnsafeBufferPointer { pbias in
+                                            c.withUnsafeMutableBufferPointer { pc in
+                                                _ = sp_gemm_packed_order(Int32(level), Int32(m), Int32(n), Int32(k), pa.baseAddress, Int32(k),
+                                                                         pp.baseAddress, pc.baseAddress, Int32(n), Int32(j0), Int32(n),
+                                                                         accumulate ? 1 : 0, useBias ? pbias.baseAddress : nil,
+                                                                         epilogue, &ldc, order)
+                                            }
+                                        }
+                                    }
+                                }
+                                return c
+                            }
+                            let tileOuter = product(order: 1), panelOuter = product(order: 2)
+                            #expect(tileOuter == panelOuter, "\(m)x\(n)x\(k) level \(level) acc \(accumulate) bias \(useBias) j0 \(j0)")
+                            #expect(product(order: 0) == tileOuter)
+                            // Columns before j0 untouched.
+                            #expect((0..<m).allSatisfy { i in (0..<j0).allSatisfy { tileOuter[i * n + $0] == c0[i * n + $0] } })
+                        }
+                    }
                 }
             }
         }

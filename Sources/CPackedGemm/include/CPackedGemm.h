@@ -45,6 +45,13 @@ int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda,
                         float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
                         sp_gemm_epilogue epilogue, void *context);
 
+/// sp_gemm_packed_bias in a given loop order, for tests: 0 chooses (as sp_gemm_packed_bias),
+/// 1 runs tile-outer (each register tile of A over every panel), 2 runs panel-outer where
+/// m ≤ 240 (each panel of B over every register tile). Every order gives the same bits.
+int sp_gemm_packed_order(int level, int m, int n, int k, const float *a, int lda, const float *packed,
+                         float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
+                         sp_gemm_epilogue epilogue, void *context, int order);
+
 /// A convolution's product without its im2col columns (conv_direct.c): for i < m and
 /// j0 <= j < j1, C[i][j] = bias[i] (0 when bias is NULL) + sum over p < k of
 /// A[i][p] * src[offs[p] + j]. Row p of the second operand is the input read in place at

@@ -303,7 +303,8 @@ enum PlanFusion {
     /// when A has at most `TransposedWeight.maximumRows` rows (all batch axes folded), the
     /// product reads Wᵀ ([n, k], made once and kept in `box`) with sgemm's transposed-B form,
     /// which OpenBLAS runs in small-kernel slabs of contiguous rows of Wᵀ (BERT-base's layers
-    /// at 16 tokens: 24-27% faster than W as is, whose packing dominated). Otherwise, or when
+    /// at 16 tokens: 24-27% faster than W as is, whose packing dominated; where the packed
+    /// weight runs, i.e. above `maximumRows`, that kernel is used instead). Otherwise, or when
     /// the copy cannot be made (memory budget), the plain MatMul.
     static func transposedWeightMatMul(_ box: TransposedWeight) -> Kernel {
         { ctx in
@@ -671,8 +672,11 @@ class DerivedWeight<Value>: @unchecked Sendable {
 final class TransposedWeight: DerivedWeight<Tensor>, @unchecked Sendable {
     /// Weights below 1 MiB stay as they are (in cache, the plain product is as fast).
     static let minimumCount = 1 << 18
-    /// Products with more rows than this use the weight as it is (measured on few rows only).
-    static let maximumRows = 64
+    /// Products with more rows than this take the packed weight (`PackedWeight`). Chains of
+    /// MatMul+Add by cold 768 × 3072 weights (2026-11-28, ms per run of 12 products, median):
+    /// 1 row 9.1-9.4 here vs 11-12 packed, 8 rows 11.5-12.5 vs 12-13, 16 rows 23-25 vs 11-13,
+    /// 49 rows 42 vs 24 (the packed kernel's panel-outer order), 64 rows 54-59 vs 30-37.
+    static let maximumRows = 8
 
     /// Whether a product of `rows` rows by a weight of `weightCount` values is one the
     /// transposed weight is for (few rows against a large weight), where copies made for

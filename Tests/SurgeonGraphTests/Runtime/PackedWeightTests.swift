@@ -116,7 +116,7 @@ import TestSupport
         let k = 512, n = 600
         let g = Graph(name: "g", nodes: [Node(name: "mm", opType: "MatMul", inputs: ["x", "W"], outputs: ["y"])],
                       inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")], initializers: [("W", try Self.rnd([k, n], seed: 54))])
-        for rows in [16, 100] {
+        for rows in [8, 16, 100] {
             let fused = Interpreter(model: Model(graph: g, opsetImports: ["": 17]))
             _ = try fused.run(feeds: ["x": .tensor(try Self.rnd([rows, k], seed: 55))])
             #expect(fused.transposedWeights["W"]?.isMade == (rows <= TransposedWeight.maximumRows))
