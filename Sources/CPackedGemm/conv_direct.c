@@ -22,6 +22,7 @@
 // every tile shape) instead of their L1 copy, in blocks of few columns: the same products in
 // the same order.
 #include "CPackedGemm.h"
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -133,6 +134,65 @@ static void cd512(int rows, int kc, const float *ap, const float *src, const int
     }
 }
 
+
+// AVX-512, a tile's last ≤ 16 columns: R (≤ 12) rows × one vector a row (masked). cd512 would
+// run two vectors a row for them (a 14 × 14 map's 196 columns leave 4 after four 48-column
+// tiles: 14% of the conv's multiply-adds for 2% of its columns); one vector halves that. The
+// same multiply-adds per column in the same order as cd512_r: the same bits.
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void cd512h_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
+              int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
+    __m512 s0[CD_MR512];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR512; r++) {
+        if (r < R) s0[r] = _mm512_setzero_ps();
+    }
+    const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    int pr = 0, pl = 0;
+    for (int p = 0; p < kc; p++) {
+        if (pfa) {
+            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
+            if (++pr == pfRows) { pr = 0; pl++; }
+        }
+        // Masked: the columns past the tile may lie past the end of the source.
+        const __m512 b0 = _mm512_maskz_loadu_ps(m0, src + offs[p]);
+        const float *x = ap + p;
+#pragma clang loop unroll(full)
+        for (int r = 0; r < CD_MR512; r++) {
+            if (r < R) s0[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[(size_t)r * as]), b0, s0[r]);
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR512; r++) {
+        if (r < R) {
+            float *cr = c + (size_t)r * ldc;
+            __m512 v0 = s0[r];
+            if (acc) v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
+            else if (bias) v0 = _mm512_add_ps(_mm512_set1_ps(bias[r]), v0);
+            _mm512_mask_storeu_ps(cr, m0, v0);
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+static void cd512h(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
+                   int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
+    switch (rows) {
+    case 12: cd512h_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 11: cd512h_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 10: cd512h_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 9: cd512h_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 8: cd512h_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 7: cd512h_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 6: cd512h_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 5: cd512h_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 4: cd512h_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 3: cd512h_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 2: cd512h_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    case 1: cd512h_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
+    default: break;
+    }
+}
 
 // AVX-512, the wide tile: 8 rows × 48 columns (3 vectors a row), whole tiles only.
 __attribute__((target("avx512f")))
@@ -328,6 +388,19 @@ void sp_conv_direct_tile(int level, int n, int *rows, int *cols) {
     if (cols) *cols = one ? 64 : wide ? CD_NWIDE : 32;
 }
 
+/// Whether a block's last ≤ 16 columns run the one-vector tile (cd512h): yes unless
+/// SURGEON_CD_TAIL=0 (an A/B switch).
+static int cd_narrow_tail_env = -1;
+static int cd_narrow_tail(void) {
+    int v = __atomic_load_n(&cd_narrow_tail_env, __ATOMIC_RELAXED);
+    if (v < 0) {
+        const char *e = getenv("SURGEON_CD_TAIL");
+        v = !(e && e[0] == '0' && !e[1]);
+        __atomic_store_n(&cd_narrow_tail_env, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
 int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                    float *c, int ldc, int j0, int j1, const float *bias) {
     return sp_conv_direct_a(level, m, k, a, lda, src, offs, c, ldc, j0, j1, bias, 0);
@@ -353,6 +426,7 @@ int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const flo
     const int wide = level == 2 && !one;
     const int mr = one ? CD_MRQ : wide ? CD_MRWIDE : level == 2 ? CD_MR512 : level == 1 ? CD_MR256 : CD_MRPLAIN;
     float apk[CD_KC * CD_MR512] __attribute__((aligned(64)));
+    const int narrowTail = cd_narrow_tail();
     for (int jc = j0; jc < j1; jc += CD_NC) {
         const int jc1 = cd_min(j1, jc + CD_NC);
         for (int k0 = 0; k0 < k; k0 += CD_KC) {
@@ -396,6 +470,10 @@ int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const flo
                     const int cols = cd_min(32, jc1 - jp);
                     const float *pf = jp == jc ? pfa : 0;
 #if CD_X86
+                    if (level == 2 && cols <= 16 && narrowTail) {
+                        cd512h(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as);
+                        continue;
+                    }
                     if (level == 2) { cd512(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as); continue; }
                     if (level == 1) { cd256(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as); continue; }
 #endif

@@ -3,7 +3,8 @@ import Testing
 
 /// `convDirectProduct` (CPackedGemm's `sp_conv_direct`) against a plain loop at every kernel
 /// level this CPU runs, and the register tile it picks (AVX-512: 6 × 64 over 49-64 columns,
-/// 8 × 48 and 8 × 32 otherwise; 12 × 32 at AVX2's level 1 is 6 × 16 twice) never changing a bit: a product computed
+/// 8 × 48 and 8 × 32 otherwise, one vector a row for a last ≤ 16 columns; 12 × 32 at AVX2's level 1 is 6 × 16 twice)
+/// never changing a bit: a product computed
 /// whole equals the same product computed over column ranges so narrow that another tile runs.
 @Suite struct ConvDirectGemmTests {
     /// A padded "plane" of `rows` × `wq` per channel, 3 × 3 taps; k = channels × 9.
@@ -45,7 +46,8 @@ import Testing
         Case(m: 20, channels: 40, rows: 9, wq: 33),     // k = 360 across the 256-row blocks; m = 8 + 8 + 4
         Case(m: 64, channels: 8, rows: 14, wq: 16),     // 224 columns: 4 wide tiles + one of 32
         Case(m: 17, channels: 30, rows: 7, wq: 9),      // 63 columns: one 6 × 64 tile; m = 6 + 6 + 5
-        Case(m: 13, channels: 3, rows: 10, wq: 15),     // 150 columns: 3 wide tiles + one of 32; m = 8 + 5
+        Case(m: 13, channels: 3, rows: 10, wq: 15),     // 150 columns: 3 wide tiles + a one-vector tail of 6; m = 8 + 5
+        Case(m: 16, channels: 12, rows: 14, wq: 14),    // 196 columns (a 14 × 14 map): 4 wide tiles + a one-vector tail of 4
     ]
 
     @Test func everyLevelMatchesThePlainLoop() throws {
