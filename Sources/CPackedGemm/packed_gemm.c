@@ -368,6 +368,27 @@ static const char *sp_pf_take(sp_pf_stream *s, size_t inUseEnd, size_t bytes, co
     return p;
 }
 
+/// The packed block after the one of rows k0.. and columns jc..jc1 (of j0..j1): the next KC rows
+/// of these columns, or the first KC rows of the next column block; NULL after the last. Its
+/// size in bytes (whole panels) in *bytes. Both orders prefetch it into L2 while the current
+/// block runs: the first register tile of a block otherwise waits for memory (weights used
+/// once per run are not in any cache).
+static const char *sp_next_block(const float *packed, size_t npad, int k, int k0, int jc, int jc1, int j1,
+                                 size_t *bytes) {
+    *bytes = 0;
+    if (k0 + SP_KC < k) {
+        const int nkc = sp_min(SP_KC, k - k0 - SP_KC);
+        *bytes = (size_t)(sp_round_up(jc1, SP_NR) - jc) * nkc * sizeof(float);
+        return (const char *)(packed + (size_t)(k0 + SP_KC) * npad + (size_t)jc * nkc);
+    }
+    if (jc1 < j1) {
+        const int nkc = sp_min(SP_KC, k);
+        *bytes = (size_t)(sp_round_up(sp_min(j1, jc1 + SP_NC), SP_NR) - jc1) * nkc * sizeof(float);
+        return (const char *)(packed + (size_t)jc1 * nkc);
+    }
+    return 0;
+}
+
 /// The panel-outer order (see the top of the file) for m ≤ MC rows; `ablock` holds MC × KC floats.
 static int gemm_panel_outer(int level, int mr, int m, int n, int k, const float *a, int lda, const float *packed,
                             size_t npad, float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
@@ -385,15 +406,7 @@ static int gemm_panel_outer(int level, int mr, int m, int n, int k, const float 
             sp_pf_stream pf = {0};
             pf.blk = (const char *)(blk + (size_t)jc * kc);
             pf.blkBytes = (size_t)(sp_round_up(jc1, SP_NR) - jc) * kc * sizeof(float);
-            if (k0 + SP_KC < k) {
-                const int nkc = sp_min(SP_KC, k - k0 - SP_KC);
-                pf.next = (const char *)(packed + (size_t)(k0 + SP_KC) * npad + (size_t)jc * nkc);
-                pf.nextBytes = (size_t)(sp_round_up(jc1, SP_NR) - jc) * nkc * sizeof(float);
-            } else if (jc1 < j1) {
-                const int nkc = sp_min(SP_KC, k);
-                pf.next = (const char *)(packed + (size_t)jc1 * nkc);
-                pf.nextBytes = (size_t)(sp_round_up(sp_min(j1, jc1 + SP_NC), SP_NR) - jc1) * nkc * sizeof(float);
-            }
+            pf.next = sp_next_block(packed, npad, k, k0, jc, jc1, j1, &pf.nextBytes);
             // Up to four pairs of panels ahead (256 KiB at kc = 256).
             pf.window = (size_t)8 * kc * SP_NR * sizeof(float);
             const size_t line = (size_t)kc * 64;
@@ -495,21 +508,9 @@ int sp_gemm_packed_order(int level, int m, int n, int k, const float *a, int lda
             const int kc = sp_min(SP_KC, k - k0);
             const int acc = accumulate || k0 > 0, last = k0 + kc >= k;
             const float *blk = packed + (size_t)k0 * npad;
-            // The block after this one (next KC rows, or the next column block's first), which
-            // the kernels prefetch into L2 a line per step while this one runs: the first
-            // register tile of a block otherwise waits for memory (weights used once per run
-            // are not in any cache).
-            const char *next = 0;
+            // The next block (sp_next_block), prefetched into L2 a line per step.
             size_t nextBytes = 0, pfOffset = 0;
-            if (k0 + SP_KC < k) {
-                const int nkc = sp_min(SP_KC, k - k0 - SP_KC);
-                next = (const char *)(packed + (size_t)(k0 + SP_KC) * npad + (size_t)jc * nkc);
-                nextBytes = (size_t)(jc1 - jc) * nkc * sizeof(float);
-            } else if (jc1 < j1) {
-                const int nkc = sp_min(SP_KC, k);
-                next = (const char *)(packed + (size_t)jc1 * nkc);
-                nextBytes = (size_t)(sp_min(j1, jc1 + SP_NC) - jc1) * nkc * sizeof(float);
-            }
+            const char *next = sp_next_block(packed, npad, k, k0, jc, jc1, j1, &nextBytes);
             for (int i = 0; i < m; i += mr) {
                 const int rows = sp_min(mr, m - i);
                 pack_a_tile(a + (size_t)i * lda + k0, lda, rows, kc, apk);
