@@ -22,7 +22,7 @@
 // every tile shape) instead of their L1 copy, in blocks of few columns: the same products in
 // the same order.
 #include "CPackedGemm.h"
-#include <stdlib.h>
+#include "sp_switch.h"
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -63,6 +63,25 @@ static void cd_tile_plain(int rows, int kc, const float *ap, int as, const float
         for (int j = 0; j < cols; j++) cr[j] = acc ? cr[j] + sum[j] : bias ? bias[r] + sum[j] : sum[j];
     }
 }
+
+// `rows` (1-12) as a compile-time row count of kernel FN (FN(R, kc, ...) with the arguments
+// of cd512 / cd512h), so each count gets its own fully unrolled tile.
+#define CD_ROWS12(FN)                                                                              \
+    switch (rows) {                                                                                \
+    case 12: FN(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;    \
+    case 11: FN(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;    \
+    case 10: FN(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;    \
+    case 9: FN(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 8: FN(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 7: FN(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 6: FN(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 5: FN(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 4: FN(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 3: FN(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 2: FN(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 1: FN(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    default: break;                                                                                \
+    }
 
 #if CD_X86
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
@@ -117,21 +136,7 @@ void cd512_r(const int R, int kc, const float *ap, const float *src, const int *
 __attribute__((target("avx512f")))
 static void cd512(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
                   int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
-    switch (rows) {
-    case 12: cd512_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 11: cd512_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 10: cd512_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 9: cd512_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 8: cd512_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 7: cd512_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 6: cd512_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 5: cd512_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 4: cd512_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 3: cd512_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 2: cd512_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 1: cd512_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    default: break;
-    }
+    CD_ROWS12(cd512_r);
 }
 
 
@@ -177,21 +182,7 @@ void cd512h_r(const int R, int kc, const float *ap, const float *src, const int 
 __attribute__((target("avx512f")))
 static void cd512h(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
                    int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
-    switch (rows) {
-    case 12: cd512h_r(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 11: cd512h_r(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 10: cd512h_r(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 9: cd512h_r(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 8: cd512h_r(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 7: cd512h_r(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 6: cd512h_r(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 5: cd512h_r(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 4: cd512h_r(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 3: cd512h_r(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 2: cd512h_r(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    case 1: cd512h_r(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;
-    default: break;
-    }
+    CD_ROWS12(cd512h_r);
 }
 
 // AVX-512, the wide tile: 8 rows × 48 columns (3 vectors a row), whole tiles only.
@@ -391,15 +382,7 @@ void sp_conv_direct_tile(int level, int n, int *rows, int *cols) {
 /// Whether a block's last ≤ 16 columns run the one-vector tile (cd512h): yes unless
 /// SURGEON_CD_TAIL=0 (an A/B switch).
 static int cd_narrow_tail_env = -1;
-static int cd_narrow_tail(void) {
-    int v = __atomic_load_n(&cd_narrow_tail_env, __ATOMIC_RELAXED);
-    if (v < 0) {
-        const char *e = getenv("SURGEON_CD_TAIL");
-        v = !(e && e[0] == '0' && !e[1]);
-        __atomic_store_n(&cd_narrow_tail_env, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
+static int cd_narrow_tail(void) { return sp_switch_digit("SURGEON_CD_TAIL", &cd_narrow_tail_env, 1) != 0; }
 
 int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                    float *c, int ldc, int j0, int j1, const float *bias) {

@@ -142,45 +142,41 @@ void blockPlanes512(const int C, const float *top, long rowStep, long pairStep, 
     DW_BLOCK_PLANES_BODY
 }
 
+// A band's output rows two at a time, their columns in blocks of 8 (when WIDE) then 4, through
+// BLOCK (blockPlanes256 / blockPlanes512): the loop of bandPlanes256 and bandPlanes512.
+#define DW_BAND_PLANES_BODY(BLOCK, WIDE)                                                                    \
+    const __m256 bv = _mm256_loadu_ps(bias);                                                                \
+    const long rowStep = (long)dh * rowWidth * 8, pairStep = (long)sh * rowWidth * 8;                       \
+    const long cs = (long)sw * 8, bs = (long)dw * 8;                                                        \
+    for (int i = 0; i < rows; i += 2) {                                                                     \
+        const float *top = s + (long)i * sh * rowWidth * 8;                                                 \
+        float *out0 = dst + (long)i * ow;                                                                   \
+        const int second = i + 1 < rows;                                                                    \
+        int j = 0;                                                                                          \
+        if (WIDE) {                                                                                         \
+            for (; j + 8 <= owr; j += 8) {                                                                  \
+                const int n = ow - j < 8 ? ow - j : 8;                                                      \
+                BLOCK(8, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride, \
+                      lanes, n, second);                                                                    \
+            }                                                                                               \
+        }                                                                                                   \
+        for (; j < owr; j += 4) {                                                                           \
+            const int n = ow - j < 4 ? ow - j : 4;                                                          \
+            BLOCK(4, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride,     \
+                  lanes, n, second);                                                                        \
+        }                                                                                                   \
+    }
+
 __attribute__((target("avx2,fma")))
 static void bandPlanes256(const float *s, int rowWidth, const float *taps, const float *bias, float *dst, long stride,
                           int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw) {
-    const __m256 bv = _mm256_loadu_ps(bias);
-    const long rowStep = (long)dh * rowWidth * 8, pairStep = (long)sh * rowWidth * 8;
-    const long cs = (long)sw * 8, bs = (long)dw * 8;
-    for (int i = 0; i < rows; i += 2) {
-        const float *top = s + (long)i * sh * rowWidth * 8;
-        float *out0 = dst + (long)i * ow;
-        for (int j = 0; j < owr; j += 4) {
-            const int n = ow - j < 4 ? ow - j : 4;
-            blockPlanes256(4, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride,
-                           lanes, n, i + 1 < rows);
-        }
-    }
+    DW_BAND_PLANES_BODY(blockPlanes256, 0)
 }
 
 __attribute__((target("avx512f,avx512vl")))
 static void bandPlanes512(const float *s, int rowWidth, const float *taps, const float *bias, float *dst, long stride,
                           int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw) {
-    const __m256 bv = _mm256_loadu_ps(bias);
-    const long rowStep = (long)dh * rowWidth * 8, pairStep = (long)sh * rowWidth * 8;
-    const long cs = (long)sw * 8, bs = (long)dw * 8;
-    for (int i = 0; i < rows; i += 2) {
-        const float *top = s + (long)i * sh * rowWidth * 8;
-        float *out0 = dst + (long)i * ow;
-        const int second = i + 1 < rows;
-        int j = 0;
-        for (; j + 8 <= owr; j += 8) {
-            const int n = ow - j < 8 ? ow - j : 8;
-            blockPlanes512(8, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride,
-                           lanes, n, second);
-        }
-        for (; j < owr; j += 4) {
-            const int n = ow - j < 4 ? ow - j : 4;
-            blockPlanes512(4, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride,
-                           lanes, n, second);
-        }
-    }
+    DW_BAND_PLANES_BODY(blockPlanes512, 1)
 }
 
 // Input rows of `lanes` planes (row y of plane l at src + l * stride + y * w) into the

@@ -17,6 +17,7 @@
 // panels ahead are prefetched into L2. Each sum still adds the same products in the same
 // order, so the order chosen never changes a bit of C.
 #include "CPackedGemm.h"
+#include "sp_switch.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,13 +454,8 @@ int sp_gemm_packed(int level, int m, int n, int k, const float *a, int lda, cons
 /// (tile-outer) or "2" (panel-outer), for A/B runs.
 static int sp_gemm_order_env = -1;
 static int sp_gemm_default_order(void) {
-    int o = __atomic_load_n(&sp_gemm_order_env, __ATOMIC_RELAXED);
-    if (o < 0) {
-        const char *v = getenv("SURGEON_GEMM_ORDER");
-        o = v && v[0] == '1' && !v[1] ? 1 : v && v[0] == '2' && !v[1] ? 2 : 0;
-        __atomic_store_n(&sp_gemm_order_env, o, __ATOMIC_RELAXED);
-    }
-    return o;
+    const int o = sp_switch_digit("SURGEON_GEMM_ORDER", &sp_gemm_order_env, 0);
+    return o <= 2 ? o : 0;
 }
 
 int sp_gemm_packed_bias(int level, int m, int n, int k, const float *a, int lda, const float *packed,

@@ -12,6 +12,10 @@ public enum DepthwiseBand8 {
     /// forces the Swift loop, =avx2 caps the level at 1 (switches for A/B runs).
     public static let level = PackedMatrix.level(switch: "SURGEON_DW_KERNEL")
 
+    /// Whether every size is one the C kernels take (1 ... Int32.max / 16, so their index
+    /// products stay in 32 bits).
+    static func takes(_ sizes: [Int]) -> Bool { sizes.allSatisfy { $0 >= 1 && $0 < Int(Int32.max) / 16 } }
+
     /// `results[(i * owr + j) * 8 + l] = bias[l] + Σ_(a, b) taps[(a * kw + b) * 8 + l] ·
     /// scratch[((i·sh + a·dh) · rowWidth + j·sw + b·dw) · 8 + l]` for i < rows (even), j < owr (a
     /// multiple of 4), taps in row-major order. False (nothing written) at level 0 or for a size
@@ -19,8 +23,7 @@ public enum DepthwiseBand8 {
     public static func run(level: Int = level, scratch: UnsafePointer<Float>, rowWidth: Int, taps: UnsafePointer<Float>,
                            bias: UnsafePointer<Float>, results: UnsafeMutablePointer<Float>, owr: Int, rows: Int,
                            kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int) -> Bool {
-        let limit = Int(Int32.max) / 16
-        guard level > 0, [rowWidth, owr, rows, kh, kw, sh, sw, dh, dw].allSatisfy({ $0 >= 1 && $0 < limit }) else {
+        guard level > 0, takes([rowWidth, owr, rows, kh, kw, sh, sw, dh, dw]) else {
             return false
         }
         return sp_dw_band8(Int32(level), scratch, Int32(rowWidth), taps, bias, results, Int32(owr), Int32(rows),
@@ -33,9 +36,7 @@ public enum DepthwiseBand8 {
     public static func runPlanes(level: Int = level, scratch: UnsafePointer<Float>, rowWidth: Int, taps: UnsafePointer<Float>,
                                  bias: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, stride: Int, lanes: Int,
                                  ow: Int, owr: Int, rows: Int, kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int) -> Bool {
-        let limit = Int(Int32.max) / 16
-        guard level > 0, [rowWidth, ow, owr, rows, kh, kw, sh, sw, dh, dw].allSatisfy({ $0 >= 1 && $0 < limit }),
-              (1...8).contains(lanes), stride >= 0 else {
+        guard level > 0, takes([rowWidth, ow, owr, rows, kh, kw, sh, sw, dh, dw]), (1...8).contains(lanes), stride >= 0 else {
             return false
         }
         return sp_dw_band8_planes(Int32(level), scratch, Int32(rowWidth), taps, bias, dst, stride, Int32(lanes), Int32(ow),
@@ -50,8 +51,8 @@ public enum DepthwiseBand8 {
     public static func fill(level: Int = level, src: UnsafePointer<Float>, stride: Int, lanes: Int, h: Int, w: Int, pw: Int,
                             firstRow: Int, rows: Int, rowWidth: Int, scratch: UnsafeMutablePointer<Float>) -> Bool {
         let limit = Int(Int32.max) / 16
-        guard level > 0, [h, w, rows, rowWidth].allSatisfy({ $0 >= 1 && $0 < limit }), pw >= 0, pw < limit,
-              abs(firstRow) < limit, (1...8).contains(lanes), stride >= 0 else {
+        guard level > 0, takes([h, w, rows, rowWidth]), pw >= 0, pw < limit, abs(firstRow) < limit,
+              (1...8).contains(lanes), stride >= 0 else {
             return false
         }
         return sp_dw_fill8(Int32(level), src, stride, Int32(lanes), Int32(h), Int32(w), Int32(pw), Int32(firstRow),
