@@ -64,26 +64,64 @@ static void cd_tile_plain(int rows, int kc, const float *ap, int as, const float
     }
 }
 
+// The K loop of every tile: STEP (a step function of p) for p = 0 ..< kc. While lines of the
+// weights' next register tile remain (pfa: its first row, pfRows rows pfLda apart), one of them
+// is prefetched into L2 per step, row by row in each column of 16 floats. Two loops, so that the
+// steps past the last prefetch carry no bookkeeping (it had cost 15 scalar instructions against
+// a step's 24 multiply-adds, on the ports the multiply-adds use).
+#define CD_KLOOP(STEP)                                                                        \
+    do {                                                                                      \
+        int p = 0;                                                                            \
+        if (pfa) {                                                                            \
+            for (int pl = 0; pl * 16 < kc && p < kc; pl++) {                                  \
+                const float *line = pfa + pl * 16;                                            \
+                for (int pr = 0; pr < pfRows && p < kc; pr++, p++) {                          \
+                    _mm_prefetch((const char *)(line + (size_t)pr * pfLda), _MM_HINT_T1);     \
+                    STEP;                                                                     \
+                }                                                                             \
+            }                                                                                 \
+        }                                                                                     \
+        for (; p < kc; p++) STEP;                                                             \
+    } while (0)
+
 // `rows` (1-12) as a compile-time row count of kernel FN (FN(R, kc, ...) with the arguments
-// of cd512 / cd512h), so each count gets its own fully unrolled tile.
+// of cd512 / cd512h), so each count gets its own fully unrolled tile; the weights' row stride
+// `as` a constant too when they are the L1 copy (CD_KC), so a row's broadcast is one
+// instruction with a displacement.
 #define CD_ROWS12(FN)                                                                              \
+    if (as == CD_KC) { CD_ROWS12_AS(FN, CD_KC) } else { CD_ROWS12_AS(FN, as) }
+#define CD_ROWS12_AS(FN, AS)                                                                       \
     switch (rows) {                                                                                \
-    case 12: FN(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;    \
-    case 11: FN(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;    \
-    case 10: FN(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;    \
-    case 9: FN(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
-    case 8: FN(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
-    case 7: FN(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
-    case 6: FN(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
-    case 5: FN(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
-    case 4: FN(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
-    case 3: FN(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
-    case 2: FN(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
-    case 1: FN(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, as); break;      \
+    case 12: FN(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;    \
+    case 11: FN(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;    \
+    case 10: FN(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;    \
+    case 9: FN(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 8: FN(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 7: FN(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 6: FN(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 5: FN(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 4: FN(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 3: FN(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 2: FN(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 1: FN(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
     default: break;                                                                                \
     }
 
 #if CD_X86
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void cd512_step(const int R, const float *bp, const float *x, int as, __m512 *s0, __m512 *s1) {
+    const __m512 b0 = _mm512_loadu_ps(bp);
+    const __m512 b1 = _mm512_loadu_ps(bp + 16);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR512; r++) {
+        if (r < R) {
+            const __m512 xv = _mm512_set1_ps(x[(size_t)r * as]);
+            s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
+            s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
+        }
+    }
+}
+
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
              int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
@@ -92,26 +130,7 @@ void cd512_r(const int R, int kc, const float *ap, const float *src, const int *
     for (int r = 0; r < CD_MR512; r++) {
         if (r < R) { s0[r] = _mm512_setzero_ps(); s1[r] = _mm512_setzero_ps(); }
     }
-    int pr = 0, pl = 0;
-    for (int p = 0; p < kc; p++) {
-        if (pfa) {
-            // A line of the next register tile of weights per step (into L2), row by row.
-            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
-            if (++pr == pfRows) { pr = 0; pl++; }
-        }
-        const float *bp = src + offs[p];
-        const __m512 b0 = _mm512_loadu_ps(bp);
-        const __m512 b1 = _mm512_loadu_ps(bp + 16);
-        const float *x = ap + p;
-#pragma clang loop unroll(full)
-        for (int r = 0; r < CD_MR512; r++) {
-            if (r < R) {
-                const __m512 xv = _mm512_set1_ps(x[(size_t)r * as]);
-                s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
-                s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
-            }
-        }
-    }
+    CD_KLOOP(cd512_step(R, src + offs[p], ap + p, as, s0, s1));
     const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? (__mmask16)0 : (__mmask16)((1u << (cols - 16)) - 1);
 #pragma clang loop unroll(full)
@@ -145,6 +164,15 @@ static void cd512(int rows, int kc, const float *ap, const float *src, const int
 // tiles: 14% of the conv's multiply-adds for 2% of its columns); one vector halves that. The
 // same multiply-adds per column in the same order as cd512_r: the same bits.
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void cd512h_step(const int R, __mmask16 m0, const float *bp, const float *x, int as, __m512 *s0) {
+    const __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR512; r++) {
+        if (r < R) s0[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[(size_t)r * as]), b0, s0[r]);
+    }
+}
+
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512h_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
               int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     __m512 s0[CD_MR512];
@@ -153,20 +181,8 @@ void cd512h_r(const int R, int kc, const float *ap, const float *src, const int 
         if (r < R) s0[r] = _mm512_setzero_ps();
     }
     const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-    int pr = 0, pl = 0;
-    for (int p = 0; p < kc; p++) {
-        if (pfa) {
-            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
-            if (++pr == pfRows) { pr = 0; pl++; }
-        }
-        // Masked: the columns past the tile may lie past the end of the source.
-        const __m512 b0 = _mm512_maskz_loadu_ps(m0, src + offs[p]);
-        const float *x = ap + p;
-#pragma clang loop unroll(full)
-        for (int r = 0; r < CD_MR512; r++) {
-            if (r < R) s0[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[(size_t)r * as]), b0, s0[r]);
-        }
-    }
+    // Masked loads: the columns past the tile may lie past the end of the source.
+    CD_KLOOP(cd512h_step(R, m0, src + offs[p], ap + p, as, s0));
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR512; r++) {
         if (r < R) {
@@ -185,34 +201,30 @@ static void cd512h(int rows, int kc, const float *ap, const float *src, const in
     CD_ROWS12(cd512h_r);
 }
 
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void cd512w_step(const float *bp, const float *x, int as, __m512 *s0, __m512 *s1, __m512 *s2) {
+    const __m512 b0 = _mm512_loadu_ps(bp);
+    const __m512 b1 = _mm512_loadu_ps(bp + 16);
+    const __m512 b2 = _mm512_loadu_ps(bp + 32);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MRWIDE; r++) {
+        const __m512 xv = _mm512_set1_ps(x[(size_t)r * as]);
+        s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
+        s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
+        s2[r] = _mm512_fmadd_ps(xv, b2, s2[r]);
+    }
+}
+
 // AVX-512, the wide tile: 8 rows × 48 columns (3 vectors a row), whole tiles only.
-__attribute__((target("avx512f")))
-static void cd512w(int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int acc,
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void cd512w_k(int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int acc,
                    const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
     __m512 s0[CD_MRWIDE], s1[CD_MRWIDE], s2[CD_MRWIDE];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MRWIDE; r++) {
         s0[r] = _mm512_setzero_ps(); s1[r] = _mm512_setzero_ps(); s2[r] = _mm512_setzero_ps();
     }
-    int pr = 0, pl = 0;
-    for (int p = 0; p < kc; p++) {
-        if (pfa) {
-            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
-            if (++pr == pfRows) { pr = 0; pl++; }
-        }
-        const float *bp = src + offs[p];
-        const __m512 b0 = _mm512_loadu_ps(bp);
-        const __m512 b1 = _mm512_loadu_ps(bp + 16);
-        const __m512 b2 = _mm512_loadu_ps(bp + 32);
-        const float *x = ap + p;
-#pragma clang loop unroll(full)
-        for (int r = 0; r < CD_MRWIDE; r++) {
-            const __m512 xv = _mm512_set1_ps(x[r * as]);
-            s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
-            s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
-            s2[r] = _mm512_fmadd_ps(xv, b2, s2[r]);
-        }
-    }
+    CD_KLOOP(cd512w_step(src + offs[p], ap + p, as, s0, s1, s2));
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MRWIDE; r++) {
         float *cr = c + (size_t)r * ldc;
@@ -233,10 +245,35 @@ static void cd512w(int kc, const float *ap, const float *src, const int *offs, f
     }
 }
 
+__attribute__((target("avx512f")))
+static void cd512w(int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int acc,
+                   const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
+    if (as == CD_KC) cd512w_k(kc, ap, src, offs, c, ldc, acc, bias, pfa, pfLda, pfRows, CD_KC);
+    else cd512w_k(kc, ap, src, offs, c, ldc, acc, bias, pfa, pfLda, pfRows, as);
+}
+
 
 // AVX-512, the tile of one short product: 6 rows × 49-64 columns (4 vectors a row, the last
 // masked), for 7 × 7 maps (63 columns with their 2 dropped per row) in one tile, where 12 × 32
 // would take two.
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void cd512q_step(const int R, const float *bp, const float *x, int as, __m512 *s0, __m512 *s1, __m512 *s2, __m512 *s3) {
+    const __m512 b0 = _mm512_loadu_ps(bp);
+    const __m512 b1 = _mm512_loadu_ps(bp + 16);
+    const __m512 b2 = _mm512_loadu_ps(bp + 32);
+    const __m512 b3 = _mm512_loadu_ps(bp + 48);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MRQ; r++) {
+        if (r < R) {
+            const __m512 xv = _mm512_set1_ps(x[(size_t)r * as]);
+            s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
+            s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
+            s2[r] = _mm512_fmadd_ps(xv, b2, s2[r]);
+            s3[r] = _mm512_fmadd_ps(xv, b3, s3[r]);
+        }
+    }
+}
+
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512q_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
               int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
@@ -245,29 +282,7 @@ void cd512q_r(const int R, int kc, const float *ap, const float *src, const int 
     for (int r = 0; r < CD_MRQ; r++) {
         if (r < R) { s0[r] = _mm512_setzero_ps(); s1[r] = s0[r]; s2[r] = s0[r]; s3[r] = s0[r]; }
     }
-    int pr = 0, pl = 0;
-    for (int p = 0; p < kc; p++) {
-        if (pfa) {
-            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
-            if (++pr == pfRows) { pr = 0; pl++; }
-        }
-        const float *bp = src + offs[p];
-        const __m512 b0 = _mm512_loadu_ps(bp);
-        const __m512 b1 = _mm512_loadu_ps(bp + 16);
-        const __m512 b2 = _mm512_loadu_ps(bp + 32);
-        const __m512 b3 = _mm512_loadu_ps(bp + 48);
-        const float *x = ap + p;
-#pragma clang loop unroll(full)
-        for (int r = 0; r < CD_MRQ; r++) {
-            if (r < R) {
-                const __m512 xv = _mm512_set1_ps(x[r * as]);
-                s0[r] = _mm512_fmadd_ps(xv, b0, s0[r]);
-                s1[r] = _mm512_fmadd_ps(xv, b1, s1[r]);
-                s2[r] = _mm512_fmadd_ps(xv, b2, s2[r]);
-                s3[r] = _mm512_fmadd_ps(xv, b3, s3[r]);
-            }
-        }
-    }
+    CD_KLOOP(cd512q_step(R, src + offs[p], ap + p, as, s0, s1, s2, s3));
     const __mmask16 m3 = cols >= 64 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - 48)) - 1);
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MRQ; r++) {
@@ -308,6 +323,20 @@ static void cd512q(int rows, int kc, const float *ap, const float *src, const in
     }
 }
 
+__attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
+void cd256_step(const int R, const float *bp, const float *x, int as, __m256 *s0, __m256 *s1) {
+    const __m256 b0 = _mm256_loadu_ps(bp);
+    const __m256 b1 = _mm256_loadu_ps(bp + 8);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CD_MR256; r++) {
+        if (r < R) {
+            const __m256 xv = _mm256_broadcast_ss(x + (size_t)r * as);
+            s0[r] = _mm256_fmadd_ps(xv, b0, s0[r]);
+            s1[r] = _mm256_fmadd_ps(xv, b1, s1[r]);
+        }
+    }
+}
+
 // AVX2 + FMA: R (≤ 6) rows × 16 columns in 2R registers; a 32-column tile is two of them.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
 void cd256_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
@@ -317,25 +346,7 @@ void cd256_r(const int R, int kc, const float *ap, const float *src, const int *
     for (int r = 0; r < CD_MR256; r++) {
         if (r < R) { s0[r] = _mm256_setzero_ps(); s1[r] = _mm256_setzero_ps(); }
     }
-    int pr = 0, pl = 0;
-    for (int p = 0; p < kc; p++) {
-        if (pfa) {
-            if (pl * 16 < kc) _mm_prefetch((const char *)(pfa + (size_t)pr * pfLda + pl * 16), _MM_HINT_T1);
-            if (++pr == pfRows) { pr = 0; pl++; }
-        }
-        const float *bp = src + offs[p];
-        const __m256 b0 = _mm256_loadu_ps(bp);
-        const __m256 b1 = _mm256_loadu_ps(bp + 8);
-        const float *x = ap + p;
-#pragma clang loop unroll(full)
-        for (int r = 0; r < CD_MR256; r++) {
-            if (r < R) {
-                const __m256 xv = _mm256_broadcast_ss(x + (size_t)r * as);
-                s0[r] = _mm256_fmadd_ps(xv, b0, s0[r]);
-                s1[r] = _mm256_fmadd_ps(xv, b1, s1[r]);
-            }
-        }
-    }
+    CD_KLOOP(cd256_step(R, src + offs[p], ap + p, as, s0, s1));
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR256; r++) {
         if (r < R) {

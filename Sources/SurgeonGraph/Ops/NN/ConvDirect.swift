@@ -10,6 +10,12 @@ import SurgeonTensor
 /// read back 9 copies of its input and OpenBLAS copied them once more; here the input is
 /// copied once.
 ///
+/// A row of a plane (stride 1 along it) is the input row and its wider pad: w + max(left,
+/// right pad) floats, not w + both. A tap reaching past a row's end (at most the right pad)
+/// reads the next row's first floats, which are its left pad: zeros, as the right pad would
+/// be. The product computes wq − wo dropped columns per output row: 1 instead of 2 for a
+/// 3 × 3 pad-1 convolution, 4 instead of 8 for dilation 4 (fcn_resnet50's layer4).
+///
 /// Strides go through phase planes: padded element (py, px) lives in phase (py mod sh,
 /// px mod sw) at (py / sh, px / sw), so that output (oy, ox) reads phase plane element
 /// (oy + ky·dh / sh, ox + kx·dw / sw) for tap (ky, kx): contiguous in ox again. Columns
@@ -56,7 +62,13 @@ struct ConvDirect {
             let padded = inSp[a] + geom.padBegin[a] + geom.padEnd[a]
             // The last output's taps stay inside the padded input (SpatialGeometry's output size).
             guard (geom.output[a] - 1) * geom.strides[a] + (geom.kernel[a] - 1) * geom.dilations[a] < padded else { return nil }
-            q.append((padded + geom.strides[a] - 1) / geom.strides[a])
+            if a == r - 1 && geom.strides[a] == 1 && !ConvDirect.wrapOff {
+                // Rows of w + max(pads) floats: a tap past a row's end reads the next row's
+                // left pad (zeros, as wide as the right pad or wider).
+                q.append(inSp[a] + max(geom.padBegin[a], geom.padEnd[a]))
+            } else {
+                q.append((padded + geom.strides[a] - 1) / geom.strides[a])
+            }
         }
         var qStrides = [Int](repeating: 1, count: r)
         for a in stride(from: r - 2, through: 0, by: -1) { qStrides[a] = qStrides[a + 1] * q[a + 1] }
@@ -289,6 +301,9 @@ extension ConvDirect {
         let per = ((n + threads - 1) / threads + block - 1) / block * block
         return Double(n) / Double(threads * per)
     }
+
+    /// SURGEON_CD_WRAP=0: rows as wide as both pads (the layout before 2026-11-29; an A/B switch).
+    static let wrapOff: Bool = getenv("SURGEON_CD_WRAP").map { String(cString: $0) == "0" } ?? false
 
     static let chunkOff: Bool = getenv("SURGEON_CD_CHUNK").map { String(cString: $0) == "0" } ?? false
 

@@ -24,7 +24,25 @@ import Testing
         Case(x: [1, 4, 60, 62], w: [72, 4, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),     // 960-column chunks
         Case(x: [1, 6, 40, 45], w: [16, 6, 3, 3], s: [2, 2], d: [1, 1], p: [1, 1, 1, 1]),     // stride 2, rows of 8 at a time
         Case(x: [1, 3, 38, 41], w: [8, 3, 7, 7], s: [2, 2], d: [1, 1], p: [3, 2, 3, 4]),      // an odd and an even pad
+        Case(x: [1, 9, 28, 28], w: [10, 9, 3, 3], s: [1, 1], d: [4, 4], p: [4, 4, 4, 4]),     // fcn_resnet50's layer4
+        Case(x: [1, 5, 11, 13], w: [7, 5, 3, 5], s: [1, 1], d: [1, 2], p: [1, 1, 2, 6]),      // right pad > left pad
+        Case(x: [1, 5, 11, 13], w: [7, 5, 3, 5], s: [1, 1], d: [1, 2], p: [2, 5, 0, 3]),      // left pad > right pad
     ]
+
+    /// Stride-1 rows hold the input row and the wider of its two pads (a tap past the row's
+    /// end reads the next row's left pad); strided rows are phase planes of the whole padded row.
+    @Test func rowsAreAsWideAsTheInputAndItsWiderPad() throws {
+        var checked = 0
+        for c in Self.cases where c.x.count == 4 {
+            guard let plan = ConvDirect(channels: c.x[1] / c.group, h: c.x[2], w: c.x[3], geom: ConvPackedTests.geometry(c))
+            else { continue }
+            let (pl, pr) = (c.p[1], c.p[3])
+            let want = c.s[1] == 1 ? c.x[3] + max(pl, pr) : (c.x[3] + pl + pr + c.s[1] - 1) / c.s[1]
+            #expect(plan.wq == want, "x \(c.x) w \(c.w) pads \(c.p): rows of \(plan.wq)")
+            checked += 1
+        }
+        #expect(checked >= 12)
+    }
 
     @Test func matchesReferenceAndOpenBLASAtEveryLevel() throws {
         var seed: UInt32 = 11
