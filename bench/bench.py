@@ -164,12 +164,23 @@ def timed_command(binary, threads, timeout, setup, command, repeats=3):
 
 
 def load_time(binary, path, threads, timeout, warm_model=None, repeats=3):
-    """Median time of `load` inside a fresh surgeon-shell process, in ms. With `warm_model` the
-    process first loads that other file, so the one-time set-up of the process (op registry,
-    protobuf and Swift runtime metadata, code pages: about 0.8 ms) is not counted, as it is not
-    in onnxruntime's session creation once a first session exists (see `ort_session`)."""
-    setup = f'load "{warm_model}" as warm\n' if warm_model else ""
-    return timed_command(binary, threads, timeout, setup, f'load "{path}" as m', repeats)
+    """Median time of `load`, in ms. With `warm_model`: one surgeon-shell process loads that
+    other file, then `path` `repeats` times (as m1, m2, ...), the median of those loads: the
+    protocol of `ort_session`, which times `repeats` creations of the model's session in one
+    process after a first session of another model. So neither engine counts the one-time
+    set-up of the process (op registry, protobuf and Swift runtime metadata, code pages: about
+    0.8 ms), and both count the first-use cost of the model's own op types once in `repeats`
+    (until 2026-11-29 ours was `repeats` processes with one load each, so it counted that cost
+    in every load and onnxruntime's in one of three). Without it: the median over `repeats`
+    fresh processes of the first load (the `cold ms` column)."""
+    if not warm_model:
+        return timed_command(binary, threads, timeout, "", f'load "{path}" as m', repeats)
+    script = f'load "{warm_model}" as warm\n' + "".join(f'time load "{path}" as m{i + 1}\n' for i in range(repeats))
+    out, _, _, rc = run_child([binary, "--threads", str(threads)], script, timeout)
+    found = re.findall(r"^time: ([0-9.]+) ms$", out, re.M)
+    if rc != 0 or len(found) != repeats:
+        return None
+    return statistics.median(float(t) for t in found)
 
 
 def write_warm_model(binary, threads, timeout, folder):
@@ -355,9 +366,10 @@ def main():
         base_rss = int(m.group(1)) / 1024 if m else None
     print(f"# empty process peak RSS: {fmt(base_rss)} MB (the 'RSS MB' column includes it; 'bound' = "
           "1.5 x (weights + peak live activations) in MB, compared with RSS minus it where the bound is 16 MB or more)")
-    # Both engines' loads are timed warm: onnxruntime after a first session in this process,
-    # ours after a first load in the timed process. `cold ms` is our load as the first command
-    # of a fresh process, for reference.
+    # Both engines' loads are timed warm, by the same protocol: the median of 3 loads of the
+    # model in one process after a first load of another model (onnxruntime's in this process,
+    # ours in the timed one; `load_time`). `cold ms` is our load as the first command of a
+    # fresh process, for reference.
     warm_tmp = tempfile.mkdtemp(prefix="bench-warm-")
     warm_model = None if args.no_load else write_warm_model(args.binary, args.threads, args.timeout, warm_tmp)
     if warm_model:
