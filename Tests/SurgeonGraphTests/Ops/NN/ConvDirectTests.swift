@@ -182,6 +182,50 @@ import Testing
         }
     }
 
+    /// The epilogue runs exactly once on every output, whatever the chunks and threads (it runs
+    /// once per chunk over the span of each channel's plane the chunk wrote): a sigmoid (which
+    /// a second application would change) over the plain result, bit for bit.
+    @Test func theEpilogueRunsOnceOnEveryOutput() throws {
+        var seed: UInt32 = 31
+        let sigmoid = TileEpilogue(maps: [.unary(.sigmoid)])
+        for c in Self.cases where c.x.count >= 4 {
+            let geom = ConvPackedTests.geometry(c)
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
+            let bv = ConvPackedTests.random(c.w[0], &seed)
+            let inSp = Array(c.x[2...])
+            let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
+                                         inStrides: contiguousStrides(inSp), inSize: inSp.reduce(1, *), outSp: geom.output,
+                                         outSize: geom.output.reduce(1, *), kSize: geom.kernel.reduce(1, *), geom: geom)
+            let count = c.x[0] * c.w[0] * shape.outSize
+            func run(_ epilogue: TileEpilogue?, threads: Int, chunk: Int?) -> [Float]? {
+                var y = [Float](repeating: .nan, count: count)
+                let ok = xv.withUnsafeBufferPointer { px in
+                    wv.withUnsafeBufferPointer { pw in
+                        bv.withUnsafeBufferPointer { pb in
+                            y.withUnsafeMutableBufferPointer { py in
+                                guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
+                                return ConvDirect.run(x: x, w: w, bias: pb.baseAddress, shape: shape, y: out, epilogue: epilogue,
+                                                      level: PackedMatrix.level, threads: threads, chunk: chunk)
+                            }
+                        }
+                    }
+                }
+                return ok ? y : nil
+            }
+            guard var want = run(nil, threads: 1, chunk: 0) else {
+                Issue.record("x \(c.x) w \(c.w): not run")
+                continue
+            }
+            want.withUnsafeMutableBufferPointer { p in
+                if let b = p.baseAddress { sigmoid.apply(b, p.count) }
+            }
+            for (threads, chunk) in [(1, 0), (1, nil), (1, 37), (1, 5), (2, 96), (3, 17)] as [(Int, Int?)] {
+                let y = run(sigmoid, threads: threads, chunk: chunk)
+                #expect(y == want, "x \(c.x) w \(c.w): threads \(threads) chunk \(String(describing: chunk))")
+            }
+        }
+    }
+
     /// `ConvDirect.evenness`: the share of the threads' time spent working when the largest
     /// part sets the pace.
     @Test func evennessOfTheThreadSplit() {
