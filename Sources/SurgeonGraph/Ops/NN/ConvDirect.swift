@@ -144,7 +144,7 @@ struct ConvDirect {
                 // phase counts the last axis in units of 1 (its phase b is added below).
                 let rowBase = d + inside
                 if sw == 1 {
-                    (rowBase + phase * planeSize + pl).update(from: line, count: w)
+                    copyFloats(rowBase + phase * planeSize + pl, line, w)
                     continue
                 }
                 for b in 0..<sw {
@@ -255,33 +255,30 @@ struct ConvDirect {
                             // of each output row that exist, then the epilogue on them. Output
                             // rows start in increasing order: skip those that end before c0.
                             while row0 < outRows && rowStarts[row0] + wo <= c0 { row0 += 1 }
-                            // What the chunk writes of each channel's plane is one span, from
-                            // the first row's first column written to the last row's last
-                            // (the rows between are whole): the epilogue runs once over it for
-                            // all the rows of the part, not once per output row (two calls per
-                            // row of 7-56 values, a copy and the epilogue, were ~10% of a CNN's
-                            // run). The maps are per value: the same bits.
-                            var first = -1, last = -1
+                            // What the chunk writes of a channel's plane is one span, from the
+                            // first row's first column written to the last row's last (the rows
+                            // between are whole): the epilogue runs once over it, right after
+                            // the channel's rows are copied (still in L1), not once per output
+                            // row (two calls per row of 7-56 values, a memmove and the
+                            // epilogue, were ~10% of a CNN's run). The maps are per value: the
+                            // same bits.
                             for i in i0..<i1 {
                                 let from = result + i * cols, to = yg + i * s.outSize
-                                var row = row0
+                                var row = row0, first = -1, last = -1
                                 while row < outRows && rowStarts[row] < c1 {
                                     let start = rowStarts[row]
                                     let a = max(c0, start) - start
                                     let e = min(wo, c1 - start)
                                     if a < e {
-                                        ConvDirect.copy(to + row * wo + a, from + start + a, e - a)
-                                        if i == i0 {
-                                            if first < 0 { first = row * wo + a }
-                                            last = row * wo + e
-                                        }
+                                        copyFloats(to + row * wo + a, from + start + a, e - a)
+                                        if first < 0 { first = row * wo + a }
+                                        last = row * wo + e
                                     }
                                     row += 1
                                 }
-                            }
-                            if let epilogue, first >= 0, last > first {
-                                epilogue.apply(yg + i0 * s.outSize + first, rows: i1 - i0, cols: last - first,
-                                               stride: s.outSize, col0: first)
+                                if let epilogue, first >= 0, last > first {
+                                    epilogue.apply(to + first, last - first, col0: first)
+                                }
                             }
                             c0 = c1
                         }
@@ -317,22 +314,6 @@ extension ConvDirect {
 
     /// SURGEON_CD_WRAP=0: rows as wide as both pads (the layout before 2026-11-29; an A/B switch).
     static let wrapOff: Bool = getenv("SURGEON_CD_WRAP").map { String(cString: $0) == "0" } ?? false
-
-    /// n floats from s to d (not overlapping), 16 at a time: output rows are short (7-56
-    /// floats), where a call to memmove cost more than the copy.
-    @inline(__always)
-    static func copy(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
-        var i = 0
-        while i &+ 16 <= n {
-            UnsafeMutableRawPointer(d + i).storeBytes(of: UnsafeRawPointer(s + i).loadUnaligned(as: SIMD16<Float>.self),
-                                                      as: SIMD16<Float>.self)
-            i &+= 16
-        }
-        while i < n {
-            d[i] = s[i]
-            i &+= 1
-        }
-    }
 
     static let chunkOff: Bool = getenv("SURGEON_CD_CHUNK").map { String(cString: $0) == "0" } ?? false
 

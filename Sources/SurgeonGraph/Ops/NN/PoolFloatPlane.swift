@@ -55,7 +55,7 @@ extension PoolFloat {
                             guard let hdb = hd.baseAddress, let wdb = wd.baseAddress else { return }
                             for plane in chunk {
                                 let s = sb + plane * inSize, o = db + plane * outSize
-                                for y in 0..<ih { (buf + (y + pt) * wp + pl).update(from: s + y * iw, count: iw) }
+                                for y in 0..<ih { copyFloats(buf + (y + pt) * wp + pl, s + y * iw, iw) }
                                 if isMax {
                                     planeRows(MaxKeepingNaN.self, buf, wp, kh, oh, vbuf)
                                     planeColumns(MaxKeepingNaN.self, vbuf, wp, kw, oh, ow, o, hDiv: nil, wDiv: nil)
@@ -116,7 +116,11 @@ extension PoolFloat {
                 if n == 16 {
                     UnsafeMutableRawPointer(o + x).storeBytes(of: acc, as: SIMD16<Float>.self)
                 } else {
-                    for i in 0..<n { o[x + i] = acc[i] }
+                    // The row's last values through a copy of the vector (a lane at a time
+                    // from the register was a store and a reload per lane).
+                    withUnsafeBytes(of: acc) { raw in
+                        if let v = raw.baseAddress { copyFloats(o + x, v.assumingMemoryBound(to: Float.self), n) }
+                    }
                 }
                 x &+= 16
             }
