@@ -119,26 +119,11 @@ import Testing
             let (xv, wv) = ConvPackedTests.operands(c, &seed)
             let bv = ConvPackedTests.random(c.w[0], &seed)
             let ref = ConvPackedTests.reference(c, geom, x: xv, w: wv, bias: bv).map { Double(reluF(Float($0))) }
-            let inSp = Array(c.x[2...])
-            let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
-                                         inStrides: contiguousStrides(inSp), inSize: inSp.reduce(1, *), outSp: geom.output,
-                                         outSize: geom.output.reduce(1, *), kSize: geom.kernel.reduce(1, *), geom: geom)
             var first: [Float]?
             for threads in 1...3 {
-                var y = [Float](repeating: .nan, count: ref.count)
-                let ok = xv.withUnsafeBufferPointer { px in
-                    wv.withUnsafeBufferPointer { pw in
-                        bv.withUnsafeBufferPointer { pb in
-                            y.withUnsafeMutableBufferPointer { py in
-                                guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
-                                return ConvDirect.run(x: x, w: w, bias: pb.baseAddress, shape: shape, y: out,
-                                                      epilogue: TileEpilogue(maps: [.relu]), level: PackedMatrix.level,
-                                                      threads: threads)
-                            }
-                        }
-                    }
-                }
-                #expect(ok)
+                let run = Self.runDirect(c, x: xv, w: wv, bias: bv, epilogue: TileEpilogue(maps: [.relu]), threads: threads)
+                #expect(run != nil)
+                let y = run ?? []
                 let worst = zip(y, ref).map { abs(Double($0) - $1) }.max() ?? .infinity
                 #expect(!y.contains { $0.isNaN } && worst < 1e-4, "x \(c.x) w \(c.w) threads \(threads): off by \(worst)")
                 if let one = first { #expect(y == one, "x \(c.x) w \(c.w): \(threads) threads differ from one") } else { first = y }
@@ -151,30 +136,13 @@ import Testing
     @Test func chunksWriteTheSameBitsAsOnePiece() throws {
         var seed: UInt32 = 29
         for c in Self.cases where c.x.count >= 4 {
-            let geom = ConvPackedTests.geometry(c)
             let (xv, wv) = ConvPackedTests.operands(c, &seed)
             let bv = ConvPackedTests.random(c.w[0], &seed)
-            let inSp = Array(c.x[2...])
-            let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
-                                         inStrides: contiguousStrides(inSp), inSize: inSp.reduce(1, *), outSp: geom.output,
-                                         outSize: geom.output.reduce(1, *), kSize: geom.kernel.reduce(1, *), geom: geom)
-            let count = c.x[0] * c.w[0] * shape.outSize
             var whole: [Float]?
             for (threads, chunk) in [(1, 0), (1, nil), (1, 960), (1, 37), (2, nil), (2, 96), (3, 960)] as [(Int, Int?)] {
-                var y = [Float](repeating: .nan, count: count)
-                let ok = xv.withUnsafeBufferPointer { px in
-                    wv.withUnsafeBufferPointer { pw in
-                        bv.withUnsafeBufferPointer { pb in
-                            y.withUnsafeMutableBufferPointer { py in
-                                guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
-                                return ConvDirect.run(x: x, w: w, bias: pb.baseAddress, shape: shape, y: out,
-                                                      epilogue: TileEpilogue(maps: [.relu]), level: PackedMatrix.level,
-                                                      threads: threads, chunk: chunk)
-                            }
-                        }
-                    }
-                }
-                #expect(ok && !y.contains { $0.isNaN })
+                let y = Self.runDirect(c, x: xv, w: wv, bias: bv, epilogue: TileEpilogue(maps: [.relu]), threads: threads,
+                                       chunk: chunk)
+                #expect(y != nil && !(y ?? []).contains { $0.isNaN })
                 if let one = whole {
                     #expect(y == one, "x \(c.x) w \(c.w): threads \(threads) chunk \(String(describing: chunk)) differ")
                 } else { whole = y }
@@ -189,28 +157,10 @@ import Testing
         var seed: UInt32 = 31
         let sigmoid = TileEpilogue(maps: [.unary(.sigmoid)])
         for c in Self.cases where c.x.count >= 4 {
-            let geom = ConvPackedTests.geometry(c)
             let (xv, wv) = ConvPackedTests.operands(c, &seed)
             let bv = ConvPackedTests.random(c.w[0], &seed)
-            let inSp = Array(c.x[2...])
-            let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
-                                         inStrides: contiguousStrides(inSp), inSize: inSp.reduce(1, *), outSp: geom.output,
-                                         outSize: geom.output.reduce(1, *), kSize: geom.kernel.reduce(1, *), geom: geom)
-            let count = c.x[0] * c.w[0] * shape.outSize
             func run(_ epilogue: TileEpilogue?, threads: Int, chunk: Int?) -> [Float]? {
-                var y = [Float](repeating: .nan, count: count)
-                let ok = xv.withUnsafeBufferPointer { px in
-                    wv.withUnsafeBufferPointer { pw in
-                        bv.withUnsafeBufferPointer { pb in
-                            y.withUnsafeMutableBufferPointer { py in
-                                guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
-                                return ConvDirect.run(x: x, w: w, bias: pb.baseAddress, shape: shape, y: out, epilogue: epilogue,
-                                                      level: PackedMatrix.level, threads: threads, chunk: chunk)
-                            }
-                        }
-                    }
-                }
-                return ok ? y : nil
+                Self.runDirect(c, x: xv, w: wv, bias: bv, epilogue: epilogue, threads: threads, chunk: chunk)
             }
             guard var want = run(nil, threads: 1, chunk: 0) else {
                 Issue.record("x \(c.x) w \(c.w): not run")
@@ -224,6 +174,30 @@ import Testing
                 #expect(y == want, "x \(c.x) w \(c.w): threads \(threads) chunk \(String(describing: chunk))")
             }
         }
+    }
+
+    /// `ConvDirect.run` on case `c` (input `xv`, weights `wv`, bias `bv`) at the CPU's kernel level,
+    /// over memory holding NaNs: the output, or nil when it did not take the geometry.
+    static func runDirect(_ c: Case, x xv: [Float], w wv: [Float], bias bv: [Float], epilogue: TileEpilogue?,
+                          threads: Int, chunk: Int? = nil) -> [Float]? {
+        let geom = ConvPackedTests.geometry(c)
+        let inSp = Array(c.x[2...])
+        let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
+                                     inStrides: contiguousStrides(inSp), inSize: inSp.reduce(1, *), outSp: geom.output,
+                                     outSize: geom.output.reduce(1, *), kSize: geom.kernel.reduce(1, *), geom: geom)
+        var y = [Float](repeating: .nan, count: c.x[0] * c.w[0] * shape.outSize)
+        let ok = xv.withUnsafeBufferPointer { px in
+            wv.withUnsafeBufferPointer { pw in
+                bv.withUnsafeBufferPointer { pb in
+                    y.withUnsafeMutableBufferPointer { py in
+                        guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
+                        return ConvDirect.run(x: x, w: w, bias: pb.baseAddress, shape: shape, y: out, epilogue: epilogue,
+                                              level: PackedMatrix.level, threads: threads, chunk: chunk)
+                    }
+                }
+            }
+        }
+        return ok ? y : nil
     }
 
     /// `ConvDirect.evenness`: the share of the threads' time spent working when the largest
