@@ -88,6 +88,9 @@ enum ConvPointwise {
         let tailCount = max(1, cg * (wide ? 64 : 32))
         let tailBuffer = ScratchMemory.allocate(Float.self, count: tailCount)
         defer { ScratchMemory.release(tailBuffer, count: tailCount) }
+        // Zero once: each (batch item, group) copies the same columns of every row over it, so
+        // the padding past them stays zero (it was zeroed row by row for every item and group).
+        if wide || tail > 0 { tailBuffer.update(repeating: 0, count: tailCount) }
         // The slab width of a part is fixed by cg alone (when it packs at all).
         let slabStride = Self.slabWidth(cg: cg)
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * cg) { offs in
@@ -107,19 +110,11 @@ enum ConvPointwise {
                     let wg = w + gi * mg * cg
                     let bg = bias.map { $0 + gi * mg }
                     if wide {
-                        // Every column, in rows of 64 floats zero-padded.
-                        for p in 0..<cg {
-                            let d = tailBuffer + p * 64
-                            d.update(from: xg + p * pixels, count: pixels)
-                            (d + pixels).update(repeating: 0, count: 64 - pixels)
-                        }
+                        // Every column, in rows of 64 floats (zero-padded: zeroed once below).
+                        for p in 0..<cg { copyFloats(tailBuffer + p * 64, xg + p * pixels, pixels) }
                     } else if tail > 0 {
-                        // The columns past the last whole tile, zero-padded to 32.
-                        for p in 0..<cg {
-                            let d = tailBuffer + p * 32
-                            d.update(from: xg + p * pixels + whole, count: tail)
-                            (d + tail).update(repeating: 0, count: 32 - tail)
-                        }
+                        // The columns past the last whole tile, in rows of 32 (zero-padded).
+                        for p in 0..<cg { copyFloats(tailBuffer + p * 32, xg + p * pixels + whole, tail) }
                     }
                     let part = { (p: Int) in
                         // Column parts stay whole 32-column tiles: the kernel reads the input in
@@ -153,7 +148,7 @@ enum ConvPointwise {
                                 let width = min(even, j1 - js), padded = (width + 31) / 32 * 32
                                 for p in 0..<cg {
                                     let d = packed + p * slab
-                                    d.update(from: xg + p * pixels + js, count: width)
+                                    copyFloats(d, xg + p * pixels + js, width)
                                     if padded > width { (d + width).update(repeating: 0, count: padded - width) }
                                 }
                                 if !convDirectProduct(m: i1 - i0, k: cg, a: a, lda: cg, src: packed, offsets: packedOffsets,
