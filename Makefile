@@ -45,9 +45,14 @@ release: deps
 run: release
 	.build/release/surgeon-shell $(ARGS)
 
+# The build's and the tests' scratch files (swiftpm's temporary directories, saved models,
+# exports, PNGs, histories, tmux sockets) go to a fresh TMPDIR, removed afterwards whatever
+# the result: a run leaves nothing in /tmp.
 test: deps venv conformance-data
-	$(SWIFT) build --build-tests
-	SURGEON_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
+	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/surgeon-test.XXXXXX") && export TMPDIR=$$tmp TMUX_TMPDIR=$$tmp && \
+	  $(SWIFT) build --build-tests && \
+	  SURGEON_PYTHON=$(abspath $(VENV))/bin/python $(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS); \
+	  rc=$$?; rm -rf "$$tmp"; exit $$rc
 	# cut models saved by CutTests: onnx.checker and onnxruntime must agree with our interpreter
 	$(VENV)/bin/python tools/check_cuts.py .build/cut-samples
 

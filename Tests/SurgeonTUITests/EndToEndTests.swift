@@ -17,10 +17,31 @@ let tmuxPath = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"
         let script = packageRoot.appendingPathComponent("Tests/SurgeonTUITests/e2e/tmux-e2e.sh").path
         let log = NSTemporaryDirectory() + "surgeon-e2e-\(getpid()).log"
         defer { unlink(log) }
-        let status = try spawnAndWait(["/bin/bash", script, binary], output: log, timeout: 120)
+        let tmp = try freshDirectory("surgeon-e2e-tmp")
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let status = try spawnAndWait(inTemporaryDirectory(tmp, ["/bin/bash", script, binary]), output: log, timeout: 120)
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(status == 0, "tmux end-to-end failed (status \(status)):\n\(text)")
+        #expect(leftovers(in: tmp).isEmpty, "the script left \(leftovers(in: tmp)) in its temporary directory")
     }
+}
+
+/// A new empty directory under NSTemporaryDirectory(), its name starting with `prefix`.
+func freshDirectory(_ prefix: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// `argv` run with TMPDIR and TMUX_TMPDIR (where tmux puts its sockets when not told) set to
+/// `dir`, so that `leftovers(in: dir)` sees anything the command leaves behind.
+func inTemporaryDirectory(_ dir: String, _ argv: [String]) -> [String] {
+    ["/usr/bin/env", "TMPDIR=\(dir)", "TMUX_TMPDIR=\(dir)"] + argv
+}
+
+/// Every path under `dir` (files, sockets, directories), relative to it.
+func leftovers(in dir: String) -> [String] {
+    (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).sorted()
 }
 
 /// Gives `attr` an empty signal mask and the default action for every signal (the test

@@ -48,6 +48,7 @@ import Testing
     @Test(.enabled(if: built, "build the program first: swift build"))
     func ctrlCInScriptMode() throws {
         let dir = try Self.scratch("script")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = try Self.writeLongRunModel(dir)
         let script = dir + "/long.surgeon"
         try "load \(model) as long\nrun\nprint 12345\n".write(toFile: script, atomically: true, encoding: .utf8)
@@ -67,6 +68,7 @@ import Testing
     @Test(.enabled(if: built, "build the program first: swift build"))
     func ctrlCInPlainMode() throws {
         let dir = try Self.scratch("plain")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = try Self.writeLongRunModel(dir)
         let child = try Child(argv: [Self.binary, "--plain", model], stdin: .pty, directory: dir)
         defer { child.kill() }
@@ -89,12 +91,16 @@ import Testing
     @Test(.enabled(if: built && tmuxPath != nil, "needs the built program and tmux"))
     func ctrlCInFullScreen() throws {
         let dir = try Self.scratch("tmux")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = try Self.writeLongRunModel(dir)
         let script = packageRoot.appendingPathComponent("Tests/SurgeonTUITests/e2e/tmux-ctrl-c.sh").path
         let log = dir + "/tmux.log"
-        let status = try spawnAndWait(["/bin/bash", script, Self.binary, model], output: log, timeout: 120)
+        let tmp = dir + "/tmp"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let status = try spawnAndWait(inTemporaryDirectory(tmp, ["/bin/bash", script, Self.binary, model]), output: log, timeout: 120)
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(status == 0, "tmux Ctrl-C test failed (status \(status)):\n\(text)")
+        #expect(leftovers(in: tmp).isEmpty, "the script left \(leftovers(in: tmp)) in its temporary directory")
     }
 
     // MARK: resident memory
@@ -106,6 +112,7 @@ import Testing
     @Test(.enabled(if: built, "build the program first: swift build"), arguments: [false, true])
     func residentMemoryIsFlatOver1000Runs(inspectAll: Bool) throws {
         let dir = try Self.scratch("rss-\(inspectAll)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var script = "seed 1\nlet x = rand(10000, 5)\n" + (inspectAll ? "inspect all\n" : "")
         for i in 1...1000 {
             script += "run x=x\n"

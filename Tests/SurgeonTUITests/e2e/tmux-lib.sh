@@ -1,7 +1,8 @@
-# Shared by the tmux scripts (sourced): a private tmux server on socket $SOCK, clean-up of its
-# panes and of $WORK, failure with every screen printed, polling waits and key helpers.
-# The sourcing script sets SOCK and WORK first.
-T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# Shared by the tmux scripts (sourced): a private tmux server on the socket $WORK/$SOCK (inside
+# $WORK, so the clean-up removes it with the rest: a socket under /tmp/tmux-UID outlives
+# kill-server), clean-up of its panes and of $WORK, failure with every screen printed, polling
+# waits and key helpers. The sourcing script sets SOCK and WORK first.
+T() { tmux -S "$WORK/$SOCK" -f /dev/null "$@"; }
 cleanup() {
   # Panes first (a parent that blocked SIGHUP would keep them alive past kill-server).
   for p in $(T list-panes -a -F '#{pane_pid}' 2>/dev/null); do pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
