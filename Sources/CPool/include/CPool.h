@@ -43,4 +43,19 @@ int sp_maxpool_indices_rows(const float *src, long planeSize, int h, int w, int 
                             const int *taps, int bd, int bh, int bw, int dd, int dh, int dw, int sw, int pl,
                             int s0, int s1, int s2, float *vals, long long *idx, float *scratch, long r0, long r1);
 
+/// Stride-1 2-D max (isMax) or average pooling that keeps the plane's size (AVX-512F; the Swift
+/// `PoolFloat.poolPlanes` is the reference: same combines in the same order, same bits), planes
+/// p0 ..< p1 of h × w floats at src + p·h·w into dst + p·h·w. The window of output (y, x) is
+/// rows y - pt + k (k < kh) and columns x - pl + k (k < kw); taps outside the plane read the
+/// identity (-inf for max, 0 for a sum). Rows are combined first (in k order, from the window's
+/// first row), then columns (in k order); a combine is `(v > a || v != v) ? v : a` (max) or
+/// `a + v`; an average then divides by div[y·w + x]. Each plane goes through one flat pass per
+/// direction over its h·w values, 16 at a time: no per-row work, the plane's edges by masks.
+/// `xpos`: h·w + 16 ints, xpos[j] = j % w (the positions past h·w anything in 0 ..< w);
+/// `div` (average only): h·w + 16 floats, past h·w anything non-zero; `line`: h·w + 16 floats.
+/// Needs 1 <= kh <= h, 1 <= kw <= w, 0 <= pt < kh, 0 <= pl < kw, h·w < 2^30.
+/// Returns 0, or -1 (nothing written) without AVX-512F or for sizes it does not take.
+int sp_pool_planes_same(int isMax, const float *src, float *dst, long p0, long p1, int h, int w, int kh, int kw,
+                        int pt, int pl, const int *xpos, const float *div, float *line);
+
 #endif

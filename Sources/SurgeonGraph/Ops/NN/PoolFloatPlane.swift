@@ -1,3 +1,4 @@
+import CPool
 import SurgeonTensor
 
 /// Stride-1 2-D max / average pooling a whole plane at a time (GoogLeNet's and Inception's
@@ -8,10 +9,15 @@ import SurgeonTensor
 /// the rows below them over the whole flattened plane (SIMD, no per-row work), then the
 /// columns, and the output rows are copied out. The combines run in the same order as
 /// `PoolFloat.pool`'s (rows, then columns; a NaN wins a max), so the values are the same.
+/// Pools that keep the plane's size (3×3 pad 1) run in C with AVX-512F when the CPU has it
+/// (`sp_pool_planes_same`, Sources/CPool/pool_planes.c: both passes over the flattened plane,
+/// the edges by masked loads, no copy; the same combines in the same order, so the same bits);
+/// the loop here is its reference and runs elsewhere.
 extension PoolFloat {
     /// Nil when the geometry is not 2-D, stride 1, dilation 1, with pads smaller than the
     /// kernel (so that every window reads the input), or the kind is not max / average.
-    static func poolPlanes(_ x: Tensor, geom: SpatialGeometry, kind: PoolKind) throws -> Tensor? {
+    /// - Parameter vectorKernel: false keeps "same" pools off the C kernel (tests compare the two).
+    static func poolPlanes(_ x: Tensor, geom: SpatialGeometry, kind: PoolKind, vectorKernel: Bool = true) throws -> Tensor? {
         guard x.dtype == .float32, x.rank == 4, geom.rank == 2,
               geom.strides.allSatisfy({ $0 == 1 }), geom.dilations.allSatisfy({ $0 == 1 }) else { return nil }
         let (kh, kw) = (geom.kernel[0], geom.kernel[1])
@@ -40,10 +46,36 @@ extension PoolFloat {
         // slack for the SIMD loads and stores past their ends.
         let padded = hp * wp + 16, rows = oh * wp + 16
         let identity: Float = isMax ? -.infinity : 0
+        // The C kernel's tables: each position's column and (average) divisor, 16 of slack.
+        let same = vectorKernel && oh == ih && ow == iw && inSize < 1 << 30
+        let xpos: [Int32] = same ? (0..<(inSize + 16)).map { Int32($0 % iw) } : []
+        let div: [Float] = same && !isMax ? (0..<(inSize + 16)).map { j in j < inSize ? wDiv[j % iw] * hDiv[j / iw] : 1 } : []
         return try x.withUnsafeBuffer(of: Float.self) { src in
             try Tensor.buildOverwriting([x.shape[0], x.shape[1], oh, ow], of: Float.self) { dst in
                 guard let sb = src.baseAddress, let db = dst.baseAddress, planes > 0 else { return }
                 let cost = max(1, (hp * wp) * (kh + kw))
+                if same {
+                    // The C kernel takes every chunk or none (its checks depend on the sizes and
+                    // the CPU only): asked first with no planes.
+                    let taken = xpos.withUnsafeBufferPointer { xp in
+                        div.withUnsafeBufferPointer { dp in
+                            let xb = xp.baseAddress, dvb = dp.baseAddress
+                            func run(_ p0: Int, _ p1: Int, _ line: UnsafeMutablePointer<Float>?) -> Bool {
+                                sp_pool_planes_same(isMax ? 1 : 0, sb, db, p0, p1, Int32(ih), Int32(iw), Int32(kh), Int32(kw),
+                                                    Int32(pt), Int32(pl), xb, dvb, line) == 0
+                            }
+                            guard run(0, 0, nil) else { return false }
+                            parallelChunks(planes, grain: max(1, parallelGrain / cost)) { chunk in
+                                let count = inSize + 16
+                                let line = ScratchMemory.allocate(Float.self, count: count)
+                                defer { ScratchMemory.release(line, count: count) }
+                                _ = run(chunk.lowerBound, chunk.upperBound, line)
+                            }
+                            return true
+                        }
+                    }
+                    if taken { return }
+                }
                 parallelChunks(planes, grain: max(1, parallelGrain / cost)) { chunk in
                     let count = padded + rows
                     let buf = ScratchMemory.allocate(Float.self, count: count)

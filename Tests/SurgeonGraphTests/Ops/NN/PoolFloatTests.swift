@@ -225,3 +225,48 @@ extension PoolFloatTests {
         }
     }
 }
+
+extension PoolFloatTests {
+    /// Stride-1 pools that keep the plane's size through the AVX-512 kernel
+    /// (`sp_pool_planes_same`) against the Swift plane loop (`vectorKernel: false`), bit for
+    /// bit, NaN payloads included: random kernels 1-5 with every split of the padding, planes
+    /// from 1×1 to 40×40 (flat lengths below, at and past 16-lane blocks), up to 90 planes
+    /// (split over the threads), values with ties, ±0, ±inf and NaNs of different payloads
+    /// (which one wins is the order of the combines; a third of the trials are a third NaN). On
+    /// a CPU without AVX-512F both sides are the Swift loop.
+    @Test func sameSizePlanesMatchTheSwiftPlanes() throws {
+        var rng = TestLCG(seed: 0x9e3779b97f4a7c15)
+        func next(_ n: Int) -> Int { rng.next(n) }
+        let nans: [UInt32] = [0x7fc0_0001, 0xffc0_0002, 0x7fc0_0003]
+        var compared = 0
+        for trial in 0..<300 {
+            let kh = 1 + next(5), kw = 1 + next(5)
+            let pt = next(kh), pl = next(kw)
+            let h = kh + next(trial % 5 == 0 ? 36 : 12), w = kw + next(trial % 7 == 0 ? 36 : 12)
+            let geom = SpatialGeometry(kernel: [kh, kw], strides: [1, 1], dilations: [1, 1], padBegin: [pt, pl],
+                                       padEnd: [kh - 1 - pt, kw - 1 - pl], output: [h, w])
+            let xs = [1 + next(2), trial % 10 == 3 ? 60 + next(30) : 1 + next(5), h, w]
+            let n = xs.reduce(1, *)
+            var xv = (0..<n).map { _ in Float(next(41)) / 4 - 5 }  // ties
+            if trial % 3 == 1 {
+                for _ in 0..<(1 + next(4)) {
+                    let special = [Float(bitPattern: nans[next(3)]), -.infinity, .infinity, -0.0, 0.0]
+                    xv[next(n)] = special[next(special.count)]
+                }
+            }
+            if trial % 3 == 2 {
+                // A third NaNs: windows with two and more, where the order decides which wins.
+                for i in 0..<n where next(3) == 0 { xv[i] = Float(bitPattern: nans[next(3)]) }
+            }
+            let x = try f32(xs, xv)
+            for kind in [PoolKind.max, .average(countIncludePad: false), .average(countIncludePad: true)] {
+                let fast = try #require(try PoolFloat.poolPlanes(x, geom: geom, kind: kind))
+                let loop = try #require(try PoolFloat.poolPlanes(x, geom: geom, kind: kind, vectorKernel: false))
+                let a = try fast.scalars(of: Float.self).map(\.bitPattern), b = try loop.scalars(of: Float.self).map(\.bitPattern)
+                #expect(fast.shape == loop.shape && a == b, "trial \(trial) x \(xs) k \(kh)x\(kw) pads \(pt),\(pl) \(kind)")
+                compared += 1
+            }
+        }
+        #expect(compared == 900)
+    }
+}
