@@ -50,12 +50,16 @@ int sp_maxpool_indices_rows(const float *src, long planeSize, int h, int w, int 
 /// identity (-inf for max, 0 for a sum). Rows are combined first (in k order, from the window's
 /// first row), then columns (in k order); a combine is `(v > a || v != v) ? v : a` (max) or
 /// `a + v`; an average then divides by div[y·w + x]. Each plane goes through one flat pass per
-/// direction over its h·w values, 16 at a time: no per-row work, the plane's edges by masks.
-/// `xpos`: h·w + 16 ints, xpos[j] = j % w (the positions past h·w anything in 0 ..< w);
-/// `div` (average only): h·w + 16 floats, past h·w anything non-zero; `line`: h·w + 16 floats.
+/// direction over its h·w values, 16 at a time: no per-row work, the plane's edges by masks
+/// made once per call. `div` (average only): h·w + 16 floats, past h·w anything non-zero;
+/// `line`: sp_pool_planes_line(h, w, kh, kw) floats of scratch.
 /// Needs 1 <= kh <= h, 1 <= kw <= w, 0 <= pt < kh, 0 <= pl < kw, h·w < 2^30.
-/// Returns 0, or -1 (nothing written) without AVX-512F or for sizes it does not take.
+/// Returns 0, or -1 (nothing written) without AVX-512F or for sizes it does not take (asked
+/// with p0 == p1, it reads and writes nothing and says whether it would take them).
 int sp_pool_planes_same(int isMax, const float *src, float *dst, long p0, long p1, int h, int w, int kh, int kw,
-                        int pt, int pl, const int *xpos, const float *div, float *line);
+                        int pt, int pl, const float *div, float *line);
+
+/// Floats of the scratch `sp_pool_planes_same` needs.
+long sp_pool_planes_line(int h, int w, int kh, int kw);
 
 #endif

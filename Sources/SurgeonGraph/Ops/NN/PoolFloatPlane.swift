@@ -46,9 +46,8 @@ extension PoolFloat {
         // slack for the SIMD loads and stores past their ends.
         let padded = hp * wp + 16, rows = oh * wp + 16
         let identity: Float = isMax ? -.infinity : 0
-        // The C kernel's tables: each position's column and (average) divisor, 16 of slack.
+        // The C kernel's divisors (average): each position's, the same product, 16 of slack.
         let same = vectorKernel && oh == ih && ow == iw && inSize < 1 << 30
-        let xpos: [Int32] = same ? (0..<(inSize + 16)).map { Int32($0 % iw) } : []
         let div: [Float] = same && !isMax ? (0..<(inSize + 16)).map { j in j < inSize ? wDiv[j % iw] * hDiv[j / iw] : 1 } : []
         return try x.withUnsafeBuffer(of: Float.self) { src in
             try Tensor.buildOverwriting([x.shape[0], x.shape[1], oh, ow], of: Float.self) { dst in
@@ -57,22 +56,20 @@ extension PoolFloat {
                 if same {
                     // The C kernel takes every chunk or none (its checks depend on the sizes and
                     // the CPU only): asked first with no planes.
-                    let taken = xpos.withUnsafeBufferPointer { xp in
-                        div.withUnsafeBufferPointer { dp in
-                            let xb = xp.baseAddress, dvb = dp.baseAddress
-                            func run(_ p0: Int, _ p1: Int, _ line: UnsafeMutablePointer<Float>?) -> Bool {
-                                sp_pool_planes_same(isMax ? 1 : 0, sb, db, p0, p1, Int32(ih), Int32(iw), Int32(kh), Int32(kw),
-                                                    Int32(pt), Int32(pl), xb, dvb, line) == 0
-                            }
-                            guard run(0, 0, nil) else { return false }
-                            parallelChunks(planes, grain: max(1, parallelGrain / cost)) { chunk in
-                                let count = inSize + 16
-                                let line = ScratchMemory.allocate(Float.self, count: count)
-                                defer { ScratchMemory.release(line, count: count) }
-                                _ = run(chunk.lowerBound, chunk.upperBound, line)
-                            }
-                            return true
+                    let taken = div.withUnsafeBufferPointer { dp in
+                        let dvb = dp.baseAddress
+                        func run(_ p0: Int, _ p1: Int, _ line: UnsafeMutablePointer<Float>?) -> Bool {
+                            sp_pool_planes_same(isMax ? 1 : 0, sb, db, p0, p1, Int32(ih), Int32(iw), Int32(kh), Int32(kw),
+                                                Int32(pt), Int32(pl), dvb, line) == 0
                         }
+                        guard run(0, 0, nil) else { return false }
+                        let count = sp_pool_planes_line(Int32(ih), Int32(iw), Int32(kh), Int32(kw))
+                        parallelChunks(planes, grain: max(1, parallelGrain / cost)) { chunk in
+                            let line = ScratchMemory.allocate(Float.self, count: count)
+                            defer { ScratchMemory.release(line, count: count) }
+                            _ = run(chunk.lowerBound, chunk.upperBound, line)
+                        }
+                        return true
                     }
                     if taken { return }
                 }
