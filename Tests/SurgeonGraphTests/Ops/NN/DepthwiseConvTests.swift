@@ -12,7 +12,8 @@ import Testing
     /// asymmetric pads, 1-19 planes (partial groups), several channels per batch item, bands
     /// forced small, with and without a bias, over outputs and buffers holding NaN; one
     /// scratch reused by every group, as the Conv path does. At levels 1 and 2 the C fill and
-    /// the stores straight to the planes give the bits of the Swift fill and copy back.
+    /// the stores straight to the planes give the bits of the Swift fill and copy back. With a
+    /// fused epilogue (applied band by band), every path gives its result then the epilogue.
     @Test func interleavedMatchesPlainLoop() throws {
         var seed: UInt32 = 41
         func next(_ n: Int) -> Int { seed = seed &* 1664525 &+ 1013904223; return Int(seed >> 8) % n }
@@ -54,13 +55,13 @@ import Testing
             defer { scratch.deallocate(); results.deallocate(); taps.deallocate() }
             // Every level this CPU runs: 0 the Swift loop, 1 and 2 the C kernel's FMA (same bits).
             var byLevel: [[Float]] = []
-            func conv(level: Int, direct: Bool) -> [Float] {
+            func conv(level: Int, direct: Bool, epilogue: TileEpilogue? = nil) -> [Float] {
                 var out = [Float](repeating: .nan, count: planes * outSize)
                 xv.withUnsafeBufferPointer { px in kv.withUnsafeBufferPointer { pk in out.withUnsafeMutableBufferPointer { pf in
                     var first = 0
                     while first < planes {
                         layout.run(src: px.baseAddress!, first: first, count: min(8, planes - first), channels: channels,
-                                   kernel: pk.baseAddress!, bias: bias, dst: pf.baseAddress!, epilogue: nil,
+                                   kernel: pk.baseAddress!, bias: bias, dst: pf.baseAddress!, epilogue: epilogue,
                                    scratch: scratch, results: results, taps: taps, level: level, direct: direct)
                         first += 8
                     }
@@ -75,6 +76,17 @@ import Testing
                     let viaResults = conv(level: level, direct: false)
                     #expect(out.map(\.bitPattern) == viaResults.map(\.bitPattern),
                             "direct vs results, level \(level), h \(h) w \(w) k \(kh)x\(kw) s \(sh),\(sw) planes \(planes)")
+                }
+                // With an epilogue (x · sigmoid(x): applied twice or missed, a value differs),
+                // band by band as the rows are stored: the result, then the epilogue, bit for bit.
+                let gated = TileEpilogue(maps: [.gated(.sigmoid)])
+                var expected = out
+                expected.withUnsafeMutableBufferPointer { gated.apply($0.baseAddress!, $0.count) }
+                for direct in level > 0 ? [true, false] : [true] {
+                    let fused = conv(level: level, direct: direct, epilogue: gated)
+                    let same = fused.map(\.bitPattern) == expected.map(\.bitPattern)
+                    #expect(same,
+                            "epilogue, level \(level) direct \(direct), h \(h) w \(w) k \(kh)x\(kw) s \(sh),\(sw) planes \(planes) budget \(budget)")
                 }
                 byLevel.append(out)
             }
