@@ -201,3 +201,30 @@ import Testing
         }
     }
 }
+
+extension ConvPointwiseTests {
+    /// A product of many output channels over many pixels runs its columns in chunks, each
+    /// chunk's epilogue right after it: with x · sigmoid(x) (which differs when applied twice or
+    /// missed) the result is the product then the epilogue, bit for bit, at every level this
+    /// CPU runs: 70 rows make 960-column chunks, over 1600 pixels (two chunks) and 1681 (two
+    /// chunks and the 17-column tail).
+    @Test func epilogueRunsOnceOnEveryOutputAcrossChunks() throws {
+        var seed: UInt32 = 71
+        let gated = TileEpilogue(maps: [.gated(.sigmoid)])
+        for c in [Self.pointwise([1, 8, 40, 40], 70), Self.pointwise([1, 8, 41, 41], 70), Self.pointwise([2, 20, 30, 33], 90)] {
+            #expect(ConvDirect.chunkColumns(rows: c.w[0]) < c.x[2] * c.x[3] || ConvDirect.chunkColumns(rows: c.w[0]) == 0)
+            let geom = ConvPackedTests.geometry(c)
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
+            let bv = ConvPackedTests.random(c.w[0], &seed)
+            for level in 0...PackedMatrix.level {
+                var want = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
+                                             directLevel: level)
+                want.withUnsafeMutableBufferPointer { gated.apply($0.baseAddress!, $0.count) }
+                let got = try Conv.convFast(x: xv, xShape: c.x, w: wv, wShape: c.w, bias: bv, geom: geom, group: c.group,
+                                            epilogue: gated, directLevel: level)
+                let same = got.map(\.bitPattern) == want.map(\.bitPattern)
+                #expect(same, "x \(c.x) w \(c.w) level \(level)")
+            }
+        }
+    }
+}
