@@ -87,8 +87,18 @@ VM_T static inline __attribute__((always_inline)) V VM_F(gelu_tanh)(V x) {
     return VMUL(h, VADD(VSET(1.0f), t));
 }
 
+/// HardSwishF: x · max(0, min(1, x · (1/6) + 0.5)), the product and the sum not fused (as the
+/// Swift kernel writes them): min(t, 1) is `t < 1 ? t : 1` (MINPS gives its second operand when
+/// one is NaN or they are equal) and max(0, m) is `m >= 0 ? m : 0` (MAXPS gives m unless 0 > m;
+/// -0 stays -0): the same bits as the Swift kernel.
+VM_T static inline __attribute__((always_inline)) V VM_F(hardswish)(V x) {
+    const V t = VADD(VMUL(x, VSET(1.0f / 6.0f)), VSET(0.5f));
+    return VMUL(x, VMAX(VSET(0.0f), VMIN(t, VSET(1.0f))));
+}
+
 VM_T static inline __attribute__((always_inline)) V VM_F(apply)(int kind, V x) {
     switch (kind) {
+    case SP_VM_HARDSWISH: return VM_F(hardswish)(x);
     case SP_VM_SIGMOID: return VM_F(sigmoid)(x);
     case SP_VM_TANH: return VM_F(tanh)(x);
     case SP_VM_ERF: return VM_F(erf)(x);
@@ -123,6 +133,7 @@ VM_LOOP(SP_VM_TANH)
 VM_LOOP(SP_VM_ERF)
 VM_LOOP(SP_VM_GELU_ERF)
 VM_LOOP(SP_VM_GELU_TANH)
+VM_LOOP(SP_VM_HARDSWISH)
 #undef VM_LOOP
 
 VM_T static int VM_F(run)(int kind, const float *src, float *dst, int n, int gated) {
@@ -132,6 +143,7 @@ VM_T static int VM_F(run)(int kind, const float *src, float *dst, int n, int gat
     case SP_VM_ERF: VM_F(run_SP_VM_ERF)(src, dst, n, gated); return 1;
     case SP_VM_GELU_ERF: VM_F(run_SP_VM_GELU_ERF)(src, dst, n, gated); return 1;
     case SP_VM_GELU_TANH: VM_F(run_SP_VM_GELU_TANH)(src, dst, n, gated); return 1;
+    case SP_VM_HARDSWISH: VM_F(run_SP_VM_HARDSWISH)(src, dst, n, gated); return 1;
     default: return 0;
     }
 }

@@ -11,6 +11,8 @@ public enum VectorMath {
     /// The functions (the C kernel's SP_VM_* kinds).
     public enum Function: Int32, Sendable, CaseIterable {
         case sigmoid = 0, tanh = 1, erf = 2, geluErf = 3, geluTanh = 4
+        /// HardSwish: the Swift kernel's expression with nothing fused, so the same bits.
+        case hardSwish = 5
     }
 
     /// The kernel level: the CPU's vector kernels (2 AVX-512F, 1 AVX2 + FMA), or 0 (the Swift

@@ -105,6 +105,7 @@ void sp_softmax_row(int level, const float *src, float *dst, int n);
 #define SP_VM_ERF 2       /* erfF: erfRationalF with NaN kept */
 #define SP_VM_GELU_ERF 3  /* 0.5 x (1 + erf(x / sqrt 2)) */
 #define SP_VM_GELU_TANH 4 /* 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
+#define SP_VM_HARDSWISH 5 /* x max(0, min(1, x (1/6) + 0.5)), nothing fused: the Swift kernel's bits */
 int sp_vec_unary(int level, int kind, const float *src, float *dst, int n, int gated);
 
 /// The products of one band of SurgeonGraph's `DepthwiseInterleaved` (depthwise_band.c), each

@@ -14,4 +14,6 @@ enum HardSwish {
 
 enum HardSwishF: FloatUnaryKernel {
     @inline(__always) static func apply(_ x: Float) -> Float { x * Swift.max(0, Swift.min(1, x * (1 / 6 as Float) + 0.5)) }
+    /// The C kernel (16 lanes with AVX-512F) computes the same expression: the same bits.
+    @inline(__always) static var vector: VectorMath.Function? { .hardSwish }
 }

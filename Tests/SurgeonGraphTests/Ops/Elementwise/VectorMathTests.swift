@@ -24,6 +24,7 @@ import TestSupport
         (.geluErf, GeluErfF.apply, { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }, 3e-7, 3e-7),
         (.geluTanh, GeluTanhF.apply,
          { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }, 3e-7, 4e-7),
+        (.hardSwish, HardSwishF.apply, { $0 * max(0, min(1, $0 / 6 + 0.5)) }, 0, 3e-7),
     ]
 
     static func sweep() -> [Float] {
@@ -142,4 +143,25 @@ func gatedValues<K: FloatUnaryKernel>(_ xs: [Float], _ k: K.Type) -> [Float] {
     var r = xs
     r.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { gatedRunF32(p, b.count, K.self) } }
     return r
+}
+
+extension VectorMathTests {
+    /// HardSwish in C fuses nothing: the Swift kernel's bits for every value of the sweep, the
+    /// edges of its ramp (±3 and their neighbours), ±0, ±inf and NaNs of both signs and other
+    /// payloads (NaN in, NaN out), at every level this CPU runs.
+    @Test func hardSwishIsTheSwiftKernelBitForBit() {
+        var xs = Self.sweep()
+        for e: Float in [3, -3] { xs += [e, e.nextUp, e.nextDown] }
+        xs += [0, -0.0, .infinity, -.infinity, .nan, -.nan, Float(bitPattern: 0x7fc0_1234), .greatestFiniteMagnitude,
+               -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        for level in Self.levels {
+            var y = [Float](repeating: 7, count: xs.count)
+            #expect(VectorMath.apply(.hardSwish, xs, &y, xs.count, level: level))
+            let wrong = zip(xs, y).filter { x, v in
+                let s = HardSwishF.apply(x)
+                return s.isNaN ? !v.isNaN : v.bitPattern != s.bitPattern
+            }
+            #expect(wrong.isEmpty, "level \(level): \(wrong.prefix(5))")
+        }
+    }
 }
