@@ -10,11 +10,15 @@
 #endif
 
 int sp_pool_level(void) {
+    static int known = -1;
+    if (known < 0) {
+        known = 0;
 #if SP_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2")) return 1;
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx2")) known = __builtin_cpu_supports("avx512f") ? 2 : 1;
 #endif
-    return 0;
+    }
+    return known;
 }
 
 #if SP_X86

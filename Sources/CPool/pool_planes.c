@@ -104,14 +104,6 @@ __attribute__((target("avx512f"))) static void pp_run_avg(const float *src, floa
     PP_RUN_BODY(0)
 }
 
-static int pp_has_avx512f(void) {
-    static int known = -1;
-    if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    }
-    return known;
-}
 #endif
 
 long sp_pool_planes_line(int h, int w, int kh, int kw) {
@@ -123,7 +115,7 @@ long sp_pool_planes_line(int h, int w, int kh, int kw) {
 int sp_pool_planes_same(int isMax, const float *src, float *dst, long p0, long p1, int h, int w, int kh, int kw,
                         int pt, int pl, const float *div, float *line) {
 #if PP_X86
-    if (!pp_has_avx512f()) return -1;
+    if (sp_pool_level() < 2) return -1;
     if (h < 1 || w < 1 || kh < 1 || kw < 1 || kh > h || kw > w || pt < 0 || pt >= kh || pl < 0 || pl >= kw) return -1;
     if ((long)h * w >= (1L << 30) || p0 < 0 || p1 < p0 || (!isMax && !div)) return -1;
     if (p1 == p0) return 0;

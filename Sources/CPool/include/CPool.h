@@ -6,7 +6,7 @@
 #ifndef CPOOL_H
 #define CPOOL_H
 
-/// 1 when the AVX2 kernel can run here, else 0.
+/// 2 when the AVX-512F kernels can run here too, 1 when the AVX2 ones can, else 0 (checked once).
 int sp_pool_level(void);
 
 /// 2-D max pooling, output rows r0 ..< r1 of the flattened (plane, output row) range: row r is

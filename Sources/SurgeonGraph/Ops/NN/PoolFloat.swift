@@ -153,7 +153,7 @@ enum PoolFloat {
         }
     }
 
-    /// 1 when `sp_maxpool2d_rows` (AVX2) runs on this CPU.
+    /// Above 0 when `sp_maxpool2d_rows` (AVX2) runs on this CPU (2: AVX-512F too).
     static let maxPoolRowsLevel = Int(sp_pool_level())
 
     /// The row kernel's max pool (1-D / 2-D windows: one plane axis `ah`, `aw`) in C with AVX2:
