@@ -10,11 +10,8 @@ import Testing
     static var binary: String { packageRoot.appendingPathComponent(".build/debug/surgeon-shell").path }
     static var built: Bool { FileManager.default.isExecutableFile(atPath: binary) }
 
-    static func scratch(_ name: String) throws -> String {
-        let dir = NSTemporaryDirectory() + "surgeon-program-\(getpid())-\(name)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    /// A new empty directory for one test (`freshDirectory`, EndToEndTests.swift); the test removes it.
+    static func scratch(_ name: String) throws -> String { try freshDirectory("surgeon-program-\(name)") }
 
     /// `y = x + 2^40` one addition at a time: a Loop that runs for hours in a few bytes of
     /// memory, so Ctrl-C always lands in the middle of the run. `run` prints "using x=rand(1)".
