@@ -211,6 +211,9 @@ extension Interpreter {
             PlanFusion.usePackedWeights(in: plan) { name, transposed in
                 self.weightBox(\.packedWeights, (transposed ? "T:" : "N:") + name, PackedWeight.init)
             }
+            PlanFusion.usePointwiseWeights(in: plan) { name in
+                self.weightBox(\.packedWeights, "P:" + name, PackedWeight.init)
+            }
             PlanFusion.useConvTapWeights(in: plan) { name in
                 self.weightBox(\.convTapWeights, name, ConvTapWeights.init)
             }
