@@ -1,25 +1,27 @@
 import SurgeonTensor
 
-/// Pointwise (1×1, stride 1, unpadded, one group) float32 convolutions by a constant weight on
-/// small maps: Y = bias + W · X (W: Cout × Cin, X: Cin × pixels) computed as its transpose,
-/// Yᵀ = Xᵀ · Wᵀ, through the packed-GEMM kernel with Wᵀ packed once (`PackedWeight`). The
-/// output channels run along the kernel's 32-column panels instead of the pixels, so a 7 × 7
-/// map's 49 pixels are rows of register tiles (12 each) rather than one 64-column tile with 15
-/// wasted columns (`ConvPointwise.oneTile`), and the weights stream once from their packed copy.
-/// Only large weights on small maps (`ConvPointwiseTransposed.takes`): there the packed kernel
-/// runs 130-145 GFLOP/s on this project's machine against 70-80 for `ConvPointwise`, and the
-/// transposes of the input and the result cost less than that saves (squeezenet1_1's
-/// 512 → 1000 classifier on 13 × 13: 1.47 ms against 1.68; onnxruntime 1.08).
+/// Float32 2-D convolutions (one group; pointwise, or strided) by a constant weight on small
+/// output maps with large products: Y = bias + W · P (W: Cout × K, K = Cin · taps; P: the input patches, K × pixels,
+/// the input itself for a pointwise one) computed as its transpose, Yᵀ = Pᵀ · Wᵀ, through the
+/// packed-GEMM kernel with Wᵀ packed once (`PackedWeight`). The output channels run along the
+/// kernel's 32-column panels instead of the pixels, so a 7 × 7 map's 49 pixels are rows of
+/// register tiles (12 each) rather than one 64-column tile with 15 wasted columns
+/// (`ConvPointwise.oneTile`, the direct kernel's 6 × 64), and the weights stream once from
+/// their packed copy. Only large weights on small maps (`ConvPointwiseTransposed.takes`):
+/// there the packed kernel runs 125-145 GFLOP/s on this project's machine against 70-100 for
+/// `ConvPointwise` and `ConvDirect`, and the transposes cost less than that saves
+/// (squeezenet1_1's 512 → 1000 classifier on 13 × 13: 1.47 ms against 1.68; onnxruntime 1.08).
 ///
-/// The same bits as `ConvPointwise`: both kernels sum each output over the input channels in
-/// blocks of 256, each block with one fused multiply-add per channel from zero, the blocks
-/// added in order to the bias (here the product's C holds the bias first and the kernel
-/// accumulates), so only where the values sit differs. A choice of kernel, not a fusion (as
-/// `usePackedWeights`): every plan of a fusing interpreter makes it, observed or not.
+/// The same bits as `ConvPointwise` and `ConvDirect`: all of them sum each output over K in
+/// blocks of 256 (input channel by channel, each channel's taps in row-major order), each
+/// block from zero with one fused multiply-add per row, the blocks added in order to the bias
+/// (here the product's C holds the bias first and the kernel accumulates); a tap that reads
+/// padding multiplies a zero in each. A choice of kernel, not a fusion (as `usePackedWeights`):
+/// every plan of a fusing interpreter makes it, observed or not.
 extension PlanFusion {
-    /// Wraps the kernel of every Conv by a constant float32 weight whose spatial extents are
-    /// all 1 (of a non-constant input) with `pointwiseWeightConv`; the previous kernel is its
-    /// fallback (other geometries, groups, types, large maps).
+    /// Wraps the kernel of every Conv by a constant float32 weight (of a non-constant input)
+    /// with `pointwiseWeightConv`; the previous kernel is its fallback (groups, types, ranks
+    /// other than 2-D, large maps, small products).
     static func usePointwiseWeights(in plan: ExecutionPlan, packedWeight: (String) -> PackedWeight) {
         guard PackedMatrix.isFast, ConvPointwiseTransposed.enabled else { return }
         var constant: [Int: Value] = [:]
@@ -29,37 +31,44 @@ extension PlanFusion {
             guard st.node.opType == "Conv", st.node.domain.isEmpty, let previous = st.kernel, !st.hasSubgraphs,
                   st.inputs.count >= 2, st.inputs.count <= 3, st.outputs.count == 1, st.inputs[0] >= 0,
                   constant[st.inputs[0]] == nil, st.inputs[1] >= 0,
-                  case .tensor(let w)? = constant[st.inputs[1]], w.dtype == .float32, w.rank >= 3, w.count > 0,
-                  w.shape.dropFirst(2).allSatisfy({ $0 == 1 }) else { continue }
+                  case .tensor(let w)? = constant[st.inputs[1]], w.dtype == .float32, w.rank == 4, w.count > 0,
+                  w.count / w.shape[0] >= ConvPointwiseTransposed.channelsFrom,
+                  w.shape[0] >= ConvPointwiseTransposed.channelsFrom else { continue }
             plan.steps[k].kernel = pointwiseWeightConv(packedWeight(st.node.inputs[1]), fallback: previous)
         }
     }
 
-    /// Conv through `ConvPointwiseTransposed` when the inputs are float32, the geometry is a
-    /// plain pointwise one (one group, strides 1, no padding) and `ConvPointwiseTransposed.takes`
-    /// the sizes; the step's epilogue offer is applied to the result. Anything else (and kept
-    /// chains, whose Conv writes its tiles through `KeptTileOffer`) goes to `fallback`.
+    /// Conv through `ConvPointwiseTransposed` when the inputs are float32, 2-D, in one group
+    /// and `ConvPointwiseTransposed.takes` the sizes; the step's epilogue offer is applied to
+    /// the result. Anything else (and kept chains, whose Conv writes its tiles through
+    /// `KeptTileOffer`) goes to `fallback`.
     static func pointwiseWeightConv(_ box: PackedWeight, fallback: @escaping Kernel) -> Kernel {
         { ctx in
             guard ctx.keptTile == nil else { return try fallback(ctx) }
             let x = try ctx.tensor(0), w = try ctx.tensor(1), bias = try ctx.optionalTensor(2)
-            guard x.dtype == .float32, w.dtype == .float32, x.rank >= 3, w.rank == x.rank, x.count > 0,
-                  w.shape.dropFirst(2).allSatisfy({ $0 == 1 }),
+            guard x.dtype == .float32, w.dtype == .float32, x.rank == 4, w.rank == 4, x.count > 0, w.count > 0,
                   bias.map({ $0.dtype == .float32 && $0.count == w.shape[0] }) ?? true else { return try fallback(ctx) }
             let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
-            let spatial = Array(x.shape.dropFirst(2))
-            guard group == 1, geom.output == spatial, geom.strides.allSatisfy({ $0 == 1 }),
-                  geom.padBegin.allSatisfy({ $0 == 0 }), geom.padEnd.allSatisfy({ $0 == 0 }) else { return try fallback(ctx) }
-            let n = x.shape[0], c = x.shape[1], m = w.shape[0], pixels = spatial.reduce(1, *)
-            guard ConvPointwiseTransposed.takes(pixels: pixels, inputs: c, outputs: m),
-                  let packed = box.matrix(for: Tensor(dtype: .float32, shape: [m, c], buffer: w.buffer, byteOffset: w.byteOffset),
+            let n = x.shape[0], c = x.shape[1], m = w.shape[0], k = w.count / m
+            let pixels = geom.output.reduce(1, *)
+            // Stride-1 convolutions with more than one tap stay with `ConvDirect`, which reads
+            // their taps in place as fast (256 → 256 3×3 on 14 × 14: 1.77 ms there, 2.4 here
+            // with the im2col columns and their transpose).
+            let taps = w.shape[2] * w.shape[3]
+            guard group == 1, taps == 1 || geom.strides.contains(where: { $0 > 1 }),
+                  ConvPointwiseTransposed.takes(pixels: pixels, rows: k, outputs: m),
+                  let packed = box.matrix(for: Tensor(dtype: .float32, shape: [m, k], buffer: w.buffer, byteOffset: w.byteOffset),
                                           transposed: true) else { return try fallback(ctx) }
-            let outShape = [n, m] + spatial
+            // A pointwise convolution reads x as its patches; any other gathers them (im2col).
+            let pointwise = k == c && geom.output == Array(x.shape.dropFirst(2)) && geom.strides.allSatisfy({ $0 == 1 })
+                && geom.padBegin.allSatisfy({ $0 == 0 }) && geom.padEnd.allSatisfy({ $0 == 0 })
+            let patches = pointwise ? nil : (geom: geom, c: c, h: x.shape[2], w: x.shape[3])
+            let outShape = [n, m] + geom.output
             let (buffer, y, count) = try newOutput(outShape, Float.self)
             let done = try x.withUnsafeBuffer(of: Float.self) { px -> Bool in
                 guard let xb = px.baseAddress else { return false }
                 let run = { (b: UnsafePointer<Float>?) in
-                    ConvPointwiseTransposed.run(x: xb, packed: packed, bias: b, n: n, pixels: pixels, y: y)
+                    ConvPointwiseTransposed.run(x: xb, packed: packed, bias: b, n: n, pixels: pixels, y: y, patches: patches)
                 }
                 guard let bias else { return run(nil) }
                 return try bias.withUnsafeBuffer(of: Float.self) { run($0.baseAddress) }

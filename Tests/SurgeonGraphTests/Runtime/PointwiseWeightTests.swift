@@ -4,11 +4,12 @@ import SurgeonTensor
 import Testing
 import TestSupport
 
-/// Pointwise convolutions by a constant weight on small maps through the transposed product
-/// (PlanPointwiseWeights.swift, `ConvPointwiseTransposed`): the same bits as `ConvPointwise`,
-/// the kernel of every other plan, for maps up to `pixelsUpTo`, input channels across the
-/// 256-channel blocks, output channels across the 32-column panels, with and without a bias
-/// and batches; and in a plan, the weight packed once and the fused Relu applied.
+/// Convolutions by a constant weight on small maps through the transposed product
+/// (PlanPointwiseWeights.swift, `ConvPointwiseTransposed`): the same bits as `ConvPointwise`
+/// (pointwise) and the unfused plan's kernels (3×3 and 5×5, padded, strided), for maps up to
+/// `pixelsUpTo`, K across the 256-row blocks, output channels across the 32-column panels,
+/// with and without a bias, batches; in a plan, the weight packed once where `takes` says so
+/// and the fused Relu applied.
 @Suite struct PointwiseWeightTests {
     static func values(_ n: Int, _ seed: inout UInt32, scale: Float = 1) -> [Float] {
         (0..<n).map { _ in
@@ -54,16 +55,37 @@ import TestSupport
         }
     }
 
-    /// x → Conv(1×1, W, B) → Relu → y, with x of `[1, c, h, w]`.
-    static func model(c: Int, m: Int, kernel: Int = 1) throws -> Model {
+    /// x → Conv(W, B, attributes) → Relu → y.
+    static func model(c: Int, m: Int, kernel: Int = 1, group: Int = 1,
+                      attributes: [String: AttributeValue] = [:]) throws -> Model {
         var seed: UInt32 = 11
+        let cg = c / group, size = m * cg * kernel * kernel
+        var attrs = attributes
+        if group > 1 { attrs["group"] = .int(group) }
         let g = Graph(name: "g", nodes: [
-            Node(name: "conv", opType: "Conv", inputs: ["x", "W", "B"], outputs: ["c"]),
+            Node(name: "conv", opType: "Conv", inputs: ["x", "W", "B"], outputs: ["c"],
+                 attributes: attrs.sorted { $0.key < $1.key }.map { Attribute(name: $0.key, value: $0.value) }),
             Node(name: "relu", opType: "Relu", inputs: ["c"], outputs: ["y"]),
         ], inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
-                      initializers: [("W", try f32([m, c, kernel, kernel], Self.values(m * c * kernel * kernel, &seed))),
+                      initializers: [("W", try f32([m, cg, kernel, kernel], Self.values(size, &seed))),
                                      ("B", try f32([m], Self.values(m, &seed, scale: 2)))])
         return Model(graph: g, opsetImports: ["": 17])
+    }
+
+    /// Fused (the transposed product where it is taken) against the unfused interpreter (the
+    /// direct kernels), bit for bit, and an observed run keeping the Conv's output.
+    func check(_ model: Model, x: Tensor, taken: Bool, _ label: String) throws {
+        let fused = Interpreter(model: model), plain = Interpreter(model: model)
+        plain.fusionEnabled = false
+        let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        #expect(yf.shape == yp.shape, "\(label)")
+        #expect(try yf.scalars(of: Float.self).map(\.bitPattern) == yp.scalars(of: Float.self).map(\.bitPattern), "\(label)")
+        #expect(try yf.scalars(of: Float.self).allSatisfy { $0 >= 0 }, "the Relu ran: \(label)")
+        #expect((fused.packedWeights["P:W"]?.isMade ?? false) == taken, "\(label)")
+        let r = try fused.run(feeds: ["x": .tensor(x)], outputs: ["y", "c"])
+        #expect(try #require(r["y"]).asTensor().scalars(of: Float.self).map(\.bitPattern)
+                == yf.scalars(of: Float.self).map(\.bitPattern), "\(label)")
     }
 
     @Test func planUsesThePackedWeightOnSmallMapsOnly() throws {
@@ -71,25 +93,33 @@ import TestSupport
         var seed: UInt32 = 3
         for (c, m, hw, taken) in [(300, 200, 7, true), (200, 300, 14, true), (300, 200, 15, false), (300, 96, 7, false),
                                   (96, 300, 7, false)] {
-            let model = try Self.model(c: c, m: m)
             let x = try f32([1, c, hw, hw], Self.values(c * hw * hw, &seed, scale: 3))
-            let fused = Interpreter(model: model), plain = Interpreter(model: model)
-            plain.fusionEnabled = false
-            let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
-            let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
-            #expect(yf.shape == [1, m, hw, hw])
-            #expect(try yf.scalars(of: Float.self).map(\.bitPattern) == yp.scalars(of: Float.self).map(\.bitPattern), "\(hw)")
-            #expect(try yf.scalars(of: Float.self).allSatisfy { $0 >= 0 }, "the Relu ran")
-            #expect((fused.packedWeights["P:W"]?.isMade ?? false) == taken, "\(c) → \(m) on \(hw) × \(hw)")
-            // Observed (inspect all): the same product, the Relu as its own node.
-            let r = try fused.run(feeds: ["x": .tensor(x)], outputs: ["y", "c"])
-            #expect(try #require(r["y"]).asTensor().scalars(of: Float.self).map(\.bitPattern)
-                    == yf.scalars(of: Float.self).map(\.bitPattern))
+            try check(try Self.model(c: c, m: m), x: x, taken: taken, "\(c) → \(m) on \(hw) × \(hw)")
         }
-        // A 3×3 weight is not pointwise.
-        let model = try Self.model(c: 200, m: 200, kernel: 3)
-        let fused = Interpreter(model: model)
-        _ = try fused.run(feeds: ["x": .tensor(try f32([1, 200, 7, 7], Self.values(200 * 49, &seed)))])
-        #expect(fused.packedWeights["P:W"] == nil)
+    }
+
+    @Test func otherGeometriesGatherTheirPatches() throws {
+        guard PackedMatrix.isFast else { return }
+        var seed: UInt32 = 5
+        let cases: [(c: Int, m: Int, kernel: Int, hw: Int, attributes: [String: AttributeValue], taken: Bool)] = [
+            (300, 256, 3, 14, ["pads": .ints([1, 1, 1, 1]), "strides": .ints([2, 2])], true), // stride 2 → 7×7, K over 2 blocks
+            (24, 192, 3, 15, ["pads": .ints([2, 1, 0, 2]), "strides": .ints([2, 2])], true), // uneven pads → 8×8
+            (16, 200, 5, 17, ["strides": .ints([2, 2])], true),                          // 5×5 valid → 7×7, K = 400
+            (200, 200, 1, 14, ["strides": .ints([2, 2])], true),                          // strided 1×1 → 7×7
+            // Stride 1 with taps: ConvDirect reads them in place.
+            (40, 200, 3, 7, ["pads": .ints([1, 1, 1, 1])], false),
+            // Dilated: the tap-weight kernel (PlanConvTapWeights.swift) wraps it and runs first.
+            (24, 192, 3, 18, ["pads": .ints([2, 1, 0, 2]), "dilations": .ints([2, 2]), "strides": .ints([2, 2])], false),
+            (16, 200, 3, 15, ["strides": .ints([2, 2])], false),                          // K = 144
+            (40, 200, 3, 33, ["strides": .ints([2, 2])], false),                          // 256 pixels
+        ]
+        for t in cases {
+            let x = try f32([2, t.c, t.hw, t.hw], Self.values(2 * t.c * t.hw * t.hw, &seed, scale: 3))
+            try check(try Self.model(c: t.c, m: t.m, kernel: t.kernel, attributes: t.attributes), x: x, taken: t.taken,
+                      "\(t.c) → \(t.m), \(t.kernel)×\(t.kernel) on \(t.hw), \(t.attributes)")
+        }
+        // Groups keep the direct kernels.
+        let x = try f32([1, 400, 7, 7], Self.values(400 * 49, &seed))
+        try check(try Self.model(c: 400, m: 400, group: 2), x: x, taken: false, "two groups")
     }
 }

@@ -68,7 +68,7 @@ enum ConvInteger {
         let (buf, dst, count) = try newOutput(outShape, Int32.self)
         if count == 0 { return Tensor(dtype: outType, shape: outShape, buffer: buf) }
 
-        let xz = try xZp.map { Float($0.int64Array()[0]) } ?? 0
+        let xz = xZp.map { Float($0.int64Array()[0]) } ?? 0
         let wz: [Float] = wZp.map { $0.int64Array().map { Float($0) } } ?? [0]
         let wf = try shiftedFloats(w, zeroPoints: wz, run: max(w.count / max(m, 1), 1))
         let perSlice = max(1, exactSlice / max(kSize, 1))
