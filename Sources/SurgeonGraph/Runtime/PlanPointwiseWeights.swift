@@ -39,12 +39,12 @@ extension PlanFusion {
     }
 
     /// Conv through `ConvPointwiseTransposed` when the inputs are float32, 2-D, in one group
-    /// and `ConvPointwiseTransposed.takes` the sizes; the step's epilogue offer is applied to
-    /// the result. Anything else (and kept chains, whose Conv writes its tiles through
-    /// `KeptTileOffer`) goes to `fallback`.
+    /// and `ConvPointwiseTransposed.takes` the sizes; the step's epilogue offer (or a kept
+    /// chain's, `KeptTileOffer`: the result with room for the kept values, so an inspected
+    /// run computes the same product as a plain one) is applied to the result. Anything else
+    /// goes to `fallback`.
     static func pointwiseWeightConv(_ box: PackedWeight, fallback: @escaping Kernel) -> Kernel {
         { ctx in
-            guard ctx.keptTile == nil else { return try fallback(ctx) }
             let x = try ctx.tensor(0), w = try ctx.tensor(1), bias = try ctx.optionalTensor(2)
             guard x.dtype == .float32, w.dtype == .float32, x.rank == 4, w.rank == 4, x.count > 0, w.count > 0,
                   bias.map({ $0.dtype == .float32 && $0.count == w.shape[0] }) ?? true else { return try fallback(ctx) }
@@ -64,7 +64,15 @@ extension PlanFusion {
                 && geom.padBegin.allSatisfy({ $0 == 0 }) && geom.padEnd.allSatisfy({ $0 == 0 })
             let patches = pointwise ? nil : (geom: geom, c: c, h: x.shape[2], w: x.shape[3])
             let outShape = [n, m] + geom.output
-            let (buffer, y, count) = try newOutput(outShape, Float.self)
+            let kept = ctx.keptTile
+            let buffer: TensorBuffer, y: UnsafeMutablePointer<Float>, keptEpilogue: TileEpilogue?
+            if let kept {
+                (buffer, y, keptEpilogue) = try kept.newOutput(outShape)
+            } else {
+                (buffer, y, _) = try newOutput(outShape, Float.self)
+                keptEpilogue = nil
+            }
+            let count = n * m * pixels
             let done = try x.withUnsafeBuffer(of: Float.self) { px -> Bool in
                 guard let xb = px.baseAddress else { return false }
                 let run = { (b: UnsafePointer<Float>?) in
@@ -74,7 +82,10 @@ extension PlanFusion {
                 return try bias.withUnsafeBuffer(of: Float.self) { run($0.baseAddress) }
             }
             guard done else { return try fallback(ctx) }
-            if let offer = ctx.tileEpilogue {
+            if let kept, let keptEpilogue {
+                keptEpilogue.apply(y, rows: count / max(pixels, 1), cols: pixels, stride: pixels, col0: 0)
+                kept.applied()
+            } else if let offer = ctx.tileEpilogue {
                 offer.epilogue.apply(y, rows: count / max(pixels, 1), cols: pixels, stride: pixels, col0: 0)
                 offer.applied = true
             }

@@ -80,7 +80,7 @@ struct QuantizedConv: @unchecked Sendable {
             ScratchMemory.release(acc, count: accCount)
         }
         let src = try bytePointer(xq)
-        try withExtendedLifetime(xq) {
+        withExtendedLifetime(xq) {
             for b in 0..<n {
                 Self.toNHWC(src + b * c * h * w, channels: c, h: h, w: w, flip: flip, dst: nhwc)
                 im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),

@@ -73,14 +73,19 @@ import TestSupport
     }
 
     /// Fused (the transposed product where it is taken) against the unfused interpreter (the
-    /// direct kernels), bit for bit, and an observed run keeping the Conv's output.
-    func check(_ model: Model, x: Tensor, taken: Bool, _ label: String) throws {
+    /// direct kernels), bit for bit (`exact`; else within rounding: OpenBLAS's order), and a run
+    /// keeping the Conv's output (a kept chain) giving the fused run's bits.
+    func check(_ model: Model, x: Tensor, taken: Bool, exact: Bool = true, _ label: String) throws {
         let fused = Interpreter(model: model), plain = Interpreter(model: model)
         plain.fusionEnabled = false
         let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
         let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
         #expect(yf.shape == yp.shape, "\(label)")
-        #expect(try yf.scalars(of: Float.self).map(\.bitPattern) == yp.scalars(of: Float.self).map(\.bitPattern), "\(label)")
+        if exact {
+            #expect(try yf.scalars(of: Float.self).map(\.bitPattern) == yp.scalars(of: Float.self).map(\.bitPattern), "\(label)")
+        } else {
+            #expect(isClose(yf, yp, atol: 1e-5, rtol: 1e-5), "\(label)")
+        }
         #expect(try yf.scalars(of: Float.self).allSatisfy { $0 >= 0 }, "the Relu ran: \(label)")
         #expect((fused.packedWeights["P:W"]?.isMade ?? false) == taken, "\(label)")
         let r = try fused.run(feeds: ["x": .tensor(x)], outputs: ["y", "c"])
@@ -106,6 +111,7 @@ import TestSupport
             (24, 192, 3, 15, ["pads": .ints([2, 1, 0, 2]), "strides": .ints([2, 2])], true), // uneven pads → 8×8
             (16, 200, 5, 17, ["strides": .ints([2, 2])], true),                          // 5×5 valid → 7×7, K = 400
             (200, 200, 1, 14, ["strides": .ints([2, 2])], true),                          // strided 1×1 → 7×7
+            (520, 200, 1, 13, ["strides": .ints([2, 2])], true),                          // ... K over three blocks
             // Stride 1 with taps: ConvDirect reads them in place.
             (40, 200, 3, 7, ["pads": .ints([1, 1, 1, 1])], false),
             // Dilated: the tap-weight kernel (PlanConvTapWeights.swift) wraps it and runs first.
@@ -115,8 +121,10 @@ import TestSupport
         ]
         for t in cases {
             let x = try f32([2, t.c, t.hw, t.hw], Self.values(2 * t.c * t.hw * t.hw, &seed, scale: 3))
+            // A strided 1×1 went through im2col and OpenBLAS unfused: other sums past one K block.
+            let exact = t.kernel > 1 || t.c <= 256
             try check(try Self.model(c: t.c, m: t.m, kernel: t.kernel, attributes: t.attributes), x: x, taken: t.taken,
-                      "\(t.c) → \(t.m), \(t.kernel)×\(t.kernel) on \(t.hw), \(t.attributes)")
+                      exact: exact, "\(t.c) → \(t.m), \(t.kernel)×\(t.kernel) on \(t.hw), \(t.attributes)")
         }
         // Groups keep the direct kernels.
         let x = try f32([1, 400, 7, 7], Self.values(400 * 49, &seed))
