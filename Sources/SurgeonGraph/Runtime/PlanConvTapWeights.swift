@@ -15,17 +15,30 @@ extension PlanFusion {
     /// dilated ones: they are the ones whose taps leave the map on real models, and the others
     /// do not pay the wrapper's checks at every call.
     static func useConvTapWeights(in plan: ExecutionPlan, box: (String) -> ConvTapWeights) {
+        for (k, _, previous) in constantWeightConvs(in: plan) {
+            let node = plan.steps[k].node
+            guard case .ints(let dilations)? = node.attribute("dilations"), dilations.contains(where: { $0 > 1 }) else { continue }
+            plan.steps[k].kernel = tapWeightsConv(box(node.inputs[1]), fallback: previous)
+        }
+    }
+
+    /// The running Conv steps (standard domain, 2-3 inputs, one output) of a non-constant input
+    /// by a constant float32 4-D weight: step index, the weight, the step's kernel. The steps a
+    /// plan may give a kernel that keeps something made from the weight (`useConvTapWeights`,
+    /// `usePointwiseWeights`).
+    static func constantWeightConvs(in plan: ExecutionPlan) -> [(step: Int, w: Tensor, kernel: Kernel)] {
         var constant: [Int: Value] = [:]
         for c in plan.constants { constant[c.slot] = c.value }
+        var found: [(step: Int, w: Tensor, kernel: Kernel)] = []
         for k in plan.steps.indices where !plan.steps[k].folded {
             let st = plan.steps[k]
-            guard st.node.opType == "Conv", st.node.domain.isEmpty, let previous = st.kernel, !st.hasSubgraphs,
+            guard st.node.opType == "Conv", st.node.domain.isEmpty, let kernel = st.kernel, !st.hasSubgraphs,
                   st.inputs.count >= 2, st.inputs.count <= 3, st.outputs.count == 1, st.inputs[0] >= 0,
                   constant[st.inputs[0]] == nil, st.inputs[1] >= 0,
-                  case .tensor(let w)? = constant[st.inputs[1]], w.dtype == .float32, w.rank == 4, w.count > 0,
-                  case .ints(let dilations)? = st.node.attribute("dilations"), dilations.contains(where: { $0 > 1 }) else { continue }
-            plan.steps[k].kernel = tapWeightsConv(box(st.node.inputs[1]), fallback: previous)
+                  case .tensor(let w)? = constant[st.inputs[1]], w.dtype == .float32, w.rank == 4, w.count > 0 else { continue }
+            found.append((k, w, kernel))
         }
+        return found
     }
 
     /// `Conv.conv` with the box's kept copies for `convCore`'s tap paths (a slice when one tap

@@ -24,17 +24,9 @@ extension PlanFusion {
     /// other than 2-D, large maps, small products).
     static func usePointwiseWeights(in plan: ExecutionPlan, packedWeight: (String) -> PackedWeight) {
         guard PackedMatrix.isFast, ConvPointwiseTransposed.enabled else { return }
-        var constant: [Int: Value] = [:]
-        for c in plan.constants { constant[c.slot] = c.value }
-        for k in plan.steps.indices where !plan.steps[k].folded {
-            let st = plan.steps[k]
-            guard st.node.opType == "Conv", st.node.domain.isEmpty, let previous = st.kernel, !st.hasSubgraphs,
-                  st.inputs.count >= 2, st.inputs.count <= 3, st.outputs.count == 1, st.inputs[0] >= 0,
-                  constant[st.inputs[0]] == nil, st.inputs[1] >= 0,
-                  case .tensor(let w)? = constant[st.inputs[1]], w.dtype == .float32, w.rank == 4, w.count > 0,
-                  w.count / w.shape[0] >= ConvPointwiseTransposed.channelsFrom,
-                  w.shape[0] >= ConvPointwiseTransposed.channelsFrom else { continue }
-            plan.steps[k].kernel = pointwiseWeightConv(packedWeight(st.node.inputs[1]), fallback: previous)
+        for (k, w, previous) in constantWeightConvs(in: plan)
+        where w.count / w.shape[0] >= ConvPointwiseTransposed.channelsFrom && w.shape[0] >= ConvPointwiseTransposed.channelsFrom {
+            plan.steps[k].kernel = pointwiseWeightConv(packedWeight(plan.steps[k].node.inputs[1]), fallback: previous)
         }
     }
 

@@ -32,10 +32,7 @@ enum ConvPointwise {
     static let packFrom = 128
     /// Whether `run` packs by default: `SURGEON_PW_PACK=off` in the environment reads the input
     /// in place always (a switch for A/B runs).
-    static let packing: Bool = {
-        guard let v = getenv("SURGEON_PW_PACK").map({ String(cString: $0) }) else { return true }
-        return v != "off" && v != "0"
-    }()
+    static let packing = environmentSwitchOn("SURGEON_PW_PACK")
 
     /// Columns per packed slab for `cg` input channels on planes of `pixels`: the slab (cg ×
     /// columns floats) stays near 256 KB, in L2 while every register tile of weights runs over

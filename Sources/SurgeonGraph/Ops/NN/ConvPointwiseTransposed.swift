@@ -21,10 +21,7 @@ enum ConvPointwiseTransposed {
 
     /// `SURGEON_PW_T=off` in the environment keeps every convolution on its other kernels (a
     /// switch for A/B runs).
-    static let enabled: Bool = {
-        guard let v = getenv("SURGEON_PW_T").map({ String(cString: $0) }) else { return true }
-        return v != "off" && v != "0"
-    }()
+    static let enabled = environmentSwitchOn("SURGEON_PW_T")
 
     /// Whether a product of `rows` = K (input channels times taps) by `outputs` channels over
     /// `pixels` output positions takes this path.
