@@ -10,15 +10,19 @@
 #endif
 
 int sp_pool_level(void) {
+    // Worked out in a local and published once: a thread asking during another's first call
+    // sees -1 (and works it out too) or the answer, never a passing 0.
     static int known = -1;
-    if (known < 0) {
-        known = 0;
+    int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = 0;
 #if SP_X86
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2")) known = __builtin_cpu_supports("avx512f") ? 2 : 1;
+        if (__builtin_cpu_supports("avx2")) v = __builtin_cpu_supports("avx512f") ? 2 : 1;
 #endif
+        __atomic_store_n(&known, v, __ATOMIC_RELAXED);
     }
-    return known;
+    return v;
 }
 
 #if SP_X86

@@ -211,7 +211,7 @@ extension Interpreter {
             PlanFusion.usePackedWeights(in: plan) { name, transposed in
                 self.weightBox(\.packedWeights, (transposed ? "T:" : "N:") + name, PackedWeight.init)
             }
-            PlanFusion.usePointwiseWeights(in: plan) { name in
+            PlanFusion.useSmallMapConvWeights(in: plan) { name in
                 self.weightBox(\.packedWeights, "P:" + name, PackedWeight.init)
             }
             PlanFusion.useConvTapWeights(in: plan) { name in

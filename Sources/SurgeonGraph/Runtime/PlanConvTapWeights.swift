@@ -25,7 +25,7 @@ extension PlanFusion {
     /// The running Conv steps (standard domain, 2-3 inputs, one output) of a non-constant input
     /// by a constant float32 4-D weight: step index, the weight, the step's kernel. The steps a
     /// plan may give a kernel that keeps something made from the weight (`useConvTapWeights`,
-    /// `usePointwiseWeights`).
+    /// `useSmallMapConvWeights`).
     static func constantWeightConvs(in plan: ExecutionPlan) -> [(step: Int, w: Tensor, kernel: Kernel)] {
         var constant: [Int: Value] = [:]
         for c in plan.constants { constant[c.slot] = c.value }

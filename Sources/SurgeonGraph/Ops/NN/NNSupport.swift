@@ -602,7 +602,7 @@ func wholeFloatsToInt32(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer
 
 /// An A/B switch read from the environment once: false when variable `name` is "off" or "0",
 /// true otherwise (unset included). For kernel paths on by default (`ConvPointwise.packing`,
-/// `ConvPointwiseTransposed.enabled`).
+/// `ConvSmallMap.enabled`).
 func environmentSwitchOn(_ name: String) -> Bool {
     guard let v = getenv(name).map({ String(cString: $0) }) else { return true }
     return v != "off" && v != "0"

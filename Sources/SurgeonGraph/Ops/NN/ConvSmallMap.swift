@@ -1,11 +1,11 @@
 import Foundation
 import SurgeonTensor
 
-/// A convolution's product as its transpose (see PlanPointwiseWeights.swift): per batch item,
+/// A convolution's product as its transpose (see PlanSmallMapConv.swift): per batch item,
 /// the input patches Pᵀ (pixels × K, K = Cin · kernel taps: Xᵀ itself for a pointwise one, else
 /// the im2col columns transposed), times Wᵀ packed (`PackedMatrix`, K × Cout) into C (pixels ×
 /// Cout, holding the bias first), transposed into Y.
-enum ConvPointwiseTransposed {
+enum ConvSmallMap {
     /// Output maps of at most this many pixels (14 × 14) whose products have at least
     /// `channelsFrom` input rows (K) and output channels take this path: their weights are large
     /// for the map, so streaming them once through the packed kernel beats the direct kernels'
@@ -22,6 +22,18 @@ enum ConvPointwiseTransposed {
     /// `SURGEON_PW_T=off` in the environment keeps every convolution on its other kernels (a
     /// switch for A/B runs).
     static let enabled = environmentSwitchOn("SURGEON_PW_T")
+
+    /// Whether a convolution by a weight of `weight`'s shape (`[Cout, Cin / group, kh, kw]`)
+    /// with these attributes may take this path, whatever its input: one group, at least
+    /// `channelsFrom` rows (K = Cin · taps) and output channels, and pointwise or strided.
+    /// Stride-1 convolutions with more than one tap stay with `ConvDirect`, which reads their
+    /// taps in place as fast (256 → 256 3×3 on 14 × 14: 1.77 ms there, 2.4 here with the
+    /// im2col columns and their transpose).
+    static func takes(weight: [Int], group: Int, strides: [Int]) -> Bool {
+        guard weight.count == 4, weight[0] > 0, group == 1 else { return false }
+        let taps = weight[2] * weight[3], k = weight[1] * taps
+        return weight[0] >= channelsFrom && k >= channelsFrom && (taps == 1 || strides.contains(where: { $0 > 1 }))
+    }
 
     /// Whether a product of `rows` = K (input channels times taps) by `outputs` channels over
     /// `pixels` output positions takes this path.

@@ -5,17 +5,15 @@ import Testing
 import TestSupport
 
 /// Convolutions by a constant weight on small maps through the transposed product
-/// (PlanPointwiseWeights.swift, `ConvPointwiseTransposed`): the same bits as `ConvPointwise`
+/// (PlanSmallMapConv.swift, `ConvSmallMap`): the same bits as `ConvPointwise`
 /// (pointwise) and the unfused plan's kernels (3×3 and 5×5, padded, strided), for maps up to
 /// `pixelsUpTo`, K across the 256-row blocks, output channels across the 32-column panels,
 /// with and without a bias, batches; in a plan, the weight packed once where `takes` says so
 /// and the fused Relu applied.
-@Suite struct PointwiseWeightTests {
+@Suite struct SmallMapConvTests {
+    /// `ConvPackedTests.random`'s values, times `scale`.
     static func values(_ n: Int, _ seed: inout UInt32, scale: Float = 1) -> [Float] {
-        (0..<n).map { _ in
-            seed = seed &* 1664525 &+ 1013904223
-            return (Float(seed >> 8) / Float(1 << 24) - 0.5) * scale
-        }
+        ConvPackedTests.random(n, &seed).map { $0 * scale }
     }
 
     @Test func transposedProductIsConvPointwiseBitForBit() throws {
@@ -41,7 +39,7 @@ import TestSupport
                                 let reference = ConvPointwise.run(x: px.baseAddress!, w: pw.baseAddress!, bias: b?.baseAddress,
                                                                   n: n, c: c, m: m, group: 1, pixels: pixels, y: pe.baseAddress!,
                                                                   epilogue: nil, level: PackedMatrix.level)
-                                let transposed = ConvPointwiseTransposed.run(x: px.baseAddress!, packed: packed,
+                                let transposed = ConvSmallMap.run(x: px.baseAddress!, packed: packed,
                                                                              bias: b?.baseAddress, n: n, pixels: pixels,
                                                                              y: pg.baseAddress!)
                                 return reference && transposed

@@ -7,7 +7,7 @@ import SurgeonTensor
 /// kernel's 32-column panels instead of the pixels, so a 7 × 7 map's 49 pixels are rows of
 /// register tiles (12 each) rather than one 64-column tile with 15 wasted columns
 /// (`ConvPointwise.oneTile`, the direct kernel's 6 × 64), and the weights stream once from
-/// their packed copy. Only large weights on small maps (`ConvPointwiseTransposed.takes`):
+/// their packed copy. Only large weights on small maps (`ConvSmallMap.takes`):
 /// there the packed kernel runs 125-145 GFLOP/s on this project's machine against 70-100 for
 /// `ConvPointwise` and `ConvDirect`, and the transposes cost less than that saves
 /// (squeezenet1_1's 512 → 1000 classifier on 13 × 13: 1.47 ms against 1.68; onnxruntime 1.08).
@@ -20,22 +20,33 @@ import SurgeonTensor
 /// every plan of a fusing interpreter makes it, observed or not.
 extension PlanFusion {
     /// Wraps the kernel of every Conv by a constant float32 weight (of a non-constant input)
-    /// with `pointwiseWeightConv`; the previous kernel is its fallback (groups, types, ranks
-    /// other than 2-D, large maps, small products).
-    static func usePointwiseWeights(in plan: ExecutionPlan, packedWeight: (String) -> PackedWeight) {
-        guard PackedMatrix.isFast, ConvPointwiseTransposed.enabled else { return }
-        for (k, w, previous) in constantWeightConvs(in: plan)
-        where w.count / w.shape[0] >= ConvPointwiseTransposed.channelsFrom && w.shape[0] >= ConvPointwiseTransposed.channelsFrom {
-            plan.steps[k].kernel = pointwiseWeightConv(packedWeight(plan.steps[k].node.inputs[1]), fallback: previous)
+    /// whose attributes and weight allow this path (one group, a large enough product, and
+    /// pointwise or strided: `ConvSmallMap.takes(weight:group:strides:)`) with `smallMapConv`;
+    /// the previous kernel is its fallback (types, ranks other than 2-D, large maps). The
+    /// others keep their kernel, so their calls do not set up the geometry twice.
+    static func useSmallMapConvWeights(in plan: ExecutionPlan, packedWeight: (String) -> PackedWeight) {
+        guard PackedMatrix.isFast, ConvSmallMap.enabled else { return }
+        for (k, w, previous) in constantWeightConvs(in: plan) {
+            let node = plan.steps[k].node
+            let group: Int, strides: [Int]
+            switch (node.attribute("group"), node.attribute("strides")) {
+            case (nil, nil): (group, strides) = (1, [])
+            case (.int(let g)?, nil): (group, strides) = (g, [])
+            case (nil, .ints(let s)?): (group, strides) = (1, s)
+            case (.int(let g)?, .ints(let s)?): (group, strides) = (g, s)
+            default: continue
+            }
+            guard ConvSmallMap.takes(weight: w.shape, group: group, strides: strides) else { continue }
+            plan.steps[k].kernel = smallMapConv(packedWeight(node.inputs[1]), fallback: previous)
         }
     }
 
-    /// Conv through `ConvPointwiseTransposed` when the inputs are float32, 2-D, in one group
-    /// and `ConvPointwiseTransposed.takes` the sizes; the step's epilogue offer (or a kept
+    /// Conv through `ConvSmallMap` when the inputs are float32, 2-D, in one group
+    /// and `ConvSmallMap.takes` the sizes; the step's epilogue offer (or a kept
     /// chain's, `KeptTileOffer`: the result with room for the kept values, so an inspected
     /// run computes the same product as a plain one) is applied to the result. Anything else
     /// goes to `fallback`.
-    static func pointwiseWeightConv(_ box: PackedWeight, fallback: @escaping Kernel) -> Kernel {
+    static func smallMapConv(_ box: PackedWeight, fallback: @escaping Kernel) -> Kernel {
         { ctx in
             let x = try ctx.tensor(0), w = try ctx.tensor(1), bias = try ctx.optionalTensor(2)
             guard x.dtype == .float32, w.dtype == .float32, x.rank == 4, w.rank == 4, x.count > 0, w.count > 0,
@@ -43,12 +54,8 @@ extension PlanFusion {
             let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
             let n = x.shape[0], c = x.shape[1], m = w.shape[0], k = w.count / m
             let pixels = geom.output.reduce(1, *)
-            // Stride-1 convolutions with more than one tap stay with `ConvDirect`, which reads
-            // their taps in place as fast (256 → 256 3×3 on 14 × 14: 1.77 ms there, 2.4 here
-            // with the im2col columns and their transpose).
-            let taps = w.shape[2] * w.shape[3]
-            guard group == 1, taps == 1 || geom.strides.contains(where: { $0 > 1 }),
-                  ConvPointwiseTransposed.takes(pixels: pixels, rows: k, outputs: m),
+            guard ConvSmallMap.takes(weight: w.shape, group: group, strides: geom.strides),
+                  ConvSmallMap.takes(pixels: pixels, rows: k, outputs: m),
                   let packed = box.matrix(for: Tensor(dtype: .float32, shape: [m, k], buffer: w.buffer, byteOffset: w.byteOffset),
                                           transposed: true) else { return try fallback(ctx) }
             // A pointwise convolution reads x as its patches; any other gathers them (im2col).
@@ -64,21 +71,20 @@ extension PlanFusion {
                 (buffer, y, _) = try newOutput(outShape, Float.self)
                 keptEpilogue = nil
             }
-            let count = n * m * pixels
             let done = try x.withUnsafeBuffer(of: Float.self) { px -> Bool in
                 guard let xb = px.baseAddress else { return false }
                 let run = { (b: UnsafePointer<Float>?) in
-                    ConvPointwiseTransposed.run(x: xb, packed: packed, bias: b, n: n, pixels: pixels, y: y, patches: patches)
+                    ConvSmallMap.run(x: xb, packed: packed, bias: b, n: n, pixels: pixels, y: y, patches: patches)
                 }
                 guard let bias else { return run(nil) }
                 return try bias.withUnsafeBuffer(of: Float.self) { run($0.baseAddress) }
             }
             guard done else { return try fallback(ctx) }
             if let kept, let keptEpilogue {
-                keptEpilogue.apply(y, rows: count / max(pixels, 1), cols: pixels, stride: pixels, col0: 0)
+                keptEpilogue.apply(y, rows: n * m, cols: pixels, stride: pixels, col0: 0)
                 kept.applied()
             } else if let offer = ctx.tileEpilogue {
-                offer.epilogue.apply(y, rows: count / max(pixels, 1), cols: pixels, stride: pixels, col0: 0)
+                offer.epilogue.apply(y, rows: n * m, cols: pixels, stride: pixels, col0: 0)
                 offer.applied = true
             }
             return [.tensor(Tensor(dtype: .float32, shape: outShape, buffer: buffer))]
