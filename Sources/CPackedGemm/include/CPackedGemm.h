@@ -94,6 +94,15 @@ void sp_exp_sub(int level, const float *src, const float *sub, float *dst, int n
 /// dst may be src.
 void sp_softmax_row(int level, const float *src, float *dst, int n);
 
+/// The passes of DynamicQuantizeLinear (quantize_u8.c), 16 lanes (AVX-512F) or 8 (AVX2).
+/// sp_range_finite: the min and max of n > 0 floats into *lo, *hi; returns 1, or 0 when one of
+/// them is NaN or infinite (*lo, *hi not written), or -1 at level 0 (nothing done).
+int sp_range_finite(int level, const float *src, long n, float *lo, float *hi);
+/// sp_quantize_u8: dst[i] = min(255, max(0, round_half_even(src[i] / scale) + zp)), NaN giving
+/// 0, with src[i] / scale the float32 quotient: the bits of QuantizeLinear's Swift loop for a
+/// zero point zp holding a whole number in 0...255. Returns 0, or -1 at level 0 (nothing written).
+int sp_quantize_u8(int level, const float *src, long n, float scale, float zp, unsigned char *dst);
+
 /// Float32 activations (vec_math.c), the functions of SurgeonGraph's Swift kernels with their
 /// products and sums fused (fused multiply-adds: within a few ulp of the Swift loops, not the
 /// same bits): 16 lanes (AVX-512F) or 8 (AVX2 + FMA) at a time, the last partial vector masked.

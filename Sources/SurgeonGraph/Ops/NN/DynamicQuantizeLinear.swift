@@ -33,16 +33,30 @@ enum DynamicQuantizeLinear {
                 Tensor(scalar: UInt8(zp)))
     }
 
-    /// float32 x without NaN or infinities: the range in one vectorised pass, then
-    /// QuantizeLinear's typed loop with the scalar scale and zero point (the same formula as
-    /// `plain`). nil when the plain path must run.
-    static func fast(_ x: Tensor) throws -> (Tensor, Tensor, Tensor)? {
+    /// float32 x without NaN or infinities: the range in one vectorised pass, then the
+    /// quantization with the scalar scale and zero point (the same formula and bits as `plain`):
+    /// CPackedGemm's kernels split among the threads (`QuantizeU8`), else the Swift range scan
+    /// and QuantizeLinear's typed loop. nil when the plain path must run.
+    static func fast(_ x: Tensor, level: Int = QuantizeU8.level) throws -> (Tensor, Tensor, Tensor)? {
         guard x.dtype == .float32, x.count > 0 else { return nil }
         let p = try elementPointer(x, Float.self)
-        guard let (lo, hi) = withExtendedLifetime(x, { finiteRange(p, x.count) }) else { return nil }
+        let n = x.count
+        let found: (Float, Float)? = withExtendedLifetime(x) {
+            switch QuantizeU8.range(p, n, level: level) {
+            case let .finite(lo, hi): return (lo, hi)
+            case .notFinite: return nil
+            case .unavailable: return finiteRange(p, n)
+            }
+        }
+        guard let (lo, hi) = found else { return nil }
         let (scale, zp) = parameters(min: lo, max: hi)
         let st = try Tensor(floats: [scale], shape: [], dtype: .float32)
         let zt = Tensor(scalar: UInt8(zp))
+        if level > 0 {
+            let (buf, dst, _) = try newOutput(x.shape, UInt8.self)
+            let done = withExtendedLifetime(x) { QuantizeU8.quantize(p, n, scale: scale, zeroPoint: zp, into: dst, level: level) }
+            if done { return (Tensor(dtype: .uint8, shape: x.shape, buffer: buf), st, zt) }
+        }
         guard let y = try QuantizeLinear.fast(x: x, scale: st, zp: zt, outType: .uint8, axis: 1, block: 0) else { return nil }
         return (y, st, zt)
     }

@@ -115,15 +115,21 @@ import TestSupport
             var v = (0..<n).map { _ in (rnd() + shift) * scale }
             if n > 20 { v[3] = 2.5 * scale; v[11] = -0.0 }
             let x = try f32([n], v)
-            let fast = try #require(try DynamicQuantizeLinear.fast(x))
             let plain = try DynamicQuantizeLinear.plain(x)
-            #expect(fast.0.int64Array() == plain.0.int64Array(), "\(n)")
-            #expect(try fast.1.scalars(of: Float.self) == plain.1.scalars(of: Float.self))
-            #expect(fast.2.int64Array() == plain.2.int64Array())
+            // The Swift loops (level 0) and the vector kernels.
+            for level in Set([0, QuantizeU8.level]) {
+                let fast = try #require(try DynamicQuantizeLinear.fast(x, level: level))
+                #expect(fast.0.int64Array() == plain.0.int64Array(), "\(n) level \(level)")
+                #expect(try fast.1.scalars(of: Float.self) == plain.1.scalars(of: Float.self))
+                #expect(fast.2.int64Array() == plain.2.int64Array())
+            }
         }
         // NaN and infinities are left to the plain path.
-        #expect(try DynamicQuantizeLinear.fast(f32([9], [1, 2, 3, 4, 5, 6, 7, 8, .nan])) == nil)
-        #expect(try DynamicQuantizeLinear.fast(f32([3], [1, -.infinity, 3])) == nil)
+        for level in Set([0, QuantizeU8.level]) {
+            #expect(try DynamicQuantizeLinear.fast(f32([9], [1, 2, 3, 4, 5, 6, 7, 8, .nan]), level: level) == nil)
+            #expect(try DynamicQuantizeLinear.fast(f32([3], [1, -.infinity, 3]), level: level) == nil)
+            #expect(try DynamicQuantizeLinear.fast(f32([40], (0..<40).map { $0 == 37 ? .infinity : Float($0) }), level: level) == nil)
+        }
     }
 
     @Test mutating func convIntegerMatchesPlain() throws {

@@ -1,0 +1,63 @@
+import CPackedGemm
+import Foundation
+
+/// DynamicQuantizeLinear's two passes over float32 data as CPackedGemm vector kernels
+/// (quantize_u8.c), split among the kernel threads for large tensors. The range pass is
+/// order-free (min and max); the quantization gives the bits of QuantizeLinear's Swift loop (x
+/// divided by the scale in float32, rounded half to even, plus the zero point, saturated) while
+/// dividing only where the product by the reciprocal lies near a half-integer. The Swift loops
+/// stay the fallback (level 0) and the tests' yardstick.
+public enum QuantizeU8 {
+    /// The kernel level (2 AVX-512F, 1 AVX2, 0 none); SURGEON_QUANT_KERNEL=swift forces the
+    /// Swift loops, =avx2 caps it at 1 (switches for A/B runs).
+    public static let level = PackedMatrix.level(switch: "SURGEON_QUANT_KERNEL")
+
+    /// What `range` found.
+    public enum Range: Equatable, Sendable {
+        case finite(min: Float, max: Float)
+        /// A NaN or an infinity is among the values.
+        case notFinite
+        /// No vector kernel (level 0): the caller scans in Swift.
+        case unavailable
+    }
+
+    /// The min and max of `p[0..<n]` (n ≥ 1), in parallel chunks of at least `grain` values.
+    public static func range(_ p: UnsafePointer<Float>, _ n: Int, level: Int = level, grain: Int = 1 << 16) -> Range {
+        guard level > 0, n > 0 else { return .unavailable }
+        let chunks = max(1, min(kernelThreads, n / max(grain, 1)))
+        let per = (n + chunks - 1) / chunks
+        var lows = [Float](repeating: 0, count: chunks), highs = lows
+        var codes = [Int32](repeating: -1, count: chunks)
+        lows.withUnsafeMutableBufferPointer { lo in
+            highs.withUnsafeMutableBufferPointer { hi in
+                codes.withUnsafeMutableBufferPointer { code in
+                    parallelFor(chunks, threads: chunks) { c in
+                        let a = c * per, b = min(n, a + per)
+                        guard a < b else { code[c] = 1; lo[c] = p[0]; hi[c] = p[0]; return }
+                        code[c] = sp_range_finite(Int32(level), p + a, b - a, &lo[c], &hi[c])
+                    }
+                }
+            }
+        }
+        if codes.contains(-1) { return .unavailable }
+        if codes.contains(0) { return .notFinite }
+        return .finite(min: lows.min() ?? 0, max: highs.max() ?? 0)
+    }
+
+    /// `dst[i] = min(255, max(0, round_half_even(src[i] / scale) + zeroPoint))` (NaN gives 0)
+    /// for i < n, `zeroPoint` a whole number in 0...255, in parallel chunks of at least `grain`
+    /// values. False, with nothing written, at level 0.
+    public static func quantize(_ src: UnsafePointer<Float>, _ n: Int, scale: Float, zeroPoint: Float,
+                                into dst: UnsafeMutablePointer<UInt8>, level: Int = level, grain: Int = 1 << 16) -> Bool {
+        guard level > 0 else { return false }
+        guard n > 0 else { return true }
+        let chunks = max(1, min(kernelThreads, n / max(grain, 1)))
+        // Chunks of whole 64-value blocks, so that only the last one ends in a partial vector.
+        let per = ((n + chunks - 1) / chunks + 63) / 64 * 64
+        parallelFor(chunks, threads: chunks) { c in
+            let a = min(n, c * per), b = min(n, a + per)
+            if a < b { _ = sp_quantize_u8(Int32(level), src + a, b - a, scale, zeroPoint, dst + a) }
+        }
+        return true
+    }
+}
