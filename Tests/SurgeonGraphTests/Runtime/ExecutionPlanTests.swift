@@ -202,6 +202,22 @@ import TestSupport
         #expect(try interp.plan(keep: ["y"], observing: false).steps.first?.epilogues.count == 1)
     }
 
+    @Test func inPlaceEpilogueNeverWritesIntoATransposedView() throws {
+        // A Transpose moving only a unit axis returns the feed's bytes; the Relu after it must
+        // not write into them.
+        let nodes = [
+            Node(name: "t", opType: "Transpose", inputs: ["x"], outputs: ["v"], attributes: [Attribute(name: "perm", value: .ints([1, 0, 2]))]),
+            Node(name: "relu", opType: "Relu", inputs: ["v"], outputs: ["y"]),
+        ]
+        let g = Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")])
+        let interp = Interpreter(model: Model(graph: g, opsetImports: ["": 17]))
+        let x = try f32([1, 2, 2], [-1, 2, -3, 4])
+        let y = try #require(interp.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        #expect(y.shape == [2, 1, 2])
+        #expect(try y.scalars(of: Float.self) == [0, 2, 0, 4])
+        #expect(try x.scalars(of: Float.self) == [-1, 2, -3, 4])
+    }
+
     @Test func subgraphsReadPlanValues() throws {
         // An If whose branches read a top-level intermediate by name.
         let thenG = Graph(name: "then", nodes: [Node(opType: "Neg", inputs: ["d"], outputs: ["o"])], outputs: [ValueInfo(name: "o")])

@@ -299,8 +299,13 @@ func transposed(_ t: Tensor, perm: [Int]) throws -> Tensor {
     guard perm.count == t.rank, isPermutation(perm) else {
         throw TensorError("Transpose: perm \(perm) is not a permutation of \(t.rank) axes")
     }
+    let shape = perm.map { t.shape[$0] }
+    // Axes of extent 1 moved among the others ([1, 197, 768] → [197, 1, 768], ViT's attention
+    // blocks): the elements keep their order, so the result is the same bytes, reshaped.
+    let moved = perm.filter { t.shape[$0] != 1 }
+    if t.dtype != .string, zip(moved, moved.dropFirst()).allSatisfy({ $0 < $1 }) { return try t.reshaped(shape) }
     let st = t.strides
-    return try stridedCopy(t, shape: perm.map { t.shape[$0] }, strides: perm.map { st[$0] }, offset: 0)
+    return try stridedCopy(t, shape: shape, strides: perm.map { st[$0] }, offset: 0)
 }
 
 // MARK: - wide arithmetic
