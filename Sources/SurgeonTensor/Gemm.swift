@@ -80,6 +80,12 @@ extension BLASLibrary {
     /// (gpt2 / bert at 2 threads 3-6% faster than with 4M; bench/RESULTS.md, spinpool).
     static let singleThreadBelow = 1 << 20
 
+    /// A second operand of this many floats (1 MiB) or more is not small whatever the count of
+    /// multiply-adds: a product of one or a few rows by it (a CNN's classifier at batch 1: 1 ×
+    /// 1024 by 1024 × 1000, 4 MB, 1M multiply-adds) is bound by reading B from L3 or memory,
+    /// ~0.35 ms on one core, and halves on two; the hand-off costs about a microsecond.
+    static let singleThreadOperandBelow = 1 << 18
+
     /// True when a product of this size runs on the calling thread alone (only when there are
     /// several kernel threads to hand work to).
     @inline(__always)
@@ -87,7 +93,8 @@ extension BLASLibrary {
         guard threads > 1 else { return false }
         let (mn, o1) = m.multipliedReportingOverflow(by: n)
         let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
-        return !o1 && !o2 && mnk < BLASLibrary.singleThreadBelow
+        let (kn, o3) = k.multipliedReportingOverflow(by: n)
+        return !o1 && !o2 && !o3 && mnk < BLASLibrary.singleThreadBelow && kn < BLASLibrary.singleThreadOperandBelow
     }
 
     /// The width of the column slabs that OpenBLAS (SkylakeX) runs with its small-matrix

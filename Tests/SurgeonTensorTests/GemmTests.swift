@@ -77,6 +77,10 @@ import Testing
         #expect(!BLASLibrary.isSmall(16, 768, 3072, threads: 2))
         #expect(!BLASLibrary.isSmall(Int.max / 2, 3, 1, threads: 2))
         #expect(!BLASLibrary.isSmall(16, 128, 256, threads: 1))
+        // A classifier at batch 1: few multiply-adds, but a B of 4 MB to read: split.
+        #expect(!BLASLibrary.isSmall(1, 1000, 1024, threads: 2))
+        #expect(!BLASLibrary.isSmall(1, 1024, 256, threads: 2))
+        #expect(BLASLibrary.isSmall(1, 512, 256, threads: 2))
         let saved = kernelThreads
         setBLASThreads(2)
         defer { setBLASThreads(saved) }
@@ -88,6 +92,17 @@ import Testing
         sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c1, ldc: n)
         sgemmReference(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &c2, ldc: n)
         #expect(c1 == c2)
+
+        // One row against a B of 1M floats, either layout: split into column slabs, same values.
+        for transB in [false, true] {
+            let n1 = 1000, k1 = 1024
+            let a1 = (0..<k1).map { Float(($0 * 7) % 13) - 6 }, b1 = (0..<(k1 * n1)).map { Float(($0 * 5) % 11) - 5 }
+            var d1 = [Float](repeating: 0, count: n1), d2 = d1
+            let ldb1 = transB ? k1 : n1
+            sgemmAdaptive(transA: false, transB: transB, m: 1, n: n1, k: k1, alpha: 1, a: a1, lda: k1, b: b1, ldb: ldb1, beta: 0, c: &d1, ldc: n1)
+            sgemmReference(transA: false, transB: transB, m: 1, n: n1, k: k1, alpha: 1, a: a1, lda: k1, b: b1, ldb: ldb1, beta: 0, c: &d2, ldc: n1)
+            #expect(d1 == d2)
+        }
     }
 }
 
