@@ -11,6 +11,9 @@ import SurgeonTensor
 /// there the packed kernel runs 125-145 GFLOP/s on this project's machine against 70-100 for
 /// `ConvPointwise` and `ConvDirect`, and the transposes cost less than that saves
 /// (squeezenet1_1's 512 → 1000 classifier on 13 × 13: 1.47 ms against 1.68; onnxruntime 1.08).
+/// And pointwise convolutions on tiny maps (`ConvSmallMap.tinyPixelsUpTo`: a
+/// squeeze-and-excitation block's 1 × 1), whose one pixel `ConvPointwise` computes as a whole
+/// 32-column tile.
 ///
 /// The same bits as `ConvPointwise` and `ConvDirect`: all of them sum each output over K in
 /// blocks of 256 (input channel by channel, each channel's taps in row-major order), each
@@ -51,11 +54,15 @@ extension PlanFusion {
             let x = try ctx.tensor(0), w = try ctx.tensor(1), bias = try ctx.optionalTensor(2)
             guard x.dtype == .float32, w.dtype == .float32, x.rank == 4, w.rank == 4, x.count > 0, w.count > 0,
                   bias.map({ $0.dtype == .float32 && $0.count == w.shape[0] }) ?? true else { return try fallback(ctx) }
+            // A pointwise weight below the large rule is here for tiny maps only: any other map
+            // goes to the fallback before the geometry is set up (once, by the fallback).
+            if !ConvSmallMap.largeChannels(weight: w.shape),
+               x.shape[2] * x.shape[3] > ConvSmallMap.tinyPixelsUpTo { return try fallback(ctx) }
             let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
             let n = x.shape[0], c = x.shape[1], m = w.shape[0], k = w.count / m
             let pixels = geom.output.reduce(1, *)
             guard ConvSmallMap.takes(weight: w.shape, group: group, strides: geom.strides),
-                  ConvSmallMap.takes(pixels: pixels, rows: k, outputs: m),
+                  ConvSmallMap.takes(pixels: pixels, rows: k, outputs: m, pointwise: w.shape[2] * w.shape[3] == 1),
                   let packed = box.matrix(for: Tensor(dtype: .float32, shape: [m, k], buffer: w.buffer, byteOffset: w.byteOffset),
                                           transposed: true) else { return try fallback(ctx) }
             // A pointwise convolution reads x as its patches; any other gathers them (im2col).

@@ -21,7 +21,9 @@ import TestSupport
         var seed: UInt32 = 7
         // (batch, input channels, output channels, pixels)
         let cases = [(1, 40, 240, 196), (1, 1152, 320, 49), (2, 300, 45, 7), (1, 3, 32, 1), (1, 512, 1000, 169),
-                     (1, 600, 77, 256), (3, 17, 64, 13)]
+                     (1, 600, 77, 256), (3, 17, 64, 13),
+                     // Squeeze-and-excitation shapes on one pixel, and a 2 × 2 map.
+                     (1, 576, 144, 1), (1, 144, 576, 1), (2, 16, 8, 1), (1, 300, 40, 4)]
         for (n, c, m, pixels) in cases {
             let x = Self.values(n * c * pixels, &seed, scale: 4), w = Self.values(m * c, &seed)
             for withBias in [false, true] {
@@ -99,6 +101,21 @@ import TestSupport
             let x = try f32([1, c, hw, hw], Self.values(c * hw * hw, &seed, scale: 3))
             try check(try Self.model(c: c, m: m), x: x, taken: taken, "\(c) → \(m) on \(hw) × \(hw)")
         }
+    }
+
+    /// Pointwise convolutions on tiny maps (squeeze-and-excitation blocks) take the path from
+    /// `tinyChannelsFrom` channels on; the same weights on larger maps keep their kernel.
+    @Test func planTakesTinyMapsOfAnyWidth() throws {
+        guard PackedMatrix.isFast else { return }
+        var seed: UInt32 = 9
+        for (c, m, hw, taken) in [(576, 144, 1, true), (144, 576, 1, true), (16, 8, 1, true), (40, 96, 2, true),
+                                  (576, 144, 3, false), (8, 4, 1, false), (4, 16, 1, false)] {
+            let x = try f32([1, c, hw, hw], Self.values(c * hw * hw, &seed, scale: 3))
+            try check(try Self.model(c: c, m: m), x: x, taken: taken, "\(c) → \(m) on \(hw) × \(hw)")
+        }
+        // A 1×1 weight wrapped for tiny maps, padded to a 3 × 3 output: set up, then left.
+        let x = try f32([1, 16, 1, 1], Self.values(16, &seed))
+        try check(try Self.model(c: 16, m: 24, attributes: ["pads": .ints([1, 1, 1, 1])]), x: x, taken: false, "padded")
     }
 
     @Test func otherGeometriesGatherTheirPatches() throws {

@@ -19,6 +19,14 @@ enum ConvSmallMap {
     static let pixelsUpTo = 196
     static let channelsFrom = 192
 
+    /// Pointwise convolutions on maps of at most this many pixels take this path from
+    /// `tinyChannelsFrom` channels on: a squeeze-and-excitation block's convolutions on its
+    /// pooled 1 × 1 map (mobilenet_v3, efficientnet, regnet). `ConvPointwise` computes a
+    /// 32-column tile for that one pixel: mobilenet_v3_small's 576 → 144 took 80 µs, its 18 such
+    /// convolutions 0.55 ms of a 3.5-4.8 ms run. Here the pixel is a row of the packed product.
+    static let tinyPixelsUpTo = 4
+    static let tinyChannelsFrom = 8
+
     /// `SURGEON_PW_T=off` in the environment keeps every convolution on its other kernels (a
     /// switch for A/B runs).
     static let enabled = environmentSwitchOn("SURGEON_PW_T")
@@ -29,16 +37,32 @@ enum ConvSmallMap {
     /// Stride-1 convolutions with more than one tap stay with `ConvDirect`, which reads their
     /// taps in place as fast (256 → 256 3×3 on 14 × 14: 1.77 ms there, 2.4 here with the
     /// im2col columns and their transpose).
+    /// Also any pointwise one of `tinyChannelsFrom` channels or more, for tiny maps (`takesLarge`
+    /// false: its kernel checks the map before anything else).
     static func takes(weight: [Int], group: Int, strides: [Int]) -> Bool {
         guard weight.count == 4, weight[0] > 0, group == 1 else { return false }
-        let taps = weight[2] * weight[3], k = weight[1] * taps
-        return weight[0] >= channelsFrom && k >= channelsFrom && (taps == 1 || strides.contains(where: { $0 > 1 }))
+        let taps = weight[2] * weight[3]
+        return takesLarge(weight: weight, strides: strides)
+            || (taps == 1 && weight[0] >= tinyChannelsFrom && weight[1] >= tinyChannelsFrom)
+    }
+
+    /// The rule for large products on maps up to `pixelsUpTo` (one group assumed).
+    static func takesLarge(weight: [Int], strides: [Int]) -> Bool {
+        guard largeChannels(weight: weight) else { return false }
+        return weight[2] * weight[3] == 1 || strides.contains(where: { $0 > 1 })
+    }
+
+    /// At least `channelsFrom` output channels and rows (K = Cin · taps) in a 4-D weight.
+    static func largeChannels(weight: [Int]) -> Bool {
+        weight.count == 4 && weight[0] >= channelsFrom && weight[1] * weight[2] * weight[3] >= channelsFrom
     }
 
     /// Whether a product of `rows` = K (input channels times taps) by `outputs` channels over
-    /// `pixels` output positions takes this path.
-    static func takes(pixels: Int, rows: Int, outputs: Int) -> Bool {
-        pixels > 0 && pixels <= pixelsUpTo && outputs >= channelsFrom && rows >= channelsFrom
+    /// `pixels` output positions takes this path (`pointwise`: a 1 × 1 kernel).
+    static func takes(pixels: Int, rows: Int, outputs: Int, pointwise: Bool) -> Bool {
+        guard pixels > 0 else { return false }
+        if pointwise && pixels <= tinyPixelsUpTo && outputs >= tinyChannelsFrom && rows >= tinyChannelsFrom { return true }
+        return pixels <= pixelsUpTo && outputs >= channelsFrom && rows >= channelsFrom
     }
 
     /// y (`[n, Cout, pixels]`) = bias + W · patches(x) per batch item, `packed` = Wᵀ (k = K,
