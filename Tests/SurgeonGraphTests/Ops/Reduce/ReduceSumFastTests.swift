@@ -51,6 +51,31 @@ import TestSupport
         }
     }
 
+    /// Rows split among two kernel threads give the bits of one thread.
+    @Test func rowSumsSplitAmongThreadsGiveTheSameBits() throws {
+        let rows = 96, r = 3136
+        let xs = Self.values(rows * r, seed: 41)
+        let saved = kernelThreads
+        defer { kernelThreads = saved }
+        var results: [[UInt32]] = []
+        for threads in [1, 2] {
+            kernelThreads = threads
+            var out = [Float](repeating: .nan, count: rows)
+            let done = xs.withUnsafeBufferPointer { p in
+                out.withUnsafeMutableBufferPointer { o in
+                    floatRowSums(p.baseAddress!, rows: rows, r: r, into: o.baseAddress, count: rows, post: { $0 / Double(r) })
+                }
+            }
+            if VectorMath.sumLevel > 0 { #expect(done) } else { #expect(!done); return }
+            for i in 0..<rows {
+                let reference = xs[(i * r)..<((i + 1) * r)].reduce(0.0) { $0 + Double($1) } / Double(r)
+                #expect(abs(Double(out[i]) - reference) <= abs(reference) * 1e-6 + 1e-9, "row \(i) at \(threads) threads")
+            }
+            results.append(out.map(\.bitPattern))
+        }
+        #expect(results[0] == results[1])
+    }
+
     @Test func levelZeroLeavesTheSumToTheCaller() {
         let xs: [Float] = [1, 2, 3]
         #expect(xs.withUnsafeBufferPointer { p in p.baseAddress.flatMap { VectorMath.sum($0, 3, level: 0) } } == nil)
