@@ -141,13 +141,16 @@ enum ConvInteger {
     /// `count` whole floats (|v| < 2^24) in `buf`: converted in place to int32, or with
     /// `float32` left as floats the way Cast(int32 → float) would give them back (the same
     /// values, but −0 as +0).
+    /// Split among the kernel threads (each value on its own; the sequential parts of a
+    /// quantized model's run left the second thread spinning).
     static func finishWhole(_ buf: TensorBuffer, _ count: Int, float32: Bool) -> TensorBuffer {
         if float32 {
             let p = buf.pointer.assumingMemoryBound(to: Float.self)
             // x + 0 is x for every float but −0, which becomes +0.
-            for i in 0..<count { p[i] = p[i] + 0 }
+            parallelChunks(count) { r in for i in r { p[i] = p[i] + 0 } }
         } else {
-            wholeFloatsToInt32InPlace(buf.pointer, count)
+            let p = buf.pointer
+            parallelChunks(count) { r in wholeFloatsToInt32InPlace(p + r.lowerBound * 4, r.count) }
             _ = buf.pointer.bindMemory(to: Int32.self, capacity: count)
         }
         return buf
@@ -160,13 +163,14 @@ enum ConvInteger {
         }
     }
 
-    /// Elements `from ..< from + count` of an 8-bit tensor minus `zeroPoint`, as floats into `out`.
+    /// Elements `from ..< from + count` of an 8-bit tensor minus `zeroPoint`, as floats into `out`
+    /// (in chunks among the kernel threads).
     static func shiftedFloats(_ t: Tensor, from: Int, count: Int, zeroPoint z: Float, into out: UnsafeMutablePointer<Float>) throws {
         guard from >= 0, count >= 0, from + count <= t.count else { throw TensorError("ConvInteger: slice outside the input") }
         func fill<S: TensorScalar & BinaryInteger>(_ type: S.Type) throws {
             let p = try elementPointer(t, S.self) + from
             withExtendedLifetime(t) {
-                for i in 0..<count { out[i] = Float(Int32(p[i])) - z }
+                parallelChunks(count) { r in for i in r { out[i] = Float(Int32(p[i])) - z } }
             }
         }
         if t.dtype == .uint8 { try fill(UInt8.self) } else { try fill(Int8.self) }
@@ -174,7 +178,7 @@ enum ConvInteger {
 
     /// The elements of an 8-bit tensor minus a zero point per run of `run` elements (one
     /// zero point for all, or one per output channel of a weight), as floats (in
-    /// `ScratchMemory`: beside the tensors, not on the heap).
+    /// `ScratchMemory`: beside the tensors, not on the heap), in chunks among the kernel threads.
     static func shiftedFloats(_ t: Tensor, zeroPoints z: [Float], run: Int) throws -> ScratchBuffer<Float> {
         let out = ScratchBuffer<Float>(count: t.count)
         try out.withPointer { o in
@@ -182,15 +186,25 @@ enum ConvInteger {
             func fill<S: TensorScalar & BinaryInteger>(_ type: S.Type) throws {
                 let p = try elementPointer(t, S.self)
                 withExtendedLifetime(t) {
-                    var start = 0
-                    for zi in z.indices where start < n {
-                        let end = z.count == 1 ? n : min(n, start + run)
-                        let z0 = z[zi]
-                        for i in start..<end { o[i] = Float(Int32(p[i])) - z0 }
-                        start = end
+                    // Element i's zero point: z[i / run] (one for all when z has one), 0 past
+                    // the runs (never reached: they cover the tensor).
+                    let single = z.count == 1, covered = single ? n : min(n, z.count * max(run, 1))
+                    z.withUnsafeBufferPointer { zp in
+                        parallelChunks(n) { r in
+                            var i = r.lowerBound
+                            while i < r.upperBound {
+                                let zi = single ? 0 : i / max(run, 1)
+                                let end = i >= covered ? r.upperBound : min(r.upperBound, single ? n : (zi + 1) * max(run, 1))
+                                if i >= covered {
+                                    for j in i..<end { o[j] = 0 }
+                                } else {
+                                    let z0 = zp[zi]
+                                    for j in i..<end { o[j] = Float(Int32(p[j])) - z0 }
+                                }
+                                i = end
+                            }
+                        }
                     }
-                    // (Never reached: the runs cover the tensor. Zeros, as before, if they did not.)
-                    for i in start..<n { o[i] = 0 }
                 }
             }
             if t.dtype == .uint8 { try fill(UInt8.self) } else { try fill(Int8.self) }

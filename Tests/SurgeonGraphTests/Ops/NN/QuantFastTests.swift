@@ -172,6 +172,26 @@ import TestSupport
         }
     }
 
+    /// The 8-bit to float conversion with a zero point per run, split among two threads in
+    /// chunks that cut runs: each element shifted by its own run's zero point.
+    @Test func shiftedFloatsPerRunAcrossChunks() throws {
+        let saved = kernelThreads
+        defer { kernelThreads = saved }
+        kernelThreads = 2
+        let n = 100_003, run = 999
+        let raw = (0..<n).map { Int64(($0 &* 37) % 256) - 128 }
+        let t = try Tensor(int64s: raw, shape: [n], dtype: .int8)
+        let zs = (0..<((n + run - 1) / run)).map { Float($0 % 17) - 8 }
+        for (z, r) in [(zs, run), ([Float(3)], n)] {
+            let out = try ConvInteger.shiftedFloats(t, zeroPoints: z, run: r)
+            let got = out.withPointer { Array(UnsafeBufferPointer(start: $0, count: n)) }
+            #expect(got == raw.indices.map { Float(raw[$0]) - z[z.count == 1 ? 0 : $0 / r] }, "\(z.count) zero points")
+        }
+        var into = [Float](repeating: .nan, count: 60_000)
+        try into.withUnsafeMutableBufferPointer { try ConvInteger.shiftedFloats(t, from: 40_000, count: 60_000, zeroPoint: -5, into: $0.baseAddress!) }
+        #expect(into == (40_000..<100_000).map { Float(raw[$0]) + 5 })
+    }
+
     /// The in-place conversion ConvInteger uses (floats and int32 results in one buffer)
     /// gives what the two-buffer one gives.
     @Test func inPlaceWholeFloatConversionMatches() throws {
