@@ -464,7 +464,9 @@ extension Epilogue {
         case .fakeQuantize(let fq), .quantizePair(let fq):
             fq.applyInPlace(p, n)
         case .clip(let lo, let hi):
-            clipRunF32(p, n, lo: lo, hi: hi)
+            // Split as the Relu (it was the one whole-tensor epilogue left on one thread: a
+            // quantized model's Clip after every ConvInteger).
+            parallelChunks(n) { r in clipRunF32(p + r.lowerBound, r.count, lo: lo, hi: hi) }
         case .castInt32:
             // Never in place (`applyInPlace` returns false first).
             return

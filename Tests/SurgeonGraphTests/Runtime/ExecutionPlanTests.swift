@@ -202,6 +202,29 @@ import TestSupport
         #expect(try interp.plan(keep: ["y"], observing: false).steps.first?.epilogues.count == 1)
     }
 
+    @Test func wholeTensorClipEpilogueSplitAmongThreads() throws {
+        // Mul → Clip: the Clip runs in place on the Mul's result, in chunks on two threads.
+        let nodes = [
+            Node(name: "mul", opType: "Mul", inputs: ["x", "s"], outputs: ["v"]),
+            Node(name: "clip", opType: "Clip", inputs: ["v", "lo", "hi"], outputs: ["y"]),
+        ]
+        let g = Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
+                      initializers: [("s", Tensor(scalar: Float(3))), ("lo", Tensor(scalar: Float(0))), ("hi", Tensor(scalar: Float(6)))])
+        let model = Model(graph: g, opsetImports: ["": 17])
+        let saved = kernelThreads
+        defer { kernelThreads = saved }
+        kernelThreads = 2
+        let n = 100_001
+        let x = try f32([n], (0..<n).map { Float(($0 * 7919) % 2001 - 1000) / 250 })
+        let fused = Interpreter(model: model), plain = Interpreter(model: model)
+        plain.fusionEnabled = false
+        let yf = try #require(fused.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        let yp = try #require(plain.run(feeds: ["x": .tensor(x)])["y"]).asTensor()
+        #expect(try fused.plan(keep: ["y"], observing: false).steps.first?.epilogues.count == 1)
+        #expect(try yf.scalars(of: Float.self) == yp.scalars(of: Float.self))
+        #expect(try yf.scalars(of: Float.self) == x.scalars(of: Float.self).map { min(6, max(0, $0 * 3)) })
+    }
+
     @Test func inPlaceEpilogueNeverWritesIntoATransposedView() throws {
         // A Transpose moving only a unit axis returns the feed's bytes; the Relu after it must
         // not write into them.
