@@ -120,22 +120,25 @@ __m256i qr256_one(__m256 x, __m256 inv, __m256 sc, __m256 zp, int exact) {
     return _mm256_cvtps_epi32(y);
 }
 
+/// 8 floats' bytes at dst (qr256_one, packed to 8 bytes).
+__attribute__((target("avx2"))) static inline __attribute__((always_inline))
+void qr256_store8(const float *x, __m256 inv, __m256 sc, __m256 zp, int exact, unsigned char *dst) {
+    const __m256i v = qr256_one(_mm256_loadu_ps(x), inv, sc, zp, exact);
+    const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64((__m128i *)dst, _mm_packus_epi16(w, w));
+}
+
 __attribute__((target("avx2")))
 static void qr256_quantize(const float *p, long n, float scale, float inv, float zp, int exact, unsigned char *dst) {
     const __m256 iv = _mm256_set1_ps(inv), sc = _mm256_set1_ps(scale), z = _mm256_set1_ps(zp);
     long i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256i v = qr256_one(_mm256_loadu_ps(p + i), iv, sc, z, exact);
-        const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-        _mm_storel_epi64((__m128i *)(dst + i), _mm_packus_epi16(w, w));
-    }
+    for (; i + 8 <= n; i += 8) qr256_store8(p + i, iv, sc, z, exact, dst + i);
     if (i < n) {
+        // The last values through an 8-float copy, their bytes copied out.
         float t[8] = {0};
         unsigned char b[8];
         for (long j = i; j < n; j++) t[j - i] = p[j];
-        const __m256i v = qr256_one(_mm256_loadu_ps(t), iv, sc, z, exact);
-        const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-        _mm_storel_epi64((__m128i *)b, _mm_packus_epi16(w, w));
+        qr256_store8(t, iv, sc, z, exact, b);
         for (long j = i; j < n; j++) dst[j] = b[j - i];
     }
 }

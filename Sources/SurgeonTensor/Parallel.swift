@@ -10,17 +10,25 @@ public nonisolated(unsafe) var kernelThreads: Int = max(1, ProcessInfo.processIn
 /// worker (`KernelPool`) costs under a microsecond, a simple kernel spends a few on 16K elements.
 public let parallelGrain = 1 << 14
 
-/// Calls `body` on disjoint chunks covering `0..<n`, in parallel when `n` is at least twice
-/// `grain` and more than one kernel thread is allowed, else once with `0..<n`. `body` must
-/// only write to the elements of its own chunk.
+/// How `parallelChunks` cuts `0..<n`: into `count` chunks (at least 1) of `length` elements
+/// (the last may be shorter), so chunk `c` starts at `c * length`. For callers that keep a
+/// result per chunk (a reduction's partial results).
+@inlinable
+public func chunking(_ n: Int, grain: Int = parallelGrain) -> (count: Int, length: Int) {
+    let chunks = max(1, min(kernelThreads, n / max(grain, 1)))
+    return (chunks, (n + chunks - 1) / chunks)
+}
+
+/// Calls `body` on disjoint chunks covering `0..<n` (`chunking`), in parallel when `n` is at
+/// least twice `grain` and more than one kernel thread is allowed, else once with `0..<n`.
+/// `body` must only write to the elements of its own chunk.
 @inlinable
 public func parallelChunks(_ n: Int, grain: Int = parallelGrain, _ body: (Range<Int>) -> Void) {
-    let chunks = min(kernelThreads, n / max(grain, 1))
+    let (chunks, per) = chunking(n, grain: grain)
     if chunks <= 1 {
         if n > 0 { body(0..<n) }
         return
     }
-    let per = (n + chunks - 1) / chunks
     parallelFor(chunks, threads: chunks) { c in
         let lo = c * per, hi = min(n, lo + per)
         if lo < hi { body(lo..<hi) }

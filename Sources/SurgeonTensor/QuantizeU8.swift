@@ -21,20 +21,20 @@ public enum QuantizeU8 {
         case unavailable
     }
 
-    /// The min and max of `p[0..<n]` (n ≥ 1), in parallel chunks of at least `grain` values.
+    /// The min and max of `p[0..<n]` (n ≥ 1), over `parallelChunks` of at least `grain` values
+    /// (a partial result per chunk).
     public static func range(_ p: UnsafePointer<Float>, _ n: Int, level: Int = level, grain: Int = 1 << 16) -> Range {
         guard level > 0, n > 0 else { return .unavailable }
-        let chunks = max(1, min(kernelThreads, n / max(grain, 1)))
-        let per = (n + chunks - 1) / chunks
-        var lows = [Float](repeating: 0, count: chunks), highs = lows
-        var codes = [Int32](repeating: -1, count: chunks)
+        let (chunks, per) = chunking(n, grain: grain)
+        // p[0] is in the range: a chunk's starting values change nothing.
+        var lows = [Float](repeating: p[0], count: chunks), highs = lows
+        var codes = [Int32](repeating: 1, count: chunks)
         lows.withUnsafeMutableBufferPointer { lo in
             highs.withUnsafeMutableBufferPointer { hi in
                 codes.withUnsafeMutableBufferPointer { code in
-                    parallelFor(chunks, threads: chunks) { c in
-                        let a = c * per, b = min(n, a + per)
-                        guard a < b else { code[c] = 1; lo[c] = p[0]; hi[c] = p[0]; return }
-                        code[c] = sp_range_finite(Int32(level), p + a, b - a, &lo[c], &hi[c])
+                    parallelChunks(n, grain: grain) { r in
+                        let c = r.lowerBound / per
+                        code[c] = sp_range_finite(Int32(level), p + r.lowerBound, r.count, &lo[c], &hi[c])
                     }
                 }
             }
@@ -45,18 +45,13 @@ public enum QuantizeU8 {
     }
 
     /// `dst[i] = min(255, max(0, round_half_even(src[i] / scale) + zeroPoint))` (NaN gives 0)
-    /// for i < n, `zeroPoint` a whole number in 0...255, in parallel chunks of at least `grain`
-    /// values. False, with nothing written, at level 0.
+    /// for i < n, `zeroPoint` a whole number in 0...255, over `parallelChunks` of at least
+    /// `grain` values. False, with nothing written, at level 0.
     public static func quantize(_ src: UnsafePointer<Float>, _ n: Int, scale: Float, zeroPoint: Float,
                                 into dst: UnsafeMutablePointer<UInt8>, level: Int = level, grain: Int = 1 << 16) -> Bool {
         guard level > 0 else { return false }
-        guard n > 0 else { return true }
-        let chunks = max(1, min(kernelThreads, n / max(grain, 1)))
-        // Chunks of whole 64-value blocks, so that only the last one ends in a partial vector.
-        let per = ((n + chunks - 1) / chunks + 63) / 64 * 64
-        parallelFor(chunks, threads: chunks) { c in
-            let a = min(n, c * per), b = min(n, a + per)
-            if a < b { _ = sp_quantize_u8(Int32(level), src + a, b - a, scale, zeroPoint, dst + a) }
+        parallelChunks(n, grain: grain) { r in
+            _ = sp_quantize_u8(Int32(level), src + r.lowerBound, r.count, scale, zeroPoint, dst + r.lowerBound)
         }
         return true
     }

@@ -61,7 +61,9 @@ extension PlanFusion {
             let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
             let n = x.shape[0], c = x.shape[1], m = w.shape[0], k = w.count / m
             let pixels = geom.output.reduce(1, *)
-            guard ConvSmallMap.takes(weight: w.shape, group: group, strides: geom.strides),
+            // The node's own conditions (one group, the weight's widths, pointwise or strided)
+            // were checked when the plan wrapped it; only the map is left to check.
+            guard group == 1,
                   ConvSmallMap.takes(pixels: pixels, rows: k, outputs: m, pointwise: w.shape[2] * w.shape[3] == 1),
                   let packed = box.matrix(for: Tensor(dtype: .float32, shape: [m, k], buffer: w.buffer, byteOffset: w.byteOffset),
                                           transposed: true) else { return try fallback(ctx) }

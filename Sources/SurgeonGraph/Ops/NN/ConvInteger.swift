@@ -186,20 +186,19 @@ enum ConvInteger {
             func fill<S: TensorScalar & BinaryInteger>(_ type: S.Type) throws {
                 let p = try elementPointer(t, S.self)
                 withExtendedLifetime(t) {
-                    // Element i's zero point: z[i / run] (one for all when z has one), 0 past
-                    // the runs (never reached: they cover the tensor).
-                    let single = z.count == 1, covered = single ? n : min(n, z.count * max(run, 1))
+                    // Element i's zero point: z[i / run] (one run of all n with one zero point);
+                    // zeros past the runs (never reached: they cover the tensor).
+                    let span = z.count == 1 ? max(n, 1) : max(run, 1)
                     z.withUnsafeBufferPointer { zp in
                         parallelChunks(n) { r in
                             var i = r.lowerBound
                             while i < r.upperBound {
-                                let zi = single ? 0 : i / max(run, 1)
-                                let end = i >= covered ? r.upperBound : min(r.upperBound, single ? n : (zi + 1) * max(run, 1))
-                                if i >= covered {
-                                    for j in i..<end { o[j] = 0 }
-                                } else {
+                                let zi = i / span, end = min(r.upperBound, (zi + 1) * span)
+                                if zi < zp.count {
                                     let z0 = zp[zi]
                                     for j in i..<end { o[j] = Float(Int32(p[j])) - z0 }
+                                } else {
+                                    for j in i..<end { o[j] = 0 }
                                 }
                                 i = end
                             }
