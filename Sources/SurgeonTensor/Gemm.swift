@@ -224,11 +224,11 @@ public func sgemm(
 public func sgemmAdaptive(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = kernelThreads
 ) {
     guard m > 0, n > 0, k > 0, let blas = BLASLibrary.shared else {
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-              beta: beta, c: c, ldc: ldc)
+              beta: beta, c: c, ldc: ldc, threads: threads)
         return
     }
     let ta = transA ? cblasTrans : cblasNoTrans, tb = transB ? cblasTrans : cblasNoTrans
@@ -244,16 +244,31 @@ public func sgemmAdaptive(
             j += w
         }
     }
-    let small = BLASLibrary.isSmall(m, n, k)
-    if !small, let parts = BLASLibrary.columnSlabs(m: m, n: n) {
+    let small = BLASLibrary.isSmall(m, n, k, threads: threads)
+    if !small, let parts = BLASLibrary.columnSlabs(m: m, n: n, threads: threads) {
         // A few rows against a large B: each thread takes a slab of the columns.
         forEachBlock(m: m, n: n, parts: parts, byColumns: true) { _, _, j0, cols in columns(j0, j0 + cols) }
     } else if small || BLASLibrary.directSlabWidth(m: m, n: n, k: k, transA: transA, transB: transB) != nil {
         columns(0, n)
     } else {
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-              beta: beta, c: c, ldc: ldc)
+              beta: beta, c: c, ldc: ldc, threads: threads)
     }
+}
+
+/// Whether a batch of `count` products of m × k by k × n is run one product per kernel thread
+/// at a time (each on one thread, `sgemmAdaptive(threads: 1)`) rather than one product after
+/// another, each split among the threads. Attention's per-head products (ViT-B/16: 12 of
+/// 197 × 64 × 197) split badly: C's 197 columns cut into 112 + 85, or rows into 99 + 98 with
+/// k = 64, and a hand-off per product. The heads share out evenly instead, and each product's
+/// bits are those of a one-thread run. Needs at least one product per thread, an even share
+/// (a multiple of the threads, or 4 per thread or more) and 256K multiply-adds in all.
+public func splitsBatches(count: Int, m: Int, n: Int, k: Int, threads: Int = kernelThreads) -> Bool {
+    guard threads > 1, count >= threads, count % threads == 0 || count >= 4 * threads else { return false }
+    let (mn, o1) = m.multipliedReportingOverflow(by: n)
+    let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
+    let (all, o3) = mnk.multipliedReportingOverflow(by: count)
+    return o1 || o2 || o3 || all >= (1 << 18)
 }
 
 /// Double-precision variant of `sgemm`.

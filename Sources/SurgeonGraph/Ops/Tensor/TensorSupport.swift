@@ -154,29 +154,41 @@ func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int, tiled: 
         return Tensor(dtype: t.dtype, shape: shape, buffer: buf)
     }
     let inner = dims.removeLast(), innerStride = strs.removeLast()
-    let outerCount = product(dims)
-    let rank = dims.count
-    var index = [Int](repeating: 0, count: rank)
-    var base = offset
+    // Constants for the chunks' closure (captured `var`s cost a dynamic exclusivity check
+    // per access there).
+    let outerDims = dims, outerStrides = strs
+    let outerCount = product(outerDims)
+    let rank = outerDims.count
+    // Runs of `inner` elements; large copies (ViT's head transposes, 1.8 MB) split the runs
+    // among the kernel threads, each chunk starting its odometer at its first run.
     func run<T>(_ ty: T.Type) {
         let s = src.assumingMemoryBound(to: T.self), d = dst.assumingMemoryBound(to: T.self)
-        var o = 0
-        for _ in 0..<outerCount {
-            if innerStride == 1 {
-                (d + o).update(from: s + base, count: inner)
-            } else {
-                var p = base
-                for k in 0..<inner { d[o + k] = s[p]; p += innerStride }
+        parallelChunks(outerCount, grain: max(1, parallelGrain / max(inner, 1))) { chunk in
+            var index = [Int](repeating: 0, count: rank)
+            var base = offset, rest = chunk.lowerBound
+            for axis in stride(from: rank - 1, through: 0, by: -1) {
+                index[axis] = rest % outerDims[axis]
+                rest /= outerDims[axis]
+                base += index[axis] * outerStrides[axis]
             }
-            o += inner
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                base += strs[axis]
-                if index[axis] < dims[axis] { break }
-                base -= strs[axis] * dims[axis]
-                index[axis] = 0
-                axis -= 1
+            var o = chunk.lowerBound * inner
+            for _ in chunk {
+                if innerStride == 1 {
+                    (d + o).update(from: s + base, count: inner)
+                } else {
+                    var p = base
+                    for k in 0..<inner { d[o + k] = s[p]; p += innerStride }
+                }
+                o += inner
+                var axis = rank - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    base += outerStrides[axis]
+                    if index[axis] < outerDims[axis] { break }
+                    base -= outerStrides[axis] * outerDims[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
             }
         }
     }

@@ -35,6 +35,48 @@ import TestSupport
         #expect(!MatMul.foldsBatch(offA: [0, 0], offB: [0, 1]))
     }
 
+    /// Which batches of products share out whole among the threads (`splitsBatches`).
+    @Test func batchSplitRule() {
+        #expect(splitsBatches(count: 12, m: 197, n: 197, k: 64, threads: 2))   // ViT-B/16's heads
+        #expect(splitsBatches(count: 12, m: 64, n: 64, k: 64, threads: 2))     // BERT's at sequence 64
+        #expect(splitsBatches(count: 9, m: 64, n: 64, k: 64, threads: 2))      // uneven, but 4 per thread
+        #expect(!splitsBatches(count: 3, m: 512, n: 512, k: 512, threads: 2))  // 2 + 1: each product splits
+        #expect(!splitsBatches(count: 1, m: 512, n: 512, k: 512, threads: 2))
+        #expect(!splitsBatches(count: 12, m: 197, n: 197, k: 64, threads: 1))
+        #expect(!splitsBatches(count: 12, m: 8, n: 8, k: 8, threads: 2))       // 6K multiply-adds in all
+    }
+
+    /// Heads shared among two threads: every product has the bits of a one-thread product of
+    /// its own operands, and matches the plain loop; also with B broadcast over A's outer axis.
+    @Test(arguments: [([12, 50, 40], [12, 40, 60]), ([3, 4, 33, 40], [4, 40, 70]), ([9, 64, 64], [9, 64, 64])])
+    func batchesSharedAmongThreadsKeepOneThreadBits(sa: [Int], sb: [Int]) throws {
+        let a = (0..<sa.reduce(1, *)).map { Float(($0 * 7919) % 1000) * 0.001 - 0.5 }
+        let b = (0..<sb.reduce(1, *)).map { Float(($0 * 104729) % 1000) * 0.001 - 0.5 }
+        let m = sa[sa.count - 2], k = sa[sa.count - 1], n = sb[sb.count - 1]
+        let saved = kernelThreads
+        defer { kernelThreads = saved }
+        kernelThreads = 2
+        let nb = sa.dropLast(2).reduce(1, *)
+        #expect(splitsBatches(count: nb, m: m, n: n, k: k))
+        let y = try runNode("MatMul", [try f32(sa, a), try f32(sb, b)])[0]
+        #expect(isClose(y, try reference(a, sa, b, sb)))
+        // Each product alone, on one thread.
+        let bCount = sb.dropLast(2).reduce(1, *)
+        var want = [Float](repeating: 0, count: nb * m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                want.withUnsafeMutableBufferPointer { pc in
+                    for i in 0..<nb {
+                        sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                                      a: pa.baseAddress! + i * m * k, lda: k, b: pb.baseAddress! + (i % bCount) * k * n, ldb: n,
+                                      beta: 0, c: pc.baseAddress! + i * m * n, ldc: n, threads: 1)
+                    }
+                }
+            }
+        }
+        #expect(try y.scalars(of: Float.self).map(\.bitPattern) == want.map(\.bitPattern))
+    }
+
     /// Gemm's C filled directly (scalar, row, column, full matrix) equals C broadcast by the
     /// general path, with alpha/beta and transposes; other C shapes still broadcast or fail.
     @Test func gemmBiasShapes() throws {
