@@ -33,6 +33,8 @@
 /// Rows of A per register tile: AVX-512 keeps 12 × 32 sums in 24 of its 32 registers, AVX2
 /// 6 × 16 (half a panel) in 12 of its 16; the plain kernel takes 4 rows.
 #define SP_MR512 12
+/// Rows of the AVX-512 two-panel tile (6 × 64) that the panel-outer order runs.
+#define SP_MRWIDE 6
 #define SP_MR256 6
 #define SP_MRPLAIN 4
 /// Rows of B per packed block (A's tile: KC × MR floats in L1) and columns of B per cache
@@ -175,17 +177,19 @@ static void tile512(int rows, int k, const float *ap, const float *pan, float *c
     }
 }
 
-// AVX-512, few rows (R ≤ 4): two panels (64 columns) at once, 4R sums. With 2R ≤ 8 sums the
-// tile is bound by the FMA latency (each sum waits for its previous add); twice as many
-// independent sums fill the FMA units (an LSTM's per-step H·Rᵀ has a row per batch entry).
-// Every sum adds the same products in the same order as tile512_r: the same bits.
+// AVX-512, two panels (64 columns) at once, 4R sums (R ≤ 6). For few rows (R ≤ 4, an LSTM's
+// per-step H·Rᵀ has a row per batch entry): with 2R ≤ 8 sums a 12 × 32 tile is bound by the
+// FMA latency (each sum waits for its previous add); twice as many independent sums fill the
+// FMA units. For more rows (the panel-outer order, `SP_MRWIDE`): 6 × 64 takes 4 loads and 6
+// broadcasts per 24 multiply-adds, against 2 and 12 for 12 × 32. Every sum adds the same
+// products in the same order as tile512_r: the same bits.
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void tile512x2_r(const int R, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
                  const char *pf, const char *pf1, const float *bias) {
-    __m512 s[4][4];
+    __m512 s[SP_MRWIDE][4];
     const float *pan1 = pan + (size_t)k * SP_NR;
 #pragma clang loop unroll(full)
-    for (int r = 0; r < 4; r++) {
+    for (int r = 0; r < SP_MRWIDE; r++) {
         if (r < R) { s[r][0] = s[r][1] = s[r][2] = s[r][3] = _mm512_setzero_ps(); }
     }
     for (int p = 0; p < k; p++) {
@@ -201,7 +205,7 @@ void tile512x2_r(const int R, int k, const float *ap, const float *pan, float *c
         _mm_prefetch(pf1 + (size_t)p * 64, _MM_HINT_T1);
         const float *x = ap + p;
 #pragma clang loop unroll(full)
-        for (int r = 0; r < 4; r++) {
+        for (int r = 0; r < SP_MRWIDE; r++) {
             if (r < R) {
                 const __m512 xv = _mm512_set1_ps(x[r * SP_KC]);
                 s[r][0] = _mm512_fmadd_ps(xv, b0, s[r][0]);
@@ -216,7 +220,7 @@ void tile512x2_r(const int R, int k, const float *ap, const float *pan, float *c
     const __mmask16 m2 = c1 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << c1) - 1);
     const __mmask16 m3 = c1 >= 32 ? (__mmask16)0xFFFF : c1 <= 16 ? (__mmask16)0 : (__mmask16)((1u << (c1 - 16)) - 1);
 #pragma clang loop unroll(full)
-    for (int r = 0; r < 4; r++) {
+    for (int r = 0; r < SP_MRWIDE; r++) {
         if (r < R) {
             float *cr = c + (size_t)r * ldc;
             __m512 v0 = s[r][0], v1 = s[r][1], v2 = s[r][2], v3 = s[r][3];
@@ -244,6 +248,8 @@ __attribute__((target("avx512f")))
 static void tile512x2(int rows, int k, const float *ap, const float *pan, float *c, int ldc, int cols, int acc,
                       const char *pf, const char *pf1, const float *bias) {
     switch (rows) {
+    case 6: tile512x2_r(6, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
+    case 5: tile512x2_r(5, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
     case 4: tile512x2_r(4, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
     case 3: tile512x2_r(3, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
     case 2: tile512x2_r(2, k, ap, pan, c, ldc, cols, acc, pf, pf1, bias); break;
@@ -391,6 +397,11 @@ static const char *sp_next_block(const float *packed, size_t npad, int k, int k0
 }
 
 /// The panel-outer order (see the top of the file) for m ≤ MC rows; `ablock` holds MC × KC floats.
+/// Whether the panel-outer order runs 6 × 64 tiles (yes unless SURGEON_GEMM_WIDE=0, an A/B
+/// switch). ViT-B/16's four shapes in a C harness, best of 6 × 40: 128-149 → 140-166 GFLOP/s.
+static int sp_gemm_wide_env = -1;
+static int sp_gemm_wide(void) { return sp_switch_digit("SURGEON_GEMM_WIDE", &sp_gemm_wide_env, 1) != 0; }
+
 static int gemm_panel_outer(int level, int mr, int m, int n, int k, const float *a, int lda, const float *packed,
                             size_t npad, float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
                             sp_gemm_epilogue epilogue, void *context, float *ablock) {
@@ -411,19 +422,22 @@ static int gemm_panel_outer(int level, int mr, int m, int n, int k, const float 
             // Up to four pairs of panels ahead (256 KiB at kc = 256).
             pf.window = (size_t)8 * kc * SP_NR * sizeof(float);
             const size_t line = (size_t)kc * 64;
-            // Two panels at a time: the tiles of at most 4 rows take both in one call (tile512x2).
+            // Two panels at a time: on AVX-512 in tiles of 6 rows × 64 columns (tile512x2;
+            // SURGEON_GEMM_WIDE=0: 12 × 32 tiles, and 4 × 64 for the last ≤ 4 rows).
             for (int jp = jc; jp < jc1; jp += 2 * SP_NR) {
                 const int cols = sp_min(2 * SP_NR, jc1 - jp);
                 const float *pan = blk + (size_t)jp * kc;
                 const size_t inUseEnd = (size_t)(jp - jc) * kc * sizeof(float) + (size_t)2 * kc * SP_NR * sizeof(float);
-                for (int i = 0; i < m; i += mr) {
-                    const int rows = sp_min(mr, m - i);
+                const int wide = level == 2 && cols > SP_NR && sp_gemm_wide();
+                const int step = wide ? SP_MRWIDE : mr;
+                for (int i = 0; i < m; i += step) {
+                    const int rows = sp_min(step, m - i);
                     const float *ap = ablock + (size_t)i * SP_KC;
                     float *ci = c + (size_t)i * ldc + jp;
                     const float *bi = bias && !acc ? bias + i : 0;
                     const char *pf0 = sp_pf_take(&pf, inUseEnd, line, (const char *)pan);
 #if SP_X86
-                    if (level == 2 && rows <= 4 && cols > SP_NR) {
+                    if (level == 2 && (wide || rows <= 4) && cols > SP_NR) {
                         const char *pf1 = sp_pf_take(&pf, inUseEnd, line, (const char *)pan);
                         tile512x2(rows, kc, ap, pan, ci, ldc, cols, acc, pf0, pf1, bi);
                         continue;

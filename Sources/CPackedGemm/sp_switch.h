@@ -1,6 +1,6 @@
 // Internal to CPackedGemm (not in include/): the A/B switches the C kernels read from the
-// environment themselves (SURGEON_GEMM_ORDER in packed_gemm.c, SURGEON_CD_TAIL in
-// conv_direct.c), read once per process.
+// environment themselves (SURGEON_GEMM_ORDER and SURGEON_GEMM_WIDE in packed_gemm.c,
+// SURGEON_CD_TAIL in conv_direct.c), read once per process.
 #ifndef SP_SWITCH_H
 #define SP_SWITCH_H
 
