@@ -12,10 +12,10 @@
 // map), that order reads each block of B from L2 once per register tile of A, and the block
 // (1 MiB) hardly stays there while the next one is prefetched: weights used once per run come
 // from memory at each tile. Those products run panel-outer instead: all m rows of A are copied
-// for the KC block (row i at i × KC, in a per-thread buffer), and each panel (or pair of panels)
-// of B goes through every register tile while it is in L1, so B streams from memory once; the
-// panels ahead are prefetched into L2. Each sum still adds the same products in the same
-// order, so the order chosen never changes a bit of C.
+// for the KC block (row i at i × KC, in a per-thread buffer), and each pair of panels of B goes
+// through every register tile (6 × 64 on AVX-512) while it is in L1 and L2, so B streams from
+// memory once; the panels ahead are prefetched into L2. Each sum still adds the same products
+// in the same order, so the order chosen never changes a bit of C.
 #include "CPackedGemm.h"
 #include "sp_switch.h"
 #include <pthread.h>
@@ -396,12 +396,12 @@ static const char *sp_next_block(const float *packed, size_t npad, int k, int k0
     return 0;
 }
 
-/// The panel-outer order (see the top of the file) for m ≤ MC rows; `ablock` holds MC × KC floats.
 /// Whether the panel-outer order runs 6 × 64 tiles (yes unless SURGEON_GEMM_WIDE=0, an A/B
 /// switch). ViT-B/16's four shapes in a C harness, best of 6 × 40: 128-149 → 140-166 GFLOP/s.
 static int sp_gemm_wide_env = -1;
 static int sp_gemm_wide(void) { return sp_switch_digit("SURGEON_GEMM_WIDE", &sp_gemm_wide_env, 1) != 0; }
 
+/// The panel-outer order (see the top of the file) for m ≤ MC rows; `ablock` holds MC × KC floats.
 static int gemm_panel_outer(int level, int mr, int m, int n, int k, const float *a, int lda, const float *packed,
                             size_t npad, float *c, int ldc, int j0, int j1, int accumulate, const float *bias,
                             sp_gemm_epilogue epilogue, void *context, float *ablock) {

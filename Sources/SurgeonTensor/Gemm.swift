@@ -219,7 +219,8 @@ public func sgemm(
 /// kernel threads by shape (see `BLASLibrary.isSmall`, `columnSlabs`, `directSlabWidth`):
 /// small products on the calling thread, a few rows against a large B in one column slab per
 /// kernel thread, a few rows in slabs that OpenBLAS runs with its small-matrix kernel, and
-/// everything else as `sgemm` splits it. Convolutions call `sgemm`.
+/// everything else as `sgemm` splits it. Convolutions call `sgemm`. `threads` (default all)
+/// caps the threads; 1 runs the product as a one-thread run would (`splitsBatches`).
 @inline(__always)
 public func sgemmAdaptive(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
