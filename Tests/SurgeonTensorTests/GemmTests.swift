@@ -170,6 +170,29 @@ extension BLASThreadingTests {
         #expect(allocatorTuned)
         #endif
     }
+
+    /// Small buffers (malloc blocks 64 bytes longer) and arena ones start on a 64-byte
+    /// boundary, hold their bytes (written to the last one, zeroed when asked) and are freed
+    /// without harm, many times over: what the kernels' vector loads and the budget rely on.
+    @Test func buffersAre64ByteAlignedAndWritable() throws {
+        for round in 0..<50 {
+            for count in [0, 1, 3, 15, 16, 17, 63, 64, 65, 1000, 4096, 65535, 65536, 70000] {
+                let zeroed = TensorBuffer(zeroedByteCount: count)
+                let raw = TensorBuffer(uninitializedByteCount: count)
+                for b in [zeroed, raw] {
+                    #expect(Int(bitPattern: b.pointer) % 64 == 0, "\(count) bytes")
+                    #expect(b.byteCount == count)
+                }
+                if count > 0 {
+                    #expect(zeroed.pointer.load(fromByteOffset: count - 1, as: UInt8.self) == 0)
+                    #expect(zeroed.pointer.load(as: UInt8.self) == 0)
+                    raw.pointer.storeBytes(of: UInt8(truncatingIfNeeded: round), toByteOffset: count - 1, as: UInt8.self)
+                    raw.pointer.storeBytes(of: 7, as: UInt8.self)
+                    #expect(raw.pointer.load(fromByteOffset: count - 1, as: UInt8.self) == (count == 1 ? 7 : UInt8(truncatingIfNeeded: round)))
+                }
+            }
+        }
+    }
 }
 
 @Suite struct Float32CopyTests {
