@@ -263,13 +263,12 @@ public func sgemmAdaptive(
 /// 197 × 64 × 197) split badly: C's 197 columns cut into 112 + 85, or rows into 99 + 98 with
 /// k = 64, and a hand-off per product. The heads share out evenly instead, and each product's
 /// bits are those of a one-thread run. Needs at least one product per thread, an even share
-/// (a multiple of the threads, or 4 per thread or more) and 256K multiply-adds in all.
+/// (a multiple of the threads, or 4 per thread or more) and, in all, a product worth splitting
+/// (`isSplittable`: 256K multiply-adds).
 public func splitsBatches(count: Int, m: Int, n: Int, k: Int, threads: Int = kernelThreads) -> Bool {
     guard threads > 1, count >= threads, count % threads == 0 || count >= 4 * threads else { return false }
-    let (mn, o1) = m.multipliedReportingOverflow(by: n)
-    let (mnk, o2) = mn.multipliedReportingOverflow(by: k)
-    let (all, o3) = mnk.multipliedReportingOverflow(by: count)
-    return o1 || o2 || o3 || all >= (1 << 18)
+    let (rows, overflow) = count.multipliedReportingOverflow(by: m)
+    return overflow || isSplittable(m: rows, n: n, k: k)
 }
 
 /// Double-precision variant of `sgemm`.

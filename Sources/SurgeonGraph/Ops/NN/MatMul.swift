@@ -73,20 +73,17 @@ enum MatMul {
                                   a: ba, lda: k, b: bb, ldb: n, beta: 0, c: bc, ldc: n)
                             return
                         }
+                        let oa = offA, ob = offB
+                        let product = { (i: Int, threads: Int) in
+                            sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                                  a: ba + oa[i] * m * k, lda: k, b: bb + ob[i] * k * n, ldb: n,
+                                  beta: 0, c: bc + i * m * n, ldc: n, threads: threads)
+                        }
                         if splitsBatches(count: nb, m: m, n: n, k: k) {
                             // Whole products shared among the threads (attention's heads).
-                            let oa = offA, ob = offB
-                            parallelFor(nb) { i in
-                                sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
-                                      a: ba + oa[i] * m * k, lda: k, b: bb + ob[i] * k * n, ldb: n,
-                                      beta: 0, c: bc + i * m * n, ldc: n, threads: 1)
-                            }
-                            return
-                        }
-                        for i in 0..<nb {
-                            sgemmAdaptive(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
-                                  a: ba + offA[i] * m * k, lda: k, b: bb + offB[i] * k * n, ldb: n,
-                                  beta: 0, c: bc + i * m * n, ldc: n)
+                            parallelFor(nb) { product($0, 1) }
+                        } else {
+                            for i in 0..<nb { product(i, kernelThreads) }
                         }
                     }
                 }
