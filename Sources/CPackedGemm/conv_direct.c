@@ -48,6 +48,86 @@ static void cd_pack_a(const float *a, int lda, int rows, int kc, float *dst) {
     for (int r = 0; r < rows; r++) memcpy(dst + (size_t)r * CD_KC, a + (size_t)r * lda, (size_t)kc * sizeof(float));
 }
 
+// Half weights (sp_conv_direct_h): the register tile of A widened into its L1 copy, so the
+// weights stay 16-bit in memory and no float32 copy of them is ever written. Widening is exact
+// (every float16 and bfloat16 value is a float32 value), so the tile holds the values a float32
+// copy of the weights would: the same products in the same order, the same bits.
+static float cd_half_to_float(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    const uint32_t e = (h >> 10) & 0x1Fu, f = h & 0x3FFu;
+    uint32_t bits;
+    if (e == 0x1F) {
+        bits = sign | 0x7F800000u | (f << 13);               // inf / NaN (payload kept)
+    } else if (e != 0) {
+        bits = sign | ((e + 112u) << 23) | (f << 13);         // normal: rebias 15 -> 127
+    } else if (f == 0) {
+        bits = sign;                                          // +-0
+    } else {
+        int shift = 0;                                        // subnormal: normalise
+        uint32_t m = f;
+        while ((m & 0x400u) == 0) { m <<= 1; shift++; }
+        bits = sign | ((uint32_t)(113 - shift) << 23) | ((m & 0x3FFu) << 13);
+    }
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+static void cd_widen_plain(const uint16_t *h, int n, int bfloat, float *dst) {
+    for (int i = 0; i < n; i++) {
+        if (bfloat) {
+            const uint32_t bits = (uint32_t)h[i] << 16;
+            memcpy(dst + i, &bits, sizeof bits);
+        } else {
+            dst[i] = cd_half_to_float(h[i]);
+        }
+    }
+}
+
+#if CD_X86
+__attribute__((target("avx,f16c")))
+static void cd_widen_f16c(const uint16_t *h, int n, float *dst) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))));
+    for (; i < n; i++) dst[i] = _cvtsh_ss(h[i]);
+}
+
+__attribute__((target("avx2")))
+static void cd_widen_bf16_avx2(const uint16_t *h, int n, float *dst) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i w = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(h + i))), 16);
+        _mm256_storeu_si256((__m256i *)(dst + i), w);
+    }
+    cd_widen_plain(h + i, n - i, 1, dst + i);
+}
+
+static int cd_f16c(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+#endif
+
+static void cd_pack_a_half(const uint16_t *a, int lda, int bfloat, int rows, int kc, float *dst) {
+    for (int r = 0; r < rows; r++) {
+        const uint16_t *h = a + (size_t)r * lda;
+        float *d = dst + (size_t)r * CD_KC;
+#if CD_X86
+        if (cd_f16c()) {
+            if (bfloat) cd_widen_bf16_avx2(h, kc, d); else cd_widen_f16c(h, kc, d);
+            continue;
+        }
+#endif
+        cd_widen_plain(h, kc, bfloat, d);
+    }
+}
+
 /// The plain kernel: `rows` rows × `cols` (≤ 32) columns; reads only the columns it writes.
 static void cd_tile_plain(int rows, int kc, const float *ap, int as, const float *src, const int *offs, float *c, int ldc,
                           int cols, int acc, const float *bias) {
@@ -400,8 +480,23 @@ int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float
     return sp_conv_direct_a(level, m, k, a, lda, src, offs, c, ldc, j0, j1, bias, 0);
 }
 
+// The product of sp_conv_direct_a (ah NULL: A is `a`, float32) and sp_conv_direct_h (ah: A is
+// 16-bit, float16 or bfloat16 when `bfloat`, always widened into the L1 copy).
+static int cd_run(int level, int m, int k, const float *a, const uint16_t *ah, int bfloat, int lda, const float *src,
+                  const int *offs, float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo);
+
 int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                      float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo) {
+    return cd_run(level, m, k, a, 0, 0, lda, src, offs, c, ldc, j0, j1, bias, aInPlaceUpTo);
+}
+
+int sp_conv_direct_h(int level, int m, int k, const uint16_t *a, int lda, int bfloat, const float *src,
+                     const int *offs, float *c, int ldc, int j0, int j1, const float *bias) {
+    return cd_run(level, m, k, 0, a, bfloat, lda, src, offs, c, ldc, j0, j1, bias, 0);
+}
+
+static int cd_run(int level, int m, int k, const float *a, const uint16_t *ah, int bfloat, int lda, const float *src,
+                  const int *offs, float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo) {
     if (m <= 0 || j0 >= j1 || j0 < 0) return 0;
     if (k <= 0) {
         for (int i = 0; i < m; i++) {
@@ -431,33 +526,37 @@ int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const flo
                 const int rows = cd_min(mr, m - i);
                 // A block of at most aInPlaceUpTo columns reads the weights where they are:
                 // the copy into L1 would serve only a tile or two (7x7 maps).
-                const int inPlace = jc1 - jc <= aInPlaceUpTo;
+                const int inPlace = !ah && jc1 - jc <= aInPlaceUpTo;
                 const float *ak = inPlace ? a + (size_t)i * lda + k0 : apk;
                 const int as = inPlace ? lda : CD_KC;
-                if (!inPlace) cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
+                if (ah) cd_pack_a_half(ah + (size_t)i * lda + k0, lda, bfloat, rows, kc, apk);
+                else if (!inPlace) cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
                 float *ci = c + (size_t)i * ldc;
                 const float *bi = bias && !acc ? bias + i : 0;
                 // The weights' next register tile (this K block's next rows, or the next K
                 // block's first), prefetched while the first column tile runs: weights used
                 // once per run (resnet18's last layers: 9.4 MB for 49 pixels) come from memory.
+                // Half weights: the same rows' 16-bit values, prefetched as if they were floats
+                // with half the row stride (a hint: rounding an odd stride is harmless).
                 const float *pfa = 0;
                 int pfRows = 0;
+                const int pfLda = ah ? (lda + 1) / 2 : lda;
                 if (i + mr < m) {
-                    pfa = a + (size_t)(i + mr) * lda + k0;
+                    pfa = ah ? (const float *)(ah + (size_t)(i + mr) * lda + k0) : a + (size_t)(i + mr) * lda + k0;
                     pfRows = cd_min(mr, m - i - mr);
                 } else if (k0 + CD_KC < k) {
-                    pfa = a + k0 + CD_KC;
+                    pfa = ah ? (const float *)(ah + k0 + CD_KC) : a + k0 + CD_KC;
                     pfRows = cd_min(mr, m);
                 }
                 int jp = jc;
 #if CD_X86
                 if (one) {
-                    cd512q(rows, kc, ak, src + jp, ok, ci + jp, ldc, jc1 - jc, acc, bi, pfa, lda, pfRows, as);
+                    cd512q(rows, kc, ak, src + jp, ok, ci + jp, ldc, jc1 - jc, acc, bi, pfa, pfLda, pfRows, as);
                     continue;
                 }
                 if (wide && rows == CD_MRWIDE) {
                     for (; jp + CD_NWIDE <= jc1; jp += CD_NWIDE)
-                        cd512w(kc, ak, src + jp, ok, ci + jp, ldc, acc, bi, jp == jc ? pfa : 0, lda, pfRows, as);
+                        cd512w(kc, ak, src + jp, ok, ci + jp, ldc, acc, bi, jp == jc ? pfa : 0, pfLda, pfRows, as);
                 }
 #endif
                 for (; jp < jc1; jp += 32) {
@@ -465,11 +564,11 @@ int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const flo
                     const float *pf = jp == jc ? pfa : 0;
 #if CD_X86
                     if (level == 2 && cols <= 16 && narrowTail) {
-                        cd512h(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as);
+                        cd512h(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, pfLda, pfRows, as);
                         continue;
                     }
-                    if (level == 2) { cd512(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as); continue; }
-                    if (level == 1) { cd256(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, lda, pfRows, as); continue; }
+                    if (level == 2) { cd512(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, pfLda, pfRows, as); continue; }
+                    if (level == 1) { cd256(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, pfLda, pfRows, as); continue; }
 #endif
                     cd_tile_plain(rows, kc, ak, as, src + jp, ok, ci + jp, ldc, cols, acc, bi);
                 }

@@ -23,6 +23,22 @@ public func convDirectProduct(
     return true
 }
 
+/// `convDirectProduct` with 16-bit weights `a` (float16, or bfloat16 when `bfloat`): each
+/// register tile of them is widened into the kernel's L1 copy (CPackedGemm's
+/// `sp_conv_direct_h`), so the result is bit for bit the float32 product of the widened
+/// weights and no float32 copy of the weights is written. False as `convDirectProduct`.
+public func convDirectProductHalf(
+    m: Int, k: Int, a: UnsafePointer<UInt16>, lda: Int, bfloat: Bool, src: UnsafePointer<Float>,
+    offsets: UnsafePointer<Int32>, c: UnsafeMutablePointer<Float>, ldc: Int, j0: Int, j1: Int,
+    bias: UnsafePointer<Float>?, level: Int = PackedMatrix.level
+) -> Bool {
+    let limit = Int(Int32.max) / 2
+    guard m >= 0, k >= 0, m < limit, k < limit, lda < limit, ldc < limit, j0 >= 0, j1 < limit - 32 else { return false }
+    _ = sp_conv_direct_h(Int32(level), Int32(m), Int32(k), a, Int32(lda), bfloat ? 1 : 0, src, offsets, c, Int32(ldc),
+                         Int32(j0), Int32(j1), bias)
+    return true
+}
+
 /// The register tile `convDirectProduct` runs at `level` over `columns` columns (CPackedGemm's
 /// `sp_conv_direct_tile`): rows of the first operand and columns per tile, for splitting a
 /// product among threads on tile boundaries (the split never changes a bit of the result).

@@ -92,6 +92,83 @@ import Testing
         }
     }
 
+    /// `convDirectProductHalf` over `bits` (16-bit weights) into a fresh output.
+    static func productHalf(_ c: Case, bits: [UInt16], bfloat: Bool, src: [Float], bias: [Float]?, level: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: c.m * c.columns)
+        let offsets = c.offsets
+        bits.withUnsafeBufferPointer { pa in
+            src.withUnsafeBufferPointer { ps in
+                offsets.withUnsafeBufferPointer { po in
+                    out.withUnsafeMutableBufferPointer { pc in
+                        guard let a = pa.baseAddress, let s = ps.baseAddress, let o = po.baseAddress,
+                              let y = pc.baseAddress else { return }
+                        let run = { (b: UnsafePointer<Float>?) in
+                            #expect(convDirectProductHalf(m: c.m, k: c.k, a: a, lda: c.k, bfloat: bfloat, src: s, offsets: o,
+                                                          c: y, ldc: c.columns, j0: 0, j1: c.columns, bias: b, level: level))
+                        }
+                        if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// float16 and bfloat16 weights, widened tile by tile inside the kernel, give bit for bit
+    /// the float32 product of the widened weights at every level (the plain level widens in C
+    /// without F16C), with and without a bias, through every tile shape of the cases.
+    @Test func halfWeightsGiveTheWidenedWeightsBits() throws {
+        for (ci, c) in Self.cases.enumerated() {
+            let values = PackedGemmTests.random(c.m * c.k, seed: UInt64(ci + 21))
+            let src = PackedGemmTests.random(c.srcCount, seed: UInt64(ci + 31))
+            for bfloat in [false, true] {
+                let bits: [UInt16] = values.map { v in
+                    bfloat ? UInt16(truncatingIfNeeded: v.bitPattern >> 16) : floatBitsToHalfBits(v.bitPattern)
+                }
+                let wide: [Float] = bits.map { h in
+                    Float(bitPattern: bfloat ? UInt32(h) << 16 : halfBitsToFloatBits(h))
+                }
+                for level in 0...PackedMatrix.level {
+                    for bias in [nil, PackedGemmTests.random(c.m, seed: 5)] {
+                        let want = Self.product(c, a: wide, src: src, bias: bias, level: level, ranges: [(0, c.columns)])
+                        let got = Self.productHalf(c, bits: bits, bfloat: bfloat, src: src, bias: bias, level: level)
+                        #expect(!got.contains { $0.isNaN })
+                        #expect(got.map(\.bitPattern) == want.map(\.bitPattern),
+                                "m \(c.m) columns \(c.columns) level \(level) bfloat \(bfloat)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every float16 bit pattern (zeros, subnormals, infinities, NaNs) and a sweep of bfloat16
+    /// ones, as one-tap weights times 1: each output row is its weight widened, as the float32
+    /// kernel computes it from the reference widening, at every level.
+    @Test func everyHalfPatternWidensExactly() throws {
+        let c = Case(m: 4096, channels: 1, rows: 1, wq: 16)
+        let src = [Float](repeating: 1, count: c.srcCount)
+        for bfloat in [false, true] {
+            for chunk in 0..<16 {
+                // 16 chunks of 4096 patterns; each row repeats its pattern over the 9 taps times 1,
+                // with the other 8 taps' weights 0 (0 × 1 adds +0: -0 becomes +0 in both kernels).
+                var bits = [UInt16](repeating: 0, count: c.m * c.k)
+                var wide = [Float](repeating: 0, count: c.m * c.k)
+                for i in 0..<c.m {
+                    let h = UInt16(chunk * 4096 + i)
+                    bits[i * c.k] = h
+                    wide[i * c.k] = Float(bitPattern: bfloat ? UInt32(h) << 16 : halfBitsToFloatBits(h))
+                }
+                for level in 0...PackedMatrix.level {
+                    let want = Self.product(c, a: wide, src: src, bias: nil, level: level, ranges: [(0, c.columns)])
+                    let got = Self.productHalf(c, bits: bits, bfloat: bfloat, src: src, bias: nil, level: level)
+                    let same = zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+                    #expect(same, "chunk \(chunk) level \(level) bfloat \(bfloat)")
+                    if bfloat { break }   // bfloat16 widening is a shift at every level: one level suffices per chunk
+                }
+            }
+        }
+    }
+
     @Test func tilesAreWideExceptOneShortProduct() {
         if PackedMatrix.level >= 2 {
             #expect(convDirectTile(level: 2, columns: 3248) == (8, 48))

@@ -9,6 +9,7 @@
 #define CPACKEDGEMM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Columns of B per packed panel.
 #define SP_GEMM_NR 32
@@ -73,6 +74,12 @@ void sp_conv_direct_tile(int level, int n, int *rows, int *cols);
 /// same bits; pointwise convolutions on small maps (49 columns) pass 64.
 int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                      float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo);
+/// sp_conv_direct with a 16-bit A: float16 values, or bfloat16 when `bfloat` is nonzero. Each
+/// register tile of A is widened (exactly) into the L1 copy the float32 product makes anyway, so
+/// the result is bit for bit sp_conv_direct's on the widened weights, and no float32 copy of the
+/// weights is ever written (a float16 model's convolutions read half the weight bytes).
+int sp_conv_direct_h(int level, int m, int k, const uint16_t *a, int lda, int bfloat, const float *src,
+                     const int *offs, float *c, int ldc, int j0, int j1, const float *bias);
 
 /// exp over float32 rows (vec_exp.c) for Softmax: the Cephes expf of the Swift `simdExp`
 /// (about 1 ulp; below -87.33654 and -inf give 0, NaN stays NaN, above 88 is clamped to 88),

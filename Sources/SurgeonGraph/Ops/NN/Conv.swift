@@ -210,8 +210,25 @@ enum Conv {
             && geom.padBegin.allSatisfy { $0 == 0 } && geom.padEnd.allSatisfy { $0 == 0 }
         if let halfRows, directLevel >= 0,
            pointwiseGeometry || ((inSp.count == 2 || inSp.count == 3) && kSize > geom.strides.reduce(1, *)) {
-            // Half weights for ConvDirect and ConvPointwise, which read float32 weights in place:
-            // all of them widened once (what the block-by-block products widen in a call as well).
+            // Where the float32 weights would reach ConvDirect (every tap reads the input, in
+            // every region), ConvDirect reads the half weights themselves: its kernel widens each
+            // register tile into the L1 copy it makes of float32 weights too (the same bits), so
+            // no float32 copy of the weights goes through memory (resnet18_fp16's 3x3 convs).
+            if !pointwiseGeometry, T.self == Float.self, liveTaps(inSp: inSp, geom: geom) == nil,
+               ConvRegions.plan(inSp: inSp, geom: geom, channelsPerGroup: cg, outputsPerGroup: mg) == nil {
+                let shape = ConvPacked.Shape(n: n, c: c, m: m, group: group, inSp: inSp, inStrides: contiguousStrides(inSp),
+                                             inSize: inSize, outSp: outSp, outSize: outSize, kSize: kSize, geom: geom)
+                let f = { (p: UnsafePointer<T>) in UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+                let done = withOptionalBuffer(bias) { pb in
+                    ConvDirect.run(x: f(xb), weights: .half(halfRows), bias: pb.map(f), shape: shape,
+                                   y: UnsafeMutableRawPointer(yb).assumingMemoryBound(to: Float.self),
+                                   epilogue: T.self == Float.self ? epilogue : nil, level: directLevel)
+                }
+                if done { return }
+            }
+            // Half weights for ConvPointwise (and ConvDirect elsewhere), which read float32
+            // weights in place: all of them widened once (what the block-by-block products widen
+            // in a call as well).
             let count = m * cg * kSize
             let wide = ScratchMemory.allocate(Float.self, count: count)
             defer { ScratchMemory.release(wide, count: count) }

@@ -172,7 +172,21 @@ struct ConvDirect {
     /// kh, kw]`), then `epilogue`, through kernel `level`. False when the geometry does not
     /// fit (nothing written: the caller takes its own path). `chunk` (tests): columns of the
     /// product per copy into the output, 0 for all at once (default `chunkColumns`).
+    /// The weights a run reads: float32, or 16-bit ones (float16 / bfloat16, `HalfWeightRows`)
+    /// that the kernel widens a register tile at a time into its L1 copy, with the same bits.
+    enum Weights {
+        case float(UnsafePointer<Float>)
+        case half(HalfWeightRows)
+    }
+
     static func run(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shape s: ConvPacked.Shape,
+                    y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, level: Int,
+                    threads: Int = kernelThreads, chunk: Int? = nil) -> Bool {
+        run(x: x, weights: .float(w), bias: bias, shape: s, y: y, epilogue: epilogue, level: level, threads: threads,
+            chunk: chunk)
+    }
+
+    static func run(x: UnsafePointer<Float>, weights: Weights, bias: UnsafePointer<Float>?, shape s: ConvPacked.Shape,
                     y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, level: Int,
                     threads: Int = kernelThreads, chunk: Int? = nil) -> Bool {
         guard let plan = ConvDirect(channels: s.cg, inSp: s.inSp, geom: s.geom) else {
@@ -218,7 +232,7 @@ struct ConvDirect {
                 for gi in 0..<s.group {
                     let xg = x + (b * s.c + gi * s.cg) * s.inSize
                     let yg = y + (b * s.m + gi * mg) * s.outSize
-                    let wg = w + gi * mg * kk
+                    let wOffset = gi * mg * kk
                     let bg = bias.map { $0 + gi * mg }
                     // The padded planes: zeroed, then the input copied in (by channel ranges
                     // when shared among the threads).
@@ -245,9 +259,19 @@ struct ConvDirect {
                         var c0 = j0, row0 = 0
                         while c0 < j1 {
                             let c1 = chunk > 0 ? min(j1, c0 + chunk) : j1
-                            if !convDirectProduct(m: i1 - i0, k: kk, a: wg + i0 * kk, lda: kk, src: buffer, offsets: offsets,
-                                                  c: result + i0 * cols, ldc: cols, j0: c0, j1: c1, bias: bg.map { $0 + i0 },
-                                                  level: level) {
+                            let computed: Bool
+                            switch weights {
+                            case .float(let w):
+                                computed = convDirectProduct(m: i1 - i0, k: kk, a: w + wOffset + i0 * kk, lda: kk, src: buffer,
+                                                             offsets: offsets, c: result + i0 * cols, ldc: cols, j0: c0, j1: c1,
+                                                             bias: bg.map { $0 + i0 }, level: level)
+                            case .half(let h):
+                                computed = convDirectProductHalf(m: i1 - i0, k: kk, a: h.bits + wOffset + i0 * kk, lda: kk,
+                                                                 bfloat: h.bfloat, src: buffer, offsets: offsets,
+                                                                 c: result + i0 * cols, ldc: cols, j0: c0, j1: c1,
+                                                                 bias: bg.map { $0 + i0 }, level: level)
+                            }
+                            if !computed {
                                 fine = false
                                 return
                             }

@@ -58,6 +58,54 @@ import TestSupport
         }
     }
 
+    /// The 2-D convolutions that ConvDirect runs (3 × 3, strided, grouped, batched; 1 and 2
+    /// kernel threads) read the half weights themselves, widened tile by tile in the kernel:
+    /// bit for bit what convCore computes from their float32 copy, and never a float32 copy
+    /// of the whole weights in between (ConvDirect.Weights.half).
+    @Test func directConvolutionsGiveTheFloat32CopysBits() throws {
+        var seed: UInt32 = 5
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        let direct = [Self.cases[0], Self.cases[1], Self.cases[5],
+                      Case(x: [1, 16, 7, 7], w: [40, 16, 3, 3], group: 1, s: [1, 1], p: [1, 1, 1, 1])]  // 7 × 7: 6 × 64 tile
+        for c in direct {
+            let geom = Self.geometry(c)
+            let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
+            let bias = (0..<c.w[0]).map { _ in rnd() }
+            let outCount = c.x[0] * c.w[0] * geom.output.reduce(1, *)
+            for half in [DType.float16, .bfloat16] {
+                let w = try Tensor(shape: c.w, scalars: (0..<c.w.reduce(1, *)).map { _ in rnd() }).cast(to: half)
+                let wide = try w.cast(to: .float32).scalars(of: Float.self)
+                for threads in [1, 2] {
+                    var want = [Float](repeating: .nan, count: outCount)
+                    var got = [Float](repeating: .nan, count: outCount)
+                    let saved = kernelThreads
+                    kernelThreads = threads
+                    defer { kernelThreads = saved }
+                    do {
+                        try xv.withUnsafeBufferPointer { px in
+                            let xb = try #require(px.baseAddress)
+                            try wide.withUnsafeBufferPointer { pw in
+                                try want.withUnsafeMutableBufferPointer { py in
+                                    try Conv.convCore(x: xb, xShape: c.x, w: try #require(pw.baseAddress), wShape: c.w, bias: bias,
+                                                      geom: geom, group: c.group, y: try #require(py.baseAddress))
+                                }
+                            }
+                            try got.withUnsafeMutableBufferPointer { py in
+                                let bits = w.rawPointer.assumingMemoryBound(to: UInt16.self)
+                                let rows = HalfWeightRows(bits: bits, bfloat: half == .bfloat16)
+                                try Conv.convCore(x: xb, xShape: c.x, w: UnsafeRawPointer(bits).assumingMemoryBound(to: Float.self),
+                                                  wShape: c.w, bias: bias, geom: geom, group: c.group,
+                                                  y: try #require(py.baseAddress), halfWeights: rows)
+                            }
+                        }
+                    }
+                    #expect(!got.contains { $0.isNaN })
+                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(c.w) \(half) threads \(threads)")
+                }
+            }
+        }
+    }
+
     @Test func blocksSplitTheRowsLength() throws {
         let none: [UInt16] = [0]
         try none.withUnsafeBufferPointer { buffer in
