@@ -223,8 +223,25 @@ static void fill256(const float *src, long stride, int lanes, int w, int x1, int
             dw_transpose8(t);
             for (int c = 0; c < 8; c++) _mm256_storeu_ps(out + (long)(x + c) * 8, t[c]);
         }
-        for (; x < x1; x++) {
-            for (int l = 0; l < 8; l++) out[x * 8 + l] = p[l][x];
+        if (x < x1) {
+            // The last 1-7 columns: masked loads (nothing read past the row), one transpose,
+            // a store per column, instead of 8 scalar copies per column (on the 7-14 wide maps
+            // of mobile nets' last stages the scalar tail was most of the fill).
+            const int n = x1 - x;
+            const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            __m256 t[8];
+            for (int l = 0; l < 8; l++) t[l] = _mm256_maskload_ps(p[l] + x, mask);
+            dw_transpose8(t);
+            // Unrolled, each store behind its own test (a loop over c < n became a memmove
+            // of the spilled registers).
+            float *o = out + (long)x * 8;
+            _mm256_storeu_ps(o, t[0]);
+            if (n > 1) _mm256_storeu_ps(o + 8, t[1]);
+            if (n > 2) _mm256_storeu_ps(o + 16, t[2]);
+            if (n > 3) _mm256_storeu_ps(o + 24, t[3]);
+            if (n > 4) _mm256_storeu_ps(o + 32, t[4]);
+            if (n > 5) _mm256_storeu_ps(o + 40, t[5]);
+            if (n > 6) _mm256_storeu_ps(o + 48, t[6]);
         }
     }
 }

@@ -60,11 +60,15 @@ struct DepthwiseInterleaved {
              taps: UnsafeMutablePointer<SIMD8<Float>>, level: Int = DepthwiseBand8.level, direct: Bool = true) {
         let inSize = h * w, outSize = oh * ow, kSize = kh * kw
         var b = SIMD8<Float>()
-        for t in 0..<kSize { taps[t] = SIMD8<Float>() }
+        taps.initialize(repeating: SIMD8<Float>(), count: kSize)
+        // Lane l of tap t is float t * 8 + l: written as floats, not through SIMD8's
+        // subscript with a variable lane (a tenth of a small-map depthwise call).
+        let tapFloats = UnsafeMutableRawPointer(taps).assumingMemoryBound(to: Float.self)
         for l in 0..<count {
             let ch = (first + l) % channels
             b[l] = bias?[ch] ?? 0
-            for t in 0..<kSize { taps[t][l] = kernel[ch * kSize + t] }
+            let k = kernel + ch * kSize
+            for t in 0..<kSize { tapFloats[t &* 8 &+ l] = k[t] }
         }
         var i0 = 0
         while i0 < oh {
