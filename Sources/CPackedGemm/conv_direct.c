@@ -44,6 +44,16 @@
 
 static inline int cd_min(int a, int b) { return a < b ? a : b; }
 
+// Direct output (sp_conv_direct_rows): flat column j of product row i is output (j / wq,
+// j % wq) of plane i, stored at y + i * ystride + (j / wq) * wo + j % wq when j % wq < wo, and
+// dropped otherwise (the columns a plane row computes past its output row). The kernels then
+// store each vector straight into the planes (their row pointer is y + i * ystride) instead
+// of into a row-major result that is copied out afterwards.
+typedef struct {
+    long ystride;
+    int wq, wo;
+} cd_rows;
+
 static void cd_pack_a(const float *a, int lda, int rows, int kc, float *dst) {
     for (int r = 0; r < rows; r++) memcpy(dst + (size_t)r * CD_KC, a + (size_t)r * lda, (size_t)kc * sizeof(float));
 }
@@ -172,22 +182,57 @@ static void cd_tile_plain(int rows, int kc, const float *ap, int as, const float
     if (as == CD_KC) { CD_ROWS12_AS(FN, CD_KC) } else { CD_ROWS12_AS(FN, as) }
 #define CD_ROWS12_AS(FN, AS)                                                                       \
     switch (rows) {                                                                                \
-    case 12: FN(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;    \
-    case 11: FN(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;    \
-    case 10: FN(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;    \
-    case 9: FN(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
-    case 8: FN(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
-    case 7: FN(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
-    case 6: FN(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
-    case 5: FN(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
-    case 4: FN(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
-    case 3: FN(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
-    case 2: FN(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
-    case 1: FN(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS); break;      \
+    case 12: FN(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;    \
+    case 11: FN(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;    \
+    case 10: FN(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;    \
+    case 9: FN(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    case 8: FN(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    case 7: FN(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    case 6: FN(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    case 5: FN(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    case 4: FN(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    case 3: FN(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    case 2: FN(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    case 1: FN(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
     default: break;                                                                                \
     }
 
 #if CD_X86
+// One vector of 16 flat columns j ..< j + 16 (lanes outside `valid` not stored) of the plane
+// whose first output is at yi, through the cd_rows mapping: one store when the vector lies in
+// one output row's kept columns, else a masked store per output row it touches.
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void cd_put16(const cd_rows *o, float *yi, int j, __m512 v, __mmask16 valid) {
+    int row = j / o->wq, col = j - row * o->wq;
+    if (valid == (__mmask16)0xFFFF && col + 16 <= o->wo) {
+        _mm512_storeu_ps(yi + (long)row * o->wo + col, v);
+        return;
+    }
+    int lane = 0;
+    while (lane < 16) {
+        int n = o->wq - col;
+        if (n > 16 - lane) n = 16 - lane;
+        const int keep = o->wo - col < n ? o->wo - col : n;
+        if (keep > 0) {
+            const __mmask16 m = (__mmask16)((((1u << keep) - 1u) << lane) & valid);
+            // Lane l goes to column col + (l - lane): the base is `lane` floats before the
+            // segment's first column (only the masked lanes are written).
+            if (m) _mm512_mask_storeu_ps(yi + (long)row * o->wo + col - lane, m, v);
+        }
+        lane += n;
+        row++;
+        col = 0;
+    }
+}
+
+// A kernel's store of vector v (16 columns from jt + 16 * q) of a row at cr: to the row-major
+// result, or through cd_put16 (cr is then the plane's first output).
+#define CD_PUT(o, cr, jt, q, m, v)                                                         \
+    do {                                                                                   \
+        if (o) cd_put16((o), (cr), (jt) + 16 * (q), (v), (m));                             \
+        else _mm512_mask_storeu_ps((cr) + 16 * (q), (m), (v));                             \
+    } while (0)
+
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512_step(const int R, const float *bp, const float *x, int as, __m512 *s0, __m512 *s1) {
     const __m512 b0 = _mm512_loadu_ps(bp);
@@ -204,7 +249,7 @@ void cd512_step(const int R, const float *bp, const float *x, int as, __m512 *s0
 
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-             int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
+             int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as, const cd_rows *o, int jt) {
     __m512 s0[CD_MR512], s1[CD_MR512];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR512; r++) {
@@ -226,15 +271,15 @@ void cd512_r(const int R, int kc, const float *ap, const float *src, const int *
                 v0 = _mm512_add_ps(bv, v0);
                 v1 = _mm512_add_ps(bv, v1);
             }
-            _mm512_mask_storeu_ps(cr, m0, v0);
-            _mm512_mask_storeu_ps(cr + 16, m1, v1);
+            CD_PUT(o, cr, jt, 0, m0, v0);
+            CD_PUT(o, cr, jt, 1, m1, v1);
         }
     }
 }
 
 __attribute__((target("avx512f")))
 static void cd512(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
+                  int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as, const cd_rows *o, int jt) {
     CD_ROWS12(cd512_r);
 }
 
@@ -254,7 +299,7 @@ void cd512h_step(const int R, __mmask16 m0, const float *bp, const float *x, int
 
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512h_r(const int R, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-              int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
+              int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as, const cd_rows *o, int jt) {
     __m512 s0[CD_MR512];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MR512; r++) {
@@ -270,14 +315,14 @@ void cd512h_r(const int R, int kc, const float *ap, const float *src, const int 
             __m512 v0 = s0[r];
             if (acc) v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
             else if (bias) v0 = _mm512_add_ps(_mm512_set1_ps(bias[r]), v0);
-            _mm512_mask_storeu_ps(cr, m0, v0);
+            CD_PUT(o, cr, jt, 0, m0, v0);
         }
     }
 }
 
 __attribute__((target("avx512f")))
 static void cd512h(int rows, int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int cols,
-                   int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
+                   int acc, const float *bias, const float *pfa, int pfLda, int pfRows, int as, const cd_rows *o, int jt) {
     CD_ROWS12(cd512h_r);
 }
 
@@ -298,7 +343,7 @@ void cd512w_step(const float *bp, const float *x, int as, __m512 *s0, __m512 *s1
 // AVX-512, the wide tile: 8 rows × 48 columns (3 vectors a row), whole tiles only.
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void cd512w_k(int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int acc,
-                   const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
+                   const float *bias, const float *pfa, int pfLda, int pfRows, int as, const cd_rows *o, int jt) {
     __m512 s0[CD_MRWIDE], s1[CD_MRWIDE], s2[CD_MRWIDE];
 #pragma clang loop unroll(full)
     for (int r = 0; r < CD_MRWIDE; r++) {
@@ -319,17 +364,23 @@ void cd512w_k(int kc, const float *ap, const float *src, const int *offs, float 
             v1 = _mm512_add_ps(bv, v1);
             v2 = _mm512_add_ps(bv, v2);
         }
-        _mm512_storeu_ps(cr, v0);
-        _mm512_storeu_ps(cr + 16, v1);
-        _mm512_storeu_ps(cr + 32, v2);
+        if (o) {
+            cd_put16(o, cr, jt, v0, (__mmask16)0xFFFF);
+            cd_put16(o, cr, jt + 16, v1, (__mmask16)0xFFFF);
+            cd_put16(o, cr, jt + 32, v2, (__mmask16)0xFFFF);
+        } else {
+            _mm512_storeu_ps(cr, v0);
+            _mm512_storeu_ps(cr + 16, v1);
+            _mm512_storeu_ps(cr + 32, v2);
+        }
     }
 }
 
 __attribute__((target("avx512f")))
 static void cd512w(int kc, const float *ap, const float *src, const int *offs, float *c, int ldc, int acc,
-                   const float *bias, const float *pfa, int pfLda, int pfRows, int as) {
-    if (as == CD_KC) cd512w_k(kc, ap, src, offs, c, ldc, acc, bias, pfa, pfLda, pfRows, CD_KC);
-    else cd512w_k(kc, ap, src, offs, c, ldc, acc, bias, pfa, pfLda, pfRows, as);
+                   const float *bias, const float *pfa, int pfLda, int pfRows, int as, const cd_rows *o, int jt) {
+    if (as == CD_KC) cd512w_k(kc, ap, src, offs, c, ldc, acc, bias, pfa, pfLda, pfRows, CD_KC, o, jt);
+    else cd512w_k(kc, ap, src, offs, c, ldc, acc, bias, pfa, pfLda, pfRows, as, o, jt);
 }
 
 
@@ -483,20 +534,41 @@ int sp_conv_direct(int level, int m, int k, const float *a, int lda, const float
 // The product of sp_conv_direct_a (ah NULL: A is `a`, float32) and sp_conv_direct_h (ah: A is
 // 16-bit, float16 or bfloat16 when `bfloat`, always widened into the L1 copy).
 static int cd_run(int level, int m, int k, const float *a, const uint16_t *ah, int bfloat, int lda, const float *src,
-                  const int *offs, float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo);
+                  const int *offs, float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo,
+                  const cd_rows *o);
 
 int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const float *src, const int *offs,
                      float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo) {
-    return cd_run(level, m, k, a, 0, 0, lda, src, offs, c, ldc, j0, j1, bias, aInPlaceUpTo);
+    return cd_run(level, m, k, a, 0, 0, lda, src, offs, c, ldc, j0, j1, bias, aInPlaceUpTo, 0);
 }
 
 int sp_conv_direct_h(int level, int m, int k, const uint16_t *a, int lda, int bfloat, const float *src,
                      const int *offs, float *c, int ldc, int j0, int j1, const float *bias) {
-    return cd_run(level, m, k, 0, a, bfloat, lda, src, offs, c, ldc, j0, j1, bias, 0);
+    return cd_run(level, m, k, 0, a, bfloat, lda, src, offs, c, ldc, j0, j1, bias, 0, 0);
+}
+
+int sp_conv_direct_rows_ok(int level, int k, int j0, int j1) {
+#if CD_X86
+    if (level > sp_gemm_level()) level = sp_gemm_level();
+    const int one = j1 - j0 > CD_NWIDE && j1 - j0 <= 64;
+    return level == 2 && !one && k > 0 && k <= CD_KC;
+#else
+    (void)level; (void)k; (void)j0; (void)j1;
+    return 0;
+#endif
+}
+
+int sp_conv_direct_rows(int level, int m, int k, const float *a, const uint16_t *ah, int bfloat, int lda,
+                        const float *src, const int *offs, float *y, long ystride, int wq, int wo, int j0, int j1,
+                        const float *bias) {
+    if (!sp_conv_direct_rows_ok(level, k, j0, j1) || wq <= 0 || wo <= 0 || wo > wq || ystride <= 0) return -1;
+    const cd_rows o = {ystride, wq, wo};
+    return cd_run(level, m, k, ah ? 0 : a, ah, bfloat, lda, src, offs, y, 0, j0, j1, bias, 0, &o);
 }
 
 static int cd_run(int level, int m, int k, const float *a, const uint16_t *ah, int bfloat, int lda, const float *src,
-                  const int *offs, float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo) {
+                  const int *offs, float *c, int ldc, int j0, int j1, const float *bias, int aInPlaceUpTo,
+                  const cd_rows *o) {
     if (m <= 0 || j0 >= j1 || j0 < 0) return 0;
     if (k <= 0) {
         for (int i = 0; i < m; i++) {
@@ -531,7 +603,9 @@ static int cd_run(int level, int m, int k, const float *a, const uint16_t *ah, i
                 const int as = inPlace ? lda : CD_KC;
                 if (ah) cd_pack_a_half(ah + (size_t)i * lda + k0, lda, bfloat, rows, kc, apk);
                 else if (!inPlace) cd_pack_a(a + (size_t)i * lda + k0, lda, rows, kc, apk);
-                float *ci = c + (size_t)i * ldc;
+                // Direct output: row i's plane; the kernels take the tile's flat column (jt).
+                float *ci = o ? c + (size_t)i * o->ystride : c + (size_t)i * ldc;
+                const int cl = o ? (int)o->ystride : ldc;
                 const float *bi = bias && !acc ? bias + i : 0;
                 // The weights' next register tile (this K block's next rows, or the next K
                 // block's first), prefetched while the first column tile runs: weights used
@@ -556,7 +630,8 @@ static int cd_run(int level, int m, int k, const float *a, const uint16_t *ah, i
                 }
                 if (wide && rows == CD_MRWIDE) {
                     for (; jp + CD_NWIDE <= jc1; jp += CD_NWIDE)
-                        cd512w(kc, ak, src + jp, ok, ci + jp, ldc, acc, bi, jp == jc ? pfa : 0, pfLda, pfRows, as);
+                        cd512w(kc, ak, src + jp, ok, o ? ci : ci + jp, cl, acc, bi, jp == jc ? pfa : 0, pfLda, pfRows, as,
+                               o, jp);
                 }
 #endif
                 for (; jp < jc1; jp += 32) {
@@ -564,10 +639,13 @@ static int cd_run(int level, int m, int k, const float *a, const uint16_t *ah, i
                     const float *pf = jp == jc ? pfa : 0;
 #if CD_X86
                     if (level == 2 && cols <= 16 && narrowTail) {
-                        cd512h(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, pfLda, pfRows, as);
+                        cd512h(rows, kc, ak, src + jp, ok, o ? ci : ci + jp, cl, cols, acc, bi, pf, pfLda, pfRows, as, o, jp);
                         continue;
                     }
-                    if (level == 2) { cd512(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, pfLda, pfRows, as); continue; }
+                    if (level == 2) {
+                        cd512(rows, kc, ak, src + jp, ok, o ? ci : ci + jp, cl, cols, acc, bi, pf, pfLda, pfRows, as, o, jp);
+                        continue;
+                    }
                     if (level == 1) { cd256(rows, kc, ak, src + jp, ok, ci + jp, ldc, cols, acc, bi, pf, pfLda, pfRows, as); continue; }
 #endif
                     cd_tile_plain(rows, kc, ak, as, src + jp, ok, ci + jp, ldc, cols, acc, bi);

@@ -39,6 +39,32 @@ public func convDirectProductHalf(
     return true
 }
 
+/// Whether `convDirectProductRows` runs a product of depth `k` over columns `j0 ..< j1` at
+/// `level` (the AVX-512 kernels, one block of depth: k ≤ 256, not the one-tile product of
+/// 49-64 columns).
+public func convDirectRowsAvailable(level: Int = PackedMatrix.level, k: Int, j0: Int, j1: Int) -> Bool {
+    guard k > 0, k < Int(Int32.max), j0 >= 0, j1 < Int(Int32.max) / 2 else { return false }
+    return sp_conv_direct_rows_ok(Int32(clamping: level), Int32(k), Int32(j0), Int32(j1)) != 0
+}
+
+/// `convDirectProduct` (float32 weights `a`, or 16-bit ones `half` as `convDirectProductHalf`)
+/// storing the product straight into output planes: row i, flat column j goes to
+/// `y[i * ystride + (j / wq) * wo + j % wq]` when `j % wq < wo` (the columns past each output
+/// row are computed and dropped); nothing else of y is written. The same bits as
+/// `convDirectProduct` followed by that copy. False (nothing written) unless
+/// `convDirectRowsAvailable` and `0 < wo ≤ wq`.
+public func convDirectProductRows(
+    m: Int, k: Int, a: UnsafePointer<Float>?, half: UnsafePointer<UInt16>?, bfloat: Bool, lda: Int,
+    src: UnsafePointer<Float>, offsets: UnsafePointer<Int32>, y: UnsafeMutablePointer<Float>, ystride: Int,
+    wq: Int, wo: Int, j0: Int, j1: Int, bias: UnsafePointer<Float>?, level: Int = PackedMatrix.level
+) -> Bool {
+    let limit = Int(Int32.max) / 2
+    guard m >= 0, m < limit, lda < limit, wq < limit, wo > 0, wo <= wq, ystride > 0, (a != nil) != (half != nil),
+          convDirectRowsAvailable(level: level, k: k, j0: j0, j1: j1) else { return false }
+    return sp_conv_direct_rows(Int32(level), Int32(m), Int32(k), a, half, bfloat ? 1 : 0, Int32(lda), src, offsets, y, ystride,
+                               Int32(wq), Int32(wo), Int32(j0), Int32(j1), bias) == 0
+}
+
 /// The register tile `convDirectProduct` runs at `level` over `columns` columns (CPackedGemm's
 /// `sp_conv_direct_tile`): rows of the first operand and columns per tile, for splitting a
 /// product among threads on tile boundaries (the split never changes a bit of the result).

@@ -81,6 +81,20 @@ int sp_conv_direct_a(int level, int m, int k, const float *a, int lda, const flo
 int sp_conv_direct_h(int level, int m, int k, const uint16_t *a, int lda, int bfloat, const float *src,
                      const int *offs, float *c, int ldc, int j0, int j1, const float *bias);
 
+/// Whether sp_conv_direct_rows runs a product of depth k over columns [j0, j1) at `level`:
+/// the AVX-512 kernels (level 2 on a CPU that has them), one block of depth (k <= 256), and not
+/// the one-tile product of 49-64 columns.
+int sp_conv_direct_rows_ok(int level, int k, int j0, int j1);
+/// sp_conv_direct (A float32, or 16-bit as sp_conv_direct_h when `ah` is not NULL) storing
+/// each column straight into the output planes: product row i, flat column j goes to
+/// y[i * ystride + (j / wq) * wo + j % wq] when j % wq < wo; the columns j % wq >= wo are
+/// computed and dropped. Nothing else of y is written. The same sums in the same order as
+/// sp_conv_direct, so the same bits. Returns -1 (nothing written) unless
+/// sp_conv_direct_rows_ok(level, k, j0, j1) and 0 < wo <= wq, else 0.
+int sp_conv_direct_rows(int level, int m, int k, const float *a, const uint16_t *ah, int bfloat, int lda,
+                        const float *src, const int *offs, float *y, long ystride, int wq, int wo, int j0, int j1,
+                        const float *bias);
+
 /// exp over float32 rows (vec_exp.c) for Softmax: the Cephes expf of the Swift `simdExp`
 /// (about 1 ulp; below -87.33654 and -inf give 0, NaN stays NaN, above 88 is clamped to 88),
 /// 16 lanes (AVX-512F) or 8 (AVX2 + FMA) at a time with fused multiply-adds, or a plain C loop

@@ -30,6 +30,14 @@ struct ConvDirect {
         return PackedMatrix.level >= 1 ? PackedMatrix.level : -1
     }()
 
+    /// Whether 2-D products of one depth block store straight into the output planes
+    /// (`convDirectProductRows`); SURGEON_CD_ROWS=0 copies them out of a row-major result as
+    /// the deeper products do (an A/B switch).
+    static let storesRows: Bool = {
+        if let v = getenv("SURGEON_CD_ROWS").map({ String(cString: $0) }), v == "0" || v == "off" { return false }
+        return true
+    }()
+
     let channels: Int
     /// Per spatial axis (2 or 3 of them): input extent, begin pad, stride, phase plane extent.
     let inSp: [Int], padBegin: [Int], strides: [Int], q: [Int]
@@ -186,9 +194,11 @@ struct ConvDirect {
             chunk: chunk)
     }
 
+    /// `rows` (tests): whether products that can store straight into the planes do
+    /// (`storesRows`, the default) or go through the result and its copy.
     static func run(x: UnsafePointer<Float>, weights: Weights, bias: UnsafePointer<Float>?, shape s: ConvPacked.Shape,
                     y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, level: Int,
-                    threads: Int = kernelThreads, chunk: Int? = nil) -> Bool {
+                    threads: Int = kernelThreads, chunk: Int? = nil, rows: Bool = ConvDirect.storesRows) -> Bool {
         guard let plan = ConvDirect(channels: s.cg, inSp: s.inSp, geom: s.geom) else {
             return false
         }
@@ -259,6 +269,38 @@ struct ConvDirect {
                         var c0 = j0, row0 = 0
                         while c0 < j1 {
                             let c1 = chunk > 0 ? min(j1, c0 + chunk) : j1
+                            // 2-D, one block of depth (a stem: 3 input channels): the kernel
+                            // stores into the output planes itself (no copy out of `result`,
+                            // whose pass over memory did not overlap the products), then the
+                            // epilogue runs on what the chunk wrote, as below.
+                            if r == 2, rows, convDirectRowsAvailable(level: level, k: kk, j0: c0, j1: c1) {
+                                var stored = false
+                                switch weights {
+                                case .float(let w):
+                                    stored = convDirectProductRows(
+                                        m: i1 - i0, k: kk, a: w + wOffset + i0 * kk, half: nil, bfloat: false, lda: kk,
+                                        src: buffer, offsets: offsets, y: yg + i0 * s.outSize, ystride: s.outSize,
+                                        wq: plan.wq, wo: wo, j0: c0, j1: c1, bias: bg.map { $0 + i0 }, level: level)
+                                case .half(let h):
+                                    stored = convDirectProductRows(
+                                        m: i1 - i0, k: kk, a: nil, half: h.bits + wOffset + i0 * kk, bfloat: h.bfloat, lda: kk,
+                                        src: buffer, offsets: offsets, y: yg + i0 * s.outSize, ystride: s.outSize,
+                                        wq: plan.wq, wo: wo, j0: c0, j1: c1, bias: bg.map { $0 + i0 }, level: level)
+                                }
+                                if stored {
+                                    if let epilogue {
+                                        // Output rows the chunk touched: [c0 / wq, (c1 - 1) / wq].
+                                        let firstRow = c0 / plan.wq, firstCol = min(wo, c0 - firstRow * plan.wq)
+                                        let lastRow = (c1 - 1) / plan.wq, lastCol = min(wo, c1 - lastRow * plan.wq)
+                                        let first = firstRow * wo + firstCol, last = lastRow * wo + lastCol
+                                        if last > first {
+                                            for i in i0..<i1 { epilogue.apply(yg + i * s.outSize + first, last - first, col0: first) }
+                                        }
+                                    }
+                                    c0 = c1
+                                    continue
+                                }
+                            }
                             let computed: Bool
                             switch weights {
                             case .float(let w):

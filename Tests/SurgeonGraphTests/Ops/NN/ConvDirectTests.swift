@@ -179,7 +179,7 @@ import Testing
     /// `ConvDirect.run` on case `c` (input `xv`, weights `wv`, bias `bv`) at the CPU's kernel level,
     /// over memory holding NaNs: the output, or nil when it did not take the geometry.
     static func runDirect(_ c: Case, x xv: [Float], w wv: [Float], bias bv: [Float], epilogue: TileEpilogue?,
-                          threads: Int, chunk: Int? = nil) -> [Float]? {
+                          threads: Int, chunk: Int? = nil, rows: Bool = ConvDirect.storesRows) -> [Float]? {
         let geom = ConvPackedTests.geometry(c)
         let inSp = Array(c.x[2...])
         let shape = ConvPacked.Shape(n: c.x[0], c: c.x[1], m: c.w[0], group: c.group, inSp: inSp,
@@ -191,13 +191,56 @@ import Testing
                 bv.withUnsafeBufferPointer { pb in
                     y.withUnsafeMutableBufferPointer { py in
                         guard let x = px.baseAddress, let w = pw.baseAddress, let out = py.baseAddress else { return false }
-                        return ConvDirect.run(x: x, w: w, bias: pb.baseAddress, shape: shape, y: out, epilogue: epilogue,
-                                              level: PackedMatrix.level, threads: threads, chunk: chunk)
+                        return ConvDirect.run(x: x, weights: .float(w), bias: pb.baseAddress, shape: shape, y: out,
+                                              epilogue: epilogue, level: PackedMatrix.level, threads: threads, chunk: chunk,
+                                              rows: rows)
                     }
                 }
             }
         }
         return ok ? y : nil
+    }
+
+    /// 2-D products of one depth block (a stem's 3 input channels) stored by the kernel straight
+    /// into the output planes (`convDirectProductRows`) write every output with the bits of the
+    /// product copied out of its row-major result: rows narrower than a vector (a vector then
+    /// spans up to 4 output rows and their dropped columns), wide rows, strides, groups, a
+    /// batch, chunks that start mid-row, 1-3 threads, with an epilogue. Both ways leave no
+    /// output unwritten (the outputs start as NaN).
+    @Test func kernelStoresIntoThePlanesWithTheCopysBits() throws {
+        var seed: UInt32 = 37
+        let cases = [
+            Case(x: [1, 3, 40, 37], w: [21, 3, 3, 3], s: [2, 2], d: [1, 1], p: [1, 1, 1, 1]),   // a stem, 3 × 3 / 2
+            Case(x: [1, 3, 30, 31], w: [9, 3, 7, 7], s: [2, 2], d: [1, 1], p: [3, 3, 3, 3]),    // k = 147, 7 × 7 / 2
+            Case(x: [2, 4, 9, 5], w: [10, 2, 3, 3], group: 2, s: [1, 1], d: [1, 1], p: [1, 0, 1, 2]), // wq 7, wo 5
+            Case(x: [1, 2, 6, 3], w: [13, 2, 2, 2], s: [1, 1], d: [1, 1], p: [0, 1, 0, 0]),     // wq 4: 4 rows per vector
+            Case(x: [1, 5, 8, 70], w: [17, 5, 3, 3], s: [1, 1], d: [2, 2], p: [2, 2, 2, 2]),    // wide rows, dilated
+            Case(x: [1, 8, 12, 12], w: [8, 8, 3, 3], s: [1, 1], d: [1, 1], p: [1, 1, 1, 1]),    // 156 columns: tails
+        ]
+        for c in cases {
+            let (xv, wv) = ConvPackedTests.operands(c, &seed)
+            let bv = ConvPackedTests.random(c.w[0], &seed)
+            for (threads, chunk) in [(1, nil), (1, 37), (1, 5), (2, nil), (2, 96), (3, 17)] as [(Int, Int?)] {
+                for epilogue in [nil, TileEpilogue(maps: [.relu])] {
+                    let copied = Self.runDirect(c, x: xv, w: wv, bias: bv, epilogue: epilogue, threads: threads, chunk: chunk,
+                                                rows: false)
+                    let stored = Self.runDirect(c, x: xv, w: wv, bias: bv, epilogue: epilogue, threads: threads, chunk: chunk,
+                                                rows: true)
+                    let a = try #require(copied), b = try #require(stored)
+                    #expect(!a.contains { $0.isNaN } && !b.contains { $0.isNaN }, "x \(c.x) w \(c.w): an output left unwritten")
+                    #expect(a.map(\.bitPattern) == b.map(\.bitPattern),
+                            "x \(c.x) w \(c.w) threads \(threads) chunk \(String(describing: chunk)) epilogue \(epilogue != nil)")
+                }
+            }
+        }
+        // The kernel takes these products at AVX-512 (one depth block, not the 49-64 column tile).
+        if PackedMatrix.level >= 2 {
+            #expect(convDirectRowsAvailable(level: 2, k: 27, j0: 0, j1: 12321))
+            #expect(convDirectRowsAvailable(level: 2, k: 256, j0: 0, j1: 100))
+            #expect(!convDirectRowsAvailable(level: 2, k: 257, j0: 0, j1: 100))
+            #expect(!convDirectRowsAvailable(level: 2, k: 27, j0: 0, j1: 63))
+        }
+        #expect(!convDirectRowsAvailable(level: 1, k: 27, j0: 0, j1: 12321))
     }
 
     /// `ConvDirect.evenness`: the share of the threads' time spent working when the largest
