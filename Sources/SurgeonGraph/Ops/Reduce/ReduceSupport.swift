@@ -568,6 +568,17 @@ struct AffineOperand<T: KernelFloat> {
     @inline(__always) func at(_ row: Int, _ j: Int, _ n: Int) -> T { full ? values[row * n + j] : values[j] }
 }
 
+/// One row's mean (0 when not `centered`) and 1 / sqrt(variance + epsilon), summed in Double
+/// (`normalizeRows` and `groupNormalize`).
+@inline(__always)
+func rowMeanInvStd<T: KernelFloat>(_ p: UnsafePointer<T>, _ n: Int, epsilon: T, centered: Bool) -> (T, T) {
+    let nn = Double(n)
+    var meanD = 0.0
+    if centered { meanD = doubleSum(p, n, { $0 }) / nn }
+    let ssD = doubleSum(p, n, { ($0 - meanD) * ($0 - meanD) })
+    return (T(meanD), T(1 / (ssD / nn + Double(epsilon)).squareRoot()))
+}
+
 /// Normalises `rows` rows of `n` contiguous elements: `(x - mean) * invStd * scale + bias`,
 /// with `mean = 0` when not `centered` (RMS normalisation). Returns each row's mean and invStd.
 @inline(__always)
@@ -576,7 +587,6 @@ func normalizeRows<T: KernelFloat>(
     centered: Bool, scale: AffineOperand<T>?, bias: AffineOperand<T>?
 ) -> (mean: [T], invStd: [T]) {
     var means = [T](repeating: 0, count: rows), invs = [T](repeating: 0, count: rows)
-    let nn = Double(n)
     guard let sp = src.baseAddress, rows > 0, n > 0 else { return (means, invs) }
     means.withUnsafeMutableBufferPointer { meanBuf in
     invs.withUnsafeMutableBufferPointer { invBuf in
@@ -585,11 +595,7 @@ func normalizeRows<T: KernelFloat>(
     parallelItems(rows, costPerItem: n * 4) { row in
         let base = row * n
         let p = sp + base
-        var meanD = 0.0
-        if centered { meanD = doubleSum(p, n, { $0 }) / nn }
-        let ssD = doubleSum(p, n, { ($0 - meanD) * ($0 - meanD) })
-        let mean = T(meanD)
-        let inv = T(1 / (ssD / nn + Double(epsilon)).squareRoot())
+        let (mean, inv) = rowMeanInvStd(p, n, epsilon: epsilon, centered: centered)
         meanP[row] = mean
         invP[row] = inv
         // Row pointers (not dst[base + j]) so that the loops vectorise.
@@ -640,14 +646,22 @@ func groupNormalize(
         let cpg = c / groups
         return try x.withUnsafeBuffer(of: T.self) { src in
             try Tensor.build(x.shape, of: T.self) { dst in
-                _ = normalizeRows(src, dst, rows: nb * groups, n: cpg * spatial, epsilon: T(epsilon),
-                                  centered: true, scale: nil, bias: nil)
-                for s in 0..<nb {
-                    for ch in 0..<c {
+                // Per group its statistics, then per channel of it one pass: ((x - mean) * inv)
+                // * a + b, the operations (and roundings) of normalising then applying the affine
+                // map in two passes, in one (the groups over the kernel threads).
+                guard let sp = src.baseAddress, let dp = dst.baseAddress, spatial > 0 else { return }
+                let n = cpg * spatial
+                parallelItems(nb * groups, costPerItem: n * 4) { row in
+                    let (mean, inv) = rowMeanInvStd(sp + row * n, n, epsilon: T(epsilon), centered: true)
+                    let s = row / groups, g = row % groups
+                    for ch in (g * cpg)..<((g + 1) * cpg) {
                         let k = perGroupAffine ? ch / cpg : ch
                         let a = sv[k], b = bv[k]
-                        let base = (s * c + ch) * spatial
-                        for i in 0..<spatial { dst[base + i] = dst[base + i] * a + b }
+                        let p = sp + (s * c + ch) * spatial, d = dp + (s * c + ch) * spatial
+                        for i in 0..<spatial {
+                            let y = (p[i] - mean) * inv
+                            d[i] = y * a + b
+                        }
                     }
                 }
             }

@@ -21,7 +21,8 @@ enum Pad {
         }
     }
 
-    /// - Parameter fast: false keeps constant pads on the index maps (tests compare the two).
+    /// - Parameter fast: false keeps every mode on the plain index maps and gather (tests compare
+    ///   the two: `PadConstant`, `PadMapped`).
     static func pad(_ x: Tensor, pads: [Int], axes: [Int]?, mode: String, value: Tensor?, fast: Bool = true) throws -> Tensor {
         let axes = try normalizeAxes(axes ?? Array(0..<x.rank), rank: x.rank, op: "Pad")
         guard pads.count == 2 * axes.count else {
@@ -65,6 +66,7 @@ enum Pad {
             }
             maps.append(map)
         }
+        if fast, mode != "constant", let y = try PadMapped.take(x, maps: maps) { return y }
         return try axisMapTake(x, maps: maps, fill: value)
     }
 }
