@@ -135,24 +135,32 @@ struct ConvDirect {
         let w = inSp[r - 1], sw = strides[r - 1], pl = padBegin[r - 1]
         let inSize = inSp.reduce(1, *)
         let rows = inSize / w
+        guard c0 < c1, rows > 0 else { return }
+        // Where each input row of a channel starts in the channel's phase planes (the same for
+        // every channel): worked out once per call, not with divisions for every row of every
+        // channel (a tenth of a small map's convolution).
+        var rowStarts = [Int](repeating: 0, count: rows)
+        for row in 0..<rows {
+            // The row's outer coordinates: phase and plane position along those axes.
+            var rest = row, phase = 0, inside = 0, phaseScale = sw
+            for a in stride(from: r - 2, through: 0, by: -1) {
+                let i = rest % inSp[a]
+                rest /= inSp[a]
+                let p = i + padBegin[a]
+                phase += (p % strides[a]) * phaseScale
+                phaseScale *= strides[a]
+                inside += (p / strides[a]) * qStrides[a]
+            }
+            // phase counts the last axis in units of 1 (its phase b is added below).
+            rowStarts[row] = inside + phase * planeSize
+        }
         for ch in c0..<c1 {
             let s = src + ch * inSize, d = dst + ch * channelStride
             for row in 0..<rows {
-                // The row's outer coordinates: phase and plane position along those axes.
-                var rest = row, phase = 0, inside = 0, phaseScale = sw
-                for a in stride(from: r - 2, through: 0, by: -1) {
-                    let i = rest % inSp[a]
-                    rest /= inSp[a]
-                    let p = i + padBegin[a]
-                    phase += (p % strides[a]) * phaseScale
-                    phaseScale *= strides[a]
-                    inside += (p / strides[a]) * qStrides[a]
-                }
                 let line = s + row * w
-                // phase counts the last axis in units of 1 (its phase b is added below).
-                let rowBase = d + inside
+                let rowBase = d + rowStarts[row]
                 if sw == 1 {
-                    copyFloats(rowBase + phase * planeSize + pl, line, w)
+                    copyFloats(rowBase + pl, line, w)
                     continue
                 }
                 for b in 0..<sw {
@@ -160,7 +168,7 @@ struct ConvDirect {
                     let ix0 = ((b - pl) % sw + sw) % sw
                     if ix0 >= w { continue }
                     let count = (w - 1 - ix0) / sw + 1
-                    let to = rowBase + (phase + b) * planeSize + (ix0 + pl) / sw, from = line + ix0
+                    let to = rowBase + b * planeSize + (ix0 + pl) / sw, from = line + ix0
                     var qq = 0
                     if sw == 2 {
                         // 8 at a time: the even lanes of 16 inputs (all inside the row).
@@ -176,10 +184,6 @@ struct ConvDirect {
         }
     }
 
-    /// y (`[N, M, ho, wo]`) = bias + the convolution of x (`[N, C, h, w]`) by w (`[M, C/group,
-    /// kh, kw]`), then `epilogue`, through kernel `level`. False when the geometry does not
-    /// fit (nothing written: the caller takes its own path). `chunk` (tests): columns of the
-    /// product per copy into the output, 0 for all at once (default `chunkColumns`).
     /// The weights a run reads: float32, or 16-bit ones (float16 / bfloat16, `HalfWeightRows`)
     /// that the kernel widens a register tile at a time into its L1 copy, with the same bits.
     enum Weights {
@@ -187,6 +191,10 @@ struct ConvDirect {
         case half(HalfWeightRows)
     }
 
+    /// y (`[N, M, ho, wo]`) = bias + the convolution of x (`[N, C, h, w]`) by w (`[M, C/group,
+    /// kh, kw]`), then `epilogue`, through kernel `level`. False when the geometry does not
+    /// fit (nothing written: the caller takes its own path). `chunk` (tests): columns of the
+    /// product per copy into the output, 0 for all at once (default `chunkColumns`).
     static func run(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shape s: ConvPacked.Shape,
                     y: UnsafeMutablePointer<Float>, epilogue: TileEpilogue?, level: Int,
                     threads: Int = kernelThreads, chunk: Int? = nil) -> Bool {
