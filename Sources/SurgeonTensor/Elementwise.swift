@@ -147,7 +147,8 @@ public func compare2(
         let shape = try broadcastShapes([a.shape, b.shape])
         let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
         var out = [Bool](repeating: false, count: shape.reduce(1, *))
-        forEachBroadcast(shape, [sa, sb]) { i, off in out[i] = string(a.strings[off[0]], b.strings[off[1]]) }
+        let xs = a.strings, ys = b.strings
+        forEachBroadcast(shape, [sa, sb]) { i, off in out[i] = string(xs[off[0]], ys[off[1]]) }
         return try Tensor(bools: out, shape: shape)
     }
 }

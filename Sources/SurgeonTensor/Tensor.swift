@@ -12,7 +12,9 @@ public struct Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let buffer: TensorBuffer
     public let byteOffset: Int
-    public let strings: [String]
+    /// A string tensor's elements (held by its buffer, so copying a tensor retains two
+    /// references, not three: every value passed between nodes is copied a few times per run).
+    public var strings: [String] { buffer.strings }
 
     /// Number of elements (1 for a 0-d tensor).
     public var count: Int { shape.reduce(1, *) }
@@ -28,16 +30,14 @@ public struct Tensor: @unchecked Sendable {
         self.shape = shape
         self.buffer = buffer
         self.byteOffset = byteOffset
-        self.strings = []
     }
 
     /// A string tensor.
     public init(shape: [Int], strings: [String]) {
         dtype = .string
         self.shape = shape
-        buffer = TensorBuffer(zeroedByteCount: 0)
+        buffer = TensorBuffer(strings: strings)
         byteOffset = 0
-        self.strings = strings
     }
 
     /// A zero-filled tensor. Throws when the shape is negative or too large to allocate.

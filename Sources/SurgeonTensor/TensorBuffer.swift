@@ -26,6 +26,15 @@ public final class TensorBuffer: @unchecked Sendable {
         return t
     }
 
+    /// A string tensor's elements (`Tensor.strings`); empty for every other buffer.
+    public private(set) var strings: [String] = []
+
+    /// A buffer of no bytes holding a string tensor's elements.
+    public convenience init(strings: [String]) {
+        self.init(zeroedByteCount: 0)
+        self.strings = strings
+    }
+
     /// Allocates `byteCount` zeroed bytes.
     public init(zeroedByteCount byteCount: Int) {
         _ = allocatorTuned

@@ -13,7 +13,8 @@ enum WhereOp {
                 let cond = c.boolArray()
                 var out = [String](repeating: "", count: shape.reduce(1, *))
                 let s = [c.shape, x.shape, y.shape].map { broadcastStrides($0, to: shape) }
-                forEachBroadcast(shape, s) { i, off in out[i] = cond[off[0]] ? x.strings[off[1]] : y.strings[off[2]] }
+                let xs = x.strings, ys = y.strings
+                forEachBroadcast(shape, s) { i, off in out[i] = cond[off[0]] ? xs[off[1]] : ys[off[2]] }
                 return [.tensor(Tensor(shape: shape, strings: out))]
             }
             let raw = rawDType(x.dtype)
