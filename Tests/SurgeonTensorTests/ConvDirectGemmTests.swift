@@ -19,20 +19,31 @@ import Testing
     }
 
     static func product(_ c: Case, a: [Float], src: [Float], bias: [Float]?, level: Int, ranges: [(Int, Int)]) -> [Float] {
+        a.withUnsafeBufferPointer { pa in
+            guard let a = pa.baseAddress else { return [] }
+            return product(c, src: src, bias: bias, ranges: ranges) { s, o, y, j0, j1, b in
+                convDirectProduct(m: c.m, k: c.k, a: a, lda: c.k, src: s, offsets: o, c: y, ldc: c.columns, j0: j0, j1: j1,
+                                  bias: b, level: level)
+            }
+        }
+    }
+
+    /// A fresh output (NaN) of case `c` with `call(src, offsets, out, j0, j1, bias)` run over each
+    /// column range (the float32 or the 16-bit product), expected to return true.
+    static func product(_ c: Case, src: [Float], bias: [Float]?, ranges: [(Int, Int)],
+                        _ call: (UnsafePointer<Float>, UnsafePointer<Int32>, UnsafeMutablePointer<Float>, Int, Int,
+                                 UnsafePointer<Float>?) -> Bool) -> [Float] {
         var out = [Float](repeating: .nan, count: c.m * c.columns)
         let offsets = c.offsets
-        a.withUnsafeBufferPointer { pa in
-            src.withUnsafeBufferPointer { ps in
-                offsets.withUnsafeBufferPointer { po in
-                    out.withUnsafeMutableBufferPointer { pc in
-                        guard let a = pa.baseAddress, let s = ps.baseAddress, let o = po.baseAddress,
-                              let y = pc.baseAddress else { return }
-                        for (j0, j1) in ranges {
-                            let run = { (b: UnsafePointer<Float>?) in
-                                #expect(convDirectProduct(m: c.m, k: c.k, a: a, lda: c.k, src: s, offsets: o, c: y,
-                                                          ldc: c.columns, j0: j0, j1: j1, bias: b, level: level))
-                            }
-                            if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
+        src.withUnsafeBufferPointer { ps in
+            offsets.withUnsafeBufferPointer { po in
+                out.withUnsafeMutableBufferPointer { pc in
+                    guard let s = ps.baseAddress, let o = po.baseAddress, let y = pc.baseAddress else { return }
+                    for (j0, j1) in ranges {
+                        if let bias {
+                            bias.withUnsafeBufferPointer { #expect(call(s, o, y, j0, j1, $0.baseAddress)) }
+                        } else {
+                            #expect(call(s, o, y, j0, j1, nil))
                         }
                     }
                 }
@@ -94,24 +105,13 @@ import Testing
 
     /// `convDirectProductHalf` over `bits` (16-bit weights) into a fresh output.
     static func productHalf(_ c: Case, bits: [UInt16], bfloat: Bool, src: [Float], bias: [Float]?, level: Int) -> [Float] {
-        var out = [Float](repeating: .nan, count: c.m * c.columns)
-        let offsets = c.offsets
         bits.withUnsafeBufferPointer { pa in
-            src.withUnsafeBufferPointer { ps in
-                offsets.withUnsafeBufferPointer { po in
-                    out.withUnsafeMutableBufferPointer { pc in
-                        guard let a = pa.baseAddress, let s = ps.baseAddress, let o = po.baseAddress,
-                              let y = pc.baseAddress else { return }
-                        let run = { (b: UnsafePointer<Float>?) in
-                            #expect(convDirectProductHalf(m: c.m, k: c.k, a: a, lda: c.k, bfloat: bfloat, src: s, offsets: o,
-                                                          c: y, ldc: c.columns, j0: 0, j1: c.columns, bias: b, level: level))
-                        }
-                        if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
-                    }
-                }
+            guard let a = pa.baseAddress else { return [] }
+            return product(c, src: src, bias: bias, ranges: [(0, c.columns)]) { s, o, y, j0, j1, b in
+                convDirectProductHalf(m: c.m, k: c.k, a: a, lda: c.k, bfloat: bfloat, src: s, offsets: o, c: y,
+                                      ldc: c.columns, j0: j0, j1: j1, bias: b, level: level)
             }
         }
-        return out
     }
 
     /// float16 and bfloat16 weights, widened tile by tile inside the kernel, give bit for bit

@@ -24,19 +24,30 @@ import TestSupport
                                padBegin: Array(c.p[..<r]), padEnd: Array(c.p[r...]), output: out)
     }
 
+    /// A case's geometry, input, bias and output size, and its weights as float16 and as
+    /// bfloat16 (each with its exact float32 widening), drawn from `seed`.
+    static func operands(_ c: Case, seed: inout UInt32) throws
+        -> (SpatialGeometry, [Float], [Float], Int, [(DType, Tensor, [Float])]) {
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        let geom = Self.geometry(c)
+        let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
+        let bias = (0..<c.w[0]).map { _ in rnd() }
+        let outCount = c.x[0] * c.w[0] * geom.output.reduce(1, *)
+        var weights: [(DType, Tensor, [Float])] = []
+        for half in [DType.float16, .bfloat16] {
+            let w = try Tensor(shape: c.w, scalars: (0..<c.w.reduce(1, *)).map { _ in rnd() }).cast(to: half)
+            weights.append((half, w, try w.cast(to: .float32).scalars(of: Float.self)))
+        }
+        return (geom, xv, bias, outCount, weights)
+    }
+
     /// Every shape, several block sizes (one column per block, a few columns, whole rows), float16 and
     /// bfloat16 (on the default kernel threads): the widened products equal the float32 ones.
     @Test func blocksOfWidenedRowsMatchTheFloat32Weights() throws {
         var seed: UInt32 = 11
-        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
         for c in Self.cases {
-            let geom = Self.geometry(c)
-            let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
-            let bias = (0..<c.w[0]).map { _ in rnd() }
-            let outCount = c.x[0] * c.w[0] * geom.output.reduce(1, *)
-            for half in [DType.float16, .bfloat16] {
-                let w = try Tensor(shape: c.w, scalars: (0..<c.w.reduce(1, *)).map { _ in rnd() }).cast(to: half)
-                let wide = try w.cast(to: .float32).scalars(of: Float.self)
+            let (geom, xv, bias, outCount, weights) = try Self.operands(c, seed: &seed)
+            for (half, w, wide) in weights {
                 let expected = try Conv.convFast(x: xv, xShape: c.x, w: wide, wShape: c.w, bias: bias, geom: geom, group: c.group)
                 for blockValues in [1, 500, 1 << 18] {
                     var y = [Float](repeating: .nan, count: outCount)
@@ -64,17 +75,11 @@ import TestSupport
     /// of the whole weights in between (ConvDirect.Weights.half).
     @Test func directConvolutionsGiveTheFloat32CopysBits() throws {
         var seed: UInt32 = 5
-        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
         let direct = [Self.cases[0], Self.cases[1], Self.cases[5],
                       Case(x: [1, 16, 7, 7], w: [40, 16, 3, 3], group: 1, s: [1, 1], p: [1, 1, 1, 1])]  // 7 × 7: 6 × 64 tile
         for c in direct {
-            let geom = Self.geometry(c)
-            let xv = (0..<c.x.reduce(1, *)).map { _ in rnd() }
-            let bias = (0..<c.w[0]).map { _ in rnd() }
-            let outCount = c.x[0] * c.w[0] * geom.output.reduce(1, *)
-            for half in [DType.float16, .bfloat16] {
-                let w = try Tensor(shape: c.w, scalars: (0..<c.w.reduce(1, *)).map { _ in rnd() }).cast(to: half)
-                let wide = try w.cast(to: .float32).scalars(of: Float.self)
+            let (geom, xv, bias, outCount, weights) = try Self.operands(c, seed: &seed)
+            for (half, w, wide) in weights {
                 for threads in [1, 2] {
                     var want = [Float](repeating: .nan, count: outCount)
                     var got = [Float](repeating: .nan, count: outCount)
