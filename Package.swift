@@ -34,7 +34,7 @@ let package = Package(
         // The int8 matrix product on AVX-512 VNNI.
         .target(name: "CQGemm", path: "Sources/CQGemm"),
         // The float32 product against a weight packed once, on AVX-512F or AVX2 + FMA.
-        .target(name: "CPackedGemm", path: "Sources/CPackedGemm"),
+        .target(name: "CPackedGemm", dependencies: ["CHalfConvert"], path: "Sources/CPackedGemm"),
         // Float32 max pooling rows on AVX2 (PoolFloat's row kernel is its reference).
         .target(name: "CPool", path: "Sources/CPool"),
         .target(name: "SurgeonTensor", dependencies: ["COpenBLAS", "CHalfConvert", "CQGemm", "CPackedGemm"]),

@@ -23,6 +23,7 @@
 // the same order.
 #include "CPackedGemm.h"
 #include "sp_switch.h"
+#include "CHalfConvert.h"
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -58,10 +59,18 @@ static void cd_pack_a(const float *a, int lda, int rows, int kc, float *dst) {
     for (int r = 0; r < rows; r++) memcpy(dst + (size_t)r * CD_KC, a + (size_t)r * lda, (size_t)kc * sizeof(float));
 }
 
-// Half weights (sp_conv_direct_h): the register tile of A widened into its L1 copy, so the
-// weights stay 16-bit in memory and no float32 copy of them is ever written. Widening is exact
-// (every float16 and bfloat16 value is a float32 value), so the tile holds the values a float32
-// copy of the weights would: the same products in the same order, the same bits.
+// CHalfConvert's F16C check, made once.
+static int cd_f16c(void) {
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v < 0) {
+        v = surgeon_f16c_available();
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
+// One float16 without F16C (CHalfConvert has only the F16C loop; the Swift side has its own).
 static float cd_half_to_float(uint16_t h) {
     const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     const uint32_t e = (h >> 10) & 0x1Fu, f = h & 0x3FFu;
@@ -83,59 +92,27 @@ static float cd_half_to_float(uint16_t h) {
     return v;
 }
 
-static void cd_widen_plain(const uint16_t *h, int n, int bfloat, float *dst) {
-    for (int i = 0; i < n; i++) {
-        if (bfloat) {
+// Half weights (sp_conv_direct_h): the register tile of A widened into its L1 copy, so the
+// weights stay 16-bit in memory and no float32 copy of them is ever written. Widening is exact
+// (every float16 and bfloat16 value is a float32 value), so the tile holds the values a float32
+// copy of the weights would: the same products in the same order, the same bits.
+// Widens n 16-bit values into dst: float16 through CHalfConvert's F16C loop where the CPU has
+// it, else one at a time; bfloat16 is the top half of a float32 (a shift).
+static void cd_widen(const uint16_t *h, int n, int bfloat, float *dst) {
+    if (bfloat) {
+        for (int i = 0; i < n; i++) {
             const uint32_t bits = (uint32_t)h[i] << 16;
             memcpy(dst + i, &bits, sizeof bits);
-        } else {
-            dst[i] = cd_half_to_float(h[i]);
         }
+    } else if (cd_f16c()) {
+        surgeon_f16c_half_to_float(h, dst, n);
+    } else {
+        for (int i = 0; i < n; i++) dst[i] = cd_half_to_float(h[i]);
     }
 }
-
-#if CD_X86
-__attribute__((target("avx,f16c")))
-static void cd_widen_f16c(const uint16_t *h, int n, float *dst) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))));
-    for (; i < n; i++) dst[i] = _cvtsh_ss(h[i]);
-}
-
-__attribute__((target("avx2")))
-static void cd_widen_bf16_avx2(const uint16_t *h, int n, float *dst) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256i w = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(h + i))), 16);
-        _mm256_storeu_si256((__m256i *)(dst + i), w);
-    }
-    cd_widen_plain(h + i, n - i, 1, dst + i);
-}
-
-static int cd_f16c(void) {
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
-#endif
 
 static void cd_pack_a_half(const uint16_t *a, int lda, int bfloat, int rows, int kc, float *dst) {
-    for (int r = 0; r < rows; r++) {
-        const uint16_t *h = a + (size_t)r * lda;
-        float *d = dst + (size_t)r * CD_KC;
-#if CD_X86
-        if (cd_f16c()) {
-            if (bfloat) cd_widen_bf16_avx2(h, kc, d); else cd_widen_f16c(h, kc, d);
-            continue;
-        }
-#endif
-        cd_widen_plain(h, kc, bfloat, d);
-    }
+    for (int r = 0; r < rows; r++) cd_widen(a + (size_t)r * lda, kc, bfloat, dst + (size_t)r * CD_KC);
 }
 
 /// The plain kernel: `rows` rows × `cols` (≤ 32) columns; reads only the columns it writes.

@@ -189,6 +189,15 @@ struct ConvDirect {
     enum Weights {
         case float(UnsafePointer<Float>)
         case half(HalfWeightRows)
+
+        /// The weights from value `offset` on: the float32 pointer, or the 16-bit one and
+        /// whether it is bfloat16 (exactly one pointer is set).
+        func from(_ offset: Int) -> (float: UnsafePointer<Float>?, half: UnsafePointer<UInt16>?, bfloat: Bool) {
+            switch self {
+            case .float(let w): return (w + offset, nil, false)
+            case .half(let h): return (nil, h.bits + offset, h.bfloat)
+            }
+        }
     }
 
     /// y (`[N, M, ho, wo]`) = bias + the convolution of x (`[N, C, h, w]`) by w (`[M, C/group,
@@ -282,20 +291,11 @@ struct ConvDirect {
                             // whose pass over memory did not overlap the products), then the
                             // epilogue runs on what the chunk wrote, as below.
                             if r == 2, rows, convDirectRowsAvailable(level: level, k: kk, j0: c0, j1: c1) {
-                                var stored = false
-                                switch weights {
-                                case .float(let w):
-                                    stored = convDirectProductRows(
-                                        m: i1 - i0, k: kk, a: w + wOffset + i0 * kk, half: nil, bfloat: false, lda: kk,
-                                        src: buffer, offsets: offsets, y: yg + i0 * s.outSize, ystride: s.outSize,
-                                        wq: plan.wq, wo: wo, j0: c0, j1: c1, bias: bg.map { $0 + i0 }, level: level)
-                                case .half(let h):
-                                    stored = convDirectProductRows(
-                                        m: i1 - i0, k: kk, a: nil, half: h.bits + wOffset + i0 * kk, bfloat: h.bfloat, lda: kk,
-                                        src: buffer, offsets: offsets, y: yg + i0 * s.outSize, ystride: s.outSize,
-                                        wq: plan.wq, wo: wo, j0: c0, j1: c1, bias: bg.map { $0 + i0 }, level: level)
-                                }
-                                if stored {
+                                let w = weights.from(wOffset + i0 * kk)
+                                if convDirectProductRows(
+                                    m: i1 - i0, k: kk, a: w.float, half: w.half, bfloat: w.bfloat, lda: kk, src: buffer,
+                                    offsets: offsets, y: yg + i0 * s.outSize, ystride: s.outSize, wq: plan.wq, wo: wo,
+                                    j0: c0, j1: c1, bias: bg.map { $0 + i0 }, level: level) {
                                     if let epilogue {
                                         // Output rows the chunk touched: [c0 / wq, (c1 - 1) / wq].
                                         let firstRow = c0 / plan.wq, firstCol = min(wo, c0 - firstRow * plan.wq)
@@ -309,17 +309,18 @@ struct ConvDirect {
                                     continue
                                 }
                             }
+                            let w = weights.from(wOffset + i0 * kk)
                             let computed: Bool
-                            switch weights {
-                            case .float(let w):
-                                computed = convDirectProduct(m: i1 - i0, k: kk, a: w + wOffset + i0 * kk, lda: kk, src: buffer,
-                                                             offsets: offsets, c: result + i0 * cols, ldc: cols, j0: c0, j1: c1,
+                            if let a = w.float {
+                                computed = convDirectProduct(m: i1 - i0, k: kk, a: a, lda: kk, src: buffer, offsets: offsets,
+                                                             c: result + i0 * cols, ldc: cols, j0: c0, j1: c1,
                                                              bias: bg.map { $0 + i0 }, level: level)
-                            case .half(let h):
-                                computed = convDirectProductHalf(m: i1 - i0, k: kk, a: h.bits + wOffset + i0 * kk, lda: kk,
-                                                                 bfloat: h.bfloat, src: buffer, offsets: offsets,
-                                                                 c: result + i0 * cols, ldc: cols, j0: c0, j1: c1,
-                                                                 bias: bg.map { $0 + i0 }, level: level)
+                            } else if let h = w.half {
+                                computed = convDirectProductHalf(m: i1 - i0, k: kk, a: h, lda: kk, bfloat: w.bfloat, src: buffer,
+                                                                 offsets: offsets, c: result + i0 * cols, ldc: cols, j0: c0,
+                                                                 j1: c1, bias: bg.map { $0 + i0 }, level: level)
+                            } else {
+                                computed = false
                             }
                             if !computed {
                                 fine = false
