@@ -115,14 +115,16 @@ extension PlanFusion {
     static func fuseQuantizePairs(_ plan: ExecutionPlan, constant: [Int: Value], fusible: (Int) -> Bool,
                                   readerStep: [Int], removed: inout Set<Int>) -> [(gone: Int, output: Int, step: Int)] {
         var rewrites: [(gone: Int, output: Int, step: Int)] = []
-        for k in plan.steps.indices {
+        // Steps an earlier rewrite removed (a DequantizeLinear a quantized Conv no longer reads)
+        // are neither paired nor rewritten.
+        for k in plan.steps.indices where !removed.contains(k) {
             let q = plan.steps[k]
             guard q.node.opType == "QuantizeLinear", q.node.domain.isEmpty, let qKernel = q.kernel, !q.folded,
                   q.outputs.count == 1, let y = q.outputs.first, fusible(y), readerStep[y] > k,
                   q.inputs.count >= 2, q.inputs[0] >= 0 else { continue }
             let c = readerStep[y]
             let dq = plan.steps[c]
-            guard dq.node.opType == "DequantizeLinear", dq.node.domain.isEmpty, let dqKernel = dq.kernel,
+            guard !removed.contains(c), dq.node.opType == "DequantizeLinear", dq.node.domain.isEmpty, let dqKernel = dq.kernel,
                   dq.inputs.first == y, dq.inputs.count >= 2, dq.outputs.count == 1, dq.outputs[0] >= 0,
                   let fq = fakeQuantize(q: q, dq: dq, constant: constant) else { continue }
             let unfused = UnfusedQuantizePair(q: q, qKernel: qKernel, dq: dq, dqKernel: dqKernel, constant: constant)

@@ -20,6 +20,9 @@ extension PlanFusion {
                   st.outputs.count == 1 else { continue }
             switch st.node.opType {
             case "Conv":
+                // A Conv run on the integers (`fuseQuantizedConvs`: no float32 weights input)
+                // keeps its own kernel; the chain runs after it.
+                guard st.inputs.count >= 2, st.inputs[1] >= 0 else { continue }
                 // No rows by a constant: a Conv's tiles are channels, not columns of a last axis.
                 guard let te = TileEpilogue(leading: st.epilogues, head: st.outputs[0], rowConstant: { _ in nil }) else { continue }
                 plan.steps[k].keptTile = te
@@ -52,7 +55,8 @@ extension PlanFusion {
     /// not taken (none, or not float32 Conv inputs): the caller's fallback runs.
     static func keptTileConvRun(_ ctx: OpContext, tapWeights: ConvTapWeights? = nil) throws -> [Value]? {
         guard let offer = ctx.keptTile else { return nil }
-        let x = try ctx.tensor(0), w = try ctx.tensor(1), bias = try ctx.optionalTensor(2)
+        guard let x = try ctx.optionalTensor(0), let w = try ctx.optionalTensor(1) else { return nil }
+        let bias = try ctx.optionalTensor(2)
         guard x.dtype == .float32, w.dtype == .float32, x.count > 0, w.count > 0, x.rank >= 3, w.rank == x.rank,
               bias.map({ $0.count == w.shape[0] }) ?? true else { return nil }
         let (geom, group) = try Conv.setup(ctx: ctx, xShape: x.shape, wShape: w.shape)
