@@ -83,6 +83,23 @@ static void qr512_quantize(const float *p, long n, float scale, float inv, float
     }
 }
 
+/// qr512_quantize's integers dequantized: d[i] = (float)(q[i] - dz) * ds. d may be p.
+__attribute__((target("avx512f")))
+static void fq512(const float *p, float *d, long n, float scale, float inv, float zp, int exact, float ds, int dz) {
+    const __m512 iv = _mm512_set1_ps(inv), sc = _mm512_set1_ps(scale), z = _mm512_set1_ps(zp), s2 = _mm512_set1_ps(ds);
+    const __m512i z2 = _mm512_set1_epi32(dz);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512i v = qr512_one(_mm512_loadu_ps(p + i), iv, sc, z, exact);
+        _mm512_storeu_ps(d + i, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, z2)), s2));
+    }
+    if (i < n) {
+        const __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        const __m512i v = qr512_one(_mm512_maskz_loadu_ps(k, p + i), iv, sc, z, exact);
+        _mm512_mask_storeu_ps(d + i, k, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, z2)), s2));
+    }
+}
+
 __attribute__((target("avx2")))
 static int qr256_range(const float *p, long n, float *lo, float *hi) {
     __m256 l0 = _mm256_set1_ps(p[0]), h0 = l0, bad = _mm256_setzero_ps();
@@ -143,6 +160,26 @@ static void qr256_quantize(const float *p, long n, float scale, float inv, float
     }
 }
 
+/// qr256_quantize's integers dequantized: d[i] = (float)(q[i] - dz) * ds. d may be p.
+__attribute__((target("avx2")))
+static void fq256(const float *p, float *d, long n, float scale, float inv, float zp, int exact, float ds, int dz) {
+    const __m256 iv = _mm256_set1_ps(inv), sc = _mm256_set1_ps(scale), z = _mm256_set1_ps(zp), s2 = _mm256_set1_ps(ds);
+    const __m256i z2 = _mm256_set1_epi32(dz);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i v = qr256_one(_mm256_loadu_ps(p + i), iv, sc, z, exact);
+        _mm256_storeu_ps(d + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, z2)), s2));
+    }
+    if (i < n) {
+        // The last values through an 8-float copy.
+        float t[8] = {0};
+        for (long j = i; j < n; j++) t[j - i] = p[j];
+        const __m256i v = qr256_one(_mm256_loadu_ps(t), iv, sc, z, exact);
+        _mm256_storeu_ps(t, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, z2)), s2));
+        for (long j = i; j < n; j++) d[j] = t[j - i];
+    }
+}
+
 #endif
 
 int sp_range_finite(int level, const float *src, long n, float *lo, float *hi) {
@@ -165,5 +202,17 @@ int sp_quantize_u8(int level, const float *src, long n, float scale, float zp, u
     if (level == 1) { qr256_quantize(src, n, scale, inv, zp, exact, dst); return 0; }
 #endif
     (void)src; (void)scale; (void)zp; (void)dst; (void)inv; (void)exact;
+    return -1;
+}
+
+int sp_fake_quantize_u8(int level, const float *src, float *dst, long n, float scale, float zp, float dq_scale, int dq_zero) {
+    if (n <= 0) return 0;
+    const float inv = 1.0f / scale;
+    const int exact = !(isnormal(scale) && isnormal(inv));
+#if SE_X86
+    if (level >= 2) { fq512(src, dst, n, scale, inv, zp, exact, dq_scale, dq_zero); return 0; }
+    if (level == 1) { fq256(src, dst, n, scale, inv, zp, exact, dq_scale, dq_zero); return 0; }
+#endif
+    (void)src; (void)dst; (void)scale; (void)zp; (void)dq_scale; (void)dq_zero; (void)inv; (void)exact;
     return -1;
 }

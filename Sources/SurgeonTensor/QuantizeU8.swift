@@ -55,4 +55,14 @@ public enum QuantizeU8 {
         }
         return true
     }
+
+    /// `dst[i] = Float(q[i] - dqZero) * dqScale` with `q[i]` the byte `quantize` gives `src[i]`
+    /// (QuantizeLinear to uint8, then DequantizeLinear), on the calling thread; `dst` may be
+    /// `src`. False, with nothing written, at level 0.
+    @inline(__always)
+    public static func fakeQuantize(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                                    scale: Float, zeroPoint: Float, dqScale: Float, dqZero: Int32, level: Int = level) -> Bool {
+        guard level > 0 else { return false }
+        return sp_fake_quantize_u8(Int32(level), src, dst, n, scale, zeroPoint, dqScale, dqZero) == 0
+    }
 }

@@ -76,6 +76,29 @@ import Testing
         #expect(!QuantizeU8.quantize([1], 1, scale: 1, zeroPoint: 0, into: &y, level: 0))
     }
 
+    /// QuantizeLinear to uint8 then DequantizeLinear (`fakeQuantize`), in place and out of
+    /// place, every tail length, NaN and infinities: bit for bit the Swift formulas.
+    @Test func fakeQuantizeMatchesDivision() throws {
+        for level in Self.levels {
+            for (scale, zp, ds, dz) in [(Float(0.0123), Float(128), Float(0.0123), Int32(128)), (0.37, 0, 0.5, 3),
+                                        (1.0 / 3.0, 200, 1.0 / 7.0, 200)] {
+                for n in [1, 7, 8, 15, 16, 17, 70, 4099] {
+                    var x = Self.values(n, scale: scale, seed: UInt64(n) &+ UInt64(level))
+                    if n > 5 { x[n - 1] = .nan; x[n / 2] = .infinity; x[1] = -.infinity; x[0] = -0.0 }
+                    let want = x.map { (Float(Int32(Self.reference($0, scale, zp)) &- dz) * ds).bitPattern }
+                    var y = [Float](repeating: 9, count: n + 1)
+                    #expect(QuantizeU8.fakeQuantize(x, &y, n, scale: scale, zeroPoint: zp, dqScale: ds, dqZero: dz, level: level))
+                    #expect(y[..<n].map(\.bitPattern) == want, "level \(level) scale \(scale) n \(n)")
+                    #expect(y[n] == 9)
+                    #expect(QuantizeU8.fakeQuantize(x, &x, n, scale: scale, zeroPoint: zp, dqScale: ds, dqZero: dz, level: level))
+                    #expect(x.map(\.bitPattern) == want, "in place, level \(level) n \(n)")
+                }
+            }
+        }
+        var y: [Float] = [0]
+        #expect(!QuantizeU8.fakeQuantize([1], &y, 1, scale: 1, zeroPoint: 0, dqScale: 1, dqZero: 0, level: 0))
+    }
+
     @Test func rangeMatchesSwift() {
         for level in Self.levels {
             for n in [1, 2, 15, 16, 17, 31, 33, 64, 1000, 300_001] {

@@ -123,6 +123,10 @@ int sp_range_finite(int level, const float *src, long n, float *lo, float *hi);
 /// 0, with src[i] / scale the float32 quotient: the bits of QuantizeLinear's Swift loop for a
 /// zero point zp holding a whole number in 0...255. Returns 0, or -1 at level 0 (nothing written).
 int sp_quantize_u8(int level, const float *src, long n, float scale, float zp, unsigned char *dst);
+/// sp_fake_quantize_u8: dst[i] = (float)(q[i] - dq_zero) * dq_scale with q[i] the byte
+/// sp_quantize_u8 gives src[i] (QuantizeLinear to uint8, then DequantizeLinear, as their Swift
+/// loops compute them); dst may be src. Returns 0, or -1 at level 0 (nothing written).
+int sp_fake_quantize_u8(int level, const float *src, float *dst, long n, float scale, float zp, float dq_scale, int dq_zero);
 
 /// Float32 activations (vec_math.c), the functions of SurgeonGraph's Swift kernels with their
 /// products and sums fused (fused multiply-adds: within a few ulp of the Swift loops, not the

@@ -77,9 +77,20 @@ struct FakeQuantize: Sendable {
         }
     }
 
+    /// Whether the pair goes through `QuantizeU8.fakeQuantize` (quantize_u8.c: the product by
+    /// the reciprocal of the scale, divided only near half-integers; the same bits as
+    /// `element`): uint8 between the two, a whole zero point, a vector kernel on this CPU.
+    /// `SURGEON_QUANT_KERNEL=swift` keeps the Swift loop.
+    var vectorKernel: Bool {
+        lo == 0 && hi == 255 && qZero >= 0 && qZero <= 255 && qZero.rounded(.towardZero) == qZero && QuantizeU8.level > 0
+    }
+
     /// `dst[i] = dq(q(src[i]))` for `i < n`; `dst` must not overlap `src` (see `applyInPlace`).
     func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        let vector = vectorKernel
         parallelChunks(n) { r in
+            if vector, QuantizeU8.fakeQuantize(src + r.lowerBound, dst + r.lowerBound, r.count, scale: qScale, zeroPoint: qZero,
+                                                dqScale: dqScale, dqZero: dqZero) { return }
             for i in r { dst[i] = element(src[i]) }
         }
     }
@@ -93,6 +104,9 @@ struct FakeQuantize: Sendable {
     /// `applyInPlace` on the calling thread (a chunk of it, a kernel's per-tile epilogue).
     @inline(__always)
     func applyOnThisThread(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+        if vectorKernel, QuantizeU8.fakeQuantize(p, p, n, scale: qScale, zeroPoint: qZero, dqScale: dqScale, dqZero: dqZero) {
+            return
+        }
         for i in 0..<n { p[i] = element(p[i]) }
     }
 

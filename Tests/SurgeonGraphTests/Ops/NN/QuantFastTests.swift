@@ -34,6 +34,27 @@ import TestSupport
         }
     }
 
+    /// uint8 with one scale and zero point runs quantize_u8.c's kernel: quotients on
+    /// half-integers and one ulp either side (where the product by the reciprocal alone rounds
+    /// the other way), against the Double path.
+    @Test func quantizeUInt8PerTensorMatchesPlainAtTies() throws {
+        let scales: [Float] = [0.0123, 1.0 / 3.0, 0.37]
+        for scale in scales {
+            var xv: [Float] = []
+            for k in -300...300 {
+                let h = (Float(k) + 0.5) * scale
+                xv += [h, h.nextUp, h.nextDown]
+            }
+            let x = try f32([xv.count], xv)
+            let zp = try Tensor(int64s: [117], shape: [], dtype: .uint8)
+            let s = Tensor(scalar: scale)
+            let fast = try #require(try QuantizeLinear.fast(x: x, scale: s, zp: zp, outType: .uint8, axis: 1, block: 0))
+            let plain = try QuantizeLinear.plain(x: x, scale: s, zp: zp, outType: .uint8, axis: 1, block: 0, saturate: true)
+            #expect(fast.int64Array() == plain.int64Array(), "scale \(scale)")
+            #expect(Set(fast.int64Array()).count > 200)
+        }
+    }
+
     @Test mutating func dequantizeMatchesPlain() throws {
         let shapes: [([Int], Int, Int)] = [([9], 0, 1), ([3, 5, 7], 1, 5), ([4, 3], -1, 3), ([2, 3, 40_001], 1, 3)]
         for (shape, axis, channels) in shapes {
