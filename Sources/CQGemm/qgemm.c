@@ -81,6 +81,72 @@ static void kernel_8x32(int k4, const uint8_t *const ar[SQ_QGEMM_MR], const int8
 }
 #endif
 
+#if SQ_X86
+#define SQ_STEP_IND(r) \
+    a = _mm512_set1_epi32(*(const int32_t *)(ap##r + (size_t)q * 4)); \
+    acc##r##0 = _mm512_dpbusd_epi32(acc##r##0, a, w0); \
+    acc##r##1 = _mm512_dpbusd_epi32(acc##r##1, a, w1);
+
+// kernel_8x32 with each row's k read tap by tap: row r's bytes for tap t (cin of them, cin a
+// multiple of 4) start at ri[r][t], and W's depth runs over the taps in the same order.
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void kernel_8x32_ind(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw,
+                            int rows, int cols, int32_t *c, int ldc) {
+    __m512i acc00 = _mm512_setzero_si512(), acc01 = _mm512_setzero_si512();
+    __m512i acc10 = _mm512_setzero_si512(), acc11 = _mm512_setzero_si512();
+    __m512i acc20 = _mm512_setzero_si512(), acc21 = _mm512_setzero_si512();
+    __m512i acc30 = _mm512_setzero_si512(), acc31 = _mm512_setzero_si512();
+    __m512i acc40 = _mm512_setzero_si512(), acc41 = _mm512_setzero_si512();
+    __m512i acc50 = _mm512_setzero_si512(), acc51 = _mm512_setzero_si512();
+    __m512i acc60 = _mm512_setzero_si512(), acc61 = _mm512_setzero_si512();
+    __m512i acc70 = _mm512_setzero_si512(), acc71 = _mm512_setzero_si512();
+    for (int t = 0; t < taps; t++) {
+        const uint8_t *ap0 = ri[0][t], *ap1 = ri[1][t], *ap2 = ri[2][t], *ap3 = ri[3][t];
+        const uint8_t *ap4 = ri[4][t], *ap5 = ri[5][t], *ap6 = ri[6][t], *ap7 = ri[7][t];
+        const int8_t *pt = pw + (size_t)t * c4 * 128;
+        for (int q = 0; q < c4; q++) {
+            const __m512i w0 = _mm512_loadu_si512((const void *)(pt + (size_t)q * 128));
+            const __m512i w1 = _mm512_loadu_si512((const void *)(pt + (size_t)q * 128 + 64));
+            __m512i a;
+            SQ_STEP_IND(0) SQ_STEP_IND(1) SQ_STEP_IND(2) SQ_STEP_IND(3)
+            SQ_STEP_IND(4) SQ_STEP_IND(5) SQ_STEP_IND(6) SQ_STEP_IND(7)
+        }
+    }
+    const __m512i acc[SQ_QGEMM_MR][2] = {
+        {acc00, acc01}, {acc10, acc11}, {acc20, acc21}, {acc30, acc31},
+        {acc40, acc41}, {acc50, acc51}, {acc60, acc61}, {acc70, acc71},
+    };
+    const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? (__mmask16)0 : (__mmask16)((1u << (cols - 16)) - 1);
+    for (int r = 0; r < rows; r++) {
+        int32_t *row = c + (size_t)r * ldc;
+        _mm512_mask_storeu_epi32(row, m0, acc[r][0]);
+        if (m1) _mm512_mask_storeu_epi32(row + 16, m1, acc[r][1]);
+    }
+}
+#endif
+
+void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
+                            const int8_t *packedW, int32_t *c, int ldc) {
+#if SQ_X86
+    if (m1 <= m0 || n <= 0 || taps <= 0 || cin <= 0 || cin % 4 != 0) return;
+    const int c4 = cin / 4;
+    for (int j = 0; j < n; j += SQ_QGEMM_NR) {
+        const int cols = n - j < SQ_QGEMM_NR ? n - j : SQ_QGEMM_NR;
+        const int8_t *pw = packedW + (size_t)j * taps * cin;
+        for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
+            const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
+            const uint8_t *const *ri[SQ_QGEMM_MR];
+            // Rows past the block repeat its last row (read, never stored).
+            for (int r = 0; r < SQ_QGEMM_MR; r++) ri[r] = ind + (size_t)(i + (r < nr ? r : nr - 1)) * taps;
+            kernel_8x32_ind(taps, c4, ri, pw, nr, cols, c + (size_t)i * ldc + j, ldc);
+        }
+    }
+#else
+    (void)m0; (void)m1; (void)n; (void)taps; (void)cin; (void)ind; (void)packedW; (void)c; (void)ldc;
+#endif
+}
+
 void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda,
                    const int8_t *packedW, int32_t *c, int ldc) {
 #if SQ_X86

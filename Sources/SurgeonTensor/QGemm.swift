@@ -67,6 +67,52 @@ public enum QGemm {
         if parts == 1 { run(0) } else { parallelFor(parts, threads: parts, run) }
     }
 
+    /// `c[i * ldc + j] = Σ_t Σ_p ind[i * taps + t][p] * W[j][t * channels + p]` for `i < m`: the
+    /// product of rows of A given as `taps` runs of `channels` bytes each (`depth` = taps ·
+    /// channels), read where they are (a convolution's taps in its NHWC input, no im2col copy).
+    /// The rows of A split over the kernel threads as in `multiply`; without the VNNI kernel
+    /// or with `channels` not a multiple of 4, `multiplyIndirectPlain`.
+    public static func multiplyIndirect(_ ind: UnsafePointer<UnsafePointer<UInt8>?>, taps: Int, channels: Int, m: Int,
+                                        _ w: PackedWeights, c: UnsafeMutablePointer<Int32>, ldc: Int) {
+        guard m > 0 else { return }
+        let limit = Int(Int32.max)
+        guard available, taps > 0, channels > 0, channels % 4 == 0, taps * channels == w.depth, m < limit, ldc < limit else {
+            multiplyIndirectPlain(ind, taps: taps, channels: channels, m: m, w, c: c, ldc: ldc)
+            return
+        }
+        let block = Int(SQ_QGEMM_MR)
+        let blocks = (m + block - 1) / block
+        let parts = min(max(1, kernelThreads), blocks, max(1, m * w.rows * w.depth / (1 << 20)))
+        let per = (blocks + parts - 1) / parts
+        let run = { (part: Int) in
+            let i0 = part * per * block, i1 = min(m, (part + 1) * per * block)
+            if i0 >= i1 { return }
+            sq_qgemm_u8s8_indirect(Int32(i0), Int32(i1), Int32(w.rows), Int32(taps), Int32(channels), ind,
+                                   w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc))
+        }
+        if parts == 1 { run(0) } else { parallelFor(parts, threads: parts, run) }
+    }
+
+    /// The plain kernel of `multiplyIndirect` (its yardstick; nil pointers read zeros).
+    public static func multiplyIndirectPlain(_ ind: UnsafePointer<UnsafePointer<UInt8>?>, taps: Int, channels: Int, m: Int,
+                                             _ w: PackedWeights, c: UnsafeMutablePointer<Int32>, ldc: Int) {
+        let k = w.depth, n = w.rows
+        w.plain.withUnsafeBufferPointer { pw in
+            parallelItems(m, costPerItem: k * n) { i in
+                let out = c + i * ldc
+                for j in 0..<n {
+                    var s: Int32 = 0
+                    for t in 0..<taps {
+                        guard let row = ind[i * taps + t] else { continue }
+                        let wr = j * k + t * channels
+                        for p in 0..<channels where t * channels + p < k { s &+= Int32(row[p]) &* Int32(pw[wr + p]) }
+                    }
+                    out[j] = s
+                }
+            }
+        }
+    }
+
     /// The plain kernel (the yardstick, and the path on CPUs without VNNI).
     public static func multiplyPlain(a: UnsafePointer<UInt8>, lda: Int, m: Int, _ w: PackedWeights,
                                      c: UnsafeMutablePointer<Int32>, ldc: Int) {

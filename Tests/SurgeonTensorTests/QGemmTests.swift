@@ -42,6 +42,52 @@ import Testing
         }
     }
 
+    /// The indirect product (rows given as taps of `channels` bytes each, anywhere in memory,
+    /// some sharing a padding row) against the plain indirect loops and against `multiply` on
+    /// the same rows copied out: exact int32 on every block edge.
+    @Test(.enabled(if: QGemm.available, "needs AVX-512 VNNI"))
+    func indirectKernelMatchesPlainAndCopiedRows() throws {
+        for (m, n, taps, ch) in [(1, 1, 1, 4), (8, 32, 9, 4), (7, 31, 9, 8), (9, 33, 3, 12), (17, 65, 9, 64), (100, 64, 1, 128), (50, 200, 9, 32)] {
+            let k = taps * ch
+            let pool: [UInt8] = Self.bytes(4096 + ch, seed: UInt64(m + n), UInt8.self)
+            var w: [Int8] = Self.bytes(n * k, seed: UInt64(m * 1000 + k), Int8.self)
+            w[0] = -128
+            let packed = try QGemm.PackedWeights(w, rows: n, depth: k)
+            let ldc = n + 3
+            var fast = [Int32](repeating: 7, count: m * ldc), plain = fast, copied = fast
+            var rows = [UInt8](repeating: 0, count: m * k)
+            try pool.withUnsafeBufferPointer { pp in
+                let base = try #require(pp.baseAddress)
+                // Tap t of row i: somewhere in the pool (every 5th one the same "padding" run).
+                var table = [UnsafePointer<UInt8>?](repeating: nil, count: m * taps)
+                var s: UInt64 = 99
+                for i in 0..<(m * taps) {
+                    s = s &* 6364136223846793005 &+ 1442695040888963407
+                    table[i] = i % 5 == 4 ? base : base + Int(s >> 33) % 4096
+                    for p in 0..<ch { rows[(i / taps) * k + (i % taps) * ch + p] = (table[i] ?? base)[p] }
+                }
+                table.withUnsafeBufferPointer { pt in
+                    guard let t = pt.baseAddress else { return }
+                    fast.withUnsafeMutableBufferPointer { pc in
+                        QGemm.multiplyIndirect(t, taps: taps, channels: ch, m: m, packed, c: pc.baseAddress!, ldc: ldc)
+                    }
+                    plain.withUnsafeMutableBufferPointer { pc in
+                        QGemm.multiplyIndirectPlain(t, taps: taps, channels: ch, m: m, packed, c: pc.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            rows.withUnsafeBufferPointer { pa in
+                copied.withUnsafeMutableBufferPointer { pc in
+                    QGemm.multiply(a: pa.baseAddress!, lda: k, m: m, packed, c: pc.baseAddress!, ldc: ldc)
+                }
+            }
+            #expect(fast == plain, "\(m)×\(n)×\(taps)×\(ch)")
+            #expect(fast == copied, "\(m)×\(n)×\(taps)×\(ch) copied")
+            #expect((0..<m).allSatisfy { i in fast[(i * ldc + n)..<((i + 1) * ldc)].allSatisfy { $0 == 7 } })
+            #expect(Set(plain).count > min(m * n, 10) / 2, "the products must vary")
+        }
+    }
+
     @Test func rowSumsAndShapeChecks() throws {
         let packed = try QGemm.PackedWeights([1, -2, 3, -128, 127, 0], rows: 2, depth: 3)
         #expect(packed.rowSums == [2, -1])

@@ -32,4 +32,11 @@ void sq_qgemm_pack_w(const int8_t *w, int ldw, int n, int k, int8_t *packed);
 void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda,
                    const int8_t *packedW, int32_t *c, int ldc);
 
+/// C[i][j] = sum over taps t < T and p < cin of ind[i * T + t][p] * W[j][t * cin + p], for
+/// m0 <= i < m1 and j < n (an indirect product: each row of A is T runs of cin bytes, wherever
+/// they are, a convolution's taps read in place from an NHWC image); cin a multiple of 4, W
+/// packed by sq_qgemm_pack_w with k = T * cin. Only call when sq_qgemm_available().
+void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
+                            const int8_t *packedW, int32_t *c, int ldc);
+
 #endif

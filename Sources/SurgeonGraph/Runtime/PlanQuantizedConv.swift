@@ -69,23 +69,41 @@ struct QuantizedConv: @unchecked Sendable {
         let z = signed ? zeroPoint + 128 : zeroPoint
         guard z >= 0, z <= 255 else { return nil }
         let imageBytes = try Tensor.checkedCount([h, w, c], dtype: .uint8)
-        let colBytes = try Tensor.checkedCount([positions, stride], dtype: .uint8)
+        // Channels in whole 4-byte groups: the product reads each tap's channels in place from
+        // the NHWC image through a table of pointers (`indirection`), no im2col copy.
+        let indirect = QGemm.available && c % 4 == 0 && Self.indirectOn
+        let taps = kh * kw
+        let colBytes = indirect ? 0 : try Tensor.checkedCount([positions, stride], dtype: .uint8)
+        let tableCount = indirect ? try Tensor.checkedCount([positions, taps], dtype: .int64) : 0
         let accCount = try Tensor.checkedCount([positions, m], dtype: .int32)
         let nhwc = ScratchMemory.allocate(UInt8.self, count: imageBytes)
         let cols = ScratchMemory.allocate(UInt8.self, count: colBytes)
+        let table = ScratchMemory.allocate(UnsafePointer<UInt8>?.self, count: tableCount)
+        let padRow = ScratchMemory.allocate(UInt8.self, count: c)
         let acc = ScratchMemory.allocate(Int32.self, count: accCount)
         defer {
             ScratchMemory.release(nhwc, count: imageBytes)
             ScratchMemory.release(cols, count: colBytes)
+            ScratchMemory.release(table, count: tableCount)
+            ScratchMemory.release(padRow, count: c)
             ScratchMemory.release(acc, count: accCount)
         }
         let src = try bytePointer(xq)
+        if indirect {
+            padRow.update(repeating: UInt8(z), count: c)
+            Self.indirection(image: UnsafePointer(nhwc), channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom,
+                             pad: UnsafePointer(padRow), into: table)
+        }
         withExtendedLifetime(xq) {
             for b in 0..<n {
                 Self.toNHWC(src + b * c * h * w, channels: c, h: h, w: w, flip: flip, dst: nhwc)
-                im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
-                           stride: stride, dst: cols)
-                QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
+                if indirect {
+                    QGemm.multiplyIndirect(UnsafePointer(table), taps: taps, channels: c, m: positions, weights, c: acc, ldc: m)
+                } else {
+                    im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
+                               stride: stride, dst: cols)
+                    QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
+                }
                 dequantize(acc, positions: positions, channels: m, into: y + b * m * positions)
             }
         }
@@ -149,6 +167,34 @@ extension QuantizedConv {
             for q in p0..<p1 where c8 < c {
                 let o = dst + q &* c
                 for ch in c8..<c { o[ch] = src[ch &* pixels &+ q] ^ flip }
+            }
+        }
+    }
+
+    /// Whether convolutions over whole 4-channel groups read their taps in place
+    /// (`indirection`); `SURGEON_QCONV_INDIRECT=off` copies them into im2col rows (A/B switch).
+    static let indirectOn = environmentSwitchOn("SURGEON_QCONV_INDIRECT")
+
+    /// The indirect product's table: for output position p and tap (a, t), in the weights'
+    /// (tap row, tap column) order, where that tap's C bytes start in the NHWC `image`, or
+    /// `pad` (C bytes of the zero point) for taps outside it.
+    static func indirection(image: UnsafePointer<UInt8>, channels c: Int, h: Int, w: Int, kh: Int, kw: Int,
+                            geom: SpatialGeometry, pad: UnsafePointer<UInt8>,
+                            into table: UnsafeMutablePointer<UnsafePointer<UInt8>?>) {
+        let sh = geom.strides[0], sw = geom.strides[1], dh = geom.dilations[0], dw = geom.dilations[1]
+        let ph = geom.padBegin[0], pw = geom.padBegin[1]
+        let oh = geom.output[0], ow = geom.output[1]
+        var k = 0
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                for a in 0..<kh {
+                    let iy = oy &* sh &- ph &+ a &* dh
+                    for t in 0..<kw {
+                        let ix = ox &* sw &- pw &+ t &* dw
+                        table[k] = iy >= 0 && iy < h && ix >= 0 && ix < w ? image + (iy &* w &+ ix) &* c : pad
+                        k &+= 1
+                    }
+                }
             }
         }
     }

@@ -80,6 +80,10 @@ struct QuantizedConvTests {
             (7, 4, 3, [Attribute(name: "dilations", value: .ints([2, 1])), Attribute(name: "pads", value: .ints([2, 1, 2, 1]))], [1, 4, 12, 12], true),
             (5, 3, 3, [Attribute(name: "dilations", value: .ints([1, 3])), Attribute(name: "pads", value: .ints([0, 3, 1, 2]))], [1, 3, 7, 9], true),
             (33, 6, 5, [Attribute(name: "strides", value: .ints([3, 1])), Attribute(name: "pads", value: .ints([2, 2, 2, 2]))], [1, 6, 8, 40], true),
+            // Whole 4-channel groups: the taps read in place (`indirection`), padding included.
+            (16, 8, 3, [Attribute(name: "strides", value: .ints([2, 2])), Attribute(name: "pads", value: .ints([1, 1, 1, 1]))], [2, 8, 11, 9], true),
+            (35, 12, 3, [Attribute(name: "pads", value: .ints([0, 1, 2, 1])), Attribute(name: "dilations", value: .ints([2, 1]))], [1, 12, 10, 13], false),
+            (8, 16, 1, [Attribute(name: "strides", value: .ints([2, 2]))], [1, 16, 9, 9], true),
         ]
         for cs in cases {
             let model = try Self.net(type: type, m: cs.m, c: cs.c, k: cs.k, attributes: cs.attrs, perChannel: cs.perChannel)
