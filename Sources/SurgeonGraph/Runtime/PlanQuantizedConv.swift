@@ -23,6 +23,9 @@ struct QuantizedConv: @unchecked Sendable {
     /// Activation zero point and integer type.
     let zeroPoint: Int32
     let signed: Bool
+    /// The last indirection table made (`indirection`), reused while the scratch buffers it
+    /// points into and the input's size are the same (steady-state runs).
+    let tables = IndirectionTables()
 
     /// `wq` ([M, C, kh, kw] row-major) reordered to rows of (kh, kw, C) and packed.
     init(wq: [Int8], shape: [Int], scale: [Float], bias: [Float]?, zeroPoint: Int32, signed: Bool) throws {
@@ -74,31 +77,43 @@ struct QuantizedConv: @unchecked Sendable {
         let indirect = QGemm.available && c % 4 == 0 && Self.indirectOn
         let taps = kh * kw
         let colBytes = indirect ? 0 : try Tensor.checkedCount([positions, stride], dtype: .uint8)
-        let tableCount = indirect ? try Tensor.checkedCount([positions, taps], dtype: .int64) : 0
+        // The indirection table (positions × taps pointers) is sized like any tensor.
+        if indirect { _ = try Tensor.checkedCount([positions, taps], dtype: .int64) }
         let accCount = try Tensor.checkedCount([positions, m], dtype: .int32)
-        let nhwc = ScratchMemory.allocate(UInt8.self, count: imageBytes)
+        // The padding row (C bytes of the zero point) right after the image, one allocation:
+        // the indirection table's key is then one address.
+        let nhwc = ScratchMemory.allocate(UInt8.self, count: imageBytes + c)
+        let padRow = nhwc + imageBytes
         let cols = ScratchMemory.allocate(UInt8.self, count: colBytes)
-        let table = ScratchMemory.allocate(UnsafePointer<UInt8>?.self, count: tableCount)
-        let padRow = ScratchMemory.allocate(UInt8.self, count: c)
         let acc = ScratchMemory.allocate(Int32.self, count: accCount)
         defer {
-            ScratchMemory.release(nhwc, count: imageBytes)
+            ScratchMemory.release(nhwc, count: imageBytes + c)
             ScratchMemory.release(cols, count: colBytes)
-            ScratchMemory.release(table, count: tableCount)
-            ScratchMemory.release(padRow, count: c)
             ScratchMemory.release(acc, count: accCount)
         }
         let src = try bytePointer(xq)
+        var table: [UnsafePointer<UInt8>?] = []
         if indirect {
             padRow.update(repeating: UInt8(z), count: c)
-            Self.indirection(image: UnsafePointer(nhwc), channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom,
-                             pad: UnsafePointer(padRow), into: table)
+            let key = IndirectionTables.Key(image: UInt(bitPattern: nhwc), h: h, w: w)
+            table = tables.table(for: key) {
+                var made = [UnsafePointer<UInt8>?](repeating: nil, count: positions * taps)
+                made.withUnsafeMutableBufferPointer { t in
+                    guard let into = t.baseAddress else { return }
+                    Self.indirection(image: UnsafePointer(nhwc), channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom,
+                                     pad: UnsafePointer(padRow), into: into)
+                }
+                return made
+            }
         }
         withExtendedLifetime(xq) {
             for b in 0..<n {
                 Self.toNHWC(src + b * c * h * w, channels: c, h: h, w: w, flip: flip, dst: nhwc)
                 if indirect {
-                    QGemm.multiplyIndirect(UnsafePointer(table), taps: taps, channels: c, m: positions, weights, c: acc, ldc: m)
+                    table.withUnsafeBufferPointer { t in
+                        guard let tp = t.baseAddress, t.count == positions * taps else { return }
+                        QGemm.multiplyIndirect(tp, taps: taps, channels: c, m: positions, weights, c: acc, ldc: m)
+                    }
                 } else {
                     im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
                                stride: stride, dst: cols)
@@ -304,6 +319,36 @@ extension QuantizedConv {
                 }
             }
         }
+    }
+}
+
+/// A quantized Conv's last indirection table and what it was made for: the address of the
+/// NHWC scratch copy it points into (the padding row follows the image), and the input's
+/// height and width (the Conv's attributes and channels fix the rest). The scratch buffers come from the same arena blocks run
+/// after run, so a steady-state run finds its table instead of making it again (150K pointers
+/// a run for resnet18_qdq, 2% of it); any other address or size makes a new one.
+final class IndirectionTables: @unchecked Sendable {
+    struct Key: Equatable {
+        let image: UInt, h: Int, w: Int
+    }
+    private var key: Key?
+    private var table: [UnsafePointer<UInt8>?] = []
+    private let lock = NSLock()
+
+    func table(for key: Key, make: () -> [UnsafePointer<UInt8>?]) -> [UnsafePointer<UInt8>?] {
+        lock.lock()
+        if self.key == key {
+            let hit = table
+            lock.unlock()
+            return hit
+        }
+        lock.unlock()
+        let made = make()
+        lock.lock()
+        self.key = key
+        table = made
+        lock.unlock()
+        return made
     }
 }
 

@@ -97,6 +97,22 @@ struct QuantizedConvTests {
         }
     }
 
+    /// One interpreter run again and again on inputs of other sizes (the indirection table made
+    /// again for each, reused when the size and buffers repeat): every result has the bits of a
+    /// fresh interpreter's run.
+    @Test func repeatedRunsOnOtherSizesKeepTheBits() throws {
+        let attrs = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
+        let model = try Self.net(type: .uint8, m: 24, c: 8, k: 3, attributes: attrs, perChannel: true)
+        let reused = Interpreter(model: model)
+        for shape in [[1, 8, 12, 12], [1, 8, 12, 12], [2, 8, 7, 9], [1, 8, 12, 12], [1, 8, 5, 16], [2, 8, 7, 9]] {
+            let x = try f32(shape, Self.values(shape.reduce(1, *), seed: UInt32(shape.reduce(0, +)), scale: 14))
+            let a = try #require(reused.run(feeds: ["x": .tensor(x)])["y"]).asTensor().scalars(of: Float.self)
+            let b = try #require(Interpreter(model: model).run(feeds: ["x": .tensor(x)])["y"]).asTensor().scalars(of: Float.self)
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(shape)")
+            #expect(Set(a).count > 10)
+        }
+    }
+
     @Test func sharedOrKeptDequantizedInputStays() throws {
         let attrs = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
         let model = try Self.net(type: .uint8, m: 8, c: 3, k: 3, attributes: attrs, perChannel: true, shareInput: true)
