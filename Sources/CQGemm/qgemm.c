@@ -173,3 +173,53 @@ void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int
     (void)m0; (void)m1; (void)rows; (void)n; (void)k; (void)a; (void)lda; (void)packedW; (void)c; (void)ldc;
 #endif
 }
+
+// 16 × 16 byte blocks through four rounds of SSE2 unpacks (baseline x86-64: no dispatch).
+#if SQ_X86
+static inline void sq_block16(const uint8_t *src, long ss, uint8_t *dst, long ds, __m128i flip) {
+    __m128i a[16], b[16];
+    for (int i = 0; i < 16; i++) a[i] = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + i * ss)), flip);
+    // Channel pairs: b[2k] pixels 0-7, b[2k + 1] pixels 8-15, channels 2k, 2k + 1 interleaved.
+    for (int k = 0; k < 8; k++) {
+        b[2 * k] = _mm_unpacklo_epi8(a[2 * k], a[2 * k + 1]);
+        b[2 * k + 1] = _mm_unpackhi_epi8(a[2 * k], a[2 * k + 1]);
+    }
+    // Channel quads: a[4k + q] is pixels 4q..4q+3, channels 4k..4k+3.
+    for (int k = 0; k < 4; k++) {
+        for (int h = 0; h < 2; h++) {
+            a[4 * k + 2 * h] = _mm_unpacklo_epi16(b[4 * k + h], b[4 * k + 2 + h]);
+            a[4 * k + 2 * h + 1] = _mm_unpackhi_epi16(b[4 * k + h], b[4 * k + 2 + h]);
+        }
+    }
+    // Channel octets: b[8m + r] is pixels 2r, 2r + 1, channels 8m..8m+7.
+    for (int m = 0; m < 2; m++) {
+        for (int q = 0; q < 4; q++) {
+            b[8 * m + 2 * q] = _mm_unpacklo_epi32(a[8 * m + q], a[8 * m + 4 + q]);
+            b[8 * m + 2 * q + 1] = _mm_unpackhi_epi32(a[8 * m + q], a[8 * m + 4 + q]);
+        }
+    }
+    // Pixel p's 16 channels.
+    for (int r = 0; r < 8; r++) {
+        _mm_storeu_si128((__m128i *)(dst + (2 * r) * ds), _mm_unpacklo_epi64(b[r], b[8 + r]));
+        _mm_storeu_si128((__m128i *)(dst + (2 * r + 1) * ds), _mm_unpackhi_epi64(b[r], b[8 + r]));
+    }
+}
+#endif
+
+void sq_transpose_u8(const uint8_t *src, long rows, long cols, long ss, uint8_t *dst, long ds, uint8_t flip) {
+    long i0 = 0;
+#if SQ_X86
+    const __m128i f = _mm_set1_epi8((char)flip);
+    const long r16 = rows / 16 * 16, c16 = cols / 16 * 16;
+    for (long i = 0; i < r16; i += 16) {
+        for (long j = 0; j < c16; j += 16) sq_block16(src + i * ss + j, ss, dst + j * ds + i, ds, f);
+        for (long j = c16; j < cols; j++) {
+            for (long t = i; t < i + 16; t++) dst[j * ds + t] = src[t * ss + j] ^ flip;
+        }
+    }
+    i0 = r16;
+#endif
+    for (long i = i0; i < rows; i++) {
+        for (long j = 0; j < cols; j++) dst[j * ds + i] = src[i * ss + j] ^ flip;
+    }
+}

@@ -113,6 +113,14 @@ public enum QGemm {
         }
     }
 
+    /// `dst[j * dstStride + i] = src[i * srcStride + j] ^ flip` for `i < rows`, `j < cols`
+    /// (CQGemm's 16 × 16 SSE2 byte blocks, the edges byte by byte), on the calling thread.
+    public static func transposeBytes(_ src: UnsafePointer<UInt8>, rows: Int, cols: Int, srcStride: Int,
+                                      _ dst: UnsafeMutablePointer<UInt8>, dstStride: Int, flip: UInt8) {
+        guard rows > 0, cols > 0 else { return }
+        sq_transpose_u8(src, rows, cols, srcStride, dst, dstStride, flip)
+    }
+
     /// The plain kernel (the yardstick, and the path on CPUs without VNNI).
     public static func multiplyPlain(a: UnsafePointer<UInt8>, lda: Int, m: Int, _ w: PackedWeights,
                                      c: UnsafeMutablePointer<Int32>, ldc: Int) {

@@ -39,4 +39,9 @@ void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int
 void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
                             const int8_t *packedW, int32_t *c, int ldc);
 
+/// dst[j * ds + i] = src[i * ss + j] ^ flip for i < rows, j < cols: a byte matrix transposed
+/// (a quantized convolution's uint8 input from [C, pixels] to [pixels, C]), 16 × 16 blocks
+/// through SSE2 unpacks, the rest byte by byte.
+void sq_transpose_u8(const uint8_t *src, long rows, long cols, long ss, uint8_t *dst, long ds, uint8_t flip);
+
 #endif

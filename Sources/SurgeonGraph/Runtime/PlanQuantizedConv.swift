@@ -139,6 +139,14 @@ extension QuantizedConv {
         let tile = 64
         let flip64 = UInt64(flip) &* 0x0101_0101_0101_0101
         let c8 = c / 8 * 8
+        if c >= 16 && Self.blocks16 {
+            // 16 × 16 blocks (CQGemm, SSE2 unpacks): a quarter of the 8 × 8 loop's operations a byte.
+            parallelItems((pixels + tile - 1) / tile, costPerItem: tile &* c) { t in
+                let p0 = t &* tile, p1 = min(pixels, p0 &+ tile)
+                QGemm.transposeBytes(src + p0, rows: c, cols: p1 &- p0, srcStride: pixels, dst + p0 &* c, dstStride: c, flip: flip)
+            }
+            return
+        }
         parallelItems((pixels + tile - 1) / tile, costPerItem: tile &* c) { t in
             let p0 = t &* tile, p1 = min(pixels, p0 &+ tile)
             let p8 = p0 &+ (p1 &- p0) / 8 * 8
@@ -213,6 +221,10 @@ extension QuantizedConv {
             }
         }
     }
+
+    /// Whether `toNHWC` moves 16 × 16 blocks through CQGemm (`SURGEON_QCONV_T16=off`: the
+    /// 8 × 8 Swift loop, an A/B switch).
+    static let blocks16 = environmentSwitchOn("SURGEON_QCONV_T16")
 
     /// The units of `a` at odd positions (of `bits` bits) swapped with those of `b` at even ones.
     @inline(__always)
