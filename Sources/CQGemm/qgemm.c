@@ -44,51 +44,14 @@ void sq_qgemm_pack_w(const int8_t *w, int ldw, int n, int k, int8_t *packed) {
 }
 
 #if SQ_X86
-#define SQ_STEP(r) \
-    a = _mm512_set1_epi32(*(const int32_t *)(ar[r] + (size_t)q * 4)); \
-    acc##r##0 = _mm512_dpbusd_epi32(acc##r##0, a, w0); \
-    acc##r##1 = _mm512_dpbusd_epi32(acc##r##1, a, w1);
-
-// MR rows of A × NR columns (one packed panel of W) over the whole k: 16 accumulators.
-__attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void kernel_8x32(int k4, const uint8_t *const ar[SQ_QGEMM_MR], const int8_t *pw, int rows, int cols,
-                        int32_t *c, int ldc) {
-    __m512i acc00 = _mm512_setzero_si512(), acc01 = _mm512_setzero_si512();
-    __m512i acc10 = _mm512_setzero_si512(), acc11 = _mm512_setzero_si512();
-    __m512i acc20 = _mm512_setzero_si512(), acc21 = _mm512_setzero_si512();
-    __m512i acc30 = _mm512_setzero_si512(), acc31 = _mm512_setzero_si512();
-    __m512i acc40 = _mm512_setzero_si512(), acc41 = _mm512_setzero_si512();
-    __m512i acc50 = _mm512_setzero_si512(), acc51 = _mm512_setzero_si512();
-    __m512i acc60 = _mm512_setzero_si512(), acc61 = _mm512_setzero_si512();
-    __m512i acc70 = _mm512_setzero_si512(), acc71 = _mm512_setzero_si512();
-    for (int q = 0; q < k4; q++) {
-        const __m512i w0 = _mm512_loadu_si512((const void *)(pw + (size_t)q * 128));
-        const __m512i w1 = _mm512_loadu_si512((const void *)(pw + (size_t)q * 128 + 64));
-        __m512i a;
-        SQ_STEP(0) SQ_STEP(1) SQ_STEP(2) SQ_STEP(3) SQ_STEP(4) SQ_STEP(5) SQ_STEP(6) SQ_STEP(7)
-    }
-    const __m512i acc[SQ_QGEMM_MR][2] = {
-        {acc00, acc01}, {acc10, acc11}, {acc20, acc21}, {acc30, acc31},
-        {acc40, acc41}, {acc50, acc51}, {acc60, acc61}, {acc70, acc71},
-    };
-    const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-    const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? (__mmask16)0 : (__mmask16)((1u << (cols - 16)) - 1);
-    for (int r = 0; r < rows; r++) {
-        int32_t *row = c + (size_t)r * ldc;
-        _mm512_mask_storeu_epi32(row, m0, acc[r][0]);
-        if (m1) _mm512_mask_storeu_epi32(row + 16, m1, acc[r][1]);
-    }
-}
-#endif
-
-#if SQ_X86
 #define SQ_STEP_IND(r) \
     a = _mm512_set1_epi32(*(const int32_t *)(ap##r + (size_t)q * 4)); \
     acc##r##0 = _mm512_dpbusd_epi32(acc##r##0, a, w0); \
     acc##r##1 = _mm512_dpbusd_epi32(acc##r##1, a, w1);
 
-// kernel_8x32 with each row's k read tap by tap: row r's bytes for tap t (cin of them, cin a
-// multiple of 4) start at ri[r][t], and W's depth runs over the taps in the same order.
+// MR rows of A × NR columns (one packed panel of W), 16 accumulators, each row's depth read
+// tap by tap: row r's bytes for tap t (4 · c4 of them) start at ri[r][t], and W's depth runs
+// over the taps in the same order. A plain product is one tap a row (sq_qgemm_u8s8).
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static void kernel_8x32_ind(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw,
                             int rows, int cols, int32_t *c, int ldc) {
@@ -162,10 +125,15 @@ void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int
         const int8_t *pw = packedW + (size_t)j * k4 * 4;
         for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
             const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
+            // Each row one "tap" of the whole depth: the indirect kernel with one pointer a row.
             const uint8_t *ar[SQ_QGEMM_MR];
+            const uint8_t *const *ri[SQ_QGEMM_MR];
             // Rows past the block repeat its last row (read, never stored).
-            for (int r = 0; r < SQ_QGEMM_MR; r++) ar[r] = a + (size_t)(i + (r < nr ? r : nr - 1)) * lda;
-            kernel_8x32(k4, ar, pw, nr, cols, c + (size_t)i * ldc + j, ldc);
+            for (int r = 0; r < SQ_QGEMM_MR; r++) {
+                ar[r] = a + (size_t)(i + (r < nr ? r : nr - 1)) * lda;
+                ri[r] = &ar[r];
+            }
+            kernel_8x32_ind(1, k4, ri, pw, nr, cols, c + (size_t)i * ldc + j, ldc);
         }
     }
     (void)rows;

@@ -54,17 +54,24 @@ public enum QGemm {
             multiplyPlain(a: a, lda: lda, m: m, w, c: c, ldc: ldc)
             return
         }
+        splitRows(m, w) { i0, i1 in
+            sq_qgemm_u8s8(Int32(i0), Int32(i1), Int32(m), Int32(w.rows), Int32(w.depth), a, Int32(lda),
+                          w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc))
+        }
+    }
+
+    /// `body(i0, i1)` over ranges of whole kernel blocks of A's m rows, one per kernel thread
+    /// (as many as the product's size warrants: about 1M multiply-adds each at least).
+    private static func splitRows(_ m: Int, _ w: PackedWeights, _ body: (Int, Int) -> Void) {
         let block = Int(SQ_QGEMM_MR)
         let blocks = (m + block - 1) / block
         let parts = min(max(1, kernelThreads), blocks, max(1, m * w.rows * w.depth / (1 << 20)))
         let per = (blocks + parts - 1) / parts
-        let run = { (part: Int) in
+        func run(_ part: Int) {
             let i0 = part * per * block, i1 = min(m, (part + 1) * per * block)
-            if i0 >= i1 { return }
-            sq_qgemm_u8s8(Int32(i0), Int32(i1), Int32(m), Int32(w.rows), Int32(w.depth), a, Int32(lda),
-                          w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc))
+            if i0 < i1 { body(i0, i1) }
         }
-        if parts == 1 { run(0) } else { parallelFor(parts, threads: parts, run) }
+        if parts == 1 { run(0) } else { parallelFor(parts, threads: parts) { run($0) } }
     }
 
     /// `c[i * ldc + j] = Σ_t Σ_p ind[i * taps + t][p] * W[j][t * channels + p]` for `i < m`: the
@@ -80,17 +87,10 @@ public enum QGemm {
             multiplyIndirectPlain(ind, taps: taps, channels: channels, m: m, w, c: c, ldc: ldc)
             return
         }
-        let block = Int(SQ_QGEMM_MR)
-        let blocks = (m + block - 1) / block
-        let parts = min(max(1, kernelThreads), blocks, max(1, m * w.rows * w.depth / (1 << 20)))
-        let per = (blocks + parts - 1) / parts
-        let run = { (part: Int) in
-            let i0 = part * per * block, i1 = min(m, (part + 1) * per * block)
-            if i0 >= i1 { return }
+        splitRows(m, w) { i0, i1 in
             sq_qgemm_u8s8_indirect(Int32(i0), Int32(i1), Int32(w.rows), Int32(taps), Int32(channels), ind,
                                    w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc))
         }
-        if parts == 1 { run(0) } else { parallelFor(parts, threads: parts, run) }
     }
 
     /// The plain kernel of `multiplyIndirect` (its yardstick; nil pointers read zeros).
