@@ -155,22 +155,15 @@ static void cd_tile_plain(int rows, int kc, const float *ap, int as, const float
 // of cd512 / cd512h), so each count gets its own fully unrolled tile; the weights' row stride
 // `as` a constant too when they are the L1 copy (CD_KC), so a row's broadcast is one
 // instruction with a displacement.
+#define CD_ROW(FN, R, AS) \
+    case R: FN(R, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;
 #define CD_ROWS12(FN)                                                                              \
     if (as == CD_KC) { CD_ROWS12_AS(FN, CD_KC) } else { CD_ROWS12_AS(FN, as) }
 #define CD_ROWS12_AS(FN, AS)                                                                       \
     switch (rows) {                                                                                \
-    case 12: FN(12, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;    \
-    case 11: FN(11, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;    \
-    case 10: FN(10, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;    \
-    case 9: FN(9, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
-    case 8: FN(8, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
-    case 7: FN(7, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
-    case 6: FN(6, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
-    case 5: FN(5, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
-    case 4: FN(4, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
-    case 3: FN(3, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
-    case 2: FN(2, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
-    case 1: FN(1, kc, ap, src, offs, c, ldc, cols, acc, bias, pfa, pfLda, pfRows, AS, o, jt); break;      \
+    CD_ROW(FN, 12, AS) CD_ROW(FN, 11, AS) CD_ROW(FN, 10, AS) CD_ROW(FN, 9, AS)                      \
+    CD_ROW(FN, 8, AS) CD_ROW(FN, 7, AS) CD_ROW(FN, 6, AS) CD_ROW(FN, 5, AS)                         \
+    CD_ROW(FN, 4, AS) CD_ROW(FN, 3, AS) CD_ROW(FN, 2, AS) CD_ROW(FN, 1, AS)                         \
     default: break;                                                                                \
     }
 
@@ -341,15 +334,9 @@ void cd512w_k(int kc, const float *ap, const float *src, const int *offs, float 
             v1 = _mm512_add_ps(bv, v1);
             v2 = _mm512_add_ps(bv, v2);
         }
-        if (o) {
-            cd_put16(o, cr, jt, v0, (__mmask16)0xFFFF);
-            cd_put16(o, cr, jt + 16, v1, (__mmask16)0xFFFF);
-            cd_put16(o, cr, jt + 32, v2, (__mmask16)0xFFFF);
-        } else {
-            _mm512_storeu_ps(cr, v0);
-            _mm512_storeu_ps(cr + 16, v1);
-            _mm512_storeu_ps(cr + 32, v2);
-        }
+        CD_PUT(o, cr, jt, 0, (__mmask16)0xFFFF, v0);
+        CD_PUT(o, cr, jt, 1, (__mmask16)0xFFFF, v1);
+        CD_PUT(o, cr, jt, 2, (__mmask16)0xFFFF, v2);
     }
 }
 

@@ -10,6 +10,23 @@ struct FakeQuantize: Sendable {
     /// The integer type's range.
     let lo: Float, hi: Float
     let dqScale: Float, dqZero: Int32
+    /// Whether the pair goes through `QuantizeU8.fakeQuantize` (quantize_u8.c: the product by
+    /// the reciprocal of the scale, divided only near half-integers; the same bits as
+    /// `element`): uint8 between the two (its zero point a whole number in 0...255) and a
+    /// vector kernel on this CPU. Decided once, not at every tile of an epilogue.
+    /// `SURGEON_QUANT_KERNEL=swift` keeps the Swift loop.
+    let vectorKernel: Bool
+
+    init(qScale: Float, qZero: Float, lo: Float, hi: Float, dqScale: Float, dqZero: Int32) {
+        self.qScale = qScale
+        self.qZero = qZero
+        self.lo = lo
+        self.hi = hi
+        self.dqScale = dqScale
+        self.dqZero = dqZero
+        vectorKernel = lo == 0 && hi == 255 && qZero >= 0 && qZero <= 255 && qZero.rounded(.towardZero) == qZero
+            && QuantizeU8.level > 0
+    }
 
     /// One element: the two kernels' float32 operations. As QuantizeLinear's fast loop,
     /// adding 1.5 * 2^23 rounds to an integer (ties to even) that then sits in the low
@@ -77,19 +94,10 @@ struct FakeQuantize: Sendable {
         }
     }
 
-    /// Whether the pair goes through `QuantizeU8.fakeQuantize` (quantize_u8.c: the product by
-    /// the reciprocal of the scale, divided only near half-integers; the same bits as
-    /// `element`): uint8 between the two, a whole zero point, a vector kernel on this CPU.
-    /// `SURGEON_QUANT_KERNEL=swift` keeps the Swift loop.
-    var vectorKernel: Bool {
-        lo == 0 && hi == 255 && qZero >= 0 && qZero <= 255 && qZero.rounded(.towardZero) == qZero && QuantizeU8.level > 0
-    }
-
     /// `dst[i] = dq(q(src[i]))` for `i < n`; `dst` must not overlap `src` (see `applyInPlace`).
     func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-        let vector = vectorKernel
         parallelChunks(n) { r in
-            if vector, QuantizeU8.fakeQuantize(src + r.lowerBound, dst + r.lowerBound, r.count, scale: qScale, zeroPoint: qZero,
+            if vectorKernel, QuantizeU8.fakeQuantize(src + r.lowerBound, dst + r.lowerBound, r.count, scale: qScale, zeroPoint: qZero,
                                                 dqScale: dqScale, dqZero: dqZero) { return }
             for i in r { dst[i] = element(src[i]) }
         }

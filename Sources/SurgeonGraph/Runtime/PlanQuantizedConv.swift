@@ -110,9 +110,11 @@ struct QuantizedConv: @unchecked Sendable {
             for b in 0..<n {
                 Self.toNHWC(src + b * c * h * w, channels: c, h: h, w: w, flip: flip, dst: nhwc)
                 if indirect {
+                    // The table holds positions × taps pointers (made for this h and w).
                     table.withUnsafeBufferPointer { t in
-                        guard let tp = t.baseAddress, t.count == positions * taps else { return }
-                        QGemm.multiplyIndirect(tp, taps: taps, channels: c, m: positions, weights, c: acc, ldc: m)
+                        if let tp = t.baseAddress {
+                            QGemm.multiplyIndirect(tp, taps: taps, channels: c, m: positions, weights, c: acc, ldc: m)
+                        }
                     }
                 } else {
                     im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
@@ -336,9 +338,10 @@ extension QuantizedConv {
 
 /// A quantized Conv's last indirection table and what it was made for: the address of the
 /// NHWC scratch copy it points into (the padding row follows the image), and the input's
-/// height and width (the Conv's attributes and channels fix the rest). The scratch buffers come from the same arena blocks run
-/// after run, so a steady-state run finds its table instead of making it again (150K pointers
-/// a run for resnet18_qdq, 2% of it); any other address or size makes a new one.
+/// height and width (the Conv's attributes and channels fix the rest). The scratch buffers come
+/// from the same arena blocks run after run, so a steady-state run finds its table instead of
+/// making it again (150K pointers a run for resnet18_qdq, 2% of it); any other address or size
+/// makes a new one.
 final class IndirectionTables: @unchecked Sendable {
     struct Key: Equatable {
         let image: UInt, h: Int, w: Int

@@ -33,10 +33,7 @@ struct ConvDirect {
     /// Whether 2-D products of one depth block store straight into the output planes
     /// (`convDirectProductRows`); SURGEON_CD_ROWS=0 copies them out of a row-major result as
     /// the deeper products do (an A/B switch).
-    static let storesRows: Bool = {
-        if let v = getenv("SURGEON_CD_ROWS").map({ String(cString: $0) }), v == "0" || v == "off" { return false }
-        return true
-    }()
+    static let storesRows = environmentSwitchOn("SURGEON_CD_ROWS")
 
     let channels: Int
     /// Per spatial axis (2 or 3 of them): input extent, begin pad, stride, phase plane extent.
@@ -286,12 +283,12 @@ struct ConvDirect {
                         var c0 = j0, row0 = 0
                         while c0 < j1 {
                             let c1 = chunk > 0 ? min(j1, c0 + chunk) : j1
+                            let w = weights.from(wOffset + i0 * kk)
                             // 2-D, one block of depth (a stem: 3 input channels): the kernel
                             // stores into the output planes itself (no copy out of `result`,
                             // whose pass over memory did not overlap the products), then the
                             // epilogue runs on what the chunk wrote, as below.
                             if r == 2, rows, convDirectRowsAvailable(level: level, k: kk, j0: c0, j1: c1) {
-                                let w = weights.from(wOffset + i0 * kk)
                                 if convDirectProductRows(
                                     m: i1 - i0, k: kk, a: w.float, half: w.half, bfloat: w.bfloat, lda: kk, src: buffer,
                                     offsets: offsets, y: yg + i0 * s.outSize, ystride: s.outSize, wq: plan.wq, wo: wo,
@@ -309,7 +306,6 @@ struct ConvDirect {
                                     continue
                                 }
                             }
-                            let w = weights.from(wOffset + i0 * kk)
                             let computed: Bool
                             if let a = w.float {
                                 computed = convDirectProduct(m: i1 - i0, k: kk, a: a, lda: kk, src: buffer, offsets: offsets,

@@ -112,12 +112,10 @@ enum QuantizeLinear {
         }
         // uint8 with one scale and zero point: quantize_u8.c's kernel (the product by the
         // reciprocal, divided only near half-integers: the same bits as the loop below).
-        if R.self == UInt8.self, s.count == 1, z.count == 1, z[0] >= 0, z[0] <= 255,
-           withExtendedLifetime(x, {
-               QuantizeU8.quantize(px, x.count, scale: s[0], zeroPoint: z[0],
-                                   into: UnsafeMutableRawPointer(dst).assumingMemoryBound(to: UInt8.self))
-           }) {
-            return Tensor(dtype: R.dtype, shape: x.shape, buffer: buf)
+        if R.self == UInt8.self, s.count == 1, z.count == 1, z[0] >= 0, z[0] <= 255 {
+            let bytes = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: UInt8.self)
+            let done = withExtendedLifetime(x) { QuantizeU8.quantize(px, x.count, scale: s[0], zeroPoint: z[0], into: bytes) }
+            if done { return Tensor(dtype: R.dtype, shape: x.shape, buffer: buf) }
         }
         withExtendedLifetime(x) {
             layout.forEachRun { channel, range in
