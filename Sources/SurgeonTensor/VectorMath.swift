@@ -53,4 +53,27 @@ public enum VectorMath {
         guard sp_vec_sum_f64(Int32(level), p, n, &s) != 0 else { return nil }
         return s
     }
+
+    /// The level of `streamCopy`: as `level`, with its own switch SURGEON_STREAM_STORES
+    /// (off: plain copies; avx2).
+    public static let streamLevel = PackedMatrix.level(switch: "SURGEON_STREAM_STORES")
+
+    /// `bytes` bytes from `src` to `dst` (not overlapping), the destination written with
+    /// non-temporal stores where the CPU has them (vec_stream.c), else copied as usual: for kept
+    /// results that the run does not read again, so writing them neither reads each line of
+    /// the destination from memory first nor evicts what the run reads next. The same bytes
+    /// either way. The calling thread must call `streamFence()` before its work item ends
+    /// (streaming stores are weakly ordered).
+    @inline(__always)
+    public static func streamCopy(_ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, _ bytes: Int,
+                                  level: Int = streamLevel) {
+        if bytes <= 0 { return }
+        if level > 0, sp_stream_copy(Int32(level), dst, src, bytes) != 0 { return }
+        dst.copyMemory(from: src, byteCount: bytes)
+    }
+
+    /// Orders the calling thread's `streamCopy` stores before its later stores (the kernel
+    /// pool's hand-back): call once at the end of a work item that streamed.
+    @inline(__always)
+    public static func streamFence() { sp_stream_fence() }
 }

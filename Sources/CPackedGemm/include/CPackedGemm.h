@@ -180,4 +180,15 @@ int sp_dw_fill8(int level, const float *src, long stride, int lanes, int h, int 
 /// sp_gemm_packed.
 int sp_vec_sum_f64(int level, const float *src, long n, double *sum);
 
+/// Copies `bytes` bytes from src to dst (not overlapping), the destination's whole 64-byte
+/// lines with non-temporal (streaming) stores (vec_stream.c): for results no one reads again
+/// soon, which then neither cost a read of the line before it is written nor evict cached
+/// data. Returns 1, or 0 (nothing copied) at level 0: the caller copies. Streaming stores are
+/// weakly ordered: the writing thread calls sp_stream_fence() before others may read them.
+/// `level` as for sp_gemm_packed.
+int sp_stream_copy(int level, void *dst, const void *src, long bytes);
+
+/// A store fence: every streaming store before it is visible before any store after it.
+void sp_stream_fence(void);
+
 #endif

@@ -377,6 +377,10 @@ public final class Interpreter {
     /// in the first cache levels).
     static let keptChunk = 4096
 
+    /// The shortest chunk of `runKeptEpilogues` whose intermediate results are written with
+    /// streaming stores (1 KB: whole cache lines but for the two ends).
+    static let streamedChunk = 256
+
     /// The epilogues of a step whose intermediates are kept (`Step.keepsIntermediates`): each
     /// result in a new tensor, stored in its slot. When each of them applies to `head`'s
     /// float32 tensor (`Epilogue.inPlaceOperand`), all run chunk by chunk, each chunk computed
@@ -424,23 +428,42 @@ public final class Interpreter {
                 // Plain values for the loop: copying an Epilogue or binding an operand's tensor
                 // retains and releases (per chunk and epilogue, a few percent of a CNN's run).
                 let forms = epilogues.map(\.inPlace), views = operands.map(Epilogue.OperandView.init)
+                // Results the chain reads again only within the chunk (all but the last, which
+                // the next node reads): computed into two scratch chunks in turn and copied out
+                // with streaming stores (`VectorMath.streamCopy`), when chunks are long enough
+                // for whole cache lines.
+                let streamed = VectorMath.streamLevel > 0 && chunk >= Interpreter.streamedChunk
                 withExtendedLifetime((y, buffer, operands)) {
                     forms.withUnsafeBufferPointer { es in
                         parallelItems(chunks, costPerItem: chunk * es.count) { c in
                             let start = (c % perUnit) * chunk
                             let lo = (c / perUnit) * unit + start, m = min(chunk, unit - start)
-                            var from = src + lo
-                            var offset = 0
-                            for j in es.indices {
-                                let to = (base + offset).assumingMemoryBound(to: Float.self) + lo
-                                offset += floatBytes
-                                if case .quantizePair(let fq) = es[j] {
-                                    fq.both(from, base + offset + lo, to, m)
-                                    offset += intBytes
-                                } else {
-                                    es[j].apply(from: from, to: to, m, offset: lo, total: n, views[j])
+                            func run(_ scratch: UnsafeMutablePointer<Float>?) {
+                                var from = src + lo
+                                var offset = 0
+                                for j in es.indices {
+                                    let to = (base + offset).assumingMemoryBound(to: Float.self) + lo
+                                    offset += floatBytes
+                                    if case .quantizePair(let fq) = es[j] {
+                                        fq.both(from, base + offset + lo, to, m)
+                                        offset += intBytes
+                                        from = UnsafePointer(to)
+                                    } else if let scratch, j < es.count - 1 {
+                                        let t = scratch + (j & 1) * chunk
+                                        es[j].apply(from: from, to: t, m, offset: lo, total: n, views[j])
+                                        VectorMath.streamCopy(to, t, m * 4)
+                                        from = UnsafePointer(t)
+                                    } else {
+                                        es[j].apply(from: from, to: to, m, offset: lo, total: n, views[j])
+                                        from = UnsafePointer(to)
+                                    }
                                 }
-                                from = UnsafePointer(to)
+                            }
+                            if streamed, es.count > 1 {
+                                withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * chunk) { run($0.baseAddress) }
+                                VectorMath.streamFence()
+                            } else {
+                                run(nil)
                             }
                         }
                     }

@@ -107,10 +107,86 @@ struct TileEpilogue: Sendable {
     /// the same operations as row by row, and each row the same calls; a map's operands (a
     /// `row` map's tensor) are taken once per tile instead of once per row (retains and
     /// releases per row were a few percent of a small model's run).
-    func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols n: Int, stride: Int, col0: Int = 0) {
+    func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols n: Int, stride: Int, col0: Int = 0,
+               streamLevel: Int = VectorMath.streamLevel) {
         if n <= 0 || rows <= 0 { return }
+        if keep > 0, maps.count > 1, streamLevel > 0, n >= TileEpilogue.streamedRow {
+            applyStreamed(p, rows: rows, cols: n, stride: stride, col0: col0, level: streamLevel)
+            return
+        }
         maps.withUnsafeBufferPointer { ms in
             for j in ms.indices { applyMap(ms[j], j, p, rows: rows, n: n, stride: stride, col0: col0) }
+        }
+    }
+
+    /// The shortest row of a kept tile whose intermediate results are streamed
+    /// (`applyStreamed`): 64 values, four cache lines.
+    static let streamedRow = 64
+    /// Values per piece of `applyStreamed` (two scratch pieces of 4 KB stay in L1).
+    static let streamedPiece = 1024
+
+    /// A kept tile (`keep` > 0, two maps or more) row by row in pieces: each map computes its
+    /// piece from the previous one's into a scratch piece in L1, copied out to its place with
+    /// streaming stores (`VectorMath.streamCopy`): those results are not read again in the run
+    /// (the next map reads the scratch), so their lines are neither read from memory before
+    /// being written nor evicting what the run reads next. The last map's result, which the
+    /// next node reads, is stored as usual. Per value the same functions as `applyMap`, so the
+    /// same bits.
+    private func applyStreamed(_ base: UnsafeMutablePointer<Float>, rows: Int, cols n: Int, stride: Int, col0: Int,
+                               level: Int) {
+        let piece = TileEpilogue.streamedPiece, keep = self.keep
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * piece) { scratchBuffer in
+            guard let scratch = scratchBuffer.baseAddress else { return }
+            maps.withUnsafeBufferPointer { ms in
+                for r in 0..<rows {
+                    let row = base + r * stride
+                    var s0 = 0
+                    while s0 < n {
+                        let len = min(piece, n - s0)
+                        let head = UnsafePointer(row + s0)
+                        var from = head
+                        for j in ms.indices {
+                            let place = row + (j + 1) * keep + s0
+                            if j == ms.count - 1 {
+                                TileEpilogue.applyOutOfPlace(ms[j], from, place, len, head: head, col0: col0 + s0)
+                            } else {
+                                let to = scratch + (j & 1) * piece
+                                TileEpilogue.applyOutOfPlace(ms[j], from, to, len, head: head, col0: col0 + s0)
+                                VectorMath.streamCopy(place, to, len * 4, level: level)
+                                from = UnsafePointer(to)
+                            }
+                        }
+                        s0 += len
+                    }
+                }
+            }
+        }
+        VectorMath.streamFence()
+    }
+
+    /// `dst[0 ..< n]` = map `m` of `src[0 ..< n]` (not overlapping), with the per-value
+    /// functions of `applyMap`; `head` is the kernel's result at the same place (`head` maps),
+    /// `col0` the first value's column (`row` maps).
+    @inline(__always)
+    private static func applyOutOfPlace(_ m: Map, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                                        head: UnsafePointer<Float>, col0: Int) {
+        switch m {
+        case .relu: for i in 0..<n { dst[i] = reluF(src[i]) }
+        case .clip(let lo, let hi): for i in 0..<n { dst[i] = clipF(src[i], lo, hi) }
+        case .unary(let f): f.applyOutOfPlace(src, dst, n)
+        case .head(let op, let reversed): binaryRunF32(op, dst, src, head, n, reversed: reversed)
+        case .gated(let f):
+            dst.update(from: src, count: n)
+            f.apply(dst, n, gated: true, onThisThread: true)
+        case .fakeQuantize(let fq):
+            dst.update(from: src, count: n)
+            fq.applyOnThisThread(dst, n)
+        case .row(let op, let t, let reversed):
+            dst.update(from: src, count: n)
+            guard col0 >= 0, col0 + n <= t.count else { return }
+            withExtendedLifetime(t) {
+                rowRunF32(op, dst, UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self)) + col0, n, reversed: reversed)
+            }
         }
     }
 

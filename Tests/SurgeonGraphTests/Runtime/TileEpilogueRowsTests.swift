@@ -64,4 +64,38 @@ import TestSupport
             } }
         }
     }
+
+    /// A kept tile with rows long enough to stream (`applyStreamed`: each intermediate map's
+    /// result copied out with streaming stores, row by row in pieces) has the bits of the same
+    /// tile without streaming (level 0, map by map), for every map kind, rows of one piece and
+    /// of several, a column offset, and nothing written between the rows. (A CPU without the
+    /// streaming kernels runs the unstreamed path both times.)
+    @Test func streamedKeptTileMatchesTheUnstreamedOne() throws {
+        let fq = FakeQuantize(qScale: 0.3, qZero: 17, lo: 0, hi: 255, dqScale: 0.29, dqZero: 16)
+        for (rows, cols, col0) in [(3, 64, 0), (2, 2500, 7), (4, 100, 3)] {
+            let bias = try f32([col0 + cols], Self.values(col0 + cols, 5))
+            let maps: [TileEpilogue.Map] = [.row(.add, values: bias, reversed: false), .unary(.sigmoid), .relu,
+                                            .head(.mul, reversed: true), .clip(lo: -0.5, hi: 0.7), .fakeQuantize(fq),
+                                            .gated(.sigmoid), .unary(.hardSigmoid(alpha: 0.2, beta: 0.5)),
+                                            .row(.sub, values: bias, reversed: true), .head(.add, reversed: false)]
+            let keep = cols + 5
+            let stride = keep * (maps.count + 1) + 11
+            let x = Self.values(rows * stride, 3)
+            var streamed = x, plain = x
+            let te = TileEpilogue(maps: maps, keep: keep)
+            streamed.withUnsafeMutableBufferPointer { p in
+                if let a = p.baseAddress {
+                    te.apply(a, rows: rows, cols: cols, stride: stride, col0: col0, streamLevel: VectorMath.streamLevel)
+                }
+            }
+            plain.withUnsafeMutableBufferPointer { p in
+                if let a = p.baseAddress { te.apply(a, rows: rows, cols: cols, stride: stride, col0: col0, streamLevel: 0) }
+            }
+            let differing = zip(streamed, plain).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(rows)x\(cols)")
+            // The results are there (not the input left as it was) and the gaps untouched.
+            #expect(streamed[maps.count * keep] != x[maps.count * keep])
+            #expect(streamed[keep - 1] == x[keep - 1] && streamed[stride - 1] == x[stride - 1])
+        }
+    }
 }
