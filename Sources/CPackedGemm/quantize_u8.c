@@ -83,19 +83,23 @@ static void qr512_quantize(const float *p, long n, float scale, float inv, float
     }
 }
 
-/// qr512_quantize's integers dequantized: d[i] = (float)(q[i] - dz) * ds. d may be p.
+/// qr512_quantize's integers dequantized: d[i] = (float)(q[i] - dz) * ds. d may be p. `qb`
+/// (may be NULL): also the bytes, as qr512_quantize stores them.
 __attribute__((target("avx512f")))
-static void fq512(const float *p, float *d, long n, float scale, float inv, float zp, int exact, float ds, int dz) {
+static void fq512(const float *p, float *d, unsigned char *qb, long n, float scale, float inv, float zp, int exact, float ds,
+                  int dz) {
     const __m512 iv = _mm512_set1_ps(inv), sc = _mm512_set1_ps(scale), z = _mm512_set1_ps(zp), s2 = _mm512_set1_ps(ds);
     const __m512i z2 = _mm512_set1_epi32(dz);
     long i = 0;
     for (; i + 16 <= n; i += 16) {
         const __m512i v = qr512_one(_mm512_loadu_ps(p + i), iv, sc, z, exact);
+        if (qb) _mm_storeu_si128((__m128i *)(qb + i), _mm512_cvtepi32_epi8(v));
         _mm512_storeu_ps(d + i, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, z2)), s2));
     }
     if (i < n) {
         const __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
         const __m512i v = qr512_one(_mm512_maskz_loadu_ps(k, p + i), iv, sc, z, exact);
+        if (qb) _mm512_mask_cvtepi32_storeu_epi8(qb + i, k, v);
         _mm512_mask_storeu_ps(d + i, k, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, z2)), s2));
     }
 }
@@ -137,12 +141,17 @@ __m256i qr256_one(__m256 x, __m256 inv, __m256 sc, __m256 zp, int exact) {
     return _mm256_cvtps_epi32(y);
 }
 
+/// 8 quantized integers (0...255) as 8 bytes at dst.
+__attribute__((target("avx2"))) static inline __attribute__((always_inline))
+void qr256_bytes8(__m256i v, unsigned char *dst) {
+    const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64((__m128i *)dst, _mm_packus_epi16(w, w));
+}
+
 /// 8 floats' bytes at dst (qr256_one, packed to 8 bytes).
 __attribute__((target("avx2"))) static inline __attribute__((always_inline))
 void qr256_store8(const float *x, __m256 inv, __m256 sc, __m256 zp, int exact, unsigned char *dst) {
-    const __m256i v = qr256_one(_mm256_loadu_ps(x), inv, sc, zp, exact);
-    const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    _mm_storel_epi64((__m128i *)dst, _mm_packus_epi16(w, w));
+    qr256_bytes8(qr256_one(_mm256_loadu_ps(x), inv, sc, zp, exact), dst);
 }
 
 __attribute__((target("avx2")))
@@ -160,23 +169,31 @@ static void qr256_quantize(const float *p, long n, float scale, float inv, float
     }
 }
 
-/// qr256_quantize's integers dequantized: d[i] = (float)(q[i] - dz) * ds. d may be p.
+/// qr256_quantize's integers dequantized: d[i] = (float)(q[i] - dz) * ds. d may be p. `qb`
+/// (may be NULL): also the bytes, as qr256_quantize stores them.
 __attribute__((target("avx2")))
-static void fq256(const float *p, float *d, long n, float scale, float inv, float zp, int exact, float ds, int dz) {
+static void fq256(const float *p, float *d, unsigned char *qb, long n, float scale, float inv, float zp, int exact, float ds,
+                  int dz) {
     const __m256 iv = _mm256_set1_ps(inv), sc = _mm256_set1_ps(scale), z = _mm256_set1_ps(zp), s2 = _mm256_set1_ps(ds);
     const __m256i z2 = _mm256_set1_epi32(dz);
     long i = 0;
     for (; i + 8 <= n; i += 8) {
         const __m256i v = qr256_one(_mm256_loadu_ps(p + i), iv, sc, z, exact);
+        if (qb) qr256_bytes8(v, qb + i);
         _mm256_storeu_ps(d + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, z2)), s2));
     }
     if (i < n) {
         // The last values through an 8-float copy.
         float t[8] = {0};
+        unsigned char b[8];
         for (long j = i; j < n; j++) t[j - i] = p[j];
         const __m256i v = qr256_one(_mm256_loadu_ps(t), iv, sc, z, exact);
+        qr256_bytes8(v, b);
         _mm256_storeu_ps(t, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, z2)), s2));
-        for (long j = i; j < n; j++) d[j] = t[j - i];
+        for (long j = i; j < n; j++) {
+            d[j] = t[j - i];
+            if (qb) qb[j] = b[j - i];
+        }
     }
 }
 
@@ -206,13 +223,18 @@ int sp_quantize_u8(int level, const float *src, long n, float scale, float zp, u
 }
 
 int sp_fake_quantize_u8(int level, const float *src, float *dst, long n, float scale, float zp, float dq_scale, int dq_zero) {
+    return sp_fake_quantize_both_u8(level, src, 0, dst, n, scale, zp, dq_scale, dq_zero);
+}
+
+int sp_fake_quantize_both_u8(int level, const float *src, unsigned char *q, float *dst, long n, float scale, float zp,
+                             float dq_scale, int dq_zero) {
     if (n <= 0) return 0;
     const float inv = 1.0f / scale;
     const int exact = !(isnormal(scale) && isnormal(inv));
 #if SE_X86
-    if (level >= 2) { fq512(src, dst, n, scale, inv, zp, exact, dq_scale, dq_zero); return 0; }
-    if (level == 1) { fq256(src, dst, n, scale, inv, zp, exact, dq_scale, dq_zero); return 0; }
+    if (level >= 2) { fq512(src, dst, q, n, scale, inv, zp, exact, dq_scale, dq_zero); return 0; }
+    if (level == 1) { fq256(src, dst, q, n, scale, inv, zp, exact, dq_scale, dq_zero); return 0; }
 #endif
-    (void)src; (void)dst; (void)scale; (void)zp; (void)dq_scale; (void)dq_zero; (void)inv; (void)exact;
+    (void)src; (void)q; (void)dst; (void)scale; (void)zp; (void)dq_scale; (void)dq_zero; (void)inv; (void)exact;
     return -1;
 }

@@ -65,4 +65,15 @@ public enum QuantizeU8 {
         guard level > 0 else { return false }
         return sp_fake_quantize_u8(Int32(level), src, dst, n, scale, zeroPoint, dqScale, dqZero) == 0
     }
+
+    /// `fakeQuantize` that also stores each byte `q[i]` (QuantizeLinear's uint8 result of a
+    /// kept pair; `q` overlaps neither `src` nor `dst`), on the calling thread. False, with
+    /// nothing written, at level 0.
+    @inline(__always)
+    public static func fakeQuantize(_ src: UnsafePointer<Float>, bytes q: UnsafeMutablePointer<UInt8>,
+                                    _ dst: UnsafeMutablePointer<Float>, _ n: Int, scale: Float, zeroPoint: Float,
+                                    dqScale: Float, dqZero: Int32, level: Int = level) -> Bool {
+        guard level > 0 else { return false }
+        return sp_fake_quantize_both_u8(Int32(level), src, q, dst, n, scale, zeroPoint, dqScale, dqZero) == 0
+    }
 }

@@ -99,6 +99,32 @@ import Testing
         #expect(!QuantizeU8.fakeQuantize([1], &y, 1, scale: 1, zeroPoint: 0, dqScale: 1, dqZero: 0, level: 0))
     }
 
+    /// The pair with its bytes kept too (`fakeQuantize(_:bytes:...)`, a kept pair's two results):
+    /// the bytes of `quantize` and the floats of `fakeQuantize`, every tail length, NaN and
+    /// infinities, nothing written past either end.
+    @Test func fakeQuantizeWithBytesMatchesBoth() throws {
+        for level in Self.levels {
+            for (scale, zp, ds, dz) in [(Float(0.0123), Float(128), Float(0.0123), Int32(128)), (0.37, 0, 0.5, 3)] {
+                for n in [1, 7, 8, 9, 15, 16, 17, 70, 4099] {
+                    var x = Self.values(n, scale: scale, seed: UInt64(n) &+ 77)
+                    if n > 5 { x[n - 1] = .nan; x[n / 2] = .infinity; x[1] = -.infinity; x[0] = -0.0 }
+                    let wantBytes = x.map { Self.reference($0, scale, zp) }
+                    let want = wantBytes.map { (Float(Int32($0) &- dz) * ds).bitPattern }
+                    var y = [Float](repeating: 9, count: n + 1)
+                    var q = [UInt8](repeating: 42, count: n + 1)
+                    #expect(QuantizeU8.fakeQuantize(x, bytes: &q, &y, n, scale: scale, zeroPoint: zp, dqScale: ds, dqZero: dz,
+                                                    level: level))
+                    #expect(Array(q[..<n]) == wantBytes, "bytes, level \(level) scale \(scale) n \(n)")
+                    #expect(y[..<n].map(\.bitPattern) == want, "floats, level \(level) scale \(scale) n \(n)")
+                    #expect(y[n] == 9 && q[n] == 42)
+                }
+            }
+        }
+        var y: [Float] = [0]
+        var q: [UInt8] = [0]
+        #expect(!QuantizeU8.fakeQuantize([1], bytes: &q, &y, 1, scale: 1, zeroPoint: 0, dqScale: 1, dqZero: 0, level: 0))
+    }
+
     @Test func rangeMatchesSwift() {
         for level in Self.levels {
             for n in [1, 2, 15, 16, 17, 31, 33, 64, 1000, 300_001] {

@@ -127,6 +127,11 @@ int sp_quantize_u8(int level, const float *src, long n, float scale, float zp, u
 /// sp_quantize_u8 gives src[i] (QuantizeLinear to uint8, then DequantizeLinear, as their Swift
 /// loops compute them); dst may be src. Returns 0, or -1 at level 0 (nothing written).
 int sp_fake_quantize_u8(int level, const float *src, float *dst, long n, float scale, float zp, float dq_scale, int dq_zero);
+/// sp_fake_quantize_both_u8: sp_fake_quantize_u8 that also stores each byte q[i] (q may be
+/// NULL: none stored; dst may be src, q overlaps neither): QuantizeLinear's and
+/// DequantizeLinear's results of a kept pair in one pass. Returns 0, or -1 at level 0.
+int sp_fake_quantize_both_u8(int level, const float *src, unsigned char *q, float *dst, long n, float scale, float zp,
+                             float dq_scale, int dq_zero);
 
 /// Float32 activations (vec_math.c), the functions of SurgeonGraph's Swift kernels with their
 /// products and sums fused (fused multiply-adds: within a few ulp of the Swift loops, not the

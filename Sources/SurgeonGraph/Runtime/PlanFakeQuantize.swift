@@ -73,9 +73,18 @@ struct FakeQuantize: Sendable {
     }
 
     /// `runBoth` on `n` elements: `q` points to int8 elements when `lo < 0`, else uint8.
+    /// uint8 with the vector kernel: `QuantizeU8.fakeQuantize(_:bytes:...)` (the same bits).
     func both(_ src: UnsafePointer<Float>, _ q: UnsafeMutableRawPointer, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
         if lo < 0 {
             both(src, q.assumingMemoryBound(to: Int8.self), d, n)
+        } else if vectorKernel {
+            let bytes = q.assumingMemoryBound(to: UInt8.self)
+            parallelChunks(n) { r in
+                let i = r.lowerBound
+                if QuantizeU8.fakeQuantize(src + i, bytes: bytes + i, d + i, r.count, scale: qScale, zeroPoint: qZero,
+                                           dqScale: dqScale, dqZero: dqZero) { return }
+                bothLoop(src + i, bytes + i, d + i, r.count)
+            }
         } else {
             both(src, q.assumingMemoryBound(to: UInt8.self), d, n)
         }
@@ -86,11 +95,19 @@ struct FakeQuantize: Sendable {
     private func both<R: FixedWidthInteger>(_ src: UnsafePointer<Float>, _ q: UnsafeMutablePointer<R>,
                                             _ d: UnsafeMutablePointer<Float>, _ n: Int) {
         parallelChunks(n) { r in
-            for i in r {
-                let v = quantized(src[i])
-                q[i] = R(truncatingIfNeeded: v)
-                d[i] = dequantized(v)
-            }
+            let i = r.lowerBound
+            bothLoop(src + i, q + i, d + i, r.count)
+        }
+    }
+
+    /// `both` on the calling thread (the Swift loop).
+    @inline(__always)
+    private func bothLoop<R: FixedWidthInteger>(_ src: UnsafePointer<Float>, _ q: UnsafeMutablePointer<R>,
+                                                _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n {
+            let v = quantized(src[i])
+            q[i] = R(truncatingIfNeeded: v)
+            d[i] = dequantized(v)
         }
     }
 
