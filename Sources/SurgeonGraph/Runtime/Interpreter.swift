@@ -32,6 +32,13 @@ public final class Interpreter {
     /// Whether plans may fuse nodes (on by default; tests compare both ways). The environment
     /// variable SURGEON_NO_FUSION=1 turns it off, to measure or rule out the fusions.
     public var fusionEnabled = Interpreter.fusionByDefault
+    /// Kept chains write their intermediate results with streaming stores once a run has
+    /// produced this many bytes (4 MB, twice a core's L2 here): from then on the run's early
+    /// results have left the cache, and so will these, so a plain store's read of each line
+    /// from memory is wasted; before it (a small model's whole run: bert_qdynamic's 3.7 MB)
+    /// everything stays in cache, where plain stores are cheaper (streaming its values cost 4.4%
+    /// of its inspect-all run). Tests set 0 to stream every chain.
+    var streamKeptAfterBytes = 4 << 20
 
     /// Read once: building ProcessInfo's environment dictionary per interpreter cost a
     /// noticeable part of loading a small model.
@@ -233,6 +240,8 @@ public final class Interpreter {
         } : nil
         let nodes = model.graph.nodes
         var inputs: [Value?] = []
+        // Bytes the steps have written so far in this run (`streamKeptAfterBytes`).
+        var producedBytes = 0
         // Steps are read in place: copying one (its node, kernel and slot lists) costs a
         // dozen retains and releases per node, which small models feel.
         try plan.steps.withUnsafeBufferPointer { steps in
@@ -258,6 +267,7 @@ public final class Interpreter {
                 inputs.append(v)
             }
             var outs: [Value]
+            let streamKept = producedBytes >= streamKeptAfterBytes
             // Leading epilogues the kernel applied itself (TileEpilogue.swift).
             var appliedEpilogues = 0
             // Results of the leading kept epilogues, when the kernel wrote them (KeptTileOffer).
@@ -278,7 +288,7 @@ public final class Interpreter {
                     outs = try callKernel(kernel, ctx)
                     if offer.applied { appliedEpilogues = te.count }
                 } else if let kt = steps[si].keptTile {
-                    let offer = KeptTileOffer(kt)
+                    let offer = KeptTileOffer(kt, streamed: streamKept)
                     ctx.keptTile = offer
                     outs = try callKernel(kernel, ctx)
                     keptResults = offer.results
@@ -289,6 +299,9 @@ public final class Interpreter {
                 throw GraphError("no kernel for \(steps[si].node.opType)")
             }
             inputs.removeAll(keepingCapacity: true)
+            // The bytes this step wrote (its results, and a kept chain's one per epilogue).
+            let copies = steps[si].keepsIntermediates ? 1 + steps[si].epilogues.count : 1
+            for o in outs { if case .tensor(let t) = o { producedBytes &+= t.byteCount &* copies } }
             if steps[si].epilogues.isEmpty {
                 if let observer {
                     var produced: [(String, Value)] = []
@@ -311,7 +324,7 @@ public final class Interpreter {
                 for j in 0..<done { values[es[j].output] = keptResults[j] }
                 if done > 0 { head = keptResults[done - 1] }
                 keptResults = []
-                if done < es.count { try runKeptEpilogues(es[done...], head, values: values) }
+                if done < es.count { try runKeptEpilogues(es[done...], head, values: values, stream: streamKept) }
             } else {
                 var y: Value? = outs.first
                 outs = []
@@ -381,12 +394,14 @@ public final class Interpreter {
     /// streaming stores (1 KB: whole cache lines but for the two ends).
     static let streamedChunk = 256
 
+
     /// The epilogues of a step whose intermediates are kept (`Step.keepsIntermediates`): each
     /// result in a new tensor, stored in its slot. When each of them applies to `head`'s
     /// float32 tensor (`Epilogue.inPlaceOperand`), all run chunk by chunk, each chunk computed
     /// from the previous result's while it is in cache: one pass over memory
     /// instead of one per node, with no kernel call per node. Otherwise each node's kernel runs.
-    private func runKeptEpilogues(_ epilogues: ArraySlice<Epilogue>, _ head: Value, values: UnsafeMutablePointer<Value?>) throws {
+    private func runKeptEpilogues(_ epilogues: ArraySlice<Epilogue>, _ head: Value, values: UnsafeMutablePointer<Value?>,
+                                  stream: Bool) throws {
         // An int32 head is converted by a leading `.castInt32` (and only then); the operands are
         // checked against its float32 result (same shape).
         let castHead: Bool
@@ -431,8 +446,8 @@ public final class Interpreter {
                 // Results the chain reads again only within the chunk (all but the last, which
                 // the next node reads): computed into two scratch chunks in turn and copied out
                 // with streaming stores (`VectorMath.streamCopy`), when chunks are long enough
-                // for whole cache lines.
-                let streamed = VectorMath.streamLevel > 0 && chunk >= Interpreter.streamedChunk
+                // for whole cache lines, once the run has left the cache (`streamKeptAfterBytes`).
+                let streamed = stream && VectorMath.streamLevel > 0 && chunk >= Interpreter.streamedChunk
                 withExtendedLifetime((y, buffer, operands)) {
                     forms.withUnsafeBufferPointer { es in
                         parallelItems(chunks, costPerItem: chunk * es.count) { c in

@@ -32,10 +32,14 @@ struct TileEpilogue: Sendable {
     /// is stored `keep` elements after its input (the kernel's result is left as it is, the
     /// first map's result `keep` elements after it, the second's `2 * keep`, ...).
     let keep: Int
+    /// A kept tile of a run that has left the cache (`KeptTileOffer.streamed`): the
+    /// intermediate maps' results are written with streaming stores (`applyStreamed`).
+    let streamed: Bool
 
-    init(maps: [Map], keep: Int = 0) {
+    init(maps: [Map], keep: Int = 0, streamed: Bool = false) {
         self.maps = maps
         self.keep = keep
+        self.streamed = streamed
     }
 
     /// The leading per-value epilogues of `epilogues`; nil when the first is not one.
@@ -48,6 +52,7 @@ struct TileEpilogue: Sendable {
         if maps.isEmpty { return nil }
         self.maps = maps
         keep = 0
+        streamed = false
     }
 
     /// The leading per-value epilogues of `epilogues`, a binary one included when its other
@@ -73,6 +78,7 @@ struct TileEpilogue: Sendable {
         if maps.isEmpty { return nil }
         self.maps = maps
         keep = 0
+        streamed = false
     }
 
     /// True when every `row` operand has exactly `columns` values (the result's last axis).
@@ -110,7 +116,7 @@ struct TileEpilogue: Sendable {
     func apply(_ p: UnsafeMutablePointer<Float>, rows: Int, cols n: Int, stride: Int, col0: Int = 0,
                streamLevel: Int = VectorMath.streamLevel) {
         if n <= 0 || rows <= 0 { return }
-        if keep > 0, maps.count > 1, streamLevel > 0, n >= TileEpilogue.streamedRow {
+        if keep > 0, streamed, maps.count > 1, streamLevel > 0, n >= TileEpilogue.streamedRow {
             applyStreamed(p, rows: rows, cols: n, stride: stride, col0: col0, level: streamLevel)
             return
         }
@@ -248,7 +254,14 @@ final class KeptTileOffer {
     private(set) var results: [Value] = []
     private var pending: (buffer: TensorBuffer, shape: [Int], stride: Int)?
 
-    init(_ epilogue: TileEpilogue) { self.epilogue = epilogue }
+    /// Whether the kept results are written with streaming stores (`TileEpilogue.streamed`,
+    /// `Interpreter.streamKeptAfterBytes`).
+    let streamed: Bool
+
+    init(_ epilogue: TileEpilogue, streamed: Bool = false) {
+        self.epilogue = epilogue
+        self.streamed = streamed
+    }
 
     /// A float32 result of `shape` (uninitialised; the kernel writes every element) with room
     /// for the kept results after it, and the epilogue that writes them there.
@@ -262,7 +275,7 @@ final class KeptTileOffer {
         let buffer = TensorBuffer(uninitializedByteCount: bytes)
         pending = (buffer, shape, stride)
         return (buffer, buffer.pointer.bindMemory(to: Float.self, capacity: max(values, 1)),
-                TileEpilogue(maps: epilogue.maps, keep: max(stride, 1)))
+                TileEpilogue(maps: epilogue.maps, keep: max(stride, 1), streamed: streamed))
     }
 
     /// The kernel has applied `newOutput`'s epilogue to all of its result.

@@ -82,7 +82,7 @@ import TestSupport
             let stride = keep * (maps.count + 1) + 11
             let x = Self.values(rows * stride, 3)
             var streamed = x, plain = x
-            let te = TileEpilogue(maps: maps, keep: keep)
+            let te = TileEpilogue(maps: maps, keep: keep, streamed: true)
             streamed.withUnsafeMutableBufferPointer { p in
                 if let a = p.baseAddress {
                     te.apply(a, rows: rows, cols: cols, stride: stride, col0: col0, streamLevel: VectorMath.streamLevel)
