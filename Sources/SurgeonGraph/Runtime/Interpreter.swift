@@ -394,7 +394,6 @@ public final class Interpreter {
     /// streaming stores (1 KB: whole cache lines but for the two ends).
     static let streamedChunk = 256
 
-
     /// The epilogues of a step whose intermediates are kept (`Step.keepsIntermediates`): each
     /// result in a new tensor, stored in its slot. When each of them applies to `head`'s
     /// float32 tensor (`Epilogue.inPlaceOperand`), all run chunk by chunk, each chunk computed
