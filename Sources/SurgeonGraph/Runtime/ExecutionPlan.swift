@@ -82,6 +82,9 @@ final class ExecutionPlan {
     /// Per `kept` entry: whether it is its slot's last, whose value a run moves into the result.
     let keptLast: [Bool]
     let hasSubgraphSteps: Bool
+    /// Whether a step runs a kept chain (`Step.keepsIntermediates`, set by `PlanFusion`): only
+    /// then does a run count the bytes it writes (`Interpreter.streamKeptAfterBytes`).
+    var hasKeptChains = false
     /// Constant nodes left unfolded for the fusions to take (`deferredWeightDequantizers`):
     /// graph node indices. `settleDeferredFolds` folds, after the fusions, those still read.
     var deferredFolds: Set<Int> = []

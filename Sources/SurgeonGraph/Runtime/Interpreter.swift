@@ -240,8 +240,10 @@ public final class Interpreter {
         } : nil
         let nodes = model.graph.nodes
         var inputs: [Value?] = []
-        // Bytes the steps have written so far in this run (`streamKeptAfterBytes`).
+        // Bytes the steps have written so far in this run (`streamKeptAfterBytes`), counted
+        // only when a kept chain may stream.
         var producedBytes = 0
+        let countsBytes = plan.hasKeptChains && VectorMath.streamLevel > 0
         // Steps are read in place: copying one (its node, kernel and slot lists) costs a
         // dozen retains and releases per node, which small models feel.
         try plan.steps.withUnsafeBufferPointer { steps in
@@ -300,8 +302,10 @@ public final class Interpreter {
             }
             inputs.removeAll(keepingCapacity: true)
             // The bytes this step wrote (its results, and a kept chain's one per epilogue).
-            let copies = steps[si].keepsIntermediates ? 1 + steps[si].epilogues.count : 1
-            for o in outs { if case .tensor(let t) = o { producedBytes &+= t.byteCount &* copies } }
+            if countsBytes {
+                let copies = steps[si].keepsIntermediates ? 1 + steps[si].epilogues.count : 1
+                for o in outs { if case .tensor(let t) = o { producedBytes &+= t.byteCount &* copies } }
+            }
             if steps[si].epilogues.isEmpty {
                 if let observer {
                     var produced: [(String, Value)] = []

@@ -280,6 +280,7 @@ enum PlanFusion {
         }
         upcastHalfConstants(plan, constant: constant)
         useKeptTiles(in: plan, constant: constant)
+        plan.hasKeptChains = plan.steps.contains { $0.keepsIntermediates }
     }
 
     /// MatMul by a large constant float32 matrix: with few rows, multiply by its transpose

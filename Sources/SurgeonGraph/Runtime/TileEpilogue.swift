@@ -171,8 +171,10 @@ struct TileEpilogue: Sendable {
     }
 
     /// `dst[0 ..< n]` = map `m` of `src[0 ..< n]` (not overlapping), with the per-value
-    /// functions of `applyMap`; `head` is the kernel's result at the same place (`head` maps),
-    /// `col0` the first value's column (`row` maps).
+    /// functions of the in-place maps (so the same bits): Relu, Clip, the activations and a
+    /// product by the head out of place, the others (`outOfPlace` false) in place on a copy.
+    /// `head` is the kernel's result at the same place (`head` maps), `col0` the first value's
+    /// column (`row` maps).
     @inline(__always)
     private static func applyOutOfPlace(_ m: Map, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
                                         head: UnsafePointer<Float>, col0: Int) {
@@ -181,18 +183,17 @@ struct TileEpilogue: Sendable {
         case .clip(let lo, let hi): for i in 0..<n { dst[i] = clipF(src[i], lo, hi) }
         case .unary(let f): f.applyOutOfPlace(src, dst, n)
         case .head(let op, let reversed): binaryRunF32(op, dst, src, head, n, reversed: reversed)
-        case .gated(let f):
+        case .gated, .fakeQuantize, .row:
             dst.update(from: src, count: n)
-            f.apply(dst, n, gated: true, onThisThread: true)
-        case .fakeQuantize(let fq):
-            dst.update(from: src, count: n)
-            fq.applyOnThisThread(dst, n)
-        case .row(let op, let t, let reversed):
-            dst.update(from: src, count: n)
-            guard col0 >= 0, col0 + n <= t.count else { return }
-            withExtendedLifetime(t) {
-                rowRunF32(op, dst, UnsafePointer(t.rawPointer.assumingMemoryBound(to: Float.self)) + col0, n, reversed: reversed)
-            }
+            applyInPlace(m, dst, rows: 1, n: n, stride: 0, col0: col0)
+        }
+    }
+
+    /// Whether `applyOutOfPlace` computes the map out of place (else: a copy, then in place).
+    private static func outOfPlace(_ m: Map) -> Bool {
+        switch m {
+        case .relu, .clip, .unary, .head: return true
+        case .gated, .fakeQuantize, .row: return false
         }
     }
 
@@ -201,26 +202,27 @@ struct TileEpilogue: Sendable {
     private func applyMap(_ m: Map, _ j: Int, _ base: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int, col0: Int) {
         let keep = self.keep
         if keep > 0 {
-            // Kept: the map's result goes `keep` elements on, from the same per-element
-            // functions (so the same bits): Relu, Clip, the activations and a product by
-            // the head out of place, the others in place on a copy of their input.
-            var copied = false
+            // Kept: the map's result goes `keep` elements on (`applyOutOfPlace` row by row), or
+            // for the maps computed in place, a copy of each row's input there, then the
+            // in-place form over the tile (a `row` map's operand taken once per tile).
+            let outOfPlace = TileEpilogue.outOfPlace(m)
             for r in 0..<rows {
                 let head = UnsafePointer(base + r * stride)
                 let src = head + j * keep, p = base + r * stride + (j + 1) * keep
-                switch m {
-                case .relu: for i in 0..<n { p[i] = reluF(src[i]) }
-                case .clip(let lo, let hi): for i in 0..<n { p[i] = clipF(src[i], lo, hi) }
-                case .unary(let f): f.applyOutOfPlace(src, p, n)
-                case .head(let op, let reversed): binaryRunF32(op, p, src, head, n, reversed: reversed)
-                default:
+                if outOfPlace {
+                    TileEpilogue.applyOutOfPlace(m, src, p, n, head: head, col0: col0)
+                } else {
                     p.update(from: src, count: n)
-                    copied = true
                 }
             }
-            if !copied { return }
+            if outOfPlace { return }
         }
-        let first = base + (keep > 0 ? (j + 1) * keep : 0)
+        TileEpilogue.applyInPlace(m, base + (keep > 0 ? (j + 1) * keep : 0), rows: rows, n: n, stride: stride, col0: col0)
+    }
+
+    /// Map `m` in place over `rows` rows of `n` values, rows `stride` apart from `first`.
+    @inline(__always)
+    private static func applyInPlace(_ m: Map, _ first: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int, col0: Int) {
         switch m {
         case .relu: for r in 0..<rows { reluRunF32(first + r * stride, n) }
         case .clip(let lo, let hi): for r in 0..<rows { clipRunF32(first + r * stride, n, lo: lo, hi: hi) }
@@ -234,7 +236,7 @@ struct TileEpilogue: Sendable {
                 for r in 0..<rows { rowRunF32(op, first + r * stride, values, n, reversed: reversed) }
             }
         case .head:
-            // Only built for kept chains (handled above); in place there is no head left.
+            // Only built for kept chains, and always computed out of place (`applyOutOfPlace`).
             return
         }
     }
