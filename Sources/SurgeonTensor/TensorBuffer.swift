@@ -8,6 +8,8 @@ public final class TensorBuffer: @unchecked Sendable {
     private let owner: AnyObject?
     /// The malloc block of a small buffer (`pointer` is its first 64-byte boundary), else nil.
     private let mallocBlock: UnsafeMutableRawPointer?
+    /// The chunk a small buffer of an `inspect all` run was carved from (`ValueSlab`), else nil.
+    private let slabChunk: SlabChunk?
     /// Converted copies of tensors viewing these bytes (see `Tensor.float32Copy()`), by
     /// (byte offset, element count); they live and die with the buffer.
     private var converted: [[Int]: Tensor] = [:]
@@ -21,7 +23,9 @@ public final class TensorBuffer: @unchecked Sendable {
         TensorBuffer.convertedLock.lock()
         defer { TensorBuffer.convertedLock.unlock() }
         if let t = converted[key] { return t }
-        let t = try make()
+        // Lives as long as this buffer (a weight's): not from a run's slab, whose chunk it
+        // would hold.
+        let t = try ValueSlab.without { try make() }
         converted[key] = t
         return t
     }
@@ -39,7 +43,7 @@ public final class TensorBuffer: @unchecked Sendable {
     public init(zeroedByteCount byteCount: Int) {
         _ = allocatorTuned
         self.byteCount = byteCount
-        (pointer, mallocBlock) = TensorBuffer.allocateBytes(byteCount)
+        (pointer, mallocBlock, slabChunk) = TensorBuffer.allocateBytes(byteCount)
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
         owner = nil
         MemoryBudget.allocated(byteCount)
@@ -49,7 +53,7 @@ public final class TensorBuffer: @unchecked Sendable {
     public init(uninitializedByteCount byteCount: Int) {
         _ = allocatorTuned
         self.byteCount = byteCount
-        (pointer, mallocBlock) = TensorBuffer.allocateBytes(byteCount)
+        (pointer, mallocBlock, slabChunk) = TensorBuffer.allocateBytes(byteCount)
         owner = nil
         MemoryBudget.allocated(byteCount)
     }
@@ -59,12 +63,15 @@ public final class TensorBuffer: @unchecked Sendable {
     /// allocation takes glibc's memalign path, which splits the block and frees the pieces:
     /// with `malloc_consolidate` about 5% of a sub-millisecond model's run (gpt2), against the
     /// thread cache for a plain malloc of the same size.
-    private static func allocateBytes(_ byteCount: Int) -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer?) {
-        if byteCount >= BlockArena.threshold, let p = BlockArena.shared.allocate(byteCount) { return (p, nil) }
-        if byteCount < BlockArena.threshold, let block = malloc(byteCount + 64) {
-            return (block + (64 - Int(bitPattern: block) & 63), block)
+    /// On a thread running with a `ValueSlab` (`ValueSlab.withCurrent`), small buffers are
+    /// carved from its chunks instead.
+    private static func allocateBytes(_ byteCount: Int) -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer?, SlabChunk?) {
+        if byteCount >= BlockArena.threshold, let p = BlockArena.shared.allocate(byteCount) { return (p, nil, nil) }
+        if byteCount < BlockArena.threshold {
+            if let slab = ValueSlab.current, let (p, chunk) = slab.carve(byteCount) { return (p, nil, chunk) }
+            if let block = malloc(byteCount + 64) { return (block + (64 - Int(bitPattern: block) & 63), block, nil) }
         }
-        return (UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64), nil)
+        return (UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64), nil, nil)
     }
 
     /// Wraps memory owned by `owner` (not copied, not freed here).
@@ -73,10 +80,14 @@ public final class TensorBuffer: @unchecked Sendable {
         self.byteCount = byteCount
         self.owner = owner
         mallocBlock = nil
+        slabChunk = nil
     }
 
     /// True when the bytes belong to another object (a mapped file), not to this buffer.
     public var isBorrowed: Bool { owner != nil }
+
+    /// True when the bytes were carved from a `ValueSlab` (for tests).
+    var isCarved: Bool { slabChunk != nil }
 
     /// Tells the kernel that the pages lying wholly inside bytes `byteOffset ..< byteOffset +
     /// count` are not needed for now (a converted copy of them is in use): they leave the
@@ -102,6 +113,8 @@ public final class TensorBuffer: @unchecked Sendable {
         if owner == nil {
             if let mallocBlock {
                 free(mallocBlock)
+            } else if slabChunk != nil {
+                // The chunk goes back when its last buffer does.
             } else if byteCount < BlockArena.threshold || !BlockArena.shared.deallocate(pointer) {
                 pointer.deallocate()
             }

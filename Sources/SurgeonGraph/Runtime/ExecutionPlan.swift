@@ -105,10 +105,16 @@ final class ExecutionPlan {
         for i in kept.indices.reversed() where seen.insert(kept[i].slot).inserted { last[i] = true }
         keptLast = last
         hasSubgraphSteps = steps.contains { $0.hasSubgraphs }
+        carvesSmallValues = kept.count >= 16 && kept.count * 2 >= steps.count
     }
 
     /// Number of steps that run (folded ones excluded), for tests and `profile`.
     var runningStepCount: Int { steps.filter { !$0.folded }.count }
+
+    /// Whether a run carves its small buffers from a `ValueSlab`: when it keeps about as many
+    /// values as it has steps (`inspect all`), so nearly every buffer lives until the run's
+    /// results are dropped, and the slab's space is not wanted back before.
+    let carvesSmallValues: Bool
 }
 
 /// Ops whose result is not a function of their inputs: never folded.

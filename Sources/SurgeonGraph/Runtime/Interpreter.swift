@@ -207,6 +207,9 @@ public final class Interpreter {
         if let why = cannotRunReason() { throw GraphError("cannot run: \(why)") }
         let wanted = requested ?? model.graph.outputs.map(\.name)
         let plan = try self.plan(keep: wanted, observing: observer != nil)
+        if plan.carvesSmallValues {
+            return try ValueSlab().withCurrent { try execute(plan: plan, feeds: feeds, observer: observer) }
+        }
         return try execute(plan: plan, feeds: feeds, observer: observer)
     }
 

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Where the small tensor buffers of an `inspect all` run come from: carved one after another
+/// out of 1 MB chunks, instead of one malloc each.
+///
+/// With every value kept, a run of a small model allocates hundreds of buffers below
+/// `BlockArena.threshold` that all live until the next run's results replace them, then die
+/// together: more than glibc's per-size thread cache holds, so each malloc and free walked the
+/// bins (`_int_malloc`, `malloc_consolidate`, `unlink_chunk`: 8% of bert_qdynamic's inspect-all
+/// run). Here a buffer is a pointer bump in the current chunk; a chunk goes back to the
+/// `BlockArena` when the last buffer carved from it dies. Space freed in a chunk is not reused
+/// before that, so only runs whose values are nearly all kept use a slab (`Interpreter`).
+///
+/// A slab serves the thread that called `withCurrent` (buffers made on other threads, in a
+/// kernel's workers, come from malloc as before); one slab per interpreter.
+public final class ValueSlab: @unchecked Sendable {
+    /// Bytes per chunk.
+    static let chunkBytes = 1 << 20
+    /// Buffers up to this many bytes are carved (larger ones waste less in malloc; at most a
+    /// sixteenth of a chunk is left unused at its end).
+    static let largestCarved = 64 << 10
+
+    private var chunk: SlabChunk?
+    /// Chunks made so far (for tests).
+    public private(set) var chunksMade = 0
+
+    public init() {}
+
+    /// `byteCount` bytes at a 64-byte boundary from the current chunk (a new one when it is
+    /// full), and the chunk the buffer must keep alive; nil when it is too large to carve or
+    /// no memory could be mapped.
+    func carve(_ byteCount: Int) -> (pointer: UnsafeMutableRawPointer, chunk: SlabChunk)? {
+        guard byteCount >= 0, byteCount <= ValueSlab.largestCarved else { return nil }
+        let size = (max(byteCount, 1) + 63) & ~63
+        if let c = chunk, c.used <= c.size - size {
+            let p = c.base + c.used
+            c.used += size
+            return (p, c)
+        }
+        guard let c = SlabChunk(size: ValueSlab.chunkBytes) else { return nil }
+        chunksMade += 1
+        chunk = c
+        c.used = size
+        return (c.base, c)
+    }
+
+    /// `body` with the small buffers made on this thread carved from this slab (nested
+    /// calls: the innermost slab; the previous one again afterwards).
+    public func withCurrent<R>(_ body: () throws -> R) rethrows -> R {
+        let key = ValueSlab.key
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(key, previous) }
+        return try withExtendedLifetime(self) { try body() }
+    }
+
+    /// `body` with no slab on this thread: for buffers that outlive the run (a weight's
+    /// converted copy), which would hold a whole chunk.
+    static func without<R>(_ body: () throws -> R) rethrows -> R {
+        let key = ValueSlab.key
+        guard let previous = pthread_getspecific(key) else { return try body() }
+        pthread_setspecific(key, nil)
+        defer { pthread_setspecific(key, previous) }
+        return try body()
+    }
+
+    /// The slab of this thread's innermost `withCurrent`, if any.
+    static var current: ValueSlab? {
+        guard let p = pthread_getspecific(key) else { return nil }
+        return Unmanaged<ValueSlab>.fromOpaque(p).takeUnretainedValue()
+    }
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+}
+
+/// One chunk of a `ValueSlab`: arena memory returned when the slab and every buffer carved
+/// from it are gone.
+final class SlabChunk: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let size: Int
+    var used = 0
+
+    init?(size: Int) {
+        guard let p = BlockArena.shared.allocate(size) else { return nil }
+        base = p
+        self.size = size
+    }
+
+    deinit { BlockArena.shared.deallocate(base) }
+}
