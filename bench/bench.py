@@ -265,12 +265,31 @@ ITEMSIZE = {onnx.TensorProto.FLOAT: 4, onnx.TensorProto.DOUBLE: 8, onnx.TensorPr
             onnx.TensorProto.UINT8: 1, onnx.TensorProto.BOOL: 1}
 
 
-def memory_bound(path, feeds):
+def actual_sizes(path, feeds):
+    """Bytes of every top-level node output in one onnxruntime run on the feeds (all of them
+    made graph outputs, graph optimisations off so every value exists): the sizes shape
+    inference cannot give (data-dependent shapes: detection models' NMS, their subgraphs)."""
+    model = onnx.load(path)
+    g = model.graph
+    have = {o.name for o in g.output}
+    for node in g.node:
+        for y in node.output:
+            if y and y not in have:
+                g.output.append(onnx.ValueInfoProto(name=y))
+                have.add(y)
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    outs = sess.run(None, {n: np.load(p) for n, p in feeds})
+    return {o.name: int(getattr(v, "nbytes", 0)) for o, v in zip(sess.get_outputs(), outs)}
+
+
+def memory_bound(path, feeds, measured=None):
     """(weights MB, peak live activations MB, complete?) for the RSS target: weights are the
     initializers' bytes; activations are simulated in the file's node order (topological) with
     shapes from onnx shape inference on the actual feed shapes: a value is live from its
-    producer to its last reader (graph outputs to the end). Values of unknown size count 0 and
-    make the figure incomplete."""
+    producer to its last reader (graph outputs to the end). A value of unknown size takes its
+    size in `measured` (`actual_sizes`), else counts 0 and makes the figure incomplete."""
     model = onnx.load(path, load_external_data=False)
     g = model.graph
     shapes = {n: np.load(p, mmap_mode="r").shape for n, p in feeds}
@@ -307,6 +326,8 @@ def memory_bound(path, feeds):
         for y in node.output:
             if not y:
                 continue
+            if y not in size and measured and y in measured:
+                size[y] = measured[y]
             if y not in size:
                 complete = False
             live += size.get(y, 0)
@@ -445,6 +466,11 @@ def main():
             bound = None
             try:
                 w_mb, act_mb, complete = memory_bound(path, feeds)
+                if not complete:
+                    # Data-dependent shapes: the sizes one onnxruntime run gives.
+                    w_mb, act_mb, complete = memory_bound(path, feeds, actual_sizes(path, feeds))
+                    if complete:
+                        note += " bound: sizes from a run"
                 if act_mb is not None:
                     bound = 1.5 * (w_mb + act_mb)
                     if not complete:

@@ -66,11 +66,18 @@ size_t sp_gemm_packed_size(int k, int n) {
 }
 
 void sp_gemm_pack_b(const float *b, int ldb, int transB, int k, int n, float *packed) {
-    if (k <= 0 || n <= 0) return;
+    sp_gemm_pack_b_part(b, ldb, transB, k, n, 0, k, 0, n, packed);
+}
+
+void sp_gemm_pack_b_part(const float *b, int ldb, int transB, int k, int n, int k_lo, int k_hi, int j_lo, int j_hi,
+                         float *packed) {
+    if (k <= 0 || n <= 0 || k_lo < 0 || j_lo < 0 || k_lo % SP_KC != 0 || j_lo % SP_NR != 0) return;
+    if (k_hi > k) k_hi = k;
+    if (j_hi > n) j_hi = n;
     const size_t npad = (size_t)sp_round_up(n, SP_NR);
-    for (int k0 = 0; k0 < k; k0 += SP_KC) {
+    for (int k0 = k_lo; k0 < k_hi; k0 += SP_KC) {
         const int kc = sp_min(SP_KC, k - k0);
-        for (int j0 = 0; j0 < n; j0 += SP_NR) {
+        for (int j0 = j_lo; j0 < j_hi; j0 += SP_NR) {
             float *pan = packed + (size_t)k0 * npad + (size_t)j0 * kc;
             const int cols = sp_min(SP_NR, n - j0);
             for (int p = 0; p < kc; p++) {

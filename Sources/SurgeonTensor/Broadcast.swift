@@ -68,6 +68,12 @@ public func forEachBroadcast(
 extension Tensor {
     /// Elements at the given flat indices, as a new tensor of `shape` (any dtype).
     public func take(flatIndices: [Int], shape newShape: [Int]) throws -> Tensor {
+        try flatIndices.withUnsafeBufferPointer { try take(flatIndices: $0, shape: newShape) }
+    }
+
+    /// Elements at the given flat indices (an index buffer of the caller's: `ScratchMemory`
+    /// for large ones), as a new tensor of `shape` (any dtype).
+    public func take(flatIndices: UnsafeBufferPointer<Int>, shape newShape: [Int]) throws -> Tensor {
         let n = try Tensor.checkedCount(newShape, dtype: dtype)
         guard n == flatIndices.count else { throw TensorError("internal: index count \(flatIndices.count) != \(n)") }
         let total = count

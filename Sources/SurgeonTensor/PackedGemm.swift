@@ -33,7 +33,12 @@ public final class PackedMatrix: @unchecked Sendable {
     /// Packs B: row-major k × n with row stride `ldb`, or, when `transposed`, Bᵀ stored as n × k.
     /// Throws when the memory budget refuses the copy or a size does not fit the kernel's
     /// 32-bit indices.
-    public init(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k: Int, n: Int) throws {
+    /// `packed(byteOffset, byteCount)`, when given, is told each range of B's storage (bytes
+    /// from `b`) as soon as it is packed, in stored rows of about `PackedMatrix.pieceBytes`: the
+    /// caller drops those pages of a memory-mapped weight at once, so packing a 49 MB weight
+    /// (Faster R-CNN's box head) does not hold the whole original beside the whole copy.
+    public init(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k: Int, n: Int,
+                packed: ((Int, Int) -> Void)? = nil) throws {
         let limit = Int(Int32.max) / 2
         guard k > 0, n > 0, k < limit, n < limit, ldb < limit, (transposed ? ldb >= k : ldb >= n) else {
             throw TensorError("cannot pack a \(k)×\(n) matrix with row stride \(ldb)")
@@ -43,9 +48,32 @@ public final class PackedMatrix: @unchecked Sendable {
         self.n = n
         storage = try Tensor.buildOverwriting([count], of: Float.self) { p in
             guard let base = p.baseAddress else { return }
-            sp_gemm_pack_b(b, Int32(ldb), transposed ? 1 : 0, Int32(k), Int32(n), base)
+            let t: Int32 = transposed ? 1 : 0
+            guard let packed else {
+                sp_gemm_pack_b(b, Int32(ldb), t, Int32(k), Int32(n), base)
+                return
+            }
+            // Stored rows of B at a time: Bᵀ's rows are panels of columns (multiples of NR),
+            // B's rows are blocks of 256 (`sp_gemm_pack_b_part`'s units).
+            let unit = transposed ? Int(SP_GEMM_NR) : 256
+            let rows = transposed ? n : k
+            let step = max(unit, PackedMatrix.pieceBytes / max(ldb * 4, 1) / unit * unit)
+            var r0 = 0
+            while r0 < rows {
+                let r1 = min(rows, r0 + step)
+                if transposed {
+                    sp_gemm_pack_b_part(b, Int32(ldb), t, Int32(k), Int32(n), 0, Int32(k), Int32(r0), Int32(r1), base)
+                } else {
+                    sp_gemm_pack_b_part(b, Int32(ldb), t, Int32(k), Int32(n), Int32(r0), Int32(r1), 0, Int32(n), base)
+                }
+                packed(r0 * ldb * 4, (r1 - r0) * ldb * 4)
+                r0 = r1
+            }
         }
     }
+
+    /// Bytes of B packed between two `packed` calls (about).
+    static let pieceBytes = 2 << 20
 
     /// The packed tensor's bytes (for tests and memory accounting).
     public var byteCount: Int { storage.byteCount }

@@ -258,4 +258,31 @@ import Testing
             #expect(c == [Float](repeating: 0, count: 6))
         }
     }
+
+    /// Packing in pieces (`packed` told each range of B as it is done, so a mapped weight's
+    /// pages can leave at once) gives the same packed floats, and the ranges cover B's stored
+    /// rows once, in order: B and Bᵀ, sizes across several pieces with ragged ends.
+    @Test(arguments: [false, true])
+    func packingInPiecesGivesTheSameFloats(transposed: Bool) throws {
+        let k = 700, n = 1100
+        let ldb = transposed ? k + 3 : n + 5
+        let rows = transposed ? n : k
+        var s: UInt32 = 3
+        let b = (0..<(rows * ldb)).map { _ -> Float in s = s &* 1664525 &+ 1013904223; return Float(s >> 8) / Float(1 << 24) }
+        try b.withUnsafeBufferPointer { pb in
+            let base = try #require(pb.baseAddress)
+            let whole = try PackedMatrix(base, ldb: ldb, transposed: transposed, k: k, n: n)
+            var ranges: [(Int, Int)] = []
+            let pieces = try PackedMatrix(base, ldb: ldb, transposed: transposed, k: k, n: n) { ranges.append(($0, $1)) }
+            #expect(ranges.count > 1)
+            var next = 0
+            for (offset, count) in ranges {
+                #expect(offset == next && count > 0)
+                next = offset + count
+            }
+            #expect(next == rows * ldb * 4)
+            let a = try whole.storage.scalars(of: Float.self), c = try pieces.storage.scalars(of: Float.self)
+            #expect(a.count == c.count && a == c)
+        }
+    }
 }

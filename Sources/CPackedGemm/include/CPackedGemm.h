@@ -26,6 +26,13 @@ size_t sp_gemm_packed_size(int k, int n);
 /// past n zero).
 void sp_gemm_pack_b(const float *b, int ldb, int transB, int k, int n, float *packed);
 
+/// The part of sp_gemm_pack_b's work for rows k_lo ..< k_hi of B (k_lo a multiple of 256,
+/// k_hi one or k) and columns j_lo ..< j_hi (j_lo a multiple of NR, j_hi one or n), written
+/// where sp_gemm_pack_b writes it: packing B in pieces, the caller can drop each piece of a
+/// memory-mapped B once packed. Pieces covering B give sp_gemm_pack_b's result.
+void sp_gemm_pack_b_part(const float *b, int ldb, int transB, int k, int n, int k_lo, int k_hi, int j_lo, int j_hi,
+                         float *packed);
+
 /// Called on a block of C once it is final: `rows` rows (stride ldc) of `cols` values starting
 /// at column j0 (p = &C[i][j0]); at most one register tile of rows, at most 1024 columns.
 typedef void (*sp_gemm_epilogue)(void *context, float *p, int rows, int j0, int cols);

@@ -155,8 +155,12 @@ final class PackedWeight: DerivedWeight<PackedMatrix>, @unchecked Sendable {
         guard w.dtype == .float32, w.rank == 2 else { return nil }
         return value(for: w, form: transposed) { w in
             let k = transposed ? w.shape[1] : w.shape[0], n = transposed ? w.shape[0] : w.shape[1]
+            // Each packed piece of a mapped weight leaves the resident set at once (the rest
+            // when the box has made the copy).
             return try PackedMatrix(w.rawPointer.assumingMemoryBound(to: Float.self), ldb: w.shape[1],
-                                    transposed: transposed, k: k, n: n)
+                                    transposed: transposed, k: k, n: n) { offset, count in
+                w.buffer.releaseMappedPages(byteOffset: w.byteOffset + offset, byteCount: count)
+            }
         }
     }
 }

@@ -11,29 +11,55 @@ enum GatherElements {
                 throw ctx.error("indices \(indices.typeDescription) must have the rank of data \(data.typeDescription)")
             }
             let axis = try normalizeAxis(try ctx.int("axis", 0), rank: data.rank, op: "GatherElements")
-            let flat = try elementOffsets(data.shape, indices: indices, axis: axis, op: "GatherElements")
-            return [.tensor(try data.take(flatIndices: flat, shape: indices.shape))]
+            return [.tensor(try withElementOffsets(data.shape, indices: indices, axis: axis, op: "GatherElements") { flat in
+                try data.take(flatIndices: flat, shape: indices.shape)
+            })]
         }
     }
 
     /// For each element of `indices`, the flat offset into a tensor of `shape` it addresses along
-    /// `axis` (other coordinates taken from the index element's own position).
-    static func elementOffsets(_ shape: [Int], indices: Tensor, axis: Int, op: String) throws -> [Int] {
+    /// `axis` (other coordinates taken from the index element's own position), passed to `body`.
+    /// The offsets (and int64 / int32 indices, read in place) take no heap array: they are
+    /// as many as the indices (a detection model's box scatter: 300k, 2.4 MB each), and the
+    /// heap keeps its largest size, on top of the activations' arena (DECISIONS.md, 2026-11-29
+    /// "scratch offsets").
+    static func withElementOffsets<R>(_ shape: [Int], indices: Tensor, axis: Int, op: String,
+                                      _ body: (UnsafeBufferPointer<Int>) throws -> R) throws -> R {
         let rank = shape.count
+        guard indices.rank == rank, axis >= 0, axis < rank else {
+            throw TensorError("\(op): indices \(indices.typeDescription) do not fit data \(shapeString(shape))")
+        }
         for d in 0..<rank where d != axis && indices.shape[d] > shape[d] {
             throw TensorError("\(op): indices \(indices.typeDescription) exceed data \(shapeString(shape)) on axis \(d)")
         }
+        let count = indices.count
+        let out = ScratchMemory.allocate(Int.self, count: count)
+        defer { ScratchMemory.release(out, count: count) }
         let dstr = contiguousStrides(shape)
-        let vals = indices.intArray()
-        var out = [Int](repeating: 0, count: vals.count)
         var strides = dstr
         strides[axis] = 0
-        let n = shape[axis]
+        let n = shape[axis], step = dstr[axis]
         var err: Error?
-        forEachBroadcast(indices.shape, [strides]) { i, off in
-            do { out[i] = off[0] + (try wrapIndex(vals[i], n, op: op)) * dstr[axis] } catch { err = error }
+        func fill(_ value: (Int) -> Int64) {
+            forEachBroadcast(indices.shape, [strides]) { i, off in
+                do { out[i] = off[0] + (try wrapIndex(Int(truncatingIfNeeded: value(i)), n, op: op)) * step } catch { err = error }
+            }
+        }
+        try withExtendedLifetime(indices) {
+            switch indices.dtype {
+            case .int64:
+                let p = indices.rawPointer.assumingMemoryBound(to: Int64.self)
+                fill { p[$0] }
+            case .int32:
+                let p = indices.rawPointer.assumingMemoryBound(to: Int32.self)
+                fill { Int64(p[$0]) }
+            default:
+                let v = indices.int64Array()
+                guard v.count == count else { throw TensorError("\(op): indices \(indices.typeDescription) could not be read") }
+                fill { v[$0] }
+            }
         }
         if let err { throw err }
-        return out
+        return try body(UnsafeBufferPointer(start: out, count: count))
     }
 }

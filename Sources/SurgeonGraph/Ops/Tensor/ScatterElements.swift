@@ -15,14 +15,21 @@ enum ScatterElements {
             throw ctx.error("data \(data.typeDescription), indices \(indices.typeDescription) and updates \(updates.typeDescription) do not fit")
         }
         let axis = try normalizeAxis(try ctx.int("axis", 0), rank: data.rank, op: op)
-        let targets = try GatherElements.elementOffsets(data.shape, indices: indices, axis: axis, op: op)
         let reduction = try ctx.string("reduction", "none")
-        if let y = try ScatterElementsCopy.scatter(data, targets: targets, updates: updates, reduction: reduction) { return y }
-        return try scatter(data, targets: targets, updates: updates, reduction: reduction, op: op)
+        return try GatherElements.withElementOffsets(data.shape, indices: indices, axis: axis, op: op) { targets in
+            if let y = try ScatterElementsCopy.scatter(data, targets: targets, updates: updates, reduction: reduction) { return y }
+            return try scatter(data, targets: targets, updates: updates, reduction: reduction, op: op)
+        }
     }
 
     /// Writes (or reduces) element `i` of `updates` into flat offset `targets[i]` of a copy of `data`.
     static func scatter(_ data: Tensor, targets: [Int], updates: Tensor, reduction: String, op: String) throws -> Tensor {
+        try targets.withUnsafeBufferPointer { try scatter(data, targets: $0, updates: updates, reduction: reduction, op: op) }
+    }
+
+    /// `scatter` with the offsets in a buffer of the caller's.
+    static func scatter(_ data: Tensor, targets: UnsafeBufferPointer<Int>, updates: Tensor, reduction: String,
+                        op: String) throws -> Tensor {
         guard updates.dtype == data.dtype else { throw TensorError("\(op): updates are \(updates.dtype) but data is \(data.dtype)") }
         guard targets.count == updates.count else { throw TensorError("internal: \(op) target count mismatch") }
         let n = data.count
@@ -45,7 +52,7 @@ enum ScatterElements {
             return try Tensor(bools: v, shape: data.shape)
         }
         struct Body: WideBody {
-            let updates: WideArray, targets: [Int], reduction: String
+            let updates: WideArray, targets: UnsafeBufferPointer<Int>, reduction: String
             func apply<T: WideScalar>(_ v0: [T]) throws -> [T] {
                 let u: [T]
                 switch updates {

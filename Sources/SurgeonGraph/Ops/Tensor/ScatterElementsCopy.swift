@@ -10,6 +10,11 @@ enum ScatterElementsCopy {
     /// The scattered tensor, or nil when this kernel does not apply (a reduction, strings,
     /// mismatched types or counts: the plain kernel handles or reports them).
     static func scatter(_ data: Tensor, targets: [Int], updates: Tensor, reduction: String) throws -> Tensor? {
+        try targets.withUnsafeBufferPointer { try scatter(data, targets: $0, updates: updates, reduction: reduction) }
+    }
+
+    /// `scatter` with the offsets in a buffer of the caller's.
+    static func scatter(_ data: Tensor, targets: UnsafeBufferPointer<Int>, updates: Tensor, reduction: String) throws -> Tensor? {
         guard reduction == "none", data.dtype != .string, updates.dtype == data.dtype,
               targets.count == updates.count else { return nil }
         let n = data.count
@@ -29,10 +34,9 @@ enum ScatterElementsCopy {
     }
 
     @inline(__always)
-    static func store<T: FixedWidthInteger>(_: T.Type, _ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, _ targets: [Int]) {
+    static func store<T: FixedWidthInteger>(_: T.Type, _ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer,
+                                            _ t: UnsafeBufferPointer<Int>) {
         let s = src.assumingMemoryBound(to: T.self), d = dst.assumingMemoryBound(to: T.self)
-        targets.withUnsafeBufferPointer { t in
-            for i in t.indices { d[t[i]] = s[i] }
-        }
+        for i in t.indices { d[t[i]] = s[i] }
     }
 }

@@ -1,4 +1,4 @@
-import SurgeonGraph
+@testable import SurgeonGraph
 import SurgeonTensor
 import Testing
 import TestSupport
@@ -9,5 +9,43 @@ import TestSupport
         let out = try runNode("GatherElements", [x, Tensor(ints: [0, 0, -1, 0], shape: [2, 2])], attributes: [Attribute(name: "axis", value: .int(1))])[0]
         #expect(try out.scalars(of: Float.self) == [1, 1, 4, 3])
         #expect(throws: (any Error).self) { try runNode("GatherElements", [x, Tensor(ints: [0, 2, 0, 0], shape: [2, 2])]) }
+    }
+}
+
+/// The flat offsets behind GatherElements / ScatterElements: the same for every integer index
+/// type (int64 and int32 read in place, others converted), against a direct computation.
+@Suite struct ElementOffsetsTests {
+    @Test func offsetsForEveryIndexTypeMatchTheirDefinition() throws {
+        let shape = [3, 4, 5]
+        var s: UInt32 = 11
+        func next() -> Int { s = s &* 1664525 &+ 1013904223; return Int(s >> 8) }
+        for axis in 0..<3 {
+            let idxShape = [2, 3, 4]
+            let n = idxShape.reduce(1, *)
+            let idx = (0..<n).map { _ in next() % (2 * shape[axis]) - shape[axis] }
+            // expected: the index element's own coordinates, with `axis` replaced by its value.
+            var expected: [Int] = []
+            for a in 0..<2 { for b in 0..<3 { for c in 0..<4 {
+                var co = [a, b, c]
+                let v = idx[(a * 3 + b) * 4 + c]
+                co[axis] = v < 0 ? v + shape[axis] : v
+                expected.append((co[0] * 4 + co[1]) * 5 + co[2])
+            } } }
+            let forms: [Tensor] = [
+                try Tensor(ints: idx, shape: idxShape),
+                try Tensor(shape: idxShape, scalars: idx.map { Int32($0) }),
+                try Tensor(shape: idxShape, scalars: idx.map { Int16($0) }),
+            ]
+            for t in forms {
+                let got = try GatherElements.withElementOffsets(shape, indices: t, axis: axis, op: "t") { Array($0) }
+                #expect(got == expected, "axis \(axis) \(t.dtype)")
+            }
+        }
+        #expect(throws: (any Error).self) {
+            try GatherElements.withElementOffsets(shape, indices: Tensor(ints: [5], shape: [1, 1, 1]), axis: 1, op: "t") { _ in 0 }
+        }
+        #expect(throws: (any Error).self) {
+            try GatherElements.withElementOffsets(shape, indices: Tensor(ints: [0], shape: [1, 1]), axis: 1, op: "t") { _ in 0 }
+        }
     }
 }

@@ -18,7 +18,7 @@ import TestSupport
             let idx = (0..<n).map { _ in next() % (2 * shape[axis]) - shape[axis] }
             let indices = try Tensor(ints: idx, shape: idxShape)
             let upd = try Tensor(shape: idxShape, scalars: (0..<n).map { Float(1000 + $0) })
-            let targets = try GatherElements.elementOffsets(shape, indices: indices, axis: axis, op: "t")
+            let targets = try GatherElements.withElementOffsets(shape, indices: indices, axis: axis, op: "t") { Array($0) }
             let fast = try ScatterElementsCopy.scatter(x, targets: targets, updates: upd, reduction: "none")
             let plain = try ScatterElements.scatter(x, targets: targets, updates: upd, reduction: "none", op: "t")
             #expect(try fast?.scalars(of: Float.self) == plain.scalars(of: Float.self), "axis \(axis)")
