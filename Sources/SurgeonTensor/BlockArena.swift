@@ -15,6 +15,9 @@ import Foundation
 /// instead of faulting 100+ MB of fresh pages in at every run (2026-11-28, "inspect").
 final class BlockArena: @unchecked Sendable {
     static let shared = BlockArena()
+    /// The buffers made inside `LongLivedMemory.with` (weights' derived copies), apart from
+    /// the activations so that they do not break up the runs' free space.
+    static let longLived = BlockArena()
     /// Buffers from this many bytes on come from the arena; smaller ones from malloc. (256 KiB
     /// before: the 64-256 KiB activations of the mobile convnets and the kernels' megabyte
     /// scratch buffers on the heap grew it to 3x its live peak; DECISIONS.md "smallrss".)

@@ -25,7 +25,7 @@ public final class TensorBuffer: @unchecked Sendable {
         if let t = converted[key] { return t }
         // Lives as long as this buffer (a weight's): not from a run's slab, whose chunk it
         // would hold.
-        let t = try ValueSlab.without { try make() }
+        let t = try LongLivedMemory.with { try make() }
         converted[key] = t
         return t
     }
@@ -65,10 +65,14 @@ public final class TensorBuffer: @unchecked Sendable {
     /// thread cache for a plain malloc of the same size.
     /// On a thread running with a `ValueSlab` (`ValueSlab.withCurrent`), small buffers are
     /// carved from its chunks instead.
+    /// Inside `LongLivedMemory.with`, large ones come from `BlockArena.longLived` and none from
+    /// a slab.
     private static func allocateBytes(_ byteCount: Int) -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer?, SlabChunk?) {
-        if byteCount >= BlockArena.threshold, let p = BlockArena.shared.allocate(byteCount) { return (p, nil, nil) }
+        let longLived = LongLivedMemory.isOn
+        if byteCount >= BlockArena.threshold,
+           let p = (longLived ? BlockArena.longLived : BlockArena.shared).allocate(byteCount) { return (p, nil, nil) }
         if byteCount < BlockArena.threshold {
-            if let slab = ValueSlab.current, let (p, chunk) = slab.carve(byteCount) { return (p, nil, chunk) }
+            if !longLived, let slab = ValueSlab.current, let (p, chunk) = slab.carve(byteCount) { return (p, nil, chunk) }
             if let block = malloc(byteCount + 64) { return (block + (64 - Int(bitPattern: block) & 63), block, nil) }
         }
         return (UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64), nil, nil)
@@ -115,7 +119,8 @@ public final class TensorBuffer: @unchecked Sendable {
                 free(mallocBlock)
             } else if slabChunk != nil {
                 // The chunk goes back when its last buffer does.
-            } else if byteCount < BlockArena.threshold || !BlockArena.shared.deallocate(pointer) {
+            } else if byteCount < BlockArena.threshold
+                        || !(BlockArena.shared.deallocate(pointer) || BlockArena.longLived.deallocate(pointer)) {
                 pointer.deallocate()
             }
             MemoryBudget.freed(byteCount)

@@ -54,16 +54,6 @@ public final class ValueSlab: @unchecked Sendable {
         return try withExtendedLifetime(self) { try body() }
     }
 
-    /// `body` with no slab on this thread: for buffers that outlive the run (a weight's
-    /// converted copy), which would hold a whole chunk.
-    static func without<R>(_ body: () throws -> R) rethrows -> R {
-        let key = ValueSlab.key
-        guard let previous = pthread_getspecific(key) else { return try body() }
-        pthread_setspecific(key, nil)
-        defer { pthread_setspecific(key, previous) }
-        return try body()
-    }
-
     /// The slab of this thread's innermost `withCurrent`, if any.
     static var current: ValueSlab? {
         guard let p = pthread_getspecific(key) else { return nil }
@@ -91,4 +81,31 @@ final class SlabChunk: @unchecked Sendable {
     }
 
     deinit { BlockArena.shared.deallocate(base) }
+}
+
+/// Buffers made for as long as a model lives (a weight's derived copies: packed, regrouped by
+/// tap, converted from half): `TensorBuffer`s made inside `with` on this thread come from a
+/// `BlockArena` of their own (`BlockArena.longLived`), or malloc when small, never from a run's
+/// slab.
+///
+/// Most of them are made on first use, during a model's first run: from the activations'
+/// arena they landed between that run's activations and stayed there, and the second run,
+/// allocating in another order around them, touched new pages (ssdlite320: 6 MB more resident
+/// from the second run on). DECISIONS.md, 2026-11-29 "long-lived".
+public enum LongLivedMemory {
+    public static func with<R>(_ body: () throws -> R) rethrows -> R {
+        if isOn { return try body() }
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(key, nil) }
+        return try body()
+    }
+
+    /// Whether this thread is inside `with`.
+    static var isOn: Bool { pthread_getspecific(key) != nil }
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
 }

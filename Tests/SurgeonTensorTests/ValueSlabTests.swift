@@ -61,6 +61,14 @@ import Testing
             _ = TensorBuffer(uninitializedByteCount: 8)
         }
         #expect(outer.chunksMade == 1 && inner.chunksMade == 1)
+        // Long-lived buffers: never from a slab; large ones from their own arena.
+        let (small, large) = outer.withCurrent {
+            LongLivedMemory.with { (TensorBuffer(uninitializedByteCount: 8), TensorBuffer(uninitializedByteCount: BlockArena.threshold)) }
+        }
+        #expect(!small.isCarved && !LongLivedMemory.isOn)
+        #expect(BlockArena.longLived.owns(large.pointer) && !BlockArena.shared.owns(large.pointer))
+        let plain = TensorBuffer(uninitializedByteCount: BlockArena.threshold)
+        #expect(BlockArena.shared.owns(plain.pointer) && !BlockArena.longLived.owns(plain.pointer))
         // A converted copy lives with its tensor's buffer: never from a run's slab.
         let half = try Tensor(shape: [4], scalars: [Float16(1), 2, 3, 4])
         let copy = try outer.withCurrent { try half.float32Copy() }

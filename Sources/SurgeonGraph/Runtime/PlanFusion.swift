@@ -657,7 +657,8 @@ class DerivedWeight<Value>: @unchecked Sendable {
                 && s.form == form ? value : nil
         }
         if failed { return nil }
-        guard let v = try? make(w) else { failed = true; return nil }
+        // Kept for the interpreter's life: not among a run's activations (LongLivedMemory).
+        guard let v = try? LongLivedMemory.with({ try make(w) }) else { failed = true; return nil }
         source = (ObjectIdentifier(w.buffer), w.byteOffset, w.shape, form)
         value = v
         w.buffer.releaseMappedPages(byteOffset: w.byteOffset, byteCount: w.byteCount)

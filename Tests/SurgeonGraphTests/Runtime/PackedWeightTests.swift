@@ -1,6 +1,6 @@
 import Foundation
 @testable import SurgeonGraph
-import SurgeonTensor
+@testable import SurgeonTensor
 import Testing
 import TestSupport
 
@@ -144,5 +144,11 @@ import TestSupport
         #expect(box.matrix(for: w, transposed: false) != nil)
         #expect(box.matrix(for: w, transposed: true) == nil)
         #expect(box.matrix(for: try Self.rnd([8, 5], seed: 57), transposed: false) == nil)
+        // A weight's derived copy lives with the interpreter: made in the long-lived arena,
+        // not among the activations, even when first made inside a run.
+        let big = PackedWeight(), wb = try Self.rnd([256, 256], seed: 58)
+        let m = try #require(big.matrix(for: wb, transposed: true))
+        #expect(BlockArena.longLived.owns(m.storage.buffer.pointer))
+        #expect(!BlockArena.shared.owns(m.storage.buffer.pointer))
     }
 }
