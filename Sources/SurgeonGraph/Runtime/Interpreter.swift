@@ -155,8 +155,7 @@ public final class Interpreter {
             return p
         }
         lock.unlock()
-        // What a plan holds (folded constants, converted weights) lives as long as the plan.
-        let p = try LongLivedMemory.with { try compilePlan(keep: keep, observing: observing || !fusing) }
+        let p = try compilePlan(keep: keep, observing: observing || !fusing)
         lock.lock()
         plans.append((keep, observing, fusing, p))
         if plans.count > 4 { plans.removeFirst() }
