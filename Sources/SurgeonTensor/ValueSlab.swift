@@ -54,6 +54,17 @@ public final class ValueSlab: @unchecked Sendable {
         return try withExtendedLifetime(self) { try body() }
     }
 
+    /// `body` with no slab on this thread: for work whose buffers mostly die within the run
+    /// (a Loop's iterations, a function's body), which a slab would never give back before the
+    /// run's results go.
+    public static func suspended<R>(_ body: () throws -> R) rethrows -> R {
+        let key = ValueSlab.key
+        guard let previous = pthread_getspecific(key) else { return try body() }
+        pthread_setspecific(key, nil)
+        defer { pthread_setspecific(key, previous) }
+        return try body()
+    }
+
     /// The slab of this thread's innermost `withCurrent`, if any.
     static var current: ValueSlab? {
         guard let p = pthread_getspecific(key) else { return nil }

@@ -630,6 +630,11 @@ public final class Interpreter {
     }
 
     private func runSubgraph(_ g: Graph, args: [Value], parent: Scope, opsets: [String: Int]) throws -> [Value] {
+        // A Loop's iterations make and drop values thousands of times: not from the run's slab.
+        try ValueSlab.suspended { try runSubgraphBody(g, args: args, parent: parent, opsets: opsets) }
+    }
+
+    private func runSubgraphBody(_ g: Graph, args: [Value], parent: Scope, opsets: [String: Int]) throws -> [Value] {
         let scope = Scope(parent: parent)
         for (k, v) in g.initializers { scope.values[k] = .tensor(v) }
         for (i, inp) in g.inputs.enumerated() where i < args.count {
@@ -643,6 +648,11 @@ public final class Interpreter {
     }
 
     private func runFunction(_ fn: Function, node: Node, inputs: [Value?], scope: Scope, opsets: [String: Int]) throws -> [Value] {
+        // The body's values die with the call: not from the run's slab.
+        try ValueSlab.suspended { try runFunctionBody(fn, node: node, inputs: inputs, scope: scope, opsets: opsets) }
+    }
+
+    private func runFunctionBody(_ fn: Function, node: Node, inputs: [Value?], scope: Scope, opsets: [String: Int]) throws -> [Value] {
         let inner = Scope(parent: nil)
         var absent = Set<String>()
         for (i, name) in fn.inputs.enumerated() {

@@ -45,4 +45,33 @@ import Testing
         #expect(!(try interpreter.plan(keep: ["v23"], observing: false).carvesSmallValues))
         #expect(!plain.buffer.isCarved)
     }
+
+    /// A Loop's iterations inside a kept-everything run allocate outside the slab (their values
+    /// die within the run; a slab would keep each iteration's bytes until the results go): the
+    /// Loop's results are malloc'd, the values around it carved.
+    @Test func loopBodiesDoNotCarve() throws {
+        let body = Graph(name: "body", nodes: [Node(opType: "Add", inputs: ["acc", "x"], outputs: ["acc2"]),
+                                               Node(opType: "Identity", inputs: ["cond"], outputs: ["cond2"])],
+                         inputs: [ValueInfo(name: "i"), ValueInfo(name: "cond"), ValueInfo(name: "acc")],
+                         outputs: [ValueInfo(name: "cond2"), ValueInfo(name: "acc2")])
+        var nodes: [Node] = [Node(opType: "Loop", inputs: ["m", "", "x"], outputs: ["looped"],
+                                  attributes: [Attribute(name: "body", value: .graph(body))])]
+        var last = "looped"
+        for k in 0..<20 {
+            nodes.append(Node(opType: k % 2 == 0 ? "Relu" : "Neg", inputs: [last], outputs: ["w\(k)"]))
+            last = "w\(k)"
+        }
+        let g = Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "m"), ValueInfo(name: "x")],
+                      outputs: [ValueInfo(name: last)])
+        let model = Model(graph: g, opsetImports: ["": 17])
+        let all = ["looped"] + (0..<20).map { "w\($0)" }
+        let x = try ExecutionPlanTests.rnd([4, 8], seed: 2)
+        let out = try Interpreter(model: model).run(feeds: ["m": .tensor(Tensor(scalar: Int64(50))), "x": .tensor(x)], outputs: all)
+        let looped = try #require(out["looped"]).asTensor()
+        #expect(!looped.buffer.isCarved)
+        #expect(try #require(out["w0"]).asTensor().buffer.isCarved)
+        // 51 times x.
+        let a = try looped.scalars(of: Float.self), b = try x.scalars(of: Float.self)
+        #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - 51 * $1) <= 1e-4 * max(1, abs($0)) })
+    }
 }
