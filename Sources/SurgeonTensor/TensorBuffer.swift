@@ -68,11 +68,13 @@ public final class TensorBuffer: @unchecked Sendable {
     /// Inside `LongLivedMemory.with`, large ones come from `BlockArena.longLived` and none from
     /// a slab.
     private static func allocateBytes(_ byteCount: Int) -> (UnsafeMutableRawPointer, UnsafeMutableRawPointer?, SlabChunk?) {
-        let longLived = LongLivedMemory.isOn
+        let scope = AllocationScope.word
         if byteCount >= BlockArena.threshold,
-           let p = (longLived ? BlockArena.longLived : BlockArena.shared).allocate(byteCount) { return (p, nil, nil) }
+           let p = (scope == AllocationScope.longLivedMark ? BlockArena.longLived : BlockArena.shared).allocate(byteCount) {
+            return (p, nil, nil)
+        }
         if byteCount < BlockArena.threshold {
-            if !longLived, let slab = ValueSlab.current, let (p, chunk) = slab.carve(byteCount) { return (p, nil, chunk) }
+            if let slab = ValueSlab.slab(in: scope), let (p, chunk) = slab.carve(byteCount) { return (p, nil, chunk) }
             if let block = malloc(byteCount + 64) { return (block + (64 - Int(bitPattern: block) & 63), block, nil) }
         }
         return (UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64), nil, nil)

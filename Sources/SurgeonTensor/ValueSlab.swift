@@ -12,7 +12,7 @@ import Foundation
 /// before that, so only runs whose values are nearly all kept use a slab (`Interpreter`).
 ///
 /// A slab serves the thread that called `withCurrent` (buffers made on other threads, in a
-/// kernel's workers, come from malloc as before); one slab per interpreter.
+/// kernel's workers, come from malloc as before); one slab per run.
 public final class ValueSlab: @unchecked Sendable {
     /// Bytes per chunk.
     static let chunkBytes = 1 << 20
@@ -47,28 +47,44 @@ public final class ValueSlab: @unchecked Sendable {
     /// `body` with the small buffers made on this thread carved from this slab (nested
     /// calls: the innermost slab; the previous one again afterwards).
     public func withCurrent<R>(_ body: () throws -> R) rethrows -> R {
-        let key = ValueSlab.key
-        let previous = pthread_getspecific(key)
-        pthread_setspecific(key, Unmanaged.passUnretained(self).toOpaque())
-        defer { pthread_setspecific(key, previous) }
-        return try withExtendedLifetime(self) { try body() }
+        try withExtendedLifetime(self) {
+            try AllocationScope.with(Unmanaged.passUnretained(self).toOpaque(), body)
+        }
     }
 
     /// `body` with no slab on this thread: for work whose buffers mostly die within the run
     /// (a Loop's iterations, a function's body), which a slab would never give back before the
     /// run's results go.
     public static func suspended<R>(_ body: () throws -> R) rethrows -> R {
-        let key = ValueSlab.key
-        guard let previous = pthread_getspecific(key) else { return try body() }
-        pthread_setspecific(key, nil)
-        defer { pthread_setspecific(key, previous) }
-        return try body()
+        guard current != nil else { return try body() }
+        return try AllocationScope.with(nil, body)
     }
 
     /// The slab of this thread's innermost `withCurrent`, if any.
-    static var current: ValueSlab? {
-        guard let p = pthread_getspecific(key) else { return nil }
-        return Unmanaged<ValueSlab>.fromOpaque(p).takeUnretainedValue()
+    static var current: ValueSlab? { slab(in: AllocationScope.word) }
+
+    /// The slab an `AllocationScope.word` names, if it names one.
+    @inline(__always)
+    static func slab(in word: UnsafeMutableRawPointer?) -> ValueSlab? {
+        guard let word, word != AllocationScope.longLivedMark else { return nil }
+        return Unmanaged<ValueSlab>.fromOpaque(word).takeUnretainedValue()
+    }
+}
+
+/// Where this thread's new tensor buffers come from, in one thread-local word that
+/// `TensorBuffer` reads once per allocation: nil as usual, `longLivedMark` inside
+/// `LongLivedMemory.with`, else the `ValueSlab` of `withCurrent`.
+enum AllocationScope {
+    static let longLivedMark = UnsafeMutableRawPointer(bitPattern: 1)
+
+    static var word: UnsafeMutableRawPointer? { pthread_getspecific(key) }
+
+    /// `body` with `word` set on this thread, the previous word again afterwards.
+    static func with<R>(_ word: UnsafeMutableRawPointer?, _ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, word)
+        defer { pthread_setspecific(key, previous) }
+        return try body()
     }
 
     private static let key: pthread_key_t = {
@@ -106,17 +122,9 @@ final class SlabChunk: @unchecked Sendable {
 public enum LongLivedMemory {
     public static func with<R>(_ body: () throws -> R) rethrows -> R {
         if isOn { return try body() }
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
-        defer { pthread_setspecific(key, nil) }
-        return try body()
+        return try AllocationScope.with(AllocationScope.longLivedMark, body)
     }
 
     /// Whether this thread is inside `with`.
-    static var isOn: Bool { pthread_getspecific(key) != nil }
-
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k, nil)
-        return k
-    }()
+    static var isOn: Bool { AllocationScope.word == AllocationScope.longLivedMark }
 }

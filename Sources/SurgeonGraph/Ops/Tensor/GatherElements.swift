@@ -48,10 +48,10 @@ enum GatherElements {
         try withExtendedLifetime(indices) {
             switch indices.dtype {
             case .int64:
-                let p = indices.rawPointer.assumingMemoryBound(to: Int64.self)
+                let p = try elementPointer(indices, Int64.self)
                 fill { p[$0] }
             case .int32:
-                let p = indices.rawPointer.assumingMemoryBound(to: Int32.self)
+                let p = try elementPointer(indices, Int32.self)
                 fill { Int64(p[$0]) }
             default:
                 let v = indices.int64Array()
