@@ -49,6 +49,48 @@ import Testing
         #expect(MemoryBudget.parseSize(text) == bytes)
     }
 
+    /// The code part of `set memory`'s resident size: the files mapped executable somewhere,
+    /// all their mappings; not a weight file mapped read-only, nor anonymous memory or [vdso].
+    @Test func codeResidentCountsExecutableFilesOnly() {
+        let smaps = """
+        55d8fe46e000-55d8fec68000 r-xp 00000000 08:01 1234                       /opt/bin/surgeon-shell
+        Size:               8168 kB
+        Rss:                6116 kB
+        VmFlags: rd ex mr mw me dw sd
+        55d8fec68000-55d8fec85000 r--p 007f9000 08:01 1234                       /opt/bin/surgeon-shell
+        Rss:                 116 kB
+        7f2730000000-7f2734000000 rw-p 00000000 00:00 0
+        Rss:                3944 kB
+        7f2740000000-7f2741000000 r--p 00000000 08:01 99                         /data/my model.onnx.data
+        Rss:                5160 kB
+        7f2750000000-7f2750100000 r-xp 00000000 08:01 77                         /usr/lib/libc.so.6
+        Rss:                1472 kB
+        7f2750100000-7f2750200000 rw-p 00100000 08:01 77                         /usr/lib/libc.so.6
+        Rss:                  16 kB
+        7ffd1e5f0000-7ffd1e5f2000 r-xp 00000000 00:00 0                          [vdso]
+        Rss:                   8 kB
+        """
+        #expect(SetCommand.codeResidentBytes(smaps: smaps) == (6116 + 116 + 1472 + 16) * 1024)
+        #expect(SetCommand.codeResidentBytes(smaps: "") == 0)
+        #expect(SetCommand.kilobytes(after: "VmHWM:", in: "Name:\tx\nVmHWM:\t   44116 kB\nVmRSS:\t 1 kB") == 44116 * 1024)
+    }
+
+    /// This process's own figures: the peak is at least the resident size, and the program's
+    /// code is part of it.
+    @Test func setShowsPeakAndCode() throws {
+        let t = expectNoError("set memory")
+        let line = try #require(t.out.first)
+        #expect(line.contains("process resident: ") && line.contains("(peak ") && line.contains("program code and libraries "), "\(line)")
+        let resident = try #require(SetCommand.residentBytes())
+        let peak = try #require(SetCommand.peakResidentBytes())
+        let smaps = try #require(SetCommand.procText("/proc/self/smaps"))
+        let code = SetCommand.codeResidentBytes(smaps: smaps)
+        #expect(peak >= resident && code > 0 && code < peak, "resident \(resident) peak \(peak) code \(code)")
+        // The whole file, not its first block: the C library's mappings come after the test
+        // binary's (the first version read a truncated text and counted only the executable).
+        #expect(smaps.contains("libc.so"), "smaps read: \(smaps.count) characters")
+    }
+
     @Test func setShowsAndChanges() {
         let s = preparedSession()
         let t = expectNoError("set memory 8G\nset memory\nset", session: s)
