@@ -182,8 +182,17 @@ void bandPlanes512k(const float *s, int rowWidth, const float *taps, const float
     DW_BAND_PLANES_BODY(blockPlanes512, 1)
 }
 
+// Undilated 3 × 3 and 5 × 5 with column stride 1 or 2 (every depthwise convolution of the
+// mobile nets) get literal strides too: each input load's offset from its row pointer is then a
+// constant displacement instead of a register add per load.
+#define DW_BY_KERNEL_SW(FN, SW)                                                                             \
+    if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, SW, 1, 1); \
+    else FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 5, 5, sh, SW, 1, 1);
+
 #define DW_BY_KERNEL(FN)                                                                                    \
-    if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, sw, dh, dw); \
+    if (dh == 1 && dw == 1 && sw == 1 && ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) { DW_BY_KERNEL_SW(FN, 1) } \
+    else if (dh == 1 && dw == 1 && sw == 2 && ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) { DW_BY_KERNEL_SW(FN, 2) } \
+    else if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, sw, dh, dw); \
     else if (kh == 5 && kw == 5) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 5, 5, sh, sw, dh, dw); \
     else FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw);
 
