@@ -278,6 +278,14 @@ extension Interpreter {
         plan.steps = plan.steps.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
     }
 
+    /// Bytes by which a folded result may exceed 4 × its inputs' (`fold`): 1 MiB. An expansion
+    /// past it (a ConstantOfShape or Expand of a few values into a tensor) is redone by every
+    /// run instead of being held by the plan from one run to the next: it is live only from its
+    /// node to its last reader, not under the run's largest activations (ssdlite320's image
+    /// scatter: a 2.4 MB Expand of channel indices and a 1.2 MB zeros image held for good had
+    /// been 3.6 MB of its 12.7 MB of arena in use at its peak; 16 MiB before 2026-11-29).
+    static let foldedExpansionLimit = 1 << 20
+
     /// Runs a node whose inputs are all constant, at compile time. nil when the kernel fails
     /// (the node then runs, and fails, at run time with the usual message) or when the result
     /// is much bigger than its inputs (a ConstantOfShape or Expand is cheaper to redo than to keep).
@@ -294,7 +302,7 @@ extension Interpreter {
         }
         let inBytes = inputs.reduce(0) { $0 + bytes($1) }
         let outBytes = outs.reduce(0) { $0 + bytes($1) }
-        if outBytes > 4 * inBytes + (16 << 20) { return nil }
+        if outBytes > 4 * inBytes + Interpreter.foldedExpansionLimit { return nil }
         return outs
     }
 }

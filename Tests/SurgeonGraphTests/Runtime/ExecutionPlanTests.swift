@@ -168,6 +168,28 @@ import TestSupport
         #expect(events == [0, 1, 2, 3])
     }
 
+    /// A constant expansion past `foldedExpansionLimit` (an Expand of 3 values to a 2.4 MB
+    /// index tensor, as in ssdlite320's image scatter) runs in every run instead of being held
+    /// by the plan; one within it (the same Expand to 64 KB) is folded. Same values either way.
+    @Test func largeConstantExpansionsRunInsteadOfBeingHeld() throws {
+        for (side, folded) in [(320, false), (64, true)] {
+            let nodes = [
+                Node(name: "e", opType: "Expand", inputs: ["c", "shape"], outputs: ["idx"]),
+                Node(name: "a", opType: "Add", inputs: ["idx", "x"], outputs: ["y"]),
+            ]
+            let g = Graph(name: "g", nodes: nodes, inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")],
+                          initializers: [("c", try Tensor(ints: [0, 1, 2], shape: [3, 1, 1])),
+                                         ("shape", try Tensor(ints: [3, side, side], shape: [3]))])
+            let interp = Interpreter(model: Model(graph: g, opsetImports: ["": 17]))
+            let plan = try interp.plan(keep: ["y"], observing: false)
+            #expect(plan.steps.contains { $0.node.opType == "Expand" } == !folded, "side \(side)")
+            #expect(plan.constants.contains { $0.slot == plan.slotOfName["idx"] } == folded, "side \(side)")
+            let r = try interp.run(feeds: ["x": .tensor(try Tensor(ints: [10], shape: [1]))])
+            let y = try #require(r["y"]).asTensor().int64Array()
+            #expect(y.count == 3 * side * side && y[0] == 10 && y[side * side] == 11 && y[3 * side * side - 1] == 12)
+        }
+    }
+
     @Test func randomOpsAndFedInitializersAreNotFolded() throws {
         // RandomUniform draws anew on every run; `w` is an initializer a feed may replace.
         let nodes = [

@@ -175,6 +175,10 @@ func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int, tiled: 
             for _ in chunk {
                 if innerStride == 1 {
                     (d + o).update(from: s + base, count: inner)
+                } else if innerStride == 0 {
+                    // A broadcast run (Expand of [3, 1, 1] to [3, 320, 320]): one value
+                    // repeated, a vectorised fill instead of a load per element.
+                    (d + o).update(repeating: s[base], count: inner)
                 } else {
                     var p = base
                     for k in 0..<inner { d[o + k] = s[p]; p += innerStride }

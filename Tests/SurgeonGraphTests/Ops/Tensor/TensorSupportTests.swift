@@ -38,6 +38,32 @@ import TestSupport
         #expect(tiledRuns > 100)
     }
 
+    /// Broadcasts (Expand's copies: zero strides, the innermost among them, whose runs are
+    /// fills of one value) against reads by index arithmetic: random shapes with size-1 axes
+    /// expanded, 1/2/4/8-byte dtypes, with and without an offset.
+    @Test func broadcastRunsMatchIndexArithmetic() throws {
+        var rng = TestLCG(seed: 7)
+        func next(_ n: Int) -> Int { rng.next(n) }
+        let dtypes: [DType] = [.float32, .uint8, .float16, .int64]
+        var fills = 0
+        for trial in 0..<200 {
+            let rank = 1 + next(4)
+            let shape = (0..<rank).map { _ in [1, 1, 2, 3, 5, 17][next(6)] }
+            let out = shape.map { $0 == 1 ? [1, 3, 8, 33][next(4)] : $0 }
+            let n = shape.reduce(1, *)
+            let lead = trial % 3 == 0 ? 5 : 0
+            let x = try Tensor(doubles: (0..<(n + lead)).map { Double(($0 * 7) % 101) }, shape: [n + lead], dtype: dtypes[trial % dtypes.count])
+            let strides = broadcastStrides(shape, to: out)
+            let got = try stridedCopy(x, shape: out, strides: strides, offset: lead)
+            let xv = x.doubleArray()
+            var want: [Double] = []
+            forEachBroadcast(out, [strides]) { _, off in want.append(xv[lead + off[0]]) }
+            #expect(got.shape == out && got.doubleArray() == want, "shape \(shape) to \(out) \(x.dtype) offset \(lead)")
+            if strides.last == 0 && (out.last ?? 1) > 1 { fills += 1 }
+        }
+        #expect(fills > 40)
+    }
+
     /// NCHW↔NHWC, a broadcast (zero) inner stride, a reversed inner stride and an offset.
     @Test func tiledPathHandlesLayoutsBroadcastAndReversal() throws {
         let x = try f32([2, 37, 5, 9], (0..<(2 * 37 * 5 * 9)).map(Float.init))
