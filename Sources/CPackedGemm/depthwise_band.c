@@ -108,9 +108,16 @@ void dw_transpose8(__m256 r[8]) {
 // 0 ..< lanes at `out` (position j of the row in plane 0; planes `stride` floats apart), the
 // first n (1 ... C) positions.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
-void dw_store(const int C, const __m256 *u, float *out, long stride, int lanes, int n) {
+void dw_store_act(const int C, const __m256 *u, float *out, long stride, int lanes, int n, const int act, __m256 lo,
+                  __m256 hi) {
     __m256 r[8];
     for (int c = 0; c < 8; c++) r[c] = c < C ? u[c] : _mm256_setzero_ps();
+    // The activation on the sums before they leave the registers, as the separate pass gives
+    // it: Relu's v < 0 ? 0 : v is max(0, v) with 0 first (maxps returns its second operand
+    // when either is NaN), Clip's v < lo ? lo : v then c > hi ? hi : c the same with lo and
+    // min(hi, c).
+    if (act >= 1) for (int c = 0; c < C; c++) r[c] = _mm256_max_ps(lo, r[c]);
+    if (act == 2) for (int c = 0; c < C; c++) r[c] = _mm256_min_ps(hi, r[c]);
     dw_transpose8(r);
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     for (int l = 0; l < lanes; l++) {
@@ -127,18 +134,20 @@ void dw_store(const int C, const __m256 *u, float *out, long stride, int lanes, 
 // DW_BLOCK_SUMS' sums (the same operations in the same order as DW_BLOCK_BODY), stored to the planes.
 #define DW_BLOCK_PLANES_BODY                                                                                \
     DW_BLOCK_SUMS                                                                                           \
-    dw_store(C, u, out0, stride, lanes, n);                                                                 \
-    if (second) dw_store(C, v, out0 + ow, stride, lanes, n);
+    dw_store_act(C, u, out0, stride, lanes, n, act, lo, hi);                                                \
+    if (second) dw_store_act(C, v, out0 + ow, stride, lanes, n, act, lo, hi);
 
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
 void blockPlanes256(const int C, const float *top, long rowStep, long pairStep, long cs, long bs, int kh, int kw,
-                    const float *taps, __m256 bv, float *out0, long ow, long stride, int lanes, int n, int second) {
+                    const float *taps, __m256 bv, float *out0, long ow, long stride, int lanes, int n, int second,
+                    const int act, __m256 lo, __m256 hi) {
     DW_BLOCK_PLANES_BODY
 }
 
 __attribute__((target("avx512f,avx512vl"))) static inline __attribute__((always_inline))
 void blockPlanes512(const int C, const float *top, long rowStep, long pairStep, long cs, long bs, int kh, int kw,
-                    const float *taps, __m256 bv, float *out0, long ow, long stride, int lanes, int n, int second) {
+                    const float *taps, __m256 bv, float *out0, long ow, long stride, int lanes, int n, int second,
+                    const int act, __m256 lo, __m256 hi) {
     DW_BLOCK_PLANES_BODY
 }
 
@@ -146,6 +155,7 @@ void blockPlanes512(const int C, const float *top, long rowStep, long pairStep, 
 // BLOCK (blockPlanes256 / blockPlanes512): the loop of bandPlanes256 and bandPlanes512.
 #define DW_BAND_PLANES_BODY(BLOCK, WIDE)                                                                    \
     const __m256 bv = _mm256_loadu_ps(bias);                                                                \
+    const __m256 lov = _mm256_set1_ps(lo), hiv = _mm256_set1_ps(hi);                                        \
     const long rowStep = (long)dh * rowWidth * 8, pairStep = (long)sh * rowWidth * 8;                       \
     const long cs = (long)sw * 8, bs = (long)dw * 8;                                                        \
     for (int i = 0; i < rows; i += 2) {                                                                     \
@@ -157,13 +167,13 @@ void blockPlanes512(const int C, const float *top, long rowStep, long pairStep, 
             for (; j + 8 <= owr; j += 8) {                                                                  \
                 const int n = ow - j < 8 ? ow - j : 8;                                                      \
                 BLOCK(8, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride, \
-                      lanes, n, second);                                                                    \
+                      lanes, n, second, act, lov, hiv);                                                     \
             }                                                                                               \
         }                                                                                                   \
         for (; j < owr; j += 4) {                                                                           \
             const int n = ow - j < 4 ? ow - j : 4;                                                          \
             BLOCK(4, top + (long)j * cs, rowStep, pairStep, cs, bs, kh, kw, taps, bv, out0 + j, ow, stride,     \
-                  lanes, n, second);                                                                        \
+                  lanes, n, second, act, lov, hiv);                                                         \
         }                                                                                                   \
     }
 
@@ -172,13 +182,15 @@ void blockPlanes512(const int C, const float *top, long rowStep, long pairStep, 
 // mobile net's depthwise convolutions); the same multiply-adds in the same order.
 __attribute__((target("avx2,fma"))) static inline __attribute__((always_inline))
 void bandPlanes256k(const float *s, int rowWidth, const float *taps, const float *bias, float *dst, long stride,
-                    int lanes, int ow, int owr, int rows, const int kh, const int kw, int sh, int sw, int dh, int dw) {
+                    int lanes, int ow, int owr, int rows, const int kh, const int kw, int sh, int sw, int dh, int dw,
+                    const int act, float lo, float hi) {
     DW_BAND_PLANES_BODY(blockPlanes256, 0)
 }
 
 __attribute__((target("avx512f,avx512vl"))) static inline __attribute__((always_inline))
 void bandPlanes512k(const float *s, int rowWidth, const float *taps, const float *bias, float *dst, long stride,
-                    int lanes, int ow, int owr, int rows, const int kh, const int kw, int sh, int sw, int dh, int dw) {
+                    int lanes, int ow, int owr, int rows, const int kh, const int kw, int sh, int sw, int dh, int dw,
+                    const int act, float lo, float hi) {
     DW_BAND_PLANES_BODY(blockPlanes512, 1)
 }
 
@@ -186,25 +198,27 @@ void bandPlanes512k(const float *s, int rowWidth, const float *taps, const float
 // mobile nets) get literal strides too: each input load's offset from its row pointer is then a
 // constant displacement instead of a register add per load.
 #define DW_BY_KERNEL_SW(FN, SW)                                                                             \
-    if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, SW, 1, 1); \
-    else FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 5, 5, sh, SW, 1, 1);
+    if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, SW, 1, 1, act, lo, hi); \
+    else FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 5, 5, sh, SW, 1, 1, act, lo, hi);
 
 #define DW_BY_KERNEL(FN)                                                                                    \
     if (dh == 1 && dw == 1 && sw == 1 && ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) { DW_BY_KERNEL_SW(FN, 1) } \
     else if (dh == 1 && dw == 1 && sw == 2 && ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) { DW_BY_KERNEL_SW(FN, 2) } \
-    else if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, sw, dh, dw); \
-    else if (kh == 5 && kw == 5) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 5, 5, sh, sw, dh, dw); \
-    else FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw);
+    else if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, sw, dh, dw, act, lo, hi); \
+    else if (kh == 5 && kw == 5) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 5, 5, sh, sw, dh, dw, act, lo, hi); \
+    else FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw, act, lo, hi);
 
 __attribute__((target("avx2,fma")))
 static void bandPlanes256(const float *s, int rowWidth, const float *taps, const float *bias, float *dst, long stride,
-                          int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw) {
+                          int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw,
+                          int act, float lo, float hi) {
     DW_BY_KERNEL(bandPlanes256k)
 }
 
 __attribute__((target("avx512f,avx512vl")))
 static void bandPlanes512(const float *s, int rowWidth, const float *taps, const float *bias, float *dst, long stride,
-                          int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw) {
+                          int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw,
+                          int act, float lo, float hi) {
     DW_BY_KERNEL(bandPlanes512k)
 }
 
@@ -287,21 +301,22 @@ int sp_dw_band8(int level, const float *scratch, int rowWidth, const float *taps
 }
 
 int sp_dw_band8_planes(int level, const float *scratch, int rowWidth, const float *taps, const float *bias, float *dst,
-                       long stride, int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw) {
+                       long stride, int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw,
+                       int act, float lo, float hi) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     if (level > sp_gemm_level()) level = sp_gemm_level();
-    if (owr % 4 != 0 || ow > owr || ow <= owr - 4 || lanes < 1 || lanes > 8 || rows < 1) return -1;
+    if (owr % 4 != 0 || ow > owr || ow <= owr - 4 || lanes < 1 || lanes > 8 || rows < 1 || act < 0 || act > 2) return -1;
     if (level == 2 && sp_dw_has_avx512vl()) {
-        bandPlanes512(scratch, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw);
+        bandPlanes512(scratch, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw, act, lo, hi);
         return 0;
     }
     if (level >= 1) {
-        bandPlanes256(scratch, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw);
+        bandPlanes256(scratch, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw, act, lo, hi);
         return 0;
     }
 #else
     (void)level; (void)scratch; (void)rowWidth; (void)taps; (void)bias; (void)dst; (void)stride; (void)lanes; (void)ow;
-    (void)owr; (void)rows; (void)kh; (void)kw; (void)sh; (void)sw; (void)dh; (void)dw;
+    (void)owr; (void)rows; (void)kh; (void)kw; (void)sh; (void)sw; (void)dh; (void)dw; (void)act; (void)lo; (void)hi;
 #endif
     return -1;
 }

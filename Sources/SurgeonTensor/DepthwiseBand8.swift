@@ -30,17 +30,34 @@ public enum DepthwiseBand8 {
                            Int32(kh), Int32(kw), Int32(sh), Int32(sw), Int32(dh), Int32(dw)) == 0
     }
 
+    /// An activation the C kernel applies to its sums before storing them: Relu (`v < 0 ? 0 :
+    /// v`) or Clip (`v < lo ? lo : v`, then `c > hi ? hi : c`), the same values as the separate
+    /// pass, NaN and -0 included.
+    public enum Activation: Equatable, Sendable {
+        case relu
+        case clip(lo: Float, hi: Float)
+    }
+
     /// `run`'s sums, stored straight to the planes: output row i < rows (any count), column
     /// j < ow of lane l < lanes at `dst[l * stride + i * ow + j]` (the same bits as `run` then
-    /// the copy back). False (nothing written) at level 0 or for a size the C kernel does not take.
+    /// the copy back), through `activation` when given. False (nothing written) at level 0 or for
+    /// a size the C kernel does not take.
     public static func runPlanes(level: Int = level, scratch: UnsafePointer<Float>, rowWidth: Int, taps: UnsafePointer<Float>,
                                  bias: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, stride: Int, lanes: Int,
-                                 ow: Int, owr: Int, rows: Int, kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int) -> Bool {
+                                 ow: Int, owr: Int, rows: Int, kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int,
+                                 activation: Activation? = nil) -> Bool {
         guard level > 0, takes([rowWidth, ow, owr, rows, kh, kw, sh, sw, dh, dw]), (1...8).contains(lanes), stride >= 0 else {
             return false
         }
+        let (act, lo, hi): (Int32, Float, Float)
+        switch activation {
+        case nil: (act, lo, hi) = (0, 0, 0)
+        case .relu?: (act, lo, hi) = (1, 0, 0)
+        case .clip(let l, let h)?: (act, lo, hi) = (2, l, h)
+        }
         return sp_dw_band8_planes(Int32(level), scratch, Int32(rowWidth), taps, bias, dst, stride, Int32(lanes), Int32(ow),
-                                  Int32(owr), Int32(rows), Int32(kh), Int32(kw), Int32(sh), Int32(sw), Int32(dh), Int32(dw)) == 0
+                                  Int32(owr), Int32(rows), Int32(kh), Int32(kw), Int32(sh), Int32(sw), Int32(dh), Int32(dw),
+                                  act, lo, hi) == 0
     }
 
     /// `DepthwiseInterleaved`'s fill in C (8 columns × 8 planes per register transpose): input

@@ -171,9 +171,12 @@ int sp_dw_band8(int level, const float *scratch, int rowWidth, const float *taps
 /// (any count; pairs are computed, a second row past `rows` is not stored), column j < ow of
 /// plane l < lanes (1-8) goes to dst[l * stride + i * ow + j]. owr is ow rounded up to a
 /// multiple of 4. Each block of 4 or 8 positions × 8 planes is transposed in registers.
-/// Returns 0, or -1 (nothing written) at level 0, without the instructions or for bad sizes.
+/// `act` 1 stores v < lo ? lo : v (Relu with lo 0), 2 that then c > hi ? hi : c (Clip), 0 the
+/// sums as they are. Returns 0, or -1 (nothing written) at level 0, without the instructions
+/// or for bad sizes.
 int sp_dw_band8_planes(int level, const float *scratch, int rowWidth, const float *taps, const float *bias, float *dst,
-                       long stride, int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw);
+                       long stride, int lanes, int ow, int owr, int rows, int kh, int kw, int sh, int sw, int dh, int dw,
+                       int act, float lo, float hi);
 
 /// The fill of `DepthwiseInterleaved`: input rows firstRow ..< firstRow + rows of planes
 /// 0 ..< lanes (1-8; plane l's row y at src[l * stride + y * w]) into scratch rows 0 ..< rows

@@ -70,6 +70,7 @@ struct DepthwiseInterleaved {
             let k = kernel + ch * kSize
             for t in 0..<kSize { tapFloats[t &* 8 &+ l] = k[t] }
         }
+        let storedActivation = epilogue.flatMap(Self.storeActivation)
         var i0 = 0
         while i0 < oh {
             let rows = min(bandRows, oh - i0)
@@ -80,15 +81,19 @@ struct DepthwiseInterleaved {
             if !filled {
                 fill(src: src + first * inSize, count: count, firstRow: i0 * sh - ph, rows: fillRows, scratch: scratch)
             }
-            // The C kernel stores straight to the planes (the same sums; no copy back).
+            // The C kernel stores straight to the planes (the same sums; no copy back), with a
+            // lone Relu or Clip epilogue applied in its registers (no pass over the band).
             let stored = direct && withUnsafePointer(to: b) { bp in
                 let f = { (p: UnsafeRawPointer) in p.assumingMemoryBound(to: Float.self) }
                 return DepthwiseBand8.runPlanes(level: level, scratch: f(scratch), rowWidth: rowWidth, taps: f(taps), bias: f(bp),
                                                 dst: dst + first * outSize + i0 * ow, stride: outSize, lanes: count, ow: ow,
-                                                owr: owr, rows: rows, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw)
+                                                owr: owr, rows: rows, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw,
+                                                activation: storedActivation)
             }
             if stored {
-                applyEpilogue(epilogue, dst: dst, first: first, count: count, row0: i0, rows: rows)
+                if storedActivation == nil {
+                    applyEpilogue(epilogue, dst: dst, first: first, count: count, row0: i0, rows: rows)
+                }
                 i0 += rows
                 continue
             }
@@ -132,6 +137,17 @@ struct DepthwiseInterleaved {
             }
             applyEpilogue(epilogue, dst: dst, first: first, count: count, row0: i0, rows: rows)
             i0 += rows
+        }
+    }
+
+    /// The activation the C kernel can apply as it stores: an epilogue of one Relu or Clip map
+    /// applied in place (not a kept chain's, which keeps the sums too).
+    static func storeActivation(_ e: TileEpilogue) -> DepthwiseBand8.Activation? {
+        guard e.keep == 0, e.maps.count == 1, let m = e.maps.first else { return nil }
+        switch m {
+        case .relu: return .relu
+        case .clip(let lo, let hi): return .clip(lo: lo, hi: hi)
+        default: return nil
         }
     }
 

@@ -114,6 +114,46 @@ import Testing
         #expect(checked > 250)
     }
 
+    /// A lone Relu or Clip epilogue goes into the C kernel's stores (`DepthwiseBand8.Activation`):
+    /// the bits of the convolution then the separate pass, with NaN inputs (NaN stays NaN) and
+    /// sums of -0 (a zero weight times a negative input plus a -0 bias: Relu keeps -0), on
+    /// 3 × 3 and 5 × 5, strides 1 and 2, maps 7 × 7 to 28 × 28.
+    @Test func activationInTheStoresIsTheSeparatePass() throws {
+        var seed: UInt32 = 77
+        func rnd() -> Float { seed = seed &* 1664525 &+ 1013904223; return Float(seed >> 8) / Float(1 << 24) - 0.5 }
+        let activations: [TileEpilogue] = [TileEpilogue(maps: [.relu]), TileEpilogue(maps: [.clip(lo: -0.1, hi: 0.2)]),
+                                           TileEpilogue(maps: [.clip(lo: 0, hi: 6)])]
+        for (ci, (hw, k, st)) in [(7, 3, 1), (14, 5, 2), (28, 3, 2), (9, 5, 1)].enumerated() {
+            let ch = 19, p = k / 2
+            let out = [(hw + 2 * p - k) / st + 1, (hw + 2 * p - k) / st + 1]
+            let geom = SpatialGeometry(kernel: [k, k], strides: [st, st], dilations: [1, 1], padBegin: [p, p],
+                                       padEnd: [p, p], output: out)
+            var xv = (0..<(ch * hw * hw)).map { _ in rnd() }
+            for i in stride(from: 3, to: xv.count, by: 97) { xv[i] = .nan }
+            var wv = (0..<(ch * k * k)).map { _ in rnd() }
+            for c in [2, 11] { for t in 0..<(k * k) { wv[c * k * k + t] = 0 } }  // sums of zeros: the bias's sign
+            let bv = (0..<ch).map { $0 == 2 || $0 == 11 ? -Float.zero : rnd() }
+            for xi in 0..<(hw * hw) { xv[2 * hw * hw + xi] = -abs(xv[2 * hw * hw + xi]) }
+            let count = ch * out[0] * out[1]
+            func conv(_ e: TileEpilogue?) throws -> [Float] {
+                var y = [Float](repeating: 1, count: count)
+                try xv.withUnsafeBufferPointer { px in try wv.withUnsafeBufferPointer { pw in try y.withUnsafeMutableBufferPointer { py in
+                    try Conv.convCore(x: px.baseAddress!, xShape: [1, ch, hw, hw], w: pw.baseAddress!, wShape: [ch, 1, k, k],
+                                      bias: bv, geom: geom, group: ch, y: py.baseAddress!, epilogue: e)
+                } } }
+                return y
+            }
+            let plain = try conv(nil)
+            #expect(plain.contains { $0.isNaN } && plain.contains { $0 == 0 && $0.sign == .minus }, "case \(ci)")
+            for e in activations {
+                var expected = plain
+                expected.withUnsafeMutableBufferPointer { e.apply($0.baseAddress!, count) }
+                let fused = try conv(e)
+                #expect(fused.map(\.bitPattern) == expected.map(\.bitPattern), "case \(ci) \(e.maps)")
+            }
+        }
+    }
+
     /// The whole Conv path (groups of eight planes across batch items, split over threads; the C
     /// FMA kernel where the CPU has it) gives the plain loop's values within 1e-5, and with a
     /// fused epilogue the unfused result and then the epilogue, bit for bit.
