@@ -47,10 +47,11 @@ enum GatherElements {
         func fill<T: BinaryInteger>(_ p: UnsafePointer<T>) throws {
             guard count > 0, width > 0 else { return }
             let rows = count / width, lastStride = strides[last]
-            var coord = [Int](repeating: 0, count: rank)
-            var base = 0, bad = -1
+            var outer = StrideOdometer(dims: Array(iShape.dropLast()), strides: Array(strides.dropLast()),
+                                       index: [Int](repeating: 0, count: rank - 1), offset: 0)
+            var bad = -1
             for r in 0..<rows {
-                let row = r &* width
+                let row = r &* width, base = outer.offset
                 for j in 0..<width {
                     let v = Int(truncatingIfNeeded: p[row &+ j])
                     let w = v < 0 ? v &+ n : v
@@ -61,15 +62,7 @@ enum GatherElements {
                     }
                     out[row &+ j] = base &+ j &* lastStride &+ w &* step
                 }
-                var d = last - 1
-                while d >= 0 {
-                    coord[d] += 1
-                    base += strides[d]
-                    if coord[d] < iShape[d] { break }
-                    base -= coord[d] * strides[d]
-                    coord[d] = 0
-                    d -= 1
-                }
+                outer.advance()
             }
             if bad >= 0 { _ = try wrapIndex(Int(truncatingIfNeeded: p[bad]), n, op: op) }
         }

@@ -171,8 +171,10 @@ func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int, tiled: 
                 rest /= outerDims[axis]
                 base += index[axis] * outerStrides[axis]
             }
+            var odometer = StrideOdometer(dims: outerDims, strides: outerStrides, index: index, offset: base)
             var o = chunk.lowerBound * inner
             for _ in chunk {
+                let base = odometer.offset
                 if innerStride == 1 {
                     (d + o).update(from: s + base, count: inner)
                 } else if innerStride == 0 {
@@ -184,15 +186,7 @@ func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int, tiled: 
                     for k in 0..<inner { d[o + k] = s[p]; p += innerStride }
                 }
                 o += inner
-                var axis = rank - 1
-                while axis >= 0 {
-                    index[axis] += 1
-                    base += outerStrides[axis]
-                    if index[axis] < outerDims[axis] { break }
-                    base -= outerStrides[axis] * outerDims[axis]
-                    index[axis] = 0
-                    axis -= 1
-                }
+                odometer.advance()
             }
         }
     }
@@ -203,6 +197,37 @@ func stridedCopy(_ t: Tensor, shape: [Int], strides: [Int], offset: Int, tiled: 
     default: run(UInt64.self)
     }
     return Tensor(dtype: t.dtype, shape: shape, buffer: buf)
+}
+
+/// Row-major steps through the index space `dims` with the offset the index has under
+/// `strides` kept up to date: one add per step but when an axis wraps (`stridedCopy`'s runs,
+/// `GatherElements.withElementOffsets`' rows).
+struct StrideOdometer {
+    let dims: [Int], strides: [Int]
+    var index: [Int]
+    var offset: Int
+
+    /// At `index` (whose offset is `offset`).
+    init(dims: [Int], strides: [Int], index: [Int], offset: Int) {
+        self.dims = dims
+        self.strides = strides
+        self.index = index
+        self.offset = offset
+    }
+
+    /// To the next index (the last axis fastest); past the end it wraps to all zeros.
+    @inline(__always)
+    mutating func advance() {
+        var axis = dims.count - 1
+        while axis >= 0 {
+            index[axis] += 1
+            offset += strides[axis]
+            if index[axis] < dims[axis] { return }
+            offset -= strides[axis] * dims[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
 }
 
 /// `stridedCopy`'s transpose path: with `R = dims[-2]` (input stride 1) and `C = dims[-1]`
