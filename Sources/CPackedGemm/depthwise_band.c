@@ -202,9 +202,9 @@ void bandPlanes512k(const float *s, int rowWidth, const float *taps, const float
     else FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 5, 5, sh, SW, 1, 1, act, lo, hi);
 
 #define DW_BY_KERNEL(FN)                                                                                    \
-    if (dh == 1 && dw == 1 && sw == 1 && ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) { DW_BY_KERNEL_SW(FN, 1) } \
-    else if (dh == 1 && dw == 1 && sw == 2 && ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) { DW_BY_KERNEL_SW(FN, 2) } \
-    else if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, sw, dh, dw, act, lo, hi); \
+    if (dh == 1 && dw == 1 && (sw == 1 || sw == 2) && kh == kw && (kh == 3 || kh == 5)) {                   \
+        if (sw == 1) { DW_BY_KERNEL_SW(FN, 1) } else { DW_BY_KERNEL_SW(FN, 2) }                             \
+    } else if (kh == 3 && kw == 3) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 3, 3, sh, sw, dh, dw, act, lo, hi); \
     else if (kh == 5 && kw == 5) FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, 5, 5, sh, sw, dh, dw, act, lo, hi); \
     else FN(s, rowWidth, taps, bias, dst, stride, lanes, ow, owr, rows, kh, kw, sh, sw, dh, dw, act, lo, hi);
 

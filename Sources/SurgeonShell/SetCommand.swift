@@ -38,10 +38,11 @@ enum SetCommand {
 
     static func memoryText(_ s: Session) -> String {
         var use = "; tensors in use: \(formatBytes(MemoryBudget.liveBytes))"
-        if let rss = residentBytes() {
+        let status = procText("/proc/self/status")
+        if let rss = status.flatMap({ kilobytes(after: "VmRSS:", in: $0) }) {
             use += "; process resident: \(formatBytes(rss))"
             var parts: [String] = []
-            if let peak = peakResidentBytes() { parts.append("peak \(formatBytes(peak))") }
+            if let peak = status.flatMap({ kilobytes(after: "VmHWM:", in: $0) }) { parts.append("peak \(formatBytes(peak))") }
             if let smaps = procText("/proc/self/smaps") {
                 parts.append("program code and libraries \(formatBytes(codeResidentBytes(smaps: smaps)))")
             }
@@ -107,11 +108,9 @@ enum SetCommand {
         return Int(number).map { $0 * 1024 }
     }
 
-    /// Resident set size from /proc/self/statm (pages), nil where there is no /proc.
+    /// The resident set size (VmRSS in /proc/self/status, the count statm gives in pages), nil
+    /// where there is no /proc.
     static func residentBytes() -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
-        let fields = text.split(separator: " ")
-        guard fields.count >= 2, let pages = Int(fields[1]) else { return nil }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+        procText("/proc/self/status").flatMap { kilobytes(after: "VmRSS:", in: $0) }
     }
 }

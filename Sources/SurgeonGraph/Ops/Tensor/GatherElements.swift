@@ -18,7 +18,8 @@ enum GatherElements {
     }
 
     /// For each element of `indices`, the flat offset into a tensor of `shape` it addresses along
-    /// `axis` (other coordinates taken from the index element's own position), passed to `body`.
+    /// `axis` (other coordinates taken from the index element's own position), passed to `body`;
+    /// every offset lies inside the tensor (indices out of range throw before `body` runs).
     /// The offsets (and int64 / int32 indices, read in place) take no heap array: they are
     /// as many as the indices (a detection model's box scatter: 300k, 2.4 MB each), and the
     /// heap keeps its largest size, on top of the activations' arena (DECISIONS.md, 2026-11-29

@@ -22,18 +22,27 @@ enum ScatterElements {
         }
     }
 
-    /// Writes (or reduces) element `i` of `updates` into flat offset `targets[i]` of a copy of `data`.
+    /// Writes (or reduces) element `i` of `updates` into flat offset `targets[i]` of a copy of `data`
+    /// (offsets outside `data`: an error).
     static func scatter(_ data: Tensor, targets: [Int], updates: Tensor, reduction: String, op: String) throws -> Tensor {
-        try targets.withUnsafeBufferPointer { try scatter(data, targets: $0, updates: updates, reduction: reduction, op: op) }
+        try checkTargets(targets, in: data, op: op)
+        return try targets.withUnsafeBufferPointer { try scatter(data, targets: $0, updates: updates, reduction: reduction, op: op) }
     }
 
-    /// `scatter` with the offsets in a buffer of the caller's.
+    /// Throws unless every offset lies inside `data`.
+    static func checkTargets(_ targets: [Int], in data: Tensor, op: String) throws {
+        let n = data.count
+        for t in targets where t < 0 || t >= n { throw TensorError("\(op): index out of range") }
+    }
+
+    /// `scatter` with the offsets in a buffer of the caller's, inside `data` (as
+    /// `GatherElements.withElementOffsets` makes them: they are not checked again).
     static func scatter(_ data: Tensor, targets: UnsafeBufferPointer<Int>, updates: Tensor, reduction: String,
                         op: String) throws -> Tensor {
         guard updates.dtype == data.dtype else { throw TensorError("\(op): updates are \(updates.dtype) but data is \(data.dtype)") }
         guard targets.count == updates.count else { throw TensorError("internal: \(op) target count mismatch") }
         let n = data.count
-        for t in targets where t < 0 || t >= n { throw TensorError("\(op): index out of range") }
+        assert(targets.allSatisfy { $0 >= 0 && $0 < n }, "\(op): offsets outside data")
         if reduction == "none" {
             var idx = Array(0..<n)
             for (i, t) in targets.enumerated() { idx[t] = n + i }

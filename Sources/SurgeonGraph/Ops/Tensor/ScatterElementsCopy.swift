@@ -9,16 +9,19 @@ import SurgeonTensor
 enum ScatterElementsCopy {
     /// The scattered tensor, or nil when this kernel does not apply (a reduction, strings,
     /// mismatched types or counts: the plain kernel handles or reports them).
+    /// Offsets outside `data`: an error.
     static func scatter(_ data: Tensor, targets: [Int], updates: Tensor, reduction: String) throws -> Tensor? {
-        try targets.withUnsafeBufferPointer { try scatter(data, targets: $0, updates: updates, reduction: reduction) }
+        try ScatterElements.checkTargets(targets, in: data, op: "ScatterElements")
+        return try targets.withUnsafeBufferPointer { try scatter(data, targets: $0, updates: updates, reduction: reduction) }
     }
 
-    /// `scatter` with the offsets in a buffer of the caller's.
+    /// `scatter` with the offsets in a buffer of the caller's, inside `data` (as
+    /// `GatherElements.withElementOffsets` makes them: they are not checked again).
     static func scatter(_ data: Tensor, targets: UnsafeBufferPointer<Int>, updates: Tensor, reduction: String) throws -> Tensor? {
         guard reduction == "none", data.dtype != .string, updates.dtype == data.dtype,
               targets.count == updates.count else { return nil }
         let n = data.count
-        for t in targets where t < 0 || t >= n { throw TensorError("ScatterElements: index out of range") }
+        assert(targets.allSatisfy { $0 >= 0 && $0 < n }, "ScatterElements: offsets outside data")
         let total = data.byteCount
         let buffer = TensorBuffer(uninitializedByteCount: total)
         ScatterNDSlices.parallelCopy(buffer.pointer, UnsafeRawPointer(data.rawPointer), total)
