@@ -44,6 +44,63 @@ void sq_qgemm_pack_w(const int8_t *w, int ldw, int n, int k, int8_t *packed) {
 }
 
 #if SQ_X86
+// A tile's sums dequantized into float planes: out[(j0 + ch) * positions + i0 + r] =
+// (float)(acc[r][ch] - corr[j0 + ch]) * scale[j0 + ch] + bias[j0 + ch] (a wrapping
+// subtraction, a rounding conversion, a product and a sum: what QuantizedConv.dequantize
+// computes). A whole tile (8 positions, 32 channels) goes through registers: within each 128-bit
+// lane, unpacks and shuffles turn 8 rows of positions into, per channel, its 4 first and 4 last
+// positions, stored as two 4-float pieces of the channel's plane. Partial tiles go through a
+// small buffer, value by value.
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void sq_dq_tile(const sq_dq *dq, const __m512i acc[SQ_QGEMM_MR][2], int rows, int cols, long i0, int j0) {
+    const long ps = dq->positions;
+    float *base = dq->out + (size_t)j0 * ps + i0;
+    __m512 f[SQ_QGEMM_MR][2];
+    for (int h = 0; h < 2; h++) {
+        const __mmask16 m = cols >= 16 * (h + 1) ? (__mmask16)0xFFFF
+            : cols <= 16 * h ? (__mmask16)0 : (__mmask16)((1u << (cols - 16 * h)) - 1);
+        const __m512i cr = _mm512_maskz_loadu_epi32(m, dq->corr + j0 + 16 * h);
+        const __m512 sc = _mm512_maskz_loadu_ps(m, dq->scale + j0 + 16 * h);
+        const __m512 bi = _mm512_maskz_loadu_ps(m, dq->bias + j0 + 16 * h);
+        for (int r = 0; r < SQ_QGEMM_MR; r++)
+            f[r][h] = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][h], cr)), sc), bi);
+    }
+    if (rows == SQ_QGEMM_MR && cols == SQ_QGEMM_NR) {
+        for (int h = 0; h < 2; h++) {
+            const __m512 t0 = _mm512_unpacklo_ps(f[0][h], f[1][h]), t1 = _mm512_unpackhi_ps(f[0][h], f[1][h]);
+            const __m512 t2 = _mm512_unpacklo_ps(f[2][h], f[3][h]), t3 = _mm512_unpackhi_ps(f[2][h], f[3][h]);
+            const __m512 t4 = _mm512_unpacklo_ps(f[4][h], f[5][h]), t5 = _mm512_unpackhi_ps(f[4][h], f[5][h]);
+            const __m512 t6 = _mm512_unpacklo_ps(f[6][h], f[7][h]), t7 = _mm512_unpackhi_ps(f[6][h], f[7][h]);
+            // u[j] (lane L): positions 0-3 of channel 4L + j; u[4 + j]: positions 4-7.
+            const __m512 u[8] = {
+                _mm512_shuffle_ps(t0, t2, 0x44), _mm512_shuffle_ps(t0, t2, 0xEE),
+                _mm512_shuffle_ps(t1, t3, 0x44), _mm512_shuffle_ps(t1, t3, 0xEE),
+                _mm512_shuffle_ps(t4, t6, 0x44), _mm512_shuffle_ps(t4, t6, 0xEE),
+                _mm512_shuffle_ps(t5, t7, 0x44), _mm512_shuffle_ps(t5, t7, 0xEE),
+            };
+            float *hb = base + (size_t)16 * h * ps;
+#define SQ_DQ_LANE(L)                                                                   \
+            for (int j = 0; j < 4; j++) {                                               \
+                float *o = hb + (size_t)(4 * (L) + j) * ps;                            \
+                _mm_storeu_ps(o, _mm512_extractf32x4_ps(u[j], L));                      \
+                _mm_storeu_ps(o + 4, _mm512_extractf32x4_ps(u[4 + j], L));              \
+            }
+            SQ_DQ_LANE(0) SQ_DQ_LANE(1) SQ_DQ_LANE(2) SQ_DQ_LANE(3)
+#undef SQ_DQ_LANE
+        }
+        return;
+    }
+    float buf[SQ_QGEMM_MR][SQ_QGEMM_NR] __attribute__((aligned(64)));
+    for (int r = 0; r < SQ_QGEMM_MR; r++) {
+        _mm512_store_ps(buf[r], f[r][0]);
+        _mm512_store_ps(buf[r] + 16, f[r][1]);
+    }
+    for (int ch = 0; ch < cols; ch++) {
+        float *o = base + (size_t)ch * ps;
+        for (int r = 0; r < rows; r++) o[r] = buf[r][ch];
+    }
+}
+
 #define SQ_STEP_IND(r) \
     a = _mm512_set1_epi32(*(const int32_t *)(ap##r + (size_t)q * 4)); \
     acc##r##0 = _mm512_dpbusd_epi32(acc##r##0, a, w0); \
@@ -51,10 +108,11 @@ void sq_qgemm_pack_w(const int8_t *w, int ldw, int n, int k, int8_t *packed) {
 
 // MR rows of A × NR columns (one packed panel of W), 16 accumulators, each row's depth read
 // tap by tap: row r's bytes for tap t (4 · c4 of them) start at ri[r][t], and W's depth runs
-// over the taps in the same order. A plain product is one tap a row (sq_qgemm_u8s8).
-__attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void kernel_8x32_ind(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw,
-                            int rows, int cols, int32_t *c, int ldc) {
+// over the taps in the same order. A plain product is one tap a row (sq_qgemm_u8s8). The
+// tile's sums go to C (dq NULL) or, dequantized, into dq's float planes (sq_dq_tile).
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static inline __attribute__((always_inline))
+void kernel_8x32_body(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw,
+                      int rows, int cols, int32_t *c, int ldc, const sq_dq *dq, long i0, int j0) {
     __m512i acc00 = _mm512_setzero_si512(), acc01 = _mm512_setzero_si512();
     __m512i acc10 = _mm512_setzero_si512(), acc11 = _mm512_setzero_si512();
     __m512i acc20 = _mm512_setzero_si512(), acc21 = _mm512_setzero_si512();
@@ -79,6 +137,10 @@ static void kernel_8x32_ind(int taps, int c4, const uint8_t *const *const ri[SQ_
         {acc00, acc01}, {acc10, acc11}, {acc20, acc21}, {acc30, acc31},
         {acc40, acc41}, {acc50, acc51}, {acc60, acc61}, {acc70, acc71},
     };
+    if (dq) {
+        sq_dq_tile(dq, acc, rows, cols, i0, j0);
+        return;
+    }
     const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? (__mmask16)0 : (__mmask16)((1u << (cols - 16)) - 1);
     for (int r = 0; r < rows; r++) {
@@ -86,6 +148,18 @@ static void kernel_8x32_ind(int taps, int c4, const uint8_t *const *const ri[SQ_
         _mm512_mask_storeu_epi32(row, m0, acc[r][0]);
         if (m1) _mm512_mask_storeu_epi32(row + 16, m1, acc[r][1]);
     }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void kernel_8x32_ind(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw,
+                            int rows, int cols, int32_t *c, int ldc) {
+    kernel_8x32_body(taps, c4, ri, pw, rows, cols, c, ldc, 0, 0, 0);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void kernel_8x32_dq(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw,
+                           int rows, int cols, const sq_dq *dq, long i0, int j0) {
+    kernel_8x32_body(taps, c4, ri, pw, rows, cols, 0, 0, dq, i0, j0);
 }
 #endif
 
@@ -107,6 +181,50 @@ void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint
     }
 #else
     (void)m0; (void)m1; (void)n; (void)taps; (void)cin; (void)ind; (void)packedW; (void)c; (void)ldc;
+#endif
+}
+
+void sq_qgemm_u8s8_indirect_dq(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
+                               const int8_t *packedW, const sq_dq *dq) {
+#if SQ_X86
+    if (m1 <= m0 || n <= 0 || taps <= 0 || cin <= 0 || cin % 4 != 0 || !dq) return;
+    const int c4 = cin / 4;
+    for (int j = 0; j < n; j += SQ_QGEMM_NR) {
+        const int cols = n - j < SQ_QGEMM_NR ? n - j : SQ_QGEMM_NR;
+        const int8_t *pw = packedW + (size_t)j * taps * cin;
+        for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
+            const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
+            const uint8_t *const *ri[SQ_QGEMM_MR];
+            for (int r = 0; r < SQ_QGEMM_MR; r++) ri[r] = ind + (size_t)(i + (r < nr ? r : nr - 1)) * taps;
+            kernel_8x32_dq(taps, c4, ri, pw, nr, cols, dq, i, j);
+        }
+    }
+#else
+    (void)m0; (void)m1; (void)n; (void)taps; (void)cin; (void)ind; (void)packedW; (void)dq;
+#endif
+}
+
+void sq_qgemm_u8s8_dq(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda, const int8_t *packedW,
+                      const sq_dq *dq) {
+#if SQ_X86
+    if (m1 <= m0 || n <= 0 || rows <= 0 || k <= 0 || !dq) return;
+    const int k4 = round_up(k, 4) / 4;
+    for (int j = 0; j < n; j += SQ_QGEMM_NR) {
+        const int cols = n - j < SQ_QGEMM_NR ? n - j : SQ_QGEMM_NR;
+        const int8_t *pw = packedW + (size_t)j * k4 * 4;
+        for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
+            const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
+            const uint8_t *ar[SQ_QGEMM_MR];
+            const uint8_t *const *ri[SQ_QGEMM_MR];
+            for (int r = 0; r < SQ_QGEMM_MR; r++) {
+                ar[r] = a + (size_t)(i + (r < nr ? r : nr - 1)) * lda;
+                ri[r] = &ar[r];
+            }
+            kernel_8x32_dq(1, k4, ri, pw, nr, cols, dq, i, j);
+        }
+    }
+#else
+    (void)m0; (void)m1; (void)rows; (void)n; (void)k; (void)a; (void)lda; (void)packedW; (void)dq;
 #endif
 }
 

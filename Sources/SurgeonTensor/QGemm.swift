@@ -93,6 +93,63 @@ public enum QGemm {
         }
     }
 
+    /// Per output channel j, what the `…Dequantized` products turn their sum into:
+    /// `Float(sum &- correction[j]) * scale[j] + bias[j]` (each operation rounded on its own),
+    /// stored at `out[j * positions + i]` for row i: a quantized convolution's float32 planes
+    /// [M, positions], written by the kernel from its registers (no int32 matrix in memory).
+    public struct Dequantization {
+        public let correction: UnsafePointer<Int32>
+        public let scale: UnsafePointer<Float>
+        public let bias: UnsafePointer<Float>
+        public let out: UnsafeMutablePointer<Float>
+        public let positions: Int
+        public init(correction: UnsafePointer<Int32>, scale: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                    out: UnsafeMutablePointer<Float>, positions: Int) {
+            self.correction = correction
+            self.scale = scale
+            self.bias = bias
+            self.out = out
+            self.positions = positions
+        }
+        var c: sq_dq { sq_dq(corr: correction, scale: scale, bias: bias, out: out, positions: positions) }
+    }
+
+    /// `multiplyIndirect` with the sums dequantized by `dq` (rows i < m, `dq.positions` ≥ m)
+    /// instead of stored in an int32 matrix. False (nothing written) where the VNNI kernel
+    /// does not run (`multiplyIndirect`'s conditions): the caller multiplies and dequantizes.
+    public static func multiplyIndirectDequantized(_ ind: UnsafePointer<UnsafePointer<UInt8>?>, taps: Int, channels: Int,
+                                                   m: Int, _ w: PackedWeights, _ dq: Dequantization) -> Bool {
+        guard m > 0 else { return true }
+        let limit = Int(Int32.max)
+        guard available, taps > 0, channels > 0, channels % 4 == 0, taps * channels == w.depth, m < limit,
+              dq.positions >= m else { return false }
+        withUnsafePointer(to: dq.c) { d in
+            splitRows(m, w) { i0, i1 in
+                sq_qgemm_u8s8_indirect_dq(Int32(i0), Int32(i1), Int32(w.rows), Int32(taps), Int32(channels), ind,
+                                          w.bytes.assumingMemoryBound(to: Int8.self), d)
+            }
+        }
+        return true
+    }
+
+    /// `multiply` with the sums dequantized by `dq` (rows i < m, `dq.positions` ≥ m) instead
+    /// of stored in an int32 matrix. False (nothing written) where the VNNI kernel does not
+    /// run (`multiply`'s conditions): the caller multiplies and dequantizes.
+    public static func multiplyDequantized(a: UnsafePointer<UInt8>, lda: Int, m: Int, _ w: PackedWeights,
+                                           _ dq: Dequantization) -> Bool {
+        guard m > 0 else { return true }
+        let limit = Int(Int32.max)
+        guard available, lda >= rowStride(depth: w.depth), lda % 4 == 0, m < limit, lda < limit,
+              dq.positions >= m else { return false }
+        withUnsafePointer(to: dq.c) { d in
+            splitRows(m, w) { i0, i1 in
+                sq_qgemm_u8s8_dq(Int32(i0), Int32(i1), Int32(m), Int32(w.rows), Int32(w.depth), a, Int32(lda),
+                                 w.bytes.assumingMemoryBound(to: Int8.self), d)
+            }
+        }
+        return true
+    }
+
     /// The plain kernel of `multiplyIndirect` (its yardstick; nil pointers read zeros).
     public static func multiplyIndirectPlain(_ ind: UnsafePointer<UnsafePointer<UInt8>?>, taps: Int, channels: Int, m: Int,
                                              _ w: PackedWeights, c: UnsafeMutablePointer<Int32>, ldc: Int) {

@@ -88,6 +88,77 @@ import Testing
         }
     }
 
+    /// The products that dequantize their sums from the kernel's registers into float planes
+    /// (`multiplyDequantized`, `multiplyIndirectDequantized`) against the int32 products and
+    /// the formula applied value by value: the same bits on whole tiles (8 positions × 32
+    /// channels, the in-register transpose) and on every kind of edge (fewer positions, fewer
+    /// channels, fewer than 16); nothing written outside rows < m of each plane.
+    @Test(.enabled(if: QGemm.available, "needs AVX-512 VNNI"))
+    func dequantizedProductsMatchTheIntegerProductsDequantized() throws {
+        for (m, n, taps, ch) in [(8, 32, 1, 4), (16, 64, 9, 8), (7, 31, 9, 4), (9, 33, 3, 12), (17, 65, 9, 64), (3, 5, 1, 4),
+                                 (40, 16, 9, 16), (100, 48, 1, 128), (24, 20, 4, 8)] {
+            let k = taps * ch
+            let positions = m + 3
+            let pool: [UInt8] = Self.bytes(4096 + ch, seed: UInt64(m * 3 + n), UInt8.self)
+            let w: [Int8] = Self.bytes(n * k, seed: UInt64(n * 1000 + k), Int8.self)
+            let packed = try QGemm.PackedWeights(w, rows: n, depth: k)
+            // Scales that round (not powers of two), biases of both signs, corrections that wrap.
+            var scale = [Float](repeating: 0, count: n), bias = scale, corr = [Int32](repeating: 0, count: n)
+            for j in 0..<n {
+                let sign: Float = j % 3 == 0 ? -1 : 1
+                scale[j] = sign * (0.0123 + 0.0007 * Float(j))
+                bias[j] = Float(j % 7) * 0.37 - 1.1
+                corr[j] = j == 0 ? Int32.min + 5 : Int32(j * 131 - 900)
+            }
+            var table = [UnsafePointer<UInt8>?](repeating: nil, count: m * taps)
+            var rows = [UInt8](repeating: 0, count: m * k)
+            var intC = [Int32](repeating: 0, count: m * n)
+            var fromTable = [Float](repeating: -7, count: n * positions), fromRows = fromTable
+            try pool.withUnsafeBufferPointer { pp in
+                let base = try #require(pp.baseAddress)
+                var s: UInt64 = 5
+                for i in 0..<(m * taps) {
+                    s = s &* 6364136223846793005 &+ 1442695040888963407
+                    table[i] = base + Int(s >> 33) % 4096
+                    for p in 0..<ch { rows[(i / taps) * k + (i % taps) * ch + p] = (table[i] ?? base)[p] }
+                }
+                try corr.withUnsafeBufferPointer { pc in
+                    try scale.withUnsafeBufferPointer { ps in
+                        try bias.withUnsafeBufferPointer { pb in
+                            let (c, sc, b) = (try #require(pc.baseAddress), try #require(ps.baseAddress), try #require(pb.baseAddress))
+                            try table.withUnsafeBufferPointer { pt in
+                                let t = try #require(pt.baseAddress)
+                                try fromTable.withUnsafeMutableBufferPointer { po in
+                                    let dq = QGemm.Dequantization(correction: c, scale: sc, bias: b, out: try #require(po.baseAddress),
+                                                                  positions: positions)
+                                    #expect(QGemm.multiplyIndirectDequantized(t, taps: taps, channels: ch, m: m, packed, dq))
+                                }
+                            }
+                            try rows.withUnsafeBufferPointer { pa in
+                                let a = try #require(pa.baseAddress)
+                                try fromRows.withUnsafeMutableBufferPointer { po in
+                                    let dq = QGemm.Dequantization(correction: c, scale: sc, bias: b, out: try #require(po.baseAddress),
+                                                                  positions: positions)
+                                    #expect(QGemm.multiplyDequantized(a: a, lda: k, m: m, packed, dq))
+                                }
+                                intC.withUnsafeMutableBufferPointer { po in
+                                    QGemm.multiplyPlain(a: a, lda: k, m: m, packed, c: po.baseAddress!, ldc: n)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var want = [Float](repeating: -7, count: n * positions)
+            for j in 0..<n {
+                for i in 0..<m { want[j * positions + i] = Float(intC[i * n + j] &- corr[j]) * scale[j] + bias[j] }
+            }
+            #expect(fromTable.map(\.bitPattern) == want.map(\.bitPattern), "\(m)×\(n)×\(taps)×\(ch) indirect")
+            #expect(fromRows.map(\.bitPattern) == want.map(\.bitPattern), "\(m)×\(n)×\(taps)×\(ch) rows")
+            #expect(Set(want).count > min(m * n, 10) / 2, "the values must vary")
+        }
+    }
+
     @Test func rowSumsAndShapeChecks() throws {
         let packed = try QGemm.PackedWeights([1, -2, 3, -128, 127, 0], rows: 2, depth: 3)
         #expect(packed.rowSums == [2, -1])

@@ -39,6 +39,26 @@ void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int
 void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
                             const int8_t *packedW, int32_t *c, int ldc);
 
+/// Where the _dq products put their sums: dequantized, as float planes. For output channel j
+/// and row (position) i: out[j * positions + i] = (float)(sum - corr[j]) * scale[j] + bias[j],
+/// the subtraction wrapping, then a rounded conversion, a product and a sum, each rounded on
+/// its own (no fused multiply-add): a quantized convolution's float32 output in [M, positions].
+typedef struct {
+    const int32_t *corr;
+    const float *scale;
+    const float *bias;
+    float *out;
+    long positions;
+} sq_dq;
+
+/// sq_qgemm_u8s8_indirect with the sums dequantized into dq's planes instead of stored in C.
+void sq_qgemm_u8s8_indirect_dq(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
+                               const int8_t *packedW, const sq_dq *dq);
+
+/// sq_qgemm_u8s8 with the sums dequantized into dq's planes instead of stored in C.
+void sq_qgemm_u8s8_dq(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda, const int8_t *packedW,
+                      const sq_dq *dq);
+
 /// dst[j * ds + i] = src[i * ss + j] ^ flip for i < rows, j < cols: a byte matrix transposed
 /// (a quantized convolution's uint8 input from [C, pixels] to [pixels, C]), 16 × 16 blocks
 /// through SSE2 unpacks, the rest byte by byte.

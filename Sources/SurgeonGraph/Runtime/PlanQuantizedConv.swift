@@ -51,8 +51,9 @@ struct QuantizedConv: @unchecked Sendable {
     }
 
     /// The float32 output, or nil when `xq` is not what the plan expected (the caller then
-    /// runs the original kernels).
-    func run(ctx: OpContext, xq: Tensor) throws -> Tensor? {
+    /// runs the original kernels). `fuseDequantize` (tests): whether the kernel dequantizes
+    /// its sums itself (`fusedDequantize`, the default) or they go through `dequantize`.
+    func run(ctx: OpContext, xq: Tensor, fuseDequantize: Bool = QuantizedConv.fusedDequantize) throws -> Tensor? {
         guard xq.dtype == (signed ? .int8 : .uint8), xq.rank == 4, xq.shape[1] == weightShape[1] else { return nil }
         let (geom, group) = try Conv.setup(ctx: ctx, xShape: xq.shape, wShape: weightShape)
         guard group == 1, geom.rank == 2 else { return nil }
@@ -107,21 +108,50 @@ struct QuantizedConv: @unchecked Sendable {
             }
         }
         withExtendedLifetime(xq) {
-            for b in 0..<n {
-                Self.toNHWC(src + b * c * h * w, channels: c, h: h, w: w, flip: flip, dst: nhwc)
-                if indirect {
-                    // The table holds positions × taps pointers (made for this h and w).
-                    table.withUnsafeBufferPointer { t in
-                        if let tp = t.baseAddress {
-                            QGemm.multiplyIndirect(tp, taps: taps, channels: c, m: positions, weights, c: acc, ldc: m)
+            correction.withUnsafeBufferPointer { corr in
+                scale.withUnsafeBufferPointer { sc in
+                    offset.withUnsafeBufferPointer { bi in
+                        for b in 0..<n {
+                            Self.toNHWC(src + b * c * h * w, channels: c, h: h, w: w, flip: flip, dst: nhwc)
+                            // The kernel dequantizes its sums into the output planes itself
+                            // (`fusedDequantize`); else they go through `acc` and `dequantize`.
+                            let out = y + b * m * positions
+                            var fused = false
+                            if fuseDequantize, let cp = corr.baseAddress, let sp = sc.baseAddress, let bp = bi.baseAddress {
+                                let dq = QGemm.Dequantization(correction: cp, scale: sp, bias: bp, out: out, positions: positions)
+                                if indirect {
+                                    fused = table.withUnsafeBufferPointer { t in
+                                        guard let tp = t.baseAddress else { return false }
+                                        return QGemm.multiplyIndirectDequantized(tp, taps: taps, channels: c, m: positions, weights, dq)
+                                    }
+                                } else {
+                                    im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
+                                               stride: stride, dst: cols)
+                                    fused = QGemm.multiplyDequantized(a: cols, lda: stride, m: positions, weights, dq)
+                                    if !fused {
+                                        QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
+                                        dequantize(acc, positions: positions, channels: m, into: out)
+                                        continue
+                                    }
+                                }
+                            }
+                            if fused { continue }
+                            if indirect {
+                                // The table holds positions × taps pointers (made for this h and w).
+                                table.withUnsafeBufferPointer { t in
+                                    if let tp = t.baseAddress {
+                                        QGemm.multiplyIndirect(tp, taps: taps, channels: c, m: positions, weights, c: acc, ldc: m)
+                                    }
+                                }
+                            } else {
+                                im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
+                                           stride: stride, dst: cols)
+                                QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
+                            }
+                            dequantize(acc, positions: positions, channels: m, into: out)
                         }
                     }
-                } else {
-                    im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
-                               stride: stride, dst: cols)
-                    QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
                 }
-                dequantize(acc, positions: positions, channels: m, into: y + b * m * positions)
             }
         }
         return Tensor(dtype: .float32, shape: outShape, buffer: buf)
@@ -195,6 +225,12 @@ extension QuantizedConv {
             }
         }
     }
+
+    /// Whether the VNNI kernel dequantizes its sums into the output planes from its registers
+    /// (`QGemm.multiplyIndirectDequantized`): no int32 matrix written and read back, no pass
+    /// of `dequantize`; the same operations on the same sums, so the same bits.
+    /// `SURGEON_QCONV_DQ=off` keeps the separate pass (an A/B switch; tests compare both).
+    static let fusedDequantize = environmentSwitchOn("SURGEON_QCONV_DQ")
 
     /// Whether convolutions over whole 4-channel groups read their taps in place
     /// (`indirection`); `SURGEON_QCONV_INDIRECT=off` copies them into im2col rows (A/B switch).

@@ -210,4 +210,34 @@ extension QuantizedConvTests {
         })
         #expect(plan.steps.first { $0.node.opType == "Conv" }?.node.inputs.first == "xq")
     }
+
+    /// The kernel dequantizing its sums into the output planes (the default) against the
+    /// int32 matrix and `dequantize`'s pass: the same bits, for the indirect product (channels
+    /// in groups of 4), the im2col one (3 channels), strides, pads, batches, and channel /
+    /// position counts off the kernel's 32 × 8 tiles.
+    @Test(.enabled(if: QGemm.available, "needs AVX-512 VNNI"))
+    func kernelDequantizationMatchesTheSeparatePass() throws {
+        var seed: UInt32 = 11
+        func next() -> UInt32 { seed = seed &* 1664525 &+ 1013904223; return seed >> 9 }
+        for (n, c, m, k, hw, stride, pad) in [(1, 8, 32, 3, 8, 1, 1), (2, 3, 20, 3, 9, 2, 1), (1, 64, 70, 1, 7, 1, 0),
+                                              (1, 16, 48, 3, 13, 2, 0), (2, 4, 5, 3, 5, 1, 2)] {
+            let signed = c % 2 == 1
+            let wq = (0..<(m * c * k * k)).map { _ in Int8(truncatingIfNeeded: next()) }
+            let scale = (0..<m).map { Float(0.0031 + 0.0002 * Float($0)) }
+            let bias = (0..<m).map { Float($0 % 5) * 0.21 - 0.4 }
+            let conv = try QuantizedConv(wq: wq, shape: [m, c, k, k], scale: scale, bias: bias, zeroPoint: signed ? -3 : 17,
+                                         signed: signed)
+            let node = Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["y"],
+                            attributes: [Attribute(name: "pads", value: .ints([pad, pad, pad, pad])),
+                                         Attribute(name: "strides", value: .ints([stride, stride]))])
+            let xq = try Tensor(int64s: (0..<(n * c * hw * hw)).map { _ in Int64(next() % 256) - (signed ? 128 : 0) },
+                                shape: [n, c, hw, hw], dtype: signed ? .int8 : .uint8)
+            let w = try Tensor(int64s: wq.map { Int64($0) }, shape: [m, c, k, k], dtype: .int8)
+            let ctx = OpContext(node: node, inputs: [.tensor(xq), .tensor(w)], opset: 20, subgraphRunner: noSubgraphs)
+            let fused = try #require(try conv.run(ctx: ctx, xq: xq, fuseDequantize: true)).scalars(of: Float.self)
+            let separate = try #require(try conv.run(ctx: ctx, xq: xq, fuseDequantize: false)).scalars(of: Float.self)
+            #expect(fused.map(\.bitPattern) == separate.map(\.bitPattern), "n \(n) c \(c) m \(m) k \(k) hw \(hw) s \(stride)")
+            #expect(Set(separate).count > separate.count / 4, "the outputs must vary")
+        }
+    }
 }
