@@ -150,16 +150,48 @@ void kernel_8x32_body(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_
     }
 }
 
+// The kernel, one function for both kinds of result (the choice is made after the sums).
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void kernel_8x32_ind(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw,
-                            int rows, int cols, int32_t *c, int ldc) {
-    kernel_8x32_body(taps, c4, ri, pw, rows, cols, c, ldc, 0, 0, 0);
+static void kernel_8x32(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw, int rows,
+                        int cols, int32_t *c, int ldc, const sq_dq *dq, long i0, int j0) {
+    kernel_8x32_body(taps, c4, ri, pw, rows, cols, c, ldc, dq, i0, j0);
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void kernel_8x32_dq(int taps, int c4, const uint8_t *const *const ri[SQ_QGEMM_MR], const int8_t *pw,
-                           int rows, int cols, const sq_dq *dq, long i0, int j0) {
-    kernel_8x32_body(taps, c4, ri, pw, rows, cols, 0, 0, dq, i0, j0);
+// Rows [m0, m1) of A against every panel of W: panels outermost (one panel, NR × depth bytes,
+// stays in cache across the rows of A), tiles of MR rows; row r of a tile reads tap t at
+// ind[(i + r) * taps + t], rows past the block repeat its last row (read, never stored). The
+// sums go to C or, dequantized, to dq's planes.
+static void sq_indirect(int m0, int m1, int n, int taps, int c4, const uint8_t *const *ind, const int8_t *packedW,
+                        int32_t *c, int ldc, const sq_dq *dq) {
+    for (int j = 0; j < n; j += SQ_QGEMM_NR) {
+        const int cols = n - j < SQ_QGEMM_NR ? n - j : SQ_QGEMM_NR;
+        const int8_t *pw = packedW + (size_t)j * taps * c4 * 4;
+        for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
+            const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
+            const uint8_t *const *ri[SQ_QGEMM_MR];
+            for (int r = 0; r < SQ_QGEMM_MR; r++) ri[r] = ind + (size_t)(i + (r < nr ? r : nr - 1)) * taps;
+            kernel_8x32(taps, c4, ri, pw, nr, cols, dq ? 0 : c + (size_t)i * ldc + j, ldc, dq, i, j);
+        }
+    }
+}
+
+// A plain product (rows of A, lda bytes apart) as an indirect one: each row one "tap" of the
+// whole depth, through a table of row pointers made a block of rows at a time.
+static void sq_plain(int m0, int m1, int n, int k, const uint8_t *a, int lda, const int8_t *packedW, int32_t *c,
+                     int ldc, const sq_dq *dq) {
+    enum { BLOCK = 256 };
+    const uint8_t *rows[BLOCK];
+    for (int b0 = m0; b0 < m1; b0 += BLOCK) {
+        const int b1 = m1 - b0 < BLOCK ? m1 : b0 + BLOCK;
+        for (int i = b0; i < b1; i++) rows[i - b0] = a + (size_t)i * lda;
+        sq_dq shifted;
+        if (dq) {
+            shifted = *dq;
+            shifted.out = dq->out + b0;
+        }
+        sq_indirect(0, b1 - b0, n, 1, round_up(k, 4) / 4, rows, packedW, dq ? 0 : c + (size_t)b0 * ldc, ldc,
+                    dq ? &shifted : 0);
+    }
 }
 #endif
 
@@ -167,18 +199,7 @@ void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint
                             const int8_t *packedW, int32_t *c, int ldc) {
 #if SQ_X86
     if (m1 <= m0 || n <= 0 || taps <= 0 || cin <= 0 || cin % 4 != 0) return;
-    const int c4 = cin / 4;
-    for (int j = 0; j < n; j += SQ_QGEMM_NR) {
-        const int cols = n - j < SQ_QGEMM_NR ? n - j : SQ_QGEMM_NR;
-        const int8_t *pw = packedW + (size_t)j * taps * cin;
-        for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
-            const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
-            const uint8_t *const *ri[SQ_QGEMM_MR];
-            // Rows past the block repeat its last row (read, never stored).
-            for (int r = 0; r < SQ_QGEMM_MR; r++) ri[r] = ind + (size_t)(i + (r < nr ? r : nr - 1)) * taps;
-            kernel_8x32_ind(taps, c4, ri, pw, nr, cols, c + (size_t)i * ldc + j, ldc);
-        }
-    }
+    sq_indirect(m0, m1, n, taps, cin / 4, ind, packedW, c, ldc, 0);
 #else
     (void)m0; (void)m1; (void)n; (void)taps; (void)cin; (void)ind; (void)packedW; (void)c; (void)ldc;
 #endif
@@ -188,17 +209,7 @@ void sq_qgemm_u8s8_indirect_dq(int m0, int m1, int n, int taps, int cin, const u
                                const int8_t *packedW, const sq_dq *dq) {
 #if SQ_X86
     if (m1 <= m0 || n <= 0 || taps <= 0 || cin <= 0 || cin % 4 != 0 || !dq) return;
-    const int c4 = cin / 4;
-    for (int j = 0; j < n; j += SQ_QGEMM_NR) {
-        const int cols = n - j < SQ_QGEMM_NR ? n - j : SQ_QGEMM_NR;
-        const int8_t *pw = packedW + (size_t)j * taps * cin;
-        for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
-            const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
-            const uint8_t *const *ri[SQ_QGEMM_MR];
-            for (int r = 0; r < SQ_QGEMM_MR; r++) ri[r] = ind + (size_t)(i + (r < nr ? r : nr - 1)) * taps;
-            kernel_8x32_dq(taps, c4, ri, pw, nr, cols, dq, i, j);
-        }
-    }
+    sq_indirect(m0, m1, n, taps, cin / 4, ind, packedW, 0, 0, dq);
 #else
     (void)m0; (void)m1; (void)n; (void)taps; (void)cin; (void)ind; (void)packedW; (void)dq;
 #endif
@@ -208,21 +219,7 @@ void sq_qgemm_u8s8_dq(int m0, int m1, int rows, int n, int k, const uint8_t *a, 
                       const sq_dq *dq) {
 #if SQ_X86
     if (m1 <= m0 || n <= 0 || rows <= 0 || k <= 0 || !dq) return;
-    const int k4 = round_up(k, 4) / 4;
-    for (int j = 0; j < n; j += SQ_QGEMM_NR) {
-        const int cols = n - j < SQ_QGEMM_NR ? n - j : SQ_QGEMM_NR;
-        const int8_t *pw = packedW + (size_t)j * k4 * 4;
-        for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
-            const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
-            const uint8_t *ar[SQ_QGEMM_MR];
-            const uint8_t *const *ri[SQ_QGEMM_MR];
-            for (int r = 0; r < SQ_QGEMM_MR; r++) {
-                ar[r] = a + (size_t)(i + (r < nr ? r : nr - 1)) * lda;
-                ri[r] = &ar[r];
-            }
-            kernel_8x32_dq(1, k4, ri, pw, nr, cols, dq, i, j);
-        }
-    }
+    sq_plain(m0, m1, n, k, a, lda, packedW, 0, 0, dq);
 #else
     (void)m0; (void)m1; (void)rows; (void)n; (void)k; (void)a; (void)lda; (void)packedW; (void)dq;
 #endif
@@ -236,25 +233,7 @@ void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int
         for (int i = m0; i < m1; i++) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(int32_t));
         return;
     }
-    const int k4 = round_up(k, 4) / 4;
-    // Panels of W outermost: one panel (NR × k bytes) stays in cache across the rows of A.
-    for (int j = 0; j < n; j += SQ_QGEMM_NR) {
-        const int cols = n - j < SQ_QGEMM_NR ? n - j : SQ_QGEMM_NR;
-        const int8_t *pw = packedW + (size_t)j * k4 * 4;
-        for (int i = m0; i < m1; i += SQ_QGEMM_MR) {
-            const int nr = m1 - i < SQ_QGEMM_MR ? m1 - i : SQ_QGEMM_MR;
-            // Each row one "tap" of the whole depth: the indirect kernel with one pointer a row.
-            const uint8_t *ar[SQ_QGEMM_MR];
-            const uint8_t *const *ri[SQ_QGEMM_MR];
-            // Rows past the block repeat its last row (read, never stored).
-            for (int r = 0; r < SQ_QGEMM_MR; r++) {
-                ar[r] = a + (size_t)(i + (r < nr ? r : nr - 1)) * lda;
-                ri[r] = &ar[r];
-            }
-            kernel_8x32_ind(1, k4, ri, pw, nr, cols, c + (size_t)i * ldc + j, ldc);
-        }
-    }
-    (void)rows;
+    sq_plain(m0, m1, n, k, a, lda, packedW, c, ldc, 0);
 #else
     (void)m0; (void)m1; (void)rows; (void)n; (void)k; (void)a; (void)lda; (void)packedW; (void)c; (void)ldc;
 #endif

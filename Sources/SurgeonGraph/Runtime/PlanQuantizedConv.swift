@@ -113,29 +113,24 @@ struct QuantizedConv: @unchecked Sendable {
                     offset.withUnsafeBufferPointer { bi in
                         for b in 0..<n {
                             Self.toNHWC(src + b * c * h * w, channels: c, h: h, w: w, flip: flip, dst: nhwc)
+                            if !indirect {
+                                im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
+                                           stride: stride, dst: cols)
+                            }
                             // The kernel dequantizes its sums into the output planes itself
                             // (`fusedDequantize`); else they go through `acc` and `dequantize`.
                             let out = y + b * m * positions
-                            var fused = false
                             if fuseDequantize, let cp = corr.baseAddress, let sp = sc.baseAddress, let bp = bi.baseAddress {
                                 let dq = QGemm.Dequantization(correction: cp, scale: sp, bias: bp, out: out, positions: positions)
-                                if indirect {
-                                    fused = table.withUnsafeBufferPointer { t in
-                                        guard let tp = t.baseAddress else { return false }
-                                        return QGemm.multiplyIndirectDequantized(tp, taps: taps, channels: c, m: positions, weights, dq)
+                                let fused = indirect
+                                    ? table.withUnsafeBufferPointer { t in
+                                        t.baseAddress.map {
+                                            QGemm.multiplyIndirectDequantized($0, taps: taps, channels: c, m: positions, weights, dq)
+                                        } ?? false
                                     }
-                                } else {
-                                    im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
-                                               stride: stride, dst: cols)
-                                    fused = QGemm.multiplyDequantized(a: cols, lda: stride, m: positions, weights, dq)
-                                    if !fused {
-                                        QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
-                                        dequantize(acc, positions: positions, channels: m, into: out)
-                                        continue
-                                    }
-                                }
+                                    : QGemm.multiplyDequantized(a: cols, lda: stride, m: positions, weights, dq)
+                                if fused { continue }
                             }
-                            if fused { continue }
                             if indirect {
                                 // The table holds positions × taps pointers (made for this h and w).
                                 table.withUnsafeBufferPointer { t in
@@ -144,8 +139,6 @@ struct QuantizedConv: @unchecked Sendable {
                                     }
                                 }
                             } else {
-                                im2colNHWC(nhwc, channels: c, h: h, w: w, kh: kh, kw: kw, geom: geom, pad: UInt8(z),
-                                           stride: stride, dst: cols)
                                 QGemm.multiply(a: cols, lda: stride, m: positions, weights, c: acc, ldc: m)
                             }
                             dequantize(acc, positions: positions, channels: m, into: out)
