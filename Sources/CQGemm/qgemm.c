@@ -29,15 +29,24 @@ size_t sq_qgemm_packed_w_size(int n, int k) {
 
 void sq_qgemm_pack_w(const int8_t *w, int ldw, int n, int k, int8_t *packed) {
     if (n <= 0 || k <= 0) return;
-    const int k4 = round_up(k, 4) / 4;
+    const int k4 = round_up(k, 4) / 4, kw = k / 4;
     for (int j0 = 0; j0 < n; j0 += SQ_QGEMM_NR) {
         int8_t *dst = packed + (size_t)j0 * k4 * 4;
-        for (int q = 0; q < k4; q++) {
-            for (int c = 0; c < SQ_QGEMM_NR; c++) {
-                for (int t = 0; t < 4; t++) {
-                    const int j = j0 + c, p = q * 4 + t;
-                    dst[((size_t)q * SQ_QGEMM_NR + c) * 4 + t] = (j < n && p < k) ? w[(size_t)j * ldw + p] : 0;
-                }
+        // Row c of the panel: its whole groups of 4 bytes moved as 32-bit words (the panel's
+        // rows interleave every 4 bytes), then the last partial group and the zero padding.
+        for (int c = 0; c < SQ_QGEMM_NR; c++) {
+            const int j = j0 + c;
+            int8_t *d = dst + (size_t)c * 4;
+            if (j >= n) {
+                for (int q = 0; q < k4; q++) memset(d + (size_t)q * SQ_QGEMM_NR * 4, 0, 4);
+                continue;
+            }
+            const int8_t *row = w + (size_t)j * ldw;
+            for (int q = 0; q < kw; q++) memcpy(d + (size_t)q * SQ_QGEMM_NR * 4, row + (size_t)q * 4, 4);
+            if (kw < k4) {
+                int8_t last[4] = {0, 0, 0, 0};
+                for (int t = 0; t < k - kw * 4; t++) last[t] = row[kw * 4 + t];
+                memcpy(d + (size_t)kw * SQ_QGEMM_NR * 4, last, 4);
             }
         }
     }

@@ -30,7 +30,13 @@ public enum QGemm {
             self.rows = rows
             self.depth = depth
             plain = w
-            rowSums = (0..<rows).map { j in w[(j * depth)..<((j + 1) * depth)].reduce(Int32(0)) { $0 &+ Int32($1) } }
+            rowSums = w.withUnsafeBufferPointer { p in
+                (0..<rows).map { j in
+                    var sum: Int32 = 0
+                    for v in p[(j * depth)..<((j + 1) * depth)] { sum &+= Int32(v) }
+                    return sum
+                }
+            }
             let size = sq_qgemm_packed_w_size(Int32(rows), Int32(depth))
             bytes = UnsafeMutableRawPointer.allocate(byteCount: max(size, 64), alignment: 64)
             w.withUnsafeBufferPointer { p in
