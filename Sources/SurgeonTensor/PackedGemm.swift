@@ -34,7 +34,7 @@ public final class PackedMatrix: @unchecked Sendable {
     /// Throws when the memory budget refuses the copy or a size does not fit the kernel's
     /// 32-bit indices.
     /// `packed(byteOffset, byteCount)`, when given, is told each range of B's storage (bytes
-    /// from `b`) as soon as it is packed, in stored rows of about `PackedMatrix.pieceBytes`: the
+    /// from `b`) as soon as it is packed (from any kernel thread: it must be thread-safe), in stored rows of about `PackedMatrix.pieceBytes`: the
     /// caller drops those pages of a memory-mapped weight at once, so packing a 49 MB weight
     /// (Faster R-CNN's box head) does not hold the whole original beside the whole copy.
     public init(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k: Int, n: Int,
@@ -58,16 +58,18 @@ public final class PackedMatrix: @unchecked Sendable {
             let unit = transposed ? Int(SP_GEMM_NR) : 256
             let rows = transposed ? n : k
             let step = max(unit, PackedMatrix.pieceBytes / max(ldb * 4, 1) / unit * unit)
-            var r0 = 0
-            while r0 < rows {
-                let r1 = min(rows, r0 + step)
+            // The pieces write disjoint parts of the copy: spread over the kernel threads (a
+            // model's first run packs all its linear weights: 344 MB for ViT-B/16).
+            let pieces = (rows + step - 1) / step
+            let threads = min(max(1, kernelThreads), pieces)
+            parallelFor(pieces, threads: threads) { piece in
+                let r0 = piece * step, r1 = min(rows, r0 + step)
                 if transposed {
                     sp_gemm_pack_b_part(b, Int32(ldb), t, Int32(k), Int32(n), 0, Int32(k), Int32(r0), Int32(r1), base)
                 } else {
                     sp_gemm_pack_b_part(b, Int32(ldb), t, Int32(k), Int32(n), Int32(r0), Int32(r1), 0, Int32(n), base)
                 }
                 packed(r0 * ldb * 4, (r1 - r0) * ldb * 4)
-                r0 = r1
             }
         }
     }

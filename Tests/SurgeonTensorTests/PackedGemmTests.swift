@@ -1,6 +1,7 @@
 @testable import SurgeonTensor
 import CPackedGemm
 import Testing
+import Foundation
 
 /// The packed-weight product (`PackedMatrix`, `sgemmPacked`) against the plain triple loop, at
 /// every kernel level this CPU runs (AVX-512F, AVX2 + FMA, plain C): odd sizes (k across the
@@ -134,7 +135,7 @@ import Testing
             }
             #expect(ok)
             #expect(visits.allSatisfy { $0 == 1 }, "\(m)x\(n)x\(k) threads \(threads)")
-            let worst = (0..<(m * n)).map { abs(c[$0] - (want[$0] * 2 + Float($0 % n))) }.max() ?? 0
+            let worst: Float = (0..<(m * n)).map { (i: Int) -> Float in abs(c[i] - (want[i] * 2 + Float(i % n))) }.max() ?? 0
             #expect(worst <= 2e-5 * Float(k), "\(m)x\(n)x\(k) threads \(threads): off by \(worst)")
         }
     }
@@ -272,11 +273,17 @@ import Testing
         try b.withUnsafeBufferPointer { pb in
             let base = try #require(pb.baseAddress)
             let whole = try PackedMatrix(base, ldb: ldb, transposed: transposed, k: k, n: n)
+            // The pieces may be packed on several threads, in any order.
+            let lock = NSLock()
             var ranges: [(Int, Int)] = []
-            let pieces = try PackedMatrix(base, ldb: ldb, transposed: transposed, k: k, n: n) { ranges.append(($0, $1)) }
+            let pieces = try PackedMatrix(base, ldb: ldb, transposed: transposed, k: k, n: n) { offset, count in
+                lock.lock()
+                ranges.append((offset, count))
+                lock.unlock()
+            }
             #expect(ranges.count > 1)
             var next = 0
-            for (offset, count) in ranges {
+            for (offset, count) in ranges.sorted(by: { $0.0 < $1.0 }) {
                 #expect(offset == next && count > 0)
                 next = offset + count
             }
