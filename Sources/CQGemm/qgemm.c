@@ -205,46 +205,23 @@ static void sq_plain(int m0, int m1, int n, int k, const uint8_t *a, int lda, co
 #endif
 
 void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
-                            const int8_t *packedW, int32_t *c, int ldc) {
+                            const int8_t *packedW, int32_t *c, int ldc, const sq_dq *dq) {
 #if SQ_X86
     if (m1 <= m0 || n <= 0 || taps <= 0 || cin <= 0 || cin % 4 != 0) return;
-    sq_indirect(m0, m1, n, taps, cin / 4, ind, packedW, c, ldc, 0);
+    sq_indirect(m0, m1, n, taps, cin / 4, ind, packedW, c, ldc, dq);
 #else
-    (void)m0; (void)m1; (void)n; (void)taps; (void)cin; (void)ind; (void)packedW; (void)c; (void)ldc;
-#endif
-}
-
-void sq_qgemm_u8s8_indirect_dq(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
-                               const int8_t *packedW, const sq_dq *dq) {
-#if SQ_X86
-    if (m1 <= m0 || n <= 0 || taps <= 0 || cin <= 0 || cin % 4 != 0 || !dq) return;
-    sq_indirect(m0, m1, n, taps, cin / 4, ind, packedW, 0, 0, dq);
-#else
-    (void)m0; (void)m1; (void)n; (void)taps; (void)cin; (void)ind; (void)packedW; (void)dq;
-#endif
-}
-
-void sq_qgemm_u8s8_dq(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda, const int8_t *packedW,
-                      const sq_dq *dq) {
-#if SQ_X86
-    if (m1 <= m0 || n <= 0 || rows <= 0 || k <= 0 || !dq) return;
-    sq_plain(m0, m1, n, k, a, lda, packedW, 0, 0, dq);
-#else
-    (void)m0; (void)m1; (void)rows; (void)n; (void)k; (void)a; (void)lda; (void)packedW; (void)dq;
+    (void)m0; (void)m1; (void)n; (void)taps; (void)cin; (void)ind; (void)packedW; (void)c; (void)ldc; (void)dq;
 #endif
 }
 
 void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda,
-                   const int8_t *packedW, int32_t *c, int ldc) {
+                   const int8_t *packedW, int32_t *c, int ldc, const sq_dq *dq) {
 #if SQ_X86
     if (m1 <= m0 || n <= 0 || rows <= 0) return;
-    if (k <= 0) {
-        for (int i = m0; i < m1; i++) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(int32_t));
-        return;
-    }
-    sq_plain(m0, m1, n, k, a, lda, packedW, c, ldc, 0);
+    // k ≤ 0 included: the kernel then runs no step and every sum is 0.
+    sq_plain(m0, m1, n, k, a, lda, packedW, c, ldc, dq);
 #else
-    (void)m0; (void)m1; (void)rows; (void)n; (void)k; (void)a; (void)lda; (void)packedW; (void)c; (void)ldc;
+    (void)m0; (void)m1; (void)rows; (void)n; (void)k; (void)a; (void)lda; (void)packedW; (void)c; (void)ldc; (void)dq;
 #endif
 }
 

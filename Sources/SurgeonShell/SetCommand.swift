@@ -38,11 +38,11 @@ enum SetCommand {
 
     static func memoryText(_ s: Session) -> String {
         var use = "; tensors in use: \(formatBytes(MemoryBudget.liveBytes))"
-        let status = procText("/proc/self/status")
-        if let rss = status.flatMap({ kilobytes(after: "VmRSS:", in: $0) }) {
+        let resident = residentAndPeak()
+        if let rss = resident.now {
             use += "; process resident: \(formatBytes(rss))"
             var parts: [String] = []
-            if let peak = status.flatMap({ kilobytes(after: "VmHWM:", in: $0) }) { parts.append("peak \(formatBytes(peak))") }
+            if let peak = resident.peak { parts.append("peak \(formatBytes(peak))") }
             if let smaps = procText("/proc/self/smaps") {
                 parts.append("program code and libraries \(formatBytes(codeResidentBytes(smaps: smaps)))")
             }
@@ -58,12 +58,16 @@ enum SetCommand {
         return text + use
     }
 
-    /// The most the process has had resident (VmHWM in /proc/self/status), nil where there is
+    /// The resident set size now and the most the process has had resident (VmRSS, the count
+    /// statm gives in pages, and VmHWM), from one read of /proc/self/status; nil where there is
     /// no /proc.
-    static func peakResidentBytes() -> Int? {
-        guard let text = procText("/proc/self/status") else { return nil }
-        return kilobytes(after: "VmHWM:", in: text)
+    static func residentAndPeak() -> (now: Int?, peak: Int?) {
+        guard let text = procText("/proc/self/status") else { return (nil, nil) }
+        return (kilobytes(after: "VmRSS:", in: text), kilobytes(after: "VmHWM:", in: text))
     }
+
+    /// `residentAndPeak`'s peak.
+    static func peakResidentBytes() -> Int? { residentAndPeak().peak }
 
     /// Resident bytes of the executable and shared libraries, in the text of /proc/self/smaps:
     /// every mapping of a file that is mapped executable somewhere (its code, read-only data and
@@ -108,9 +112,6 @@ enum SetCommand {
         return Int(number).map { $0 * 1024 }
     }
 
-    /// The resident set size (VmRSS in /proc/self/status, the count statm gives in pages), nil
-    /// where there is no /proc.
-    static func residentBytes() -> Int? {
-        procText("/proc/self/status").flatMap { kilobytes(after: "VmRSS:", in: $0) }
-    }
+    /// `residentAndPeak`'s resident size now.
+    static func residentBytes() -> Int? { residentAndPeak().now }
 }

@@ -34,9 +34,10 @@ public final class PackedMatrix: @unchecked Sendable {
     /// Throws when the memory budget refuses the copy or a size does not fit the kernel's
     /// 32-bit indices.
     /// `packed(byteOffset, byteCount)`, when given, is told each range of B's storage (bytes
-    /// from `b`) as soon as it is packed (from any kernel thread: it must be thread-safe), in stored rows of about `PackedMatrix.pieceBytes`: the
-    /// caller drops those pages of a memory-mapped weight at once, so packing a 49 MB weight
-    /// (Faster R-CNN's box head) does not hold the whole original beside the whole copy.
+    /// from `b`) as soon as it is packed, in stored rows of about `PackedMatrix.pieceBytes`, from
+    /// whichever kernel thread packed it (it must be thread-safe): the caller drops those pages
+    /// of a memory-mapped weight at once, so packing a 49 MB weight (Faster R-CNN's box head)
+    /// does not hold the whole original beside the whole copy.
     public init(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k: Int, n: Int,
                 packed: ((Int, Int) -> Void)? = nil) throws {
         let limit = Int(Int32.max) / 2

@@ -55,14 +55,25 @@ public enum QGemm {
     public static func multiply(a: UnsafePointer<UInt8>, lda: Int, m: Int, _ w: PackedWeights,
                                 c: UnsafeMutablePointer<Int32>, ldc: Int) {
         guard m > 0 else { return }
-        let limit = Int(Int32.max)
-        guard available, lda >= rowStride(depth: w.depth), lda % 4 == 0, m < limit, lda < limit, ldc < limit else {
+        guard kernelRunsRows(lda: lda, m: m, w), ldc < Int(Int32.max) else {
             multiplyPlain(a: a, lda: lda, m: m, w, c: c, ldc: ldc)
             return
         }
+        kernelRows(a: a, lda: lda, m: m, w, c: c, ldc: ldc, dq: nil)
+    }
+
+    /// Whether the VNNI kernel runs `multiply` / `multiplyDequantized` on these sizes.
+    private static func kernelRunsRows(lda: Int, m: Int, _ w: PackedWeights) -> Bool {
+        let limit = Int(Int32.max)
+        return available && lda >= rowStride(depth: w.depth) && lda % 4 == 0 && m < limit && lda < limit
+    }
+
+    /// The VNNI kernel over rows of A: the sums into C, or dequantized by `dq` when given.
+    private static func kernelRows(a: UnsafePointer<UInt8>, lda: Int, m: Int, _ w: PackedWeights,
+                                   c: UnsafeMutablePointer<Int32>?, ldc: Int, dq: UnsafePointer<sq_dq>?) {
         splitRows(m, w) { i0, i1 in
             sq_qgemm_u8s8(Int32(i0), Int32(i1), Int32(m), Int32(w.rows), Int32(w.depth), a, Int32(lda),
-                          w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc))
+                          w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc), dq)
         }
     }
 
@@ -88,14 +99,25 @@ public enum QGemm {
     public static func multiplyIndirect(_ ind: UnsafePointer<UnsafePointer<UInt8>?>, taps: Int, channels: Int, m: Int,
                                         _ w: PackedWeights, c: UnsafeMutablePointer<Int32>, ldc: Int) {
         guard m > 0 else { return }
-        let limit = Int(Int32.max)
-        guard available, taps > 0, channels > 0, channels % 4 == 0, taps * channels == w.depth, m < limit, ldc < limit else {
+        guard kernelRunsIndirect(taps: taps, channels: channels, m: m, w), ldc < Int(Int32.max) else {
             multiplyIndirectPlain(ind, taps: taps, channels: channels, m: m, w, c: c, ldc: ldc)
             return
         }
+        kernelIndirect(ind, taps: taps, channels: channels, m: m, w, c: c, ldc: ldc, dq: nil)
+    }
+
+    /// Whether the VNNI kernel runs `multiplyIndirect` / `multiplyIndirectDequantized` on these sizes.
+    private static func kernelRunsIndirect(taps: Int, channels: Int, m: Int, _ w: PackedWeights) -> Bool {
+        available && taps > 0 && channels > 0 && channels % 4 == 0 && taps * channels == w.depth && m < Int(Int32.max)
+    }
+
+    /// The VNNI kernel over rows of A given by `ind`: the sums into C, or dequantized by `dq`.
+    private static func kernelIndirect(_ ind: UnsafePointer<UnsafePointer<UInt8>?>, taps: Int, channels: Int, m: Int,
+                                       _ w: PackedWeights, c: UnsafeMutablePointer<Int32>?, ldc: Int,
+                                       dq: UnsafePointer<sq_dq>?) {
         splitRows(m, w) { i0, i1 in
             sq_qgemm_u8s8_indirect(Int32(i0), Int32(i1), Int32(w.rows), Int32(taps), Int32(channels), ind,
-                                   w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc))
+                                   w.bytes.assumingMemoryBound(to: Int8.self), c, Int32(ldc), dq)
         }
     }
 
@@ -117,6 +139,7 @@ public enum QGemm {
             self.out = out
             self.positions = positions
         }
+        /// The kernel's form of it.
         var c: sq_dq { sq_dq(corr: correction, scale: scale, bias: bias, out: out, positions: positions) }
     }
 
@@ -126,15 +149,8 @@ public enum QGemm {
     public static func multiplyIndirectDequantized(_ ind: UnsafePointer<UnsafePointer<UInt8>?>, taps: Int, channels: Int,
                                                    m: Int, _ w: PackedWeights, _ dq: Dequantization) -> Bool {
         guard m > 0 else { return true }
-        let limit = Int(Int32.max)
-        guard available, taps > 0, channels > 0, channels % 4 == 0, taps * channels == w.depth, m < limit,
-              dq.positions >= m else { return false }
-        withUnsafePointer(to: dq.c) { d in
-            splitRows(m, w) { i0, i1 in
-                sq_qgemm_u8s8_indirect_dq(Int32(i0), Int32(i1), Int32(w.rows), Int32(taps), Int32(channels), ind,
-                                          w.bytes.assumingMemoryBound(to: Int8.self), d)
-            }
-        }
+        guard kernelRunsIndirect(taps: taps, channels: channels, m: m, w), dq.positions >= m else { return false }
+        withUnsafePointer(to: dq.c) { kernelIndirect(ind, taps: taps, channels: channels, m: m, w, c: nil, ldc: 0, dq: $0) }
         return true
     }
 
@@ -144,15 +160,8 @@ public enum QGemm {
     public static func multiplyDequantized(a: UnsafePointer<UInt8>, lda: Int, m: Int, _ w: PackedWeights,
                                            _ dq: Dequantization) -> Bool {
         guard m > 0 else { return true }
-        let limit = Int(Int32.max)
-        guard available, lda >= rowStride(depth: w.depth), lda % 4 == 0, m < limit, lda < limit,
-              dq.positions >= m else { return false }
-        withUnsafePointer(to: dq.c) { d in
-            splitRows(m, w) { i0, i1 in
-                sq_qgemm_u8s8_dq(Int32(i0), Int32(i1), Int32(m), Int32(w.rows), Int32(w.depth), a, Int32(lda),
-                                 w.bytes.assumingMemoryBound(to: Int8.self), d)
-            }
-        }
+        guard kernelRunsRows(lda: lda, m: m, w), dq.positions >= m else { return false }
+        withUnsafePointer(to: dq.c) { kernelRows(a: a, lda: lda, m: m, w, c: nil, ldc: 0, dq: $0) }
         return true
     }
 

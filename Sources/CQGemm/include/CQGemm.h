@@ -24,25 +24,11 @@ size_t sq_qgemm_packed_w_size(int n, int k);
 /// bytes): panels of NR rows of W; in each, for every 4 consecutive k, NR × 4 bytes; zero padded.
 void sq_qgemm_pack_w(const int8_t *w, int ldw, int n, int k, int8_t *packed);
 
-/// C[i][j] = sum over p < k of A[i][p] * W[j][p], for m0 <= i < m1 and j < n; wrapping int32.
-/// A row-major uint8 with row stride lda, a multiple of 4 holding at least k rounded up to 4
-/// bytes per row (the bytes past k are read and multiplied by the zero padding of W);
-/// `rows` is A's total row count (rows past it are never read). W packed by sq_qgemm_pack_w;
-/// C row-major int32 (row stride ldc). Only call when sq_qgemm_available().
-void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda,
-                   const int8_t *packedW, int32_t *c, int ldc);
-
-/// C[i][j] = sum over taps t < T and p < cin of ind[i * T + t][p] * W[j][t * cin + p], for
-/// m0 <= i < m1 and j < n (an indirect product: each row of A is T runs of cin bytes, wherever
-/// they are, a convolution's taps read in place from an NHWC image); cin a multiple of 4, W
-/// packed by sq_qgemm_pack_w with k = T * cin. Only call when sq_qgemm_available().
-void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
-                            const int8_t *packedW, int32_t *c, int ldc);
-
-/// Where the _dq products put their sums: dequantized, as float planes. For output channel j
-/// and row (position) i: out[j * positions + i] = (float)(sum - corr[j]) * scale[j] + bias[j],
-/// the subtraction wrapping, then a rounded conversion, a product and a sum, each rounded on
-/// its own (no fused multiply-add): a quantized convolution's float32 output in [M, positions].
+/// Where the products may put their sums instead of an int32 C: dequantized, as float planes.
+/// For output channel j and row (position) i: out[j * positions + i] = (float)(sum - corr[j]) *
+/// scale[j] + bias[j], the subtraction wrapping, then a rounded conversion, a product and a sum,
+/// each rounded on its own (no fused multiply-add): a quantized convolution's float32 output in
+/// [M, positions], written by the kernel from its registers.
 typedef struct {
     const int32_t *corr;
     const float *scale;
@@ -51,13 +37,22 @@ typedef struct {
     long positions;
 } sq_dq;
 
-/// sq_qgemm_u8s8_indirect with the sums dequantized into dq's planes instead of stored in C.
-void sq_qgemm_u8s8_indirect_dq(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
-                               const int8_t *packedW, const sq_dq *dq);
+/// C[i][j] = sum over p < k of A[i][p] * W[j][p], for m0 <= i < m1 and j < n; wrapping int32.
+/// A row-major uint8 with row stride lda, a multiple of 4 holding at least k rounded up to 4
+/// bytes per row (the bytes past k are read and multiplied by the zero padding of W);
+/// `rows` is A's total row count (rows past it are never read). W packed by sq_qgemm_pack_w;
+/// C row-major int32 (row stride ldc), or, when dq is not NULL, the sums dequantized into dq's
+/// planes (C not used). Only call when sq_qgemm_available().
+void sq_qgemm_u8s8(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda,
+                   const int8_t *packedW, int32_t *c, int ldc, const sq_dq *dq);
 
-/// sq_qgemm_u8s8 with the sums dequantized into dq's planes instead of stored in C.
-void sq_qgemm_u8s8_dq(int m0, int m1, int rows, int n, int k, const uint8_t *a, int lda, const int8_t *packedW,
-                      const sq_dq *dq);
+/// C[i][j] = sum over taps t < T and p < cin of ind[i * T + t][p] * W[j][t * cin + p], for
+/// m0 <= i < m1 and j < n (an indirect product: each row of A is T runs of cin bytes, wherever
+/// they are, a convolution's taps read in place from an NHWC image); cin a multiple of 4, W
+/// packed by sq_qgemm_pack_w with k = T * cin. The sums go to C or, when dq is not NULL,
+/// dequantized into dq's planes. Only call when sq_qgemm_available().
+void sq_qgemm_u8s8_indirect(int m0, int m1, int n, int taps, int cin, const uint8_t *const *ind,
+                            const int8_t *packedW, int32_t *c, int ldc, const sq_dq *dq);
 
 /// dst[j * ds + i] = src[i * ss + j] ^ flip for i < rows, j < cols: a byte matrix transposed
 /// (a quantized convolution's uint8 input from [C, pixels] to [pixels, C]), 16 × 16 blocks

@@ -99,11 +99,12 @@ struct QuantizedConv: @unchecked Sendable {
         let nhwc = ScratchMemory.allocate(UInt8.self, count: imageBytes + c)
         let padRow = nhwc + imageBytes
         let cols = ScratchMemory.allocate(UInt8.self, count: colBytes)
-        let acc = ScratchMemory.allocate(Int32.self, count: accCount)
+        // The int32 sums' matrix, only where the kernel does not dequantize them itself.
+        var accBuffer: UnsafeMutablePointer<Int32>?
         defer {
             ScratchMemory.release(nhwc, count: imageBytes + c)
             ScratchMemory.release(cols, count: colBytes)
-            ScratchMemory.release(acc, count: accCount)
+            if let accBuffer { ScratchMemory.release(accBuffer, count: accCount) }
         }
         let src = try bytePointer(xq)
         var table: [UnsafePointer<UInt8>?] = []
@@ -144,6 +145,8 @@ struct QuantizedConv: @unchecked Sendable {
                                     : QGemm.multiplyDequantized(a: cols, lda: stride, m: positions, weights, dq)
                                 if fused { continue }
                             }
+                            let acc = accBuffer ?? ScratchMemory.allocate(Int32.self, count: accCount)
+                            accBuffer = acc
                             if indirect {
                                 // The table holds positions × taps pointers (made for this h and w).
                                 table.withUnsafeBufferPointer { t in
